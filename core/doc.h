@@ -1,0 +1,85 @@
+/* The document: what flows between stages.
+ *
+ * A document is one JSON object ({"id", "text", "source", "metadata", ...});
+ * every field the input had is kept in obj and written back unchanged. The
+ * text is held apart, length-counted (so U+0000 survives) and always valid
+ * UTF-8. The document owns obj and text; id, source and metadata are borrowed
+ * views into obj that stay valid until the document is released. */
+#ifndef CUR_DOC_H
+#define CUR_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "core/buf.h"
+#include "core/error.h"
+
+/* Per-stage data attached to a document (a signature, token ids), keyed by
+ * the stage that made it; freed with the document. */
+typedef struct cur_attach {
+	const void *key;
+	void *ptr;
+	void (*free_fn)(void *);
+	struct cur_attach *next;
+} cur_attach;
+
+typedef struct cur_doc {
+	json_t *obj;          /* the whole record; owned */
+	char *text;           /* UTF-8, NUL-terminated, text_len bytes; owned */
+	size_t text_len;
+	const char *origin;   /* input file name, for messages (not owned) */
+	uint64_t record;      /* 1-based line or record number in origin */
+	uint64_t seq;         /* 0-based position in the whole input stream */
+	/* Set by a stage that drops the document (see cur_doc_drop). */
+	const char *drop_reason; /* "STAGE:rule", static storage */
+	double drop_value;
+	int text_changed;     /* text differs from obj's "text" */
+	size_t utf8_repairs;  /* invalid sequences replaced at ingest */
+	int raw_json;         /* text holds the unparsed JSON line (reader) */
+	cur_attach *attached;
+} cur_doc;
+
+void cur_doc_init(cur_doc *d);
+void cur_doc_release(cur_doc *d);
+
+/* cur_doc_id: the "id" string ("" when absent). */
+const char *cur_doc_id(const cur_doc *d);
+/* cur_doc_source: the "source" string ("" when absent). */
+const char *cur_doc_source(const cur_doc *d);
+/* cur_doc_metadata: the "metadata" object, created empty when absent. */
+json_t *cur_doc_metadata(cur_doc *d);
+/* cur_doc_meta_str: metadata[key] as a string, or the top-level field of
+ * that name, or NULL. */
+const char *cur_doc_meta_str(const cur_doc *d, const char *key);
+
+/* cur_doc_set_text: replace the text with a copy of s (must be valid UTF-8). */
+int cur_doc_set_text(cur_doc *d, const char *s, size_t n);
+/* cur_doc_take_text: replace the text, taking ownership of s (malloc'd,
+ * NUL-terminated at s[n]). */
+void cur_doc_take_text(cur_doc *d, char *s, size_t n);
+
+/* cur_doc_drop: mark the document dropped; reason is "stage:rule" in static
+ * storage, value the measured statistic (NAN when none). Returns CUR_DROP. */
+int cur_doc_drop(cur_doc *d, const char *reason, double value);
+
+/* cur_doc_from_json: build a document from a parsed record, taking obj. The
+ * text comes from text_field (must be a string); a missing id becomes
+ * "<origin>:<record>". On error obj is freed and err says why. */
+int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
+		      const char *origin, uint64_t record, cur_err *err);
+
+/* cur_doc_new_text: a document with the given id, text (copied, repaired to
+ * valid UTF-8) and source. */
+int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,
+		     const char *source);
+
+/* cur_doc_attach: attach ptr under key (replacing an earlier one, which is
+ * freed); free_fn (may be NULL) runs when the document is released. */
+int cur_doc_attach(cur_doc *d, const void *key, void *ptr, void (*free_fn)(void *));
+void *cur_doc_attached(const cur_doc *d, const void *key);
+
+/* cur_doc_to_json: append the record as one JSON line (with '\n') to out.
+ * The text is written under "text" whatever field it was read from. */
+int cur_doc_to_json(cur_doc *d, cur_buf *out);
+
+#endif

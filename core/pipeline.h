@@ -1,0 +1,39 @@
+/* The pipeline: readers -> stage chain on a pool of workers -> ordered sink.
+ *
+ * Workers take batches of records in turn, parse them, run the parallel
+ * stages, wait for their batch's turn at each serial stage and at the sink,
+ * so output is byte-identical for any number of jobs. */
+#ifndef CUR_PIPELINE_H
+#define CUR_PIPELINE_H
+
+#include <jansson.h>
+#include "core/reader.h"
+#include "core/sink.h"
+#include "core/stage.h"
+
+typedef struct cur_pipeline_opts {
+	const char *cmd;          /* command name for messages: "ingest" */
+	int jobs;                 /* worker threads (>= 1) */
+	int strict;               /* stop at the first bad record, status 1 */
+	int quiet;                /* no per-record messages */
+	int progress;             /* progress line on stderr (when a TTY) */
+	const char *rejects_path; /* dropped documents as JSONL, or NULL */
+	int rank, world;          /* this process's slice of the inputs */
+	cur_reader_opts reader;
+	size_t batch_docs;        /* documents per batch (256) */
+} cur_pipeline_opts;
+
+void cur_pipeline_opts_init(cur_pipeline_opts *o);
+
+/* cur_pipeline_run: run stages over inputs into sink. report receives
+ * {"inputs", "documents_in", "documents_out", "bytes_in", "bytes_out",
+ *  "errors": {reason: n}, "stages": [{name, docs_in, docs_out, dropped:
+ *  {reason: n}, ...stage figures}], "sink": {...}, "seconds"}.
+ * Returns CUR_OK, 1 when data errors stopped a --strict run, or a negative
+ * code for a fatal error (err says why). The sink is finished only on
+ * success, so a failed run leaves no output under its final name. */
+int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t ninputs,
+		     cur_stage *const *stages, size_t nstages, cur_sink *sink,
+		     json_t *report, cur_err *err);
+
+#endif

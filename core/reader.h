@@ -1,0 +1,43 @@
+/* Readers: one interface over JSON Lines, plain text, archives of text files
+ * and WARC/WET, all decompressed by libarchive (gzip, zstd, xz, bzip2) with
+ * the format detected from content, not the name. */
+#ifndef CUR_READER_H
+#define CUR_READER_H
+
+#include <stdint.h>
+#include "core/doc.h"
+#include "core/error.h"
+
+typedef struct cur_reader_opts {
+	const char *text_field;   /* JSONL field holding the text ("text") */
+	int split_paragraphs;     /* plain text: a document per blank-line block */
+	size_t max_doc_bytes;     /* longer records are skipped (64 MiB) */
+	/* Record-level slicing for one large file: keep records whose index
+	 * % world == rank (world 1 keeps all). */
+	int rank, world;
+} cur_reader_opts;
+
+void cur_reader_opts_init(cur_reader_opts *o);
+
+typedef struct cur_reader cur_reader;
+
+/* cur_reader_open: open path ("-" is stdin). */
+int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err);
+
+/* cur_reader_next: the next document into doc (initialized by the caller).
+ * Returns CUR_OK, CUR_EOF at the end, CUR_EDATA for one bad record (err says
+ * "FILE:LINE: reason" and err->reason is the report key; the next call goes
+ * on after it), or CUR_EIO when the stream cannot go on (a truncated
+ * compressed stream: what came before was already returned).
+ * JSONL lines come back unparsed (doc->raw_json = 1): the caller parses them
+ * with cur_doc_parse_raw(), so that parsing can run on worker threads. */
+int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err);
+
+/* cur_doc_parse_raw: parse a raw JSON line left by the reader. */
+int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err);
+
+/* cur_reader_format: "jsonl", "text", "archive", "warc" (after the first next). */
+const char *cur_reader_format(const cur_reader *r);
+void cur_reader_close(cur_reader *r);
+
+#endif

@@ -1,0 +1,30 @@
+/* A sink consumes the documents that every stage kept, in input order.
+ *
+ * prepare() (optional) runs concurrently on workers, before the ordered turn:
+ * the place for per-document work such as tokenizing; write() and finish()
+ * run one document at a time, in input order. */
+#ifndef CUR_SINK_H
+#define CUR_SINK_H
+
+#include <jansson.h>
+#include "core/doc.h"
+
+typedef struct cur_sink cur_sink;
+struct cur_sink {
+	void *(*thread_new)(cur_sink *self);
+	void (*thread_free)(cur_sink *self, void *tls);
+	int (*prepare)(cur_sink *self, void *tls, cur_doc *doc);
+	int (*write)(cur_sink *self, cur_doc *doc);
+	/* Complete the output (rename into place); add figures to report. */
+	int (*finish)(cur_sink *self, json_t *report, cur_err *err);
+	/* Free; an unfinished output is removed, never left under its name. */
+	void (*destroy)(cur_sink *self);
+	void *priv;
+};
+
+/* cur_jsonl_sink_new: JSON Lines to path ("-" or NULL: stdout); zstd when the
+ * name ends in .zst (threads > 1 uses zstd workers), gzip for .gz. Written to
+ * a temporary name, fsync'd and renamed on finish. */
+cur_sink *cur_jsonl_sink_new(const char *path, int threads, cur_err *err);
+
+#endif

@@ -1,0 +1,60 @@
+/* The stage interface: a const table of callbacks per stage kind.
+ *
+ * A stage sees every document once, in process(), and answers CUR_KEEP or
+ * CUR_DROP (after cur_doc_drop() names the reason), or a negative CUR_E*
+ * code for a fatal error. It may rewrite the text and add metadata.
+ *
+ * Threads: when serial is 0, process() runs concurrently on many workers, so
+ * it may only touch the document, its own per-thread state (tls) and
+ * read-only fields of the stage. When serial is 1, the pipeline calls
+ * process() for one document at a time in input order, so the stage may keep
+ * global state (dedup, mixing) and stays deterministic for any -j. A serial
+ * stage may still do its expensive per-document work in prepare(), which runs
+ * concurrently before the serial turn. */
+#ifndef CUR_STAGE_H
+#define CUR_STAGE_H
+
+#include <jansson.h>
+#include "core/doc.h"
+#include "core/error.h"
+
+enum { CUR_KEEP = 0, CUR_DROP = 1 };
+
+typedef struct cur_stage cur_stage;
+
+typedef struct cur_stage_ops {
+	/* Optional per-thread scratch state; NULL when not needed. */
+	void *(*thread_new)(cur_stage *self);
+	void (*thread_free)(cur_stage *self, void *tls);
+	/* Optional, concurrent: per-document work before the serial turn. */
+	int (*prepare)(cur_stage *self, void *tls, cur_doc *doc);
+	int (*process)(cur_stage *self, void *tls, cur_doc *doc);
+	/* Optional: end of input; add the stage's own figures to report (an
+	 * object). A stage that holds documents back (none yet) would flush here. */
+	int (*finish)(cur_stage *self, json_t *report);
+	void (*destroy)(cur_stage *self);
+} cur_stage_ops;
+
+struct cur_stage {
+	const cur_stage_ops *ops;
+	const char *name;  /* the table name, e.g. "dedup" */
+	int serial;
+	void *priv;        /* the stage's own state */
+};
+
+/* Options a stage constructor receives, besides its own config object. */
+typedef struct cur_stage_env {
+	uint64_t seed;
+	int jobs;
+	int strict;
+	int quiet;
+	const char *tokenizer_path; /* --tokenizer, or NULL for the default */
+} cur_stage_env;
+
+/* A stage constructor: config is a JSON object of the stage's options (from
+ * the command line or the pipeline file; borrowed). On error returns NULL
+ * after filling err (CUR_EINVAL for a bad option: a usage error). */
+typedef cur_stage *(*cur_stage_new_fn)(json_t *config, const cur_stage_env *env,
+				      cur_err *err);
+
+#endif

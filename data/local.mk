@@ -1,0 +1,1 @@
+# data/ contributes here: see core/local.mk for the shape.

@@ -1,0 +1,1 @@
+# dedup/ contributes here: see core/local.mk for the shape.

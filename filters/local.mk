@@ -1,0 +1,1 @@
+# filters/ contributes here: see core/local.mk for the shape.

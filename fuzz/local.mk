@@ -1,0 +1,1 @@
+# fuzz/ contributes here: see core/local.mk for the shape.

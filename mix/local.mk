@@ -1,0 +1,1 @@
+# mix/ contributes here: see core/local.mk for the shape.

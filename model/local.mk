@@ -1,0 +1,1 @@
+# model/ contributes here: see core/local.mk for the shape.

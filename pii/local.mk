@@ -1,0 +1,1 @@
+# pii/ contributes here: see core/local.mk for the shape.

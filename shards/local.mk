@@ -1,0 +1,1 @@
+# shards/ contributes here: see core/local.mk for the shape.

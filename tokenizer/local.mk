@@ -1,0 +1,1 @@
+# tokenizer/ contributes here: see core/local.mk for the shape.
