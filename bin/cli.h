@@ -1,0 +1,56 @@
+/* What bin/ shares: the stage table and the generic stage command.
+ * Modules never see this: it is the only place that knows every stage. */
+#ifndef CUR_CLI_H
+#define CUR_CLI_H
+
+#include <jansson.h>
+#include "core/options.h"
+#include "core/pipeline.h"
+#include "core/stage.h"
+
+typedef struct cur_stage_row {
+	const char *name;            /* command and pipeline-file name */
+	const char *summary;         /* one line for --help */
+	cur_stage_new_fn create;
+	const cur_opt_spec *options; /* terminated by a {NULL} row */
+} cur_stage_row;
+
+const cur_stage_row *cur_stage_find(const char *name);
+extern const cur_stage_row cur_stage_table[];
+extern const size_t cur_stage_count;
+
+/* Options every command shares (DESIGN.md), parsed once. */
+typedef struct cli_common {
+	const char *output;     /* -o FILE ("-"/NULL: stdout) */
+	const char *report;     /* --report FILE.json */
+	const char *rejects;    /* --rejects FILE */
+	const char *tokenizer;  /* --tokenizer FILE */
+	int jobs, strict, quiet, verbose;
+	int rank, world;
+	uint64_t seed;
+	const char *text_field; /* --text-field NAME */
+	int split_paragraphs;   /* --split paragraphs */
+	long long max_doc_bytes;
+	char **inputs;          /* positional arguments (borrowed from argv) */
+	int ninputs;
+} cli_common;
+
+/* cli_parse: parse argv (argv[0] is the command name) into common options
+ * and, for options listed in specs, into cfg (a JSON object). Prints a usage
+ * error and returns 2 on bad input, 0 on success, -1 after --help. */
+int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
+	      cli_common *c, json_t *cfg);
+
+/* cli_run_pipeline: run stages over c->inputs into sink (or the JSONL
+ * writer at c->output when sink is NULL), write the report, print the summary.
+ * Returns the exit status (0, 1 under --strict, 3 for I/O). */
+int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
+		     cur_sink *sink);
+
+/* cli_run_stage: a whole `curate STAGE [options] [FILE...]` command. */
+int cli_run_stage(const cur_stage_row *row, int argc, char **argv);
+
+/* cli_stage_env: the cur_stage_env for common options. */
+void cli_stage_env(const cli_common *c, cur_stage_env *env);
+
+#endif
