@@ -1,0 +1,13 @@
+# core/: document, readers, writers, pipeline. Every folder's local.mk has
+# this shape: sources into libcurate.a, its Check suite, its CLI tests.
+libcurate_a_SOURCES += %D%/error.c %D%/error.h %D%/buf.c %D%/buf.h %D%/utf8.c %D%/utf8.h \
+	%D%/doc.c %D%/doc.h %D%/options.c %D%/options.h %D%/reader.c %D%/reader.h \
+	%D%/warc.c %D%/warc.h %D%/writer.c %D%/sink.h %D%/pipeline.c %D%/pipeline.h \
+	%D%/stage.h %D%/report.c %D%/report.h
+libcurate_a_CFLAGS = $(AM_CFLAGS)
+
+check_PROGRAMS += tests/check_core
+TESTS += tests/check_core
+tests_check_core_SOURCES = tests/check_core.c
+tests_check_core_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_core_LDADD = $(CHECK_LIBS_ALL)
