@@ -19,7 +19,10 @@ typedef struct tok_slot {
 	uint32_t id;
 } tok_slot;
 
+/* tags[i] (16 hash bits, 0 = empty) mirrors slots[i] in a small array that
+ * stays in cache: most misses are settled without touching the slots. */
 typedef struct tok_table {
+	uint16_t *tags;
 	tok_slot *slots;
 	size_t mask;
 } tok_table;
