@@ -18,7 +18,13 @@ passes=${PASSES:-3}
 mkdir -p "$work"
 export RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
 
-[ -x "$top/bench/tok_bench" ] || { echo "build first: make bench/tok_bench" >&2; exit 2; }
+# The build tree: $BUILD, else the source tree, else build/ (scripts/setup.sh).
+build=${BUILD:-}
+for d in "$top" "$top/build"; do
+	[ -z "$build" ] && [ -x "$d/bench/tok_bench" ] && build=$d
+done
+[ -n "$build" ] && [ -x "$build/bench/tok_bench" ] ||
+	{ echo "build first (make), or set BUILD=the build folder" >&2; exit 2; }
 [ -d "$here/node_modules/tiktoken" ] || { echo "install the peers: cd bench && npm install" >&2; exit 2; }
 
 corpus=$work/tok-corpus.jsonl
@@ -27,8 +33,8 @@ cat "$work/tok-corpus.txt" >&2
 
 results=$work/tok-results.jsonl
 : > "$results"
-taskset -c 1 "$top/bench/tok_bench" -j 1 -p "$passes" "$corpus" >> "$results"
-taskset -c 0,1 "$top/bench/tok_bench" -j 2 -p "$passes" "$corpus" >> "$results"
+taskset -c 1 "$build/bench/tok_bench" -j 1 -p "$passes" "$corpus" >> "$results"
+taskset -c 0,1 "$build/bench/tok_bench" -j 2 -p "$passes" "$corpus" >> "$results"
 taskset -c 1 node "$here/tokenizer_peers.js" tiktoken "$corpus" "$top/data/tokenizers" "$passes" >> "$results"
 taskset -c 1 node "$here/tokenizer_peers.js" hf "$corpus" "$top/data/tokenizers" "$passes" >> "$results"
 
@@ -36,7 +42,7 @@ taskset -c 1 node "$here/tokenizer_peers.js" hf "$corpus" "$top/data/tokenizers"
 for j in 1 2; do
 	cpus=1; [ "$j" = 2 ] && cpus=0,1
 	s=$(date +%s%N)
-	taskset -c "$cpus" "$top/curate" tokenize -q -j "$j" --emit ids --allow-special \
+	taskset -c "$cpus" "$build/curate" tokenize -q -j "$j" --emit ids --allow-special \
 		-o "$work/tok-ids-$j.txt" "$corpus"
 	e=$(date +%s%N)
 	awk -v j="$j" -v ns="$((e - s))" \
