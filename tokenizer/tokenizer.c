@@ -67,9 +67,20 @@ static inline uint16_t short_tag(uint64_t h)
 	return (uint16_t)((h >> 48) | 1);
 }
 
+uint64_t tok_hash(const void *p, size_t n)
+{
+	return hash_bytes(p, n);
+}
+
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n), key;
+	return tok_table_find_h(t, tab, p, n, hash_bytes(p, n));
+}
+
+uint32_t tok_table_find_h(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n,
+			  uint64_t h)
+{
+	uint64_t key;
 	uint32_t tag;
 	uint16_t tag16 = short_tag(h);
 	size_t i = (size_t)h & tab->mask;
@@ -200,12 +211,16 @@ void tok_free(tok_tokenizer *t)
 static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
 {
 	size_t pos = 0;
+	tok_piece_cache cache;
 
 	/* About one token per 4 bytes: grow once rather than per token. */
 	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
+	/* Short texts rarely repeat a rare word: skip clearing the cache. */
+	if (n >= 256)
+		memset(&cache, 0, sizeof(cache));
 	while (pos < n) {
 		size_t end = tok_pretok_next(s, n, pos);
-		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out));
+		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out, n >= 256 ? &cache : NULL));
 		pos = end;
 	}
 	return CUR_OK;
@@ -219,7 +234,7 @@ struct pcre2_ctx {
 static int pcre2_piece(void *ctx, const uint8_t *piece, size_t n)
 {
 	struct pcre2_ctx *c = ctx;
-	return tok_bpe_piece(c->t, piece, n, c->out);
+	return tok_bpe_piece(c->t, piece, n, c->out, NULL);
 }
 
 static int encode_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
