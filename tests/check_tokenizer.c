@@ -613,6 +613,43 @@ START_TEST(test_bpe_long_pieces)
 }
 END_TEST
 
+START_TEST(test_piece_cache)
+{
+	/* Rare words repeat: their ids come from the per-call cache, and must
+	 * equal encoding each piece on its own (short texts skip the cache). */
+	static const char *const words[] = {
+		" Xylophonequartzite", " \xce\xa9\xce\xbc\xce\xad\xce\xb3\xce\xb1\xce\xbb",
+		" \xe9\xa1\xba\xe9\xa3\x8e\xe8\x80\xb3\xe6\x9c\xb5", "getElementByIdFoo", "\n\n",
+		" \xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\xd1\x81\xd1\x82\xd0\xb2",
+		" the", "123456", " zzqx", "'s"
+	};
+	tok_ids whole, parts;
+	cur_buf b;
+	size_t pos = 0;
+
+	setup();
+	tok_ids_init(&whole);
+	tok_ids_init(&parts);
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	for (int i = 0; i < 3000; i++) {
+		const char *w = words[rnd_below(10)];
+		cur_buf_append(&b, w, strlen(w));
+	}
+	ck_assert_int_eq(tok_encode(llama3, b.data, b.len, 0, &whole), 0);
+	while (pos < b.len) {
+		size_t end = tok_pretok_next((const uint8_t *)b.data, b.len, pos);
+		ck_assert_uint_lt(end - pos, 256);
+		tok_encode(llama3, b.data + pos, end - pos, 0, &parts);
+		pos = end;
+	}
+	ck_assert_uint_eq(whole.len, parts.len);
+	ck_assert(memcmp(whole.ids, parts.ids, whole.len * sizeof(uint32_t)) == 0);
+	tok_ids_release(&whole);
+	tok_ids_release(&parts);
+	cur_buf_release(&b);
+}
+END_TEST
+
 /* Encode n bytes made by fill(); returns seconds and checks the round trip. */
 static double encode_big(size_t n, void (*fill)(char *, size_t), size_t *ntok)
 {
@@ -871,6 +908,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_pcre2_oracle);
 	tcase_add_test(tc, test_pcre2_pretokenizer_option);
 	tcase_add_test(tc, test_bpe_long_pieces);
+	tcase_add_test(tc, test_piece_cache);
 	tcase_add_test(tc, test_long_inputs);
 	tcase_add_test(tc, test_loaders_agree_small);
 	tcase_add_test(tc, test_loaders_agree_llama3);
