@@ -5,14 +5,18 @@
  * exactly that on arrays on the stack (quadratic, but n is small and there
  * is no allocation). Long pieces are first cut where no token can span the
  * boundary (pair_in_token), then each long segment runs the same merges
- * with a linked list and an indexed binary heap keyed by (rank, position):
- * the heap pops the same pair the linear scan would pick, in O(log n). */
+ * with a linked list and a binary heap of (rank, position) keys: the heap
+ * pops the same pair the linear scan would pick, in O(log n). Segments of
+ * up to LARGE_ON_STACK bytes keep their arrays on the stack. */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tokenizer/tok_int.h"
 
-#define SMALL 64
+#ifndef SMALL
+#define SMALL 24
+#endif
+#define LARGE_ON_STACK 512
 
 static inline uint32_t rank_of(const tok_tokenizer *t, const uint8_t *p, size_t n)
 {
@@ -105,14 +109,8 @@ static int heap_push(bpe_heap *h, uint32_t rank, uint32_t pos)
 	uint64_t key = (uint64_t)rank << 32 | pos;
 	size_t i;
 
-	if (h->size == h->cap) {
-		size_t cap = h->cap * 2;
-		uint64_t *p = cur_realloc_array(h->heap, cap, sizeof(*p));
-		if (!p)
-			return CUR_ENOMEM;
-		h->heap = p;
-		h->cap = cap;
-	}
+	if (h->size == h->cap)
+		return CUR_ELIMIT; /* cannot happen: see bpe_large */
 	i = h->size++;
 	while (i > 0 && h->heap[(i - 1) / 2] > key) {
 		h->heap[i] = h->heap[(i - 1) / 2];
@@ -139,14 +137,22 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	size_t count = 0;
 	int ret = CUR_OK;
 
-	if (n >= TOK_NONE)
+	/* Segments of a few hundred bytes (CJK sentences) use the stack. */
+	uint32_t stack_mem[4 * LARGE_ON_STACK];
+	uint64_t stack_heap[3 * LARGE_ON_STACK];
+	int on_stack = n <= LARGE_ON_STACK;
+
+	if (n >= TOK_NONE / 4)
 		return CUR_ELIMIT;
-	mem = cur_malloc_array(n, 4 * sizeof(uint32_t));
-	h.cap = n + 16;
-	h.heap = cur_malloc_array(h.cap, sizeof(uint64_t));
+	/* Each merge pushes at most two entries: 3n bounds the heap. */
+	h.cap = 3 * n;
+	mem = on_stack ? stack_mem : cur_malloc_array(n, 4 * sizeof(uint32_t));
+	h.heap = on_stack ? stack_heap : cur_malloc_array(h.cap, sizeof(uint64_t));
 	if (!mem || !h.heap) {
-		free(mem);
-		free(h.heap);
+		if (!on_stack) {
+			free(mem);
+			free(h.heap);
+		}
 		return CUR_ENOMEM;
 	}
 	h.next = mem;
@@ -196,8 +202,10 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	if (ret == CUR_OK)
 		for (i = 0; i < n; i = h.next[i])
 			out->ids[out->len++] = h.trank[i];
-	free(mem);
-	free(h.heap);
+	if (!on_stack) {
+		free(mem);
+		free(h.heap);
+	}
 	return ret;
 }
 
