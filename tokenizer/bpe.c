@@ -27,8 +27,34 @@ static inline uint32_t rank_of(const tok_tokenizer *t, const uint8_t *p, size_t 
 	return tok_table_find(t, &t->ranks, p, n);
 }
 
+void tok_piece_cache_clear(tok_piece_cache *c)
+{
+	memset(c->e, 0, sizeof(c->e));
+	memset(c->pair, 0xFF, sizeof(c->pair));
+}
+
+/* The rank of s[0..n), the bytes of tokens a and b side by side. */
+static inline uint32_t merged_rank(const tok_tokenizer *t, tok_piece_cache *c, uint32_t a,
+				   uint32_t b, const uint8_t *s, size_t n)
+{
+	size_t i;
+	uint32_t r;
+
+	if (!c)
+		return rank_of(t, s, n);
+	i = (size_t)((a * 0x9E3779B1u) ^ (b * 0x85EBCA77u)) >> 22;
+	if (c->pair[i].a == a && c->pair[i].b == b)
+		return c->pair[i].rank;
+	r = rank_of(t, s, n);
+	c->pair[i].a = a;
+	c->pair[i].b = b;
+	c->pair[i].rank = r;
+	return r;
+}
+
 /* Pure BPE (no whole-piece lookup) on s[0..n), 2 <= n <= SMALL. */
-static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	uint32_t start[SMALL + 1], prank[SMALL], trank[SMALL];
 	size_t m = n, i, best;
@@ -62,10 +88,12 @@ static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 		start[m - 1] = start[m];
 		m--;
 		prank[best] = best + 1 < m ?
-			rank_of(t, s + start[best], start[best + 2] - start[best]) : TOK_NONE;
+			merged_rank(t, c, trank[best], trank[best + 1], s + start[best],
+				    start[best + 2] - start[best]) : TOK_NONE;
 		if (best > 0)
-			prank[best - 1] = rank_of(t, s + start[best - 1],
-						  start[best + 1] - start[best - 1]);
+			prank[best - 1] = merged_rank(t, c, trank[best - 1], trank[best],
+						      s + start[best - 1],
+						      start[best + 1] - start[best - 1]);
 	}
 	CUR_FORWARD(tok_ids_reserve(out, m));
 	for (i = 0; i < m; i++)
@@ -130,7 +158,8 @@ static uint64_t heap_pop(bpe_heap *h)
 	return top;
 }
 
-static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	bpe_heap h;
 	uint32_t *mem, i, j, k, p, r;
@@ -185,12 +214,13 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 		h.next[i] = k;
 		if (k < n)
 			h.prev[k] = i;
-		h.prank[i] = k < n ? rank_of(t, s + i, h.next[k] - i) : TOK_NONE;
+		h.prank[i] = k < n ? merged_rank(t, c, r, h.trank[k], s + i, h.next[k] - i) :
+			     TOK_NONE;
 		if (h.prank[i] != TOK_NONE)
 			ret = heap_push(&h, h.prank[i], i);
 		p = h.prev[i];
 		if (p != TOK_NONE && ret == CUR_OK) {
-			h.prank[p] = rank_of(t, s + p, k - p);
+			h.prank[p] = merged_rank(t, c, h.trank[p], r, s + p, k - p);
 			if (h.prank[p] != TOK_NONE)
 				ret = heap_push(&h, h.prank[p], p);
 		}
@@ -210,30 +240,32 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 }
 
 /* Pure BPE on one segment that no token spans the edges of. */
-static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		       tok_piece_cache *c)
 {
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n <= SMALL)
-		return bpe_small(t, s, n, out);
-	return bpe_large(t, s, n, out);
+		return bpe_small(t, s, n, out, c);
+	return bpe_large(t, s, n, out, c);
 }
 
 /* BPE of a piece that is not a token itself. */
-static int bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	size_t start = 0;
 
 	if (n <= SMALL)
-		return bpe_small(t, s, n, out);
+		return bpe_small(t, s, n, out, c);
 	/* A boundary that no token spans is final: BPE each side alone. */
 	for (size_t i = 1; i < n; i++) {
 		if (t->pair_in_token[(size_t)s[i - 1] << 8 | s[i]])
 			continue;
-		CUR_FORWARD(bpe_segment(t, s + start, i - start, out));
+		CUR_FORWARD(bpe_segment(t, s + start, i - start, out, c));
 		start = i;
 	}
-	return bpe_segment(t, s + start, n - start, out);
+	return bpe_segment(t, s + start, n - start, out, c);
 }
 
 int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
@@ -245,7 +277,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n > t->max_len && !cache)
-		return bpe_piece(t, s, n, out);
+		return bpe_piece(t, s, n, out, cache);
 	h = tok_hash(s, n);
 	/* Whole-piece lookup first: some tokens cannot be built by merging. */
 	if (n <= t->max_len) {
@@ -254,7 +286,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 			return tok_ids_push(out, id);
 	}
 	if (!cache)
-		return bpe_piece(t, s, n, out);
+		return bpe_piece(t, s, n, out, cache);
 	slot = (size_t)(h >> 56) % TOK_CACHE_SIZE;
 	if (cache->e[slot].p && cache->e[slot].h == h && cache->e[slot].n == n &&
 	    memcmp(cache->e[slot].p, s, n) == 0) {
@@ -264,7 +296,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 		out->len += count;
 		return CUR_OK;
 	}
-	CUR_FORWARD(bpe_piece(t, s, n, out));
+	CUR_FORWARD(bpe_piece(t, s, n, out, cache));
 	cache->e[slot].p = s;
 	cache->e[slot].h = h;
 	cache->e[slot].n = (uint32_t)n;

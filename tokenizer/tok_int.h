@@ -82,6 +82,10 @@ uint64_t tok_hash(const void *p, size_t n);
  * rare word copies its ids from its first occurrence in the output. The
  * earlier piece's bytes are still in the caller's text. */
 #define TOK_CACHE_SIZE 256
+/* Also the rank of the concatenation of two tokens, by their ranks (a token
+ * is one byte string, so the pair of ranks decides it): merges of the same
+ * characters repeat throughout a text, and this skips hashing the bytes. */
+#define TOK_PAIR_CACHE 1024
 typedef struct tok_piece_cache {
 	struct {
 		const uint8_t *p;  /* NULL: empty */
@@ -89,7 +93,14 @@ typedef struct tok_piece_cache {
 		size_t pos;        /* its ids: out->ids[pos .. pos+count) */
 		uint32_t n, count;
 	} e[TOK_CACHE_SIZE];
+	struct {
+		uint32_t a, b;     /* a == TOK_NONE: empty */
+		uint32_t rank;
+	} pair[TOK_PAIR_CACHE];
 } tok_piece_cache;
+
+/* tok_piece_cache_clear: make every entry empty. */
+void tok_piece_cache_clear(tok_piece_cache *c);
 
 /* Encode one pre-tokenized piece (ordinary text) with byte-level BPE;
  * cache may be NULL. */

@@ -217,7 +217,7 @@ static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, t
 	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
 	/* Short texts rarely repeat a rare word: skip clearing the cache. */
 	if (n >= 256)
-		memset(&cache, 0, sizeof(cache));
+		tok_piece_cache_clear(&cache);
 	while (pos < n) {
 		size_t end = tok_pretok_next(s, n, pos);
 		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out, n >= 256 ? &cache : NULL));
