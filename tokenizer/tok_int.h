@@ -40,6 +40,7 @@ struct tok_tokenizer {
 	tok_table specials;  /* special tokens */
 	size_t special_min, special_max;
 	uint8_t special_first[256]; /* bytes a special token may start with */
+	int special_one_first;      /* the one such byte, or -1 */
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;

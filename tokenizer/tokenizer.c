@@ -178,16 +178,24 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 	t->special_min = SIZE_MAX;
 	t->special_max = 0;
 	memset(t->special_first, 0, sizeof(t->special_first));
+	t->special_one_first = -1;
 	for (uint32_t id = t->nranks; id < total; id++) {
 		size_t n = t->off[id + 1] - t->off[id];
 		if (n == 0)
 			continue;
-		t->special_first[(uint8_t)t->blob[t->off[id]]] = 1;
+		uint8_t first = (uint8_t)t->blob[t->off[id]];
+		t->special_first[first] = 1;
+		if (t->special_one_first == -1)
+			t->special_one_first = first;
+		else if (t->special_one_first != first)
+			t->special_one_first = -2;
 		if (n < t->special_min)
 			t->special_min = n;
 		if (n > t->special_max)
 			t->special_max = n;
 	}
+	if (t->special_one_first == -2)
+		t->special_one_first = -1;
 	return CUR_OK;
 }
 
@@ -274,8 +282,17 @@ int tok_encode(const tok_tokenizer *t, const char *text, size_t len, int allow_s
 		return encode_segment(t, s, len, out);
 	/* HF tokenizers splits out added tokens first, leftmost-longest. */
 	for (i = 0; i < len; i++) {
-		if (!t->special_first[s[i]] || len - i < t->special_min)
+		if (t->special_one_first >= 0) {
+			/* All start with one byte ('<' for Llama 3): jump to it. */
+			const uint8_t *q = memchr(s + i, t->special_one_first, len - i);
+			if (!q)
+				break;
+			i = (size_t)(q - s);
+		} else if (!t->special_first[s[i]]) {
 			continue;
+		}
+		if (len - i < t->special_min)
+			break;
 		uint32_t id = special_at(t, s, len, i, &slen);
 		if (id == TOK_NONE)
 			continue;
