@@ -277,6 +277,47 @@ START_TEST(test_specials_without_tsv)
 }
 END_TEST
 
+START_TEST(test_specials_tsv_mixed_starts)
+{
+	/* Special tokens that start with different bytes (no memchr shortcut),
+	 * overlapping ones (leftmost, then longest), one that is a prefix. */
+	char dir[] = "/tmp/tok-check-XXXXXX", path[4200], tsv[4200], cmd[8500];
+	tok_tokenizer *t;
+	cur_err err;
+	tok_ids v;
+	FILE *f;
+	static const char text[] = "a[A]b<|x|>c[AB]<|x|[A";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/v.tiktoken", dir);
+	snprintf(tsv, sizeof(tsv), "%s/v-special-tokens.tsv", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", data_path("tests/data/tokenizer/small.tiktoken"),
+		 path);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(tsv, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("1000\t[A]\n1001\t<|x|>\n1002\t[AB]\n1003\t[A\n", f);
+	fclose(f);
+	ck_assert_msg(tok_load(path, &t, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(tok_vocab_size(t), 1004);
+	tok_ids_init(&v);
+	ck_assert_int_eq(tok_encode(t, text, sizeof(text) - 1, 1, &v), 0);
+	/* a [A] b <|x|> c [AB] <|x| ... [A */
+	ck_assert_uint_ge(v.len, 8);
+	ck_assert_uint_eq(v.ids[1], 1000);
+	ck_assert_uint_eq(v.ids[3], 1001);
+	ck_assert_uint_eq(v.ids[5], 1002);
+	ck_assert_uint_eq(v.ids[v.len - 1], 1003);
+	for (size_t i = 6; i + 1 < v.len; i++)
+		ck_assert_uint_lt(v.ids[i], 1000);
+	tok_ids_release(&v);
+	tok_free(t);
+	unlink(path);
+	unlink(tsv);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- decode ---- */
 
 START_TEST(test_decode_errors)
@@ -901,6 +942,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_vocab);
 	tcase_add_test(tc, test_default_load);
 	tcase_add_test(tc, test_specials_without_tsv);
+	tcase_add_test(tc, test_specials_tsv_mixed_starts);
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_roundtrip_random_bytes);
 	tcase_add_test(tc, test_unicode_tsv_classified);
