@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
 #include "core/json_text.h"
@@ -54,7 +55,8 @@ long cur_json_skip_value(const char *p, size_t n)
 		default:
 			/* numbers, literals, ',' and ':' inside containers */
 			i++;
-			while (depth == 0 && i < n && !strchr(",}] \t\r\n", p[i]))
+			while (depth == 0 && i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' &&
+			       p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
 				i++;
 			break;
 		}
@@ -247,12 +249,16 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out)
 
 /* ---- validate and minify a whole record (the ingest fast path) ---- */
 
+#define MAX_GAPS 128
+
 typedef struct minify {
 	const char *p;
 	size_t n, i;
-	size_t run;          /* start of bytes not yet copied to out */
-	cur_buf *out;
 	int depth;
+	/* Whitespace to remove, recorded while checking and removed only once
+	 * the whole record passed, so a failed check leaves the line intact. */
+	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
+	size_t ngaps;
 } minify;
 
 #define ONES 0x0101010101010101ULL
@@ -275,10 +281,21 @@ static int mf_flush_ws(minify *m)
 		m->i++;
 	if (m->i == start)
 		return 0;
-	if (cur_buf_append(m->out, m->p + m->run, start - m->run))
-		return -1;
-	m->run = m->i;
+	if (m->ngaps == MAX_GAPS)
+		return -1; /* pretty-printed: leave it to the full parser */
+	m->gap_at[m->ngaps] = start;
+	m->gap_len[m->ngaps++] = m->i - start;
 	return 0;
+}
+
+static inline int simple_escape(char c)
+{
+	switch (c) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* A string at p[i] == '"'; *decoded gets its decoded length. Lone
@@ -322,7 +339,7 @@ static int mf_string(minify *m, size_t *decoded)
 				saved += 6 - (hi < 0x80 ? 1 : hi < 0x800 ? 2 : 3);
 				i += 6;
 			}
-		} else if (strchr("\"\\/bfnrt", p[i + 1]) && p[i + 1]) {
+		} else if (simple_escape(p[i + 1])) {
 			saved += 1;
 			i += 2;
 		} else {
@@ -460,19 +477,32 @@ static int mf_value(minify *m, mf_want *w)
 	}
 }
 
-int cur_json_minify_record(const char *p, size_t n, const char *text_field, cur_buf *out,
-			   size_t *text_len)
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len)
 {
-	minify m = { p, n, 0, 0, out, 0 };
+	minify *m = malloc(sizeof(*m));
 	mf_want w = { text_field, 0, 0, 0 };
-	size_t start = out->len;
+	size_t out = 0, from = 0, k;
+	int ok;
 
-	if (mf_flush_ws(&m) || m.i >= n || p[m.i] != '{' || mf_container(&m, &w) ||
-	    mf_flush_ws(&m) || m.i != n || !w.has_text || w.has_id != 1 ||
-	    cur_buf_append(out, p + m.run, m.i - m.run)) {
-		out->len = start;
+	if (!m)
 		return 0;
+	m->p = p;
+	m->n = n;
+	m->i = 0;
+	m->depth = 0;
+	m->ngaps = 0;
+	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
+	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
+	if (ok) {
+		for (k = 0; k < m->ngaps; k++) {
+			memmove(p + out, p + from, m->gap_at[k] - from);
+			out += m->gap_at[k] - from;
+			from = m->gap_at[k] + m->gap_len[k];
+		}
+		memmove(p + out, p + from, n - from);
+		out += n - from;
+		*text_len = w.text_len;
 	}
-	*text_len = w.text_len;
-	return 1;
+	free(m);
+	return ok ? out : 0;
 }

@@ -367,21 +367,16 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 
 int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 {
-	cur_buf out;
-	size_t text_len;
+	size_t text_len = 0, len;
 
 	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0 ||
 	    cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
 		return 0;
-	cur_buf_init(&out, CUR_BUF_UNLIMITED);
-	if (cur_buf_reserve(&out, doc->text_len + 1) ||
-	    !cur_json_minify_record(doc->text, doc->text_len, text_field, &out, &text_len)) {
-		cur_buf_release(&out);
+	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
+	if (!len)
 		return 0;
-	}
-	free(doc->text);
-	doc->text_len = out.len;
-	doc->text = cur_buf_detach(&out, NULL);
+	doc->text_len = len;
+	doc->text[len] = '\0';
 	doc->raw_json = 2;
 	doc->raw_text_len = text_len;
 	return 1;
