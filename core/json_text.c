@@ -306,18 +306,39 @@ static int mf_string(minify *m, size_t *decoded)
 	size_t i = m->i + 1, n = m->n, saved = 0;
 
 	for (;;) {
+		/* Plain ASCII eight bytes at a time; anything else (a quote, a
+		 * backslash, a control or a non-ASCII byte) drops to the byte loop,
+		 * which also checks UTF-8 sequences: one pass does both. */
 		while (i + 8 <= n) {
 			uint64_t v;
 
 			memcpy(&v, p + i, 8);
-			if (swar_special(v) & HIGHS)
+			if ((swar_special(v) | v) & HIGHS)
 				break;
 			i += 8;
 		}
-		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
+		while (i < n) {
+			unsigned char c = (unsigned char)p[i];
+
+			if (c >= 0x80) {
+				uint32_t cp;
+				size_t k = cur_utf8_decode((const unsigned char *)p + i, n - i, &cp);
+
+				if (!k)
+					return -1;
+				i += k;
+				continue;
+			}
+			if (c == '"' || c == '\\' || c < 0x20)
+				break;
 			i++;
+			if ((i & 7) == 0 && i + 8 <= n)
+				break; /* back to the word loop */
+		}
 		if (i >= n || (unsigned char)p[i] < 0x20)
 			return -1;
+		if (p[i] != '"' && p[i] != '\\')
+			continue;
 		if (p[i] == '"')
 			break;
 		if (i + 1 >= n)

@@ -21,6 +21,24 @@ zstd -dc "$D/many.jsonl.zst" | "$CURATE" ingest -q > "$WORK/stdin.jsonl"
 "$CURATE" ingest -q "$D/many.jsonl.zst" > "$WORK/file.jsonl"
 same "stdin gives the same as the file" "$WORK/stdin.jsonl" "$WORK/file.jsonl"
 
+# Records that need no repair are checked and minified, not rewritten: the
+# values must be exactly those of the input.
+zstd -dc "$D/cc-net-en-head.jsonl.zst" > "$WORK/cc.jsonl"
+cat "$WORK/cc.jsonl" "$D/good.jsonl" > "$WORK/mixed.jsonl"
+"$CURATE" ingest -q "$WORK/mixed.jsonl" > "$WORK/mixed.out"
+python3 - "$WORK/mixed.jsonl" "$WORK/mixed.out" <<'PY' && ok "ingest keeps every value of every record" || fail "ingest keeps every value"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+for x in a:
+    x.setdefault("id", None)
+for x, y in zip(a, b):
+    if x["id"] is None or isinstance(x["id"], int):
+        x["id"] = y["id"]
+sys.exit(0 if a == b else 1)
+PY
+[ "$(grep -c '": ' "$WORK/mixed.out")" = 0 ] && ok "output is compact" || fail "output is compact"
+
 # Compressed outputs by name, written atomically.
 expect_status "ingest to .zst" 0 "$CURATE" ingest -q -o "$WORK/o.jsonl.zst" "$D/good.jsonl"
 zstd -dc "$WORK/o.jsonl.zst" > "$WORK/o.jsonl"
