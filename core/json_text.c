@@ -321,9 +321,20 @@ static int mf_string(minify *m, size_t *decoded)
 			unsigned char c = (unsigned char)p[i];
 
 			if (c >= 0x80) {
+				const unsigned char *u = (const unsigned char *)p + i;
 				uint32_t cp;
-				size_t k = cur_utf8_decode((const unsigned char *)p + i, n - i, &cp);
+				size_t k;
 
+				if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (u[1] & 0xC0) == 0x80) {
+					i += 2;
+					continue;
+				}
+				if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (u[1] & 0xC0) == 0x80 &&
+				    (u[2] & 0xC0) == 0x80) {
+					i += 3;
+					continue;
+				}
+				k = cur_utf8_decode(u, n - i, &cp);
 				if (!k)
 					return -1;
 				i += k;
