@@ -29,5 +29,8 @@ if [ "$quick" != "--quick" ]; then
 		tail -n 40 build/distcheck.log
 	}
 fi
+# One closing line over every suite that ran (Check suites and CLI scripts).
+awk '/^# PASS:/ { p += $3 } /^# (FAIL|ERROR|XPASS):/ { f += $3 } END { printf "%d passed, %d failed\n", p, f }' \
+	build/test-suite.log $( [ "$quick" = "--quick" ] || echo build-asan/test-suite.log )
 [ $status = 0 ] && echo "all tests passed" || echo "TESTS FAILED"
 exit $status
