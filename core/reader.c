@@ -445,12 +445,12 @@ static int text_doc(cur_reader *r, cur_doc *doc, const char *p, size_t n, uint64
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
 	if (r->o.split_paragraphs) {
 		snprintf(id, sizeof(id), ":%llu", (unsigned long long)line);
-		rc = cur_buf_printf(&b, "%s%s", r->path, id);
+		rc = cur_buf_printf(&b, "%s%s", cur_basename(r->path), id);
 	} else {
-		rc = cur_buf_append(&b, r->path, strlen(r->path));
+		rc = cur_buf_printf(&b, "%s", cur_basename(r->path));
 	}
 	if (rc == CUR_OK)
-		rc = cur_doc_new_text(doc, b.data, p, n, r->path);
+		rc = cur_doc_new_text(doc, b.data, p, n, cur_basename(r->path));
 	cur_buf_release(&b);
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
@@ -564,7 +564,7 @@ static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *er
 		return cur_err_set(err, CUR_EDATA, "%s:%llu: member '%s' is binary, skipped", r->path,
 				   (unsigned long long)r->line, name);
 	}
-	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, r->path);
+	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, cur_basename(r->path));
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
 	doc->origin = r->path;

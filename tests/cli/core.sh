@@ -87,6 +87,10 @@ expect_status "paragraph split" 0 "$CURATE" ingest -q --split paragraphs "$D/par
 [ "$(wc -l < "$WORK/out")" = 3 ] && ok "three paragraphs" || fail "three paragraphs" "$(cat "$WORK/out")"
 contains "paragraph ids are file:line" "$WORK/out" 'paragraphs.txt:5"'
 
+expect_status "zip members and an xz file" 0 "$CURATE" ingest -q "$D/docs.zip" "$D/good.jsonl.xz"
+contains "zip member is a document" "$WORK/out" '{"id":"a/one.txt","text":"zip member one\n","source":"docs.zip"}'
+contains "xz is decompressed" "$WORK/out" '"text":"Integer id."'
+
 # stats
 expect_status "stats" 0 "$CURATE" stats "$D/good.jsonl"
 contains "stats counts documents" "$WORK/out" "documents              5"
