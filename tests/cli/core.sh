@@ -109,6 +109,15 @@ YAML
 expect_status "run a pipeline file" 0 "$CURATE" run -q "$WORK/p.yaml"
 "$CURATE" ingest -q "$D/many.jsonl.zst" "$D/cc-2021-resiliparse.warc.gz" "$D/dolma-science-0.warc.gz" "$D/truncated-gzip-resiliparse-clipped.warc.gz" > "$WORK/ing.jsonl" 2>/dev/null
 same "run equals ingest on the same inputs" "$WORK/run.jsonl" "$WORK/ing.jsonl"
+cat > "$WORK/cat.yaml" <<YAML
+inputs:
+  general: [$D/good.jsonl]
+  math: $D/many.jsonl.zst
+output: $WORK/cat.jsonl
+YAML
+expect_status "inputs by category" 0 "$CURATE" run -q "$WORK/cat.yaml"
+[ "$(grep -c '"category":"math"' "$WORK/cat.jsonl")" = 2000 ] && [ "$(grep -c '"category":"general"' "$WORK/cat.jsonl")" = 5 ] &&
+	ok "categories land in metadata" || fail "categories land in metadata"
 printf 'inputs: [a\nstages: {' > "$WORK/bad.yaml"
 expect_status "broken pipeline file is a usage error" 2 "$CURATE" run "$WORK/bad.yaml"
 printf 'inputs: x\nstages:\n  - nosuchstage: {}\n' > "$WORK/bad2.yaml"
