@@ -200,12 +200,14 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	for (size_t q = h.size / 2; q-- > 0;)
 		sift_down(h.heap, h.size, q);
 	while (h.size > 0 && ret == CUR_OK) {
-		uint64_t key = heap_pop(&h);
+		uint64_t key = h.heap[0];
 		i = (uint32_t)key;
 		r = (uint32_t)(key >> 32);
 		/* Stale: the token is gone or its pair changed since the push. */
-		if (h.trank[i] == TOK_NONE || h.prank[i] != r)
+		if (h.trank[i] == TOK_NONE || h.prank[i] != r) {
+			heap_pop(&h);
 			continue;
+		}
 		j = h.next[i];
 		k = h.next[j];
 		h.trank[i] = r;
@@ -216,8 +218,13 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 			h.prev[k] = i;
 		h.prank[i] = k < n ? merged_rank(t, c, r, h.trank[k], s + i, h.next[k] - i) :
 			     TOK_NONE;
-		if (h.prank[i] != TOK_NONE)
-			ret = heap_push(&h, h.prank[i], i);
+		/* The top was this pair: replace it in place (one sift, not two). */
+		if (h.prank[i] != TOK_NONE) {
+			h.heap[0] = (uint64_t)h.prank[i] << 32 | i;
+			sift_down(h.heap, h.size, 0);
+		} else {
+			heap_pop(&h);
+		}
 		p = h.prev[i];
 		if (p != TOK_NONE && ret == CUR_OK) {
 			h.prank[p] = merged_rank(t, c, h.trank[p], r, s + p, k - p);
