@@ -380,7 +380,13 @@ out:
 
 static tok_tokenizer *tok_alloc(void)
 {
-	return calloc(1, sizeof(tok_tokenizer));
+	tok_tokenizer *t = calloc(1, sizeof(tok_tokenizer));
+
+	if (t && pthread_mutex_init(&t->sum_lock, NULL) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 static int load_tiktoken_data(const char *path, const char *data, size_t len,
@@ -399,8 +405,10 @@ static int load_tiktoken_data(const char *path, const char *data, size_t len,
 		ret = load_specials(path, (uint32_t)ord.n, &spec, err);
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
+	if (ret == CUR_OK)
+		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
+		      cur_err_set(err, CUR_ENOMEM, "out of memory");
 	if (ret == CUR_OK) {
-		tok_sha256_hex(data, len, t->checksum);
 		*out = t;
 		t = NULL;
 	}
@@ -526,8 +534,10 @@ static int load_hf_data(const char *path, const char *data, size_t len, tok_toke
 	json_decref(root);
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
+	if (ret == CUR_OK)
+		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
+		      cur_err_set(err, CUR_ENOMEM, "out of memory");
 	if (ret == CUR_OK) {
-		tok_sha256_hex(data, len, t->checksum);
 		*out = t;
 		t = NULL;
 	}

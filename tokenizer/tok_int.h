@@ -2,6 +2,7 @@
 #ifndef TOK_INT_H
 #define TOK_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
@@ -47,8 +48,17 @@ struct tok_tokenizer {
 	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
+	/* tok_checksum hashes the file on first use (SHA-256 of 2 MB would be
+	 * two thirds of the load time): the file's bytes wait here till then. */
+	pthread_mutex_t sum_lock;
+	char *file;
+	size_t file_len;
+	int sum_done;
 	char checksum[65];
 };
+
+/* tok_keep_file: keep a copy of the loaded file for tok_checksum. */
+int tok_keep_file(tok_tokenizer *t, const void *data, size_t len);
 
 /* tok_short_key: the bytes of p[0..n) packed in 64 bits, one to one for
  * n <= 8 (given n), from overlapping loads; longer strings give their

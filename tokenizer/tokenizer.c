@@ -212,6 +212,8 @@ void tok_free(tok_tokenizer *t)
 	free(t->pair_in_token);
 	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
+	free(t->file);
+	pthread_mutex_destroy(&t->sum_lock);
 	free(t);
 }
 
@@ -330,8 +332,30 @@ size_t tok_vocab_size(const tok_tokenizer *t)
 	return (size_t)t->nranks + t->nspecial;
 }
 
+int tok_keep_file(tok_tokenizer *t, const void *data, size_t len)
+{
+	t->file = malloc(len ? len : 1);
+	if (!t->file)
+		return CUR_ENOMEM;
+	memcpy(t->file, data, len);
+	t->file_len = len;
+	return CUR_OK;
+}
+
 const char *tok_checksum(const tok_tokenizer *t)
 {
+	/* Computed once, under a lock: the only state a loaded tokenizer
+	 * changes, so the cast is safe. */
+	tok_tokenizer *w = (tok_tokenizer *)t;
+
+	pthread_mutex_lock(&w->sum_lock);
+	if (!w->sum_done) {
+		tok_sha256_hex(w->file, w->file_len, w->checksum);
+		free(w->file);
+		w->file = NULL;
+		w->sum_done = 1;
+	}
+	pthread_mutex_unlock(&w->sum_lock);
 	return t->checksum;
 }
 
