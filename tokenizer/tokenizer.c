@@ -280,6 +280,8 @@ int tok_encode(const tok_tokenizer *t, const char *text, size_t len, int allow_s
 	const uint8_t *s = (const uint8_t *)text;
 	size_t start = 0, i, slen;
 
+	if (len == 0)
+		return CUR_OK;
 	if (!allow_special || t->nspecial == 0)
 		return encode_segment(t, s, len, out);
 	/* HF tokenizers splits out added tokens first, leftmost-longest. */
