@@ -42,6 +42,10 @@ struct tok_tokenizer {
 	size_t special_min, special_max;
 	uint8_t special_first[256]; /* bytes a special token may start with */
 	int special_one_first;      /* the one such byte, or -1 */
+	uint8_t special_second[256]; /* bytes that follow it (specials of 2+ bytes) */
+	int special_has_1;           /* some special token is one byte long */
+	size_t special_lens[32];     /* the distinct lengths, longest first */
+	size_t nspecial_lens;        /* 0: too many, try every length */
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
