@@ -833,6 +833,31 @@ START_TEST(test_loaders_agree_llama3)
 }
 END_TEST
 
+START_TEST(test_ignore_merges)
+{
+	/* "xyz" is a token no merge builds: only the whole-word lookup (HF's
+	 * ignore_merges, tiktoken) finds it. */
+	tok_tokenizer *a, *b;
+	cur_err err;
+	tok_ids v;
+
+	ck_assert_int_eq(tok_load(data_path("tests/data/tokenizer/merges-ignored.json"), &a, &err), 0);
+	ck_assert_int_eq(tok_load(data_path("tests/data/tokenizer/merges-only.json"), &b, &err), 0);
+	tok_ids_init(&v);
+	tok_encode(a, "xyz abcd", 8, 0, &v);
+	ck_assert_uint_eq(v.len, 4); /* xyz, ' ', ab, cd */
+	ck_assert_uint_eq(v.ids[0], 258);
+	v.len = 0;
+	tok_encode(b, "xyz abcd", 8, 0, &v);
+	ck_assert_uint_eq(v.len, 6); /* x, y, z, ' ', ab, cd */
+	ck_assert_uint_eq(v.ids[4], 256);
+	ck_assert_uint_eq(v.ids[5], 257);
+	tok_ids_release(&v);
+	tok_free(a);
+	tok_free(b);
+}
+END_TEST
+
 static const struct bad_file {
 	const char *name, *want;
 	int code;
@@ -853,7 +878,6 @@ static const struct bad_file {
 	{ "dup-id.json", "duplicate id 0 in model.vocab", CUR_EDATA },
 	{ "merges-order.json", "model.merges[1] ('a' + 'b') is out of rank order", CUR_EDATA },
 	{ "merges-unknown.json", "model.merges[1] ('a' + 'x') does not join two tokens", CUR_EDATA },
-	{ "no-ignore-merges.json", "model.ignore_merges must be true", CUR_EDATA },
 	{ "no-such-file.tiktoken", "cannot open", CUR_EIO },
 };
 
@@ -958,6 +982,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_loaders_agree_small);
 	tcase_add_test(tc, test_loaders_agree_llama3);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_ignore_merges);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_ids_buffer);
 	suite_add_tcase(s, tc);

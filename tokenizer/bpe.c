@@ -283,11 +283,11 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
-	if (n > t->max_len && !cache)
+	if ((n > t->max_len || !t->whole_lookup) && !cache)
 		return bpe_piece(t, s, n, out, cache);
 	h = tok_hash(s, n);
 	/* Whole-piece lookup first: some tokens cannot be built by merging. */
-	if (n <= t->max_len) {
+	if (n <= t->max_len && t->whole_lookup) {
 		uint32_t id = tok_table_find_h(t, &t->ranks, s, n, h);
 		if (id != TOK_NONE)
 			return tok_ids_push(out, id);
