@@ -252,14 +252,17 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
  * the vocabulary, so if no token ending at c followed by a token starting
  * at c makes a token, no merge ever crosses c and both sides can be merged
  * alone (exact, like the pair_in_token cut, but it needs lookups). */
-static int safe_cut(const tok_tokenizer *t, const uint8_t *s, size_t n, size_t c)
+static int safe_cut(const tok_tokenizer *t, const uint8_t *s, size_t n, size_t c,
+		    size_t *budget)
 {
 	uint8_t ylen[256];
 	size_t ny = 0, i, j, k, maxl = t->max_len;
 
 	/* Runs and ordinary text fail here at once: a token of two bytes. */
-	if (t->pair_rank[(size_t)s[c - 1] << 8 | s[c]] != TOK_NONE || maxl > sizeof(ylen))
+	if (t->pair_rank[(size_t)s[c - 1] << 8 | s[c]] != TOK_NONE || maxl > sizeof(ylen) ||
+	    *budget == 0)
 		return 0;
+	(*budget)--;
 	for (j = 1; j < maxl && c + j <= n; j++)
 		if (j == 1 || rank_of(t, s + c, j) != TOK_NONE)
 			ylen[ny++] = (uint8_t)j;
@@ -287,9 +290,12 @@ static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_i
 	 * between safe cuts, so its working memory stays bounded. A run of
 	 * one character has no safe cut: it is merged whole. */
 	while (n - start > w) {
-		size_t pos, cut = 0;
-		for (pos = start + w / 2; pos < n && !cut; pos++)
-			if (safe_cut(t, s + start, n - start, pos - start))
+		/* Full checks allowed in one window: a text that passes the
+		 * two-byte test everywhere but never the whole one (a repeated
+		 * pair of CJK characters that is a token) gives up quickly. */
+		size_t pos, cut = 0, budget = 4096;
+		for (pos = start + w / 2; pos < n && !cut && budget; pos++)
+			if (safe_cut(t, s + start, n - start, pos - start, &budget))
 				cut = pos;
 		if (!cut)
 			break;
