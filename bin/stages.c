@@ -2,10 +2,12 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "dedup/dedup.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
+	{ "dedup", "one-pass URL, exact and MinHash dedup (keeps the first)", dd_stage_new, dd_stage_options },
 	{ NULL, NULL, NULL, NULL }
 };
 

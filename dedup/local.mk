@@ -1,1 +1,11 @@
-# dedup/ contributes here: see core/local.mk for the shape.
+# dedup/: exact, URL, line and MinHash-LSH deduplication (docs/dedup.md).
+libcurate_a_SOURCES += %D%/dedup.h %D%/dd_int.h %D%/work.h %D%/work_int.h %D%/text.c \
+	%D%/minhash.c %D%/sign.c %D%/resolve.c %D%/decide.c %D%/stage.c %D%/stream.c %D%/api.c
+curate_SOURCES += bin/cmd_dedup.c
+
+check_PROGRAMS += tests/check_dedup
+TESTS += tests/check_dedup tests/cli/dedup.sh
+tests_check_dedup_SOURCES = tests/check_dedup.c
+tests_check_dedup_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_dedup_LDADD = $(CHECK_LIBS_ALL)
+EXTRA_DIST += tests/cli/dedup.sh tests/data/dedup
