@@ -33,6 +33,7 @@ struct dd_work {
 	uint32_t *csize;     /* per global: size of its cluster, minhash */
 	uint64_t counts[4], clusters, pairs;
 	size_t mem, peak;
+	size_t line_peak;    /* bytes of the largest bucket's line counts */
 };
 
 static void mem_add(dd_work *w, size_t n)
@@ -274,6 +275,11 @@ size_t dd_work_docs(const dd_work *w)
 const dd_config *dd_work_config(const dd_work *w)
 {
 	return &w->cfg;
+}
+
+size_t dd_work_line_bytes(const dd_work *w)
+{
+	return w->line_peak;
 }
 
 void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uint64_t *pairs,
@@ -917,8 +923,7 @@ static int count_lines(dd_work *w, cur_err *err)
 		rc = lc_flush(&t, bucket, w->cfg.max_line_repeats, out, &peak);
 	if (rc == CUR_EIO)
 		cur_err_set(err, rc, "cannot write '%s'", fpath);
-	mem_add(w, peak);
-	w->mem -= peak;
+	w->line_peak = peak;
 	if (rc == CUR_OK) {
 		rc = commit_tmp(out, fpath, err);
 		out = NULL;

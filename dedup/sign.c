@@ -21,7 +21,7 @@ void dd_config_init(dd_config *c)
 	c->bucket_docs = 30000000;
 	c->max_line_repeats = 6;
 	c->min_chars = 1;
-	c->mem_limit = (uint64_t)1 << 30;
+	c->mem_limit = (uint64_t)256 << 20;
 	c->seed = 1;
 }
 
@@ -307,7 +307,7 @@ void dd_signer_free(dd_signer *s)
 		drop_file(&s->f[k], s->path[k]);
 		free(s->path[k]);
 	}
-	for (int b = 0; s->band && b < s->cfg.bands; b++) {
+	for (int b = 0; s->band && s->cfg.minhash && b < s->cfg.bands; b++) {
 		if (s->band[b])
 			drop_file(&s->band[b], s->band_path[b]);
 		if (s->band_path)

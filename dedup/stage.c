@@ -286,7 +286,11 @@ void dd_u64vec_free(void *p)
 
 static int annotate(cur_doc *doc, const dd_decision *d)
 {
-	json_t *meta = cur_doc_metadata(doc), *o = json_object();
+	json_t *meta, *o;
+	if (d->cluster_size < 2 && d->kind == DD_KIND_KEEP)
+		return CUR_OK; /* leave the record as it came */
+	meta = cur_doc_metadata(doc);
+	o = json_object();
 	if (!meta || !o) {
 		json_decref(o);
 		return CUR_ENOMEM;

@@ -100,6 +100,10 @@ int dd_work_run_all(dd_work *w, cur_err *err);
 void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clusters,
 		     uint64_t *pairs, size_t *peak_bytes);
 
+/* Bytes held for the largest bucket's line counts (16 per distinct line
+ * at most, in a table at most half full). */
+size_t dd_work_line_bytes(const dd_work *w);
+
 /* ---- apply ------------------------------------------------------------ */
 typedef struct dd_decision {
 	uint64_t order;
