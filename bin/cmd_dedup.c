@@ -104,6 +104,57 @@ static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, c
 	return cli_exit_status(rc);
 }
 
+/* Pass 2: dd_fast_apply, then the report file and the summary line. */
+static int run_apply(const char *cmd, const cli_common *c, const char *dir, json_t *extra)
+{
+	dd_fast_opts o;
+	json_t *report = json_object();
+	cur_err err;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.dir = dir;
+	o.rank = c->rank;
+	o.world = c->world;
+	o.inputs = c->inputs;
+	o.ninputs = (size_t)c->ninputs;
+	cur_reader_opts_init(&o.reader);
+	o.reader.text_field = c->text_field;
+	o.reader.split_paragraphs = c->split_paragraphs;
+	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	o.output = c->output;
+	o.rejects = c->rejects;
+	o.threads = c->jobs;
+	cur_err_clear(&err);
+	json_object_set_new(report, "command", json_string(cmd));
+	rc = dd_fast_apply(&o, extra, report, &err);
+	if (rc == CUR_OK && c->report) {
+		char *s = json_dumps(report, JSON_INDENT(2));
+		FILE *f = s ? fopen(c->report, "w") : NULL;
+		if (!f || fputs(s, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0)
+			rc = cur_err_set(&err, CUR_EIO, "cannot write report '%s'", c->report);
+		free(s);
+	}
+	if (rc != CUR_OK) {
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
+	} else if (!c->quiet) {
+		json_t *st = json_array_get(json_object_get(report, "stages"), 0);
+		const char *k;
+		json_t *v;
+		fprintf(stderr, "curate %s: %lld documents in, %lld out; %.2f MB in, %.2f MB out; "
+			"%lld bad records\n", cmd,
+			(long long)json_integer_value(json_object_get(report, "documents_in")),
+			(long long)json_integer_value(json_object_get(report, "documents_out")),
+			(double)json_integer_value(json_object_get(report, "bytes_in")) / 1e6,
+			(double)json_integer_value(json_object_get(report, "bytes_out")) / 1e6,
+			(long long)json_integer_value(json_object_get(report, "bad_records")));
+		json_object_foreach(json_object_get(st, "dropped"), k, v)
+			fprintf(stderr, "  %-16s %lld\n", k, (long long)json_integer_value(v));
+	}
+	json_decref(report);
+	return cli_exit_status(rc);
+}
+
 /* Copy stdin to DIR/stdin.jsonl: two passes need a file. */
 static int spool_stdin(const char *dir, char **path_out)
 {
@@ -229,8 +280,6 @@ static int phase_apply(int argc, char **argv)
 	json_t *cfg = json_object();
 	cli_common c;
 	dd_config dc;
-	cur_stage *st;
-	cur_err err;
 	const char *dir;
 	int rc = parse("dedup minhash-apply", argc, argv, &c, cfg, &dc);
 	if (rc)
@@ -240,14 +289,7 @@ static int phase_apply(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	cur_err_clear(&err);
-	if (!(st = dd_apply_stage_new(dir, c.rank, NULL, &err))) {
-		fprintf(stderr, "curate dedup minhash-apply: %s\n", err.msg);
-		rc = cli_exit_status(err.code);
-		goto out;
-	}
-	rc = cli_run_pipeline("dedup minhash-apply", &c, &st, 1, NULL);
-	st->ops->destroy(st);
+	rc = run_apply("dedup minhash-apply", &c, dir, NULL);
 out:
 	json_decref(cfg);
 	return rc < 0 ? 0 : rc;
@@ -259,7 +301,6 @@ static int single(int argc, char **argv)
 	json_t *cfg = json_object(), *fig = json_object(), *r1 = json_object();
 	cli_common c;
 	dd_config dc;
-	cur_stage *st = NULL;
 	cur_err err;
 	char tmpl[4096], *spooled = NULL, *one[1];
 	const char *dir;
@@ -324,15 +365,8 @@ static int single(int argc, char **argv)
 		json_t *s0 = json_array_get(stages, 0);
 		json_object_set(fig, "sign_band_key_bytes_held", json_object_get(s0, "band_key_bytes_held"));
 	}
-	if (!(st = dd_apply_stage_new(dir, 0, fig, &err))) {
-		fprintf(stderr, "curate dedup: %s\n", err.msg);
-		rc = cli_exit_status(err.code);
-		goto out;
-	}
-	rc = cli_run_pipeline("dedup", &c, &st, 1, NULL);
+	rc = run_apply("dedup", &c, dir, fig);
 out:
-	if (st)
-		st->ops->destroy(st);
 	if (own_dir)
 		nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(spooled);

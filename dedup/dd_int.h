@@ -20,7 +20,16 @@ typedef struct dd_u64vec {
 	size_t n, cap;
 } dd_u64vec;
 
-int dd_u64vec_push(dd_u64vec *a, uint64_t x);
+/* dd_u64vec_grow: the slow path of dd_u64vec_push (make room, append). */
+int dd_u64vec_grow(dd_u64vec *a, uint64_t x);
+static inline int dd_u64vec_push(dd_u64vec *a, uint64_t x)
+{
+	if (a->n < a->cap) {
+		a->v[a->n++] = x;
+		return 0;
+	}
+	return dd_u64vec_grow(a, x);
+}
 void dd_u64vec_release(dd_u64vec *a);
 /* dd_u64_sort_unique: sort v[0..n) and drop repeats; returns the new n. */
 size_t dd_u64_sort_unique(uint64_t *v, size_t n);

@@ -126,7 +126,7 @@ fail:
 
 int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 {
-	unsigned char rec[37];
+	unsigned char rec[DD_DECIDE_REC];
 	uint32_t vb, len;
 	if (d->at >= d->ndocs)
 		return CUR_EOF;
@@ -139,7 +139,8 @@ int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 	o->cluster_size = dd_get32(rec + 13);
 	o->cluster = dd_get64(rec + 17);
 	o->bucket = dd_get64(rec + 25);
-	len = dd_get32(rec + 33);
+	o->length = dd_get32(rec + 33);
+	len = dd_get32(rec + 37);
 	if (o->kind > DD_KIND_MINHASH || len > (1u << 24))
 		return cur_err_set(err, CUR_EDATA, "bad record in '%s'", d->path);
 	if (len + 1 > d->idcap) {

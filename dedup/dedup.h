@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "core/doc.h"
 #include "core/options.h"
+#include "core/reader.h"
 #include "core/stage.h"
 #include "dedup/work.h"
 
@@ -38,6 +39,36 @@ cur_stage *dd_sign_stage_new(const dd_config *cfg, const char *dir, int rank, in
 /* Pass 2: the apply stage reads dir's decisions for rank; extra (may be
  * NULL; a reference is taken) is merged into the stage's report. */
 cur_stage *dd_apply_stage_new(const char *dir, int rank, json_t *extra, cur_err *err);
+
+/* The apply stage's decisions, one per signed document in order:
+ * dd_apply_peek reads the next one ahead (CUR_EOF past the last);
+ * dd_apply_pass consumes it for a document written unchanged, which is
+ * allowed when dd_apply_trivial says there is nothing to do. process()
+ * consumes it otherwise. */
+int dd_apply_peek(cur_stage *st, const dd_decision **out, cur_err *err);
+void dd_apply_pass(cur_stage *st);
+int dd_apply_trivial(const cur_stage *st, const dd_decision *d);
+
+/* Pass 2 without the pipeline: records that stay unchanged are copied byte
+ * for byte (no JSON parse), the others are parsed and go through the apply
+ * stage. Slices the inputs as the pipeline does (by file, or by record for
+ * one input), so it sees what the sign pass saw; a record the sign pass
+ * could not parse is skipped here too. */
+typedef struct dd_fast_opts {
+	const char *dir;
+	int rank, world;
+	char *const *inputs;
+	size_t ninputs;
+	cur_reader_opts reader;
+	const char *output;   /* "-" or NULL: stdout */
+	const char *rejects;  /* or NULL */
+	int threads;          /* zstd workers for a .zst output */
+} dd_fast_opts;
+
+/* dd_fast_apply: report receives the pipeline's report shape (documents_in,
+ * documents_out, bytes_in, bytes_out, bad_records, stages[0] with the
+ * dedup figures; extra merged into it). */
+int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err *err);
 
 /* Between the passes. Each adds its figures to report (an object). */
 int dd_resolve_all(const char *dir, json_t *report, cur_err *err);

@@ -1,6 +1,6 @@
 # dedup/: exact, URL, line and MinHash-LSH deduplication (docs/dedup.md).
 libcurate_a_SOURCES += %D%/dedup.h %D%/dd_int.h %D%/work.h %D%/work_int.h %D%/text.c \
-	%D%/minhash.c %D%/sign.c %D%/resolve.c %D%/decide.c %D%/stage.c %D%/stream.c %D%/api.c
+	%D%/minhash.c %D%/sign.c %D%/resolve.c %D%/decide.c %D%/stage.c %D%/stream.c %D%/api.c %D%/fastapply.c
 curate_SOURCES += bin/cmd_dedup.c
 
 check_PROGRAMS += tests/check_dedup
@@ -9,3 +9,8 @@ tests_check_dedup_SOURCES = tests/check_dedup.c
 tests_check_dedup_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_dedup_LDADD = $(CHECK_LIBS_ALL)
 EXTRA_DIST += tests/cli/dedup.sh tests/data/dedup
+
+# bench/dedup.sh: signature throughput without I/O or JSON.
+noinst_PROGRAMS += bench/dedup-sign-bench
+bench_dedup_sign_bench_SOURCES = bench/dedup_sign_bench.c
+bench_dedup_sign_bench_LDADD = $(CURATE_LIBS)

@@ -1039,21 +1039,30 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			   cur_err *err)
 {
 	char *path = dd_work_path(w->dir, "decide", rank, -1);
+	char *mpath = dd_work_path(w->dir, "meta", rank, -1);
 	FILE *f = path ? create_tmp(path, DD_MAGIC_DECIDE, err) : NULL;
+	FILE *mf = mpath && f ? open_read(mpath, DD_MAGIC_META, err) : NULL;
 	unsigned char hdr[8];
 	int rc = CUR_OK;
-	if (!f) {
-		free(path);
-		return path ? CUR_EIO : CUR_ENOMEM;
+	if (!f || !mf) {
+		rc = path && mpath ? CUR_EIO : CUR_ENOMEM;
+		goto out;
 	}
+	fseek(mf, DD_META_HDR, SEEK_SET);
 	dd_put64(hdr, w->count[rank]);
 	fwrite(hdr, 1, 8, f);
 	for (uint64_t i = 0; i < w->count[rank] && rc == CUR_OK; i++) {
 		uint32_t g = w->g_of[rank][i];
-		unsigned char rec[41];
+		unsigned char rec[DD_DECIDE_REC], mrec[DD_META_REC];
+		dd_meta m;
 		const char *id = "";
 		float v = 0;
 		uint32_t vb;
+		if (fread(mrec, 1, sizeof mrec, mf) != sizeof mrec) {
+			rc = cur_err_set(err, CUR_EDATA, "'%s' is short", mpath);
+			break;
+		}
+		dd_meta_decode(mrec, &m);
 		if (w->kind[g] != DD_KIND_KEEP)
 			id = id_of(ids, w->of[g]);
 		if (w->kind[g] == DD_KIND_MINHASH) {
@@ -1065,23 +1074,29 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			v = (float)dd_mh_estimate(a, b, w->cfg.bands * w->cfg.rows);
 		}
 		memcpy(&vb, &v, 4);
-		/* order u64, kind u8, value f32, cluster size u32, cluster u64,
-		 * bucket u64, id length u32, id */
-		dd_put64(rec, 0);
+		dd_put64(rec, m.order);
 		rec[8] = w->kind[g];
 		dd_put32(rec + 9, vb);
 		dd_put32(rec + 13, w->csize && w->csize[g] > 1 ? w->csize[g] : 0);
 		dd_put64(rec + 17, w->root ? w->root[g] : g);
 		dd_put64(rec + 25, bucket ? bucket[g] : 0);
-		dd_put32(rec + 33, (uint32_t)strlen(id));
-		if (fwrite(rec, 1, 37, f) != 37 || fwrite(id, 1, strlen(id), f) != strlen(id))
+		dd_put32(rec + 33, m.length);
+		dd_put32(rec + 37, (uint32_t)strlen(id));
+		if (fwrite(rec, 1, sizeof rec, f) != sizeof rec ||
+		    fwrite(id, 1, strlen(id), f) != strlen(id))
 			rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", path);
 	}
-	if (rc == CUR_OK)
+	if (rc == CUR_OK) {
 		rc = commit_tmp(f, path, err);
-	else
+		f = NULL;
+	}
+out:
+	if (f)
 		fclose(f);
+	if (mf)
+		fclose(mf);
 	free(path);
+	free(mpath);
 	return rc;
 }
 

@@ -253,6 +253,8 @@ cur_stage *dd_sign_stage_new(const dd_config *cfg, const char *dir, int rank, in
 typedef struct apply_st {
 	dd_decider *dec;
 	dd_config cfg;
+	dd_decision pend;  /* the next decision, read ahead by dd_apply_peek */
+	int have_pend;
 	uint64_t dropped[4], lines_removed, bytes_removed, lines_dropped, annotated;
 	json_t *extra;  /* figures from earlier steps, merged into the report */
 	char errmsg[256];
@@ -357,21 +359,47 @@ static size_t visible_chars(const char *s, size_t n)
 
 static const char *const reason[4] = { "", "dedup:url", "dedup:exact", "dedup:minhash" };
 
+int dd_apply_peek(cur_stage *st, const dd_decision **out, cur_err *err)
+{
+	apply_st *a = st->priv;
+	if (!a->have_pend) {
+		CUR_FORWARD(dd_decider_next(a->dec, &a->pend, err));
+		a->have_pend = 1;
+	}
+	*out = &a->pend;
+	return CUR_OK;
+}
+
+void dd_apply_pass(cur_stage *st)
+{
+	apply_st *a = st->priv;
+	a->have_pend = 0;
+}
+
+int dd_apply_trivial(const cur_stage *st, const dd_decision *d)
+{
+	const apply_st *a = st->priv;
+	return d->kind == DD_KIND_KEEP && d->cluster_size < 2 && !a->cfg.lines;
+}
+
 static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
 {
 	apply_st *a = self->priv;
+	const dd_decision *dp;
 	dd_decision d;
 	cur_err err;
 	int rc;
 	(void)tp;
 	cur_err_clear(&err);
-	rc = dd_decider_next(a->dec, &d, &err);
+	rc = dd_apply_peek(self, &dp, &err);
 	if (rc == CUR_EOF) {
 		snprintf(a->errmsg, sizeof a->errmsg, "more documents than signed");
 		return CUR_EDATA;
 	}
 	if (rc != CUR_OK)
 		return rc;
+	d = *dp;
+	a->have_pend = 0;
 	CUR_FORWARD(annotate(doc, &d));
 	if (d.cluster_size > 1)
 		a->annotated++;
@@ -394,7 +422,7 @@ static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
 static int apply_finish(cur_stage *self, json_t *report)
 {
 	apply_st *a = self->priv;
-	if (dd_decider_left(a->dec) != 0)
+	if (dd_decider_left(a->dec) != 0 || a->have_pend)
 		return CUR_EDATA; /* fewer documents than signed: inputs changed */
 	json_object_set_new(report, "url_duplicates", json_integer((json_int_t)a->dropped[1]));
 	json_object_set_new(report, "exact_duplicates", json_integer((json_int_t)a->dropped[2]));

@@ -10,9 +10,9 @@
 #include "core/utf8.h"
 #include "dedup/dd_int.h"
 
-int dd_u64vec_push(dd_u64vec *a, uint64_t x)
+int dd_u64vec_grow(dd_u64vec *a, uint64_t x)
 {
-	if (a->n == a->cap) {
+	{
 		size_t cap = a->cap ? a->cap * 2 : 256;
 		uint64_t *v = cur_realloc_array(a->v, cap, sizeof *v);
 		if (!v)
@@ -145,15 +145,26 @@ static int tokenize(const char *s, size_t n, uint64_t seed, dd_u64vec *tok)
 	while (i < n && rc == CUR_OK) {
 		unsigned char c = p[i];
 		if (c < 0x80) {
-			unsigned char w = ascii_word[c];
-			if (w) {
-				rc = acc_add(&acc, &w, 1, seed);
-				in = 1;
-			} else if (in) {
-				rc = dd_u64vec_push(tok, acc_take(&acc, seed));
+			if (!ascii_word[c]) {
+				if (in)
+					rc = dd_u64vec_push(tok, acc_take(&acc, seed));
 				in = 0;
+				i++;
+				continue;
 			}
-			i++;
+			/* A run of ASCII word bytes, lower-cased in chunks. */
+			unsigned char chunk[64];
+			size_t k = 0;
+			while (i < n && p[i] < 0x80 && ascii_word[p[i]]) {
+				chunk[k++] = ascii_word[p[i++]];
+				if (k == sizeof chunk) {
+					rc = acc_add(&acc, chunk, k, seed);
+					k = 0;
+				}
+			}
+			if (k && rc == CUR_OK)
+				rc = acc_add(&acc, chunk, k, seed);
+			in = 1;
 			continue;
 		}
 		uint32_t cp;

@@ -113,6 +113,7 @@ typedef struct dd_decision {
 	uint64_t cluster;    /* global number of the cluster's first document */
 	char *dup_of;        /* survivor id (kind != KEEP), malloc'd */
 	uint64_t bucket;     /* lines bucket of a kept document */
+	uint32_t length;     /* text bytes at sign time */
 } dd_decision;
 
 typedef struct dd_decider dd_decider;

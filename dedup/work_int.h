@@ -19,7 +19,10 @@
 #define DD_META_HDR 128  /* see dd_meta_header_encode */
 #define DD_META_REC 56   /* order u64, length u32, flags u32, date i64, exact[16], url[16] */
 #define DD_SIG_HDR 16    /* magic, nperm u32, zero */
-#define DD_ENTRY 12      /* band entry: key u64, local number u32 */
+#define DD_ENTRY 12
+/* decision: order u64, kind u8, value f32, cluster size u32, cluster u64,
+ * bucket u64, text length u32, id length u32; then the id */
+#define DD_DECIDE_REC 41      /* band entry: key u64, local number u32 */
 
 /* dd_work_path: "DIR/NAME-A-B.bin" (b < 0: "DIR/NAME-A.bin"; a < 0 too:
  * "DIR/NAME.bin"); malloc'd, NULL when out of memory. */

@@ -130,12 +130,15 @@ stages:
   - {name: dedup, exact: true}
 YAML
 "$C" run -q "$W/p.yaml"
-same "$D/exact.expected.jsonl" "$W/run.out" "pipeline stage dedup {exact: true}"
+"$C" ingest -q "$D/exact.expected.jsonl" -o "$W/exact.ingested"
+same "$W/exact.ingested" "$W/run.out" "pipeline stage dedup {exact: true}"
 
 # bad input and usage
-printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{"id":"b","text":"one"}\n{"text":"no id"}\n' > "$W/bad.jsonl"
-"$C" dedup --minhash --exact --url --lines -q "$W/bad.jsonl" -o "$W/bad.out"
+printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{broken\n{"id":"b","text":"one"}\n{"text":"no id"}\n{"id":"c","text":7}\n' > "$W/bad.jsonl"
+"$C" dedup --minhash --exact --url --lines -q "$W/bad.jsonl" -o "$W/bad.out" --report "$W/bad.json"
 is "$(wc -l < "$W/bad.out")" 2 "empty, short and id-less documents are handled"
+grep -q '"bad_records": 2' "$W/bad.json" && echo "ok - bad records are skipped in both passes and counted" ||
+	{ echo "not ok - bad records"; fail=1; }
 set +e
 "$C" dedup -q "$W/bad.jsonl" > /dev/null 2>&1
 is $? 2 "no mode is a usage error"
