@@ -8,7 +8,6 @@ TESTS += tests/check_dedup tests/cli/dedup.sh
 tests_check_dedup_SOURCES = tests/check_dedup.c
 tests_check_dedup_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_dedup_LDADD = $(CHECK_LIBS_ALL)
-EXTRA_DIST += tests/cli/dedup.sh tests/data/dedup
 
 # bench/dedup.sh: signature throughput without I/O or JSON.
 noinst_PROGRAMS += bench/dedup-sign-bench
