@@ -112,6 +112,8 @@ static void put_figures(const dd_work *w, json_t *report)
 	json_object_set_new(report, "documents", json_integer((json_int_t)n));
 	json_object_set_new(report, "clusters", json_integer((json_int_t)clusters));
 	json_object_set_new(report, "candidate_pairs", json_integer((json_int_t)pairs));
+	json_object_set_new(report, "pairs_already_joined",
+			    json_integer((json_int_t)dd_work_skipped(w)));
 	json_object_set_new(report, "resolve_peak_bytes", json_integer((json_int_t)peak));
 	json_object_set_new(report, "resolve_bytes_per_doc",
 			    json_real(n ? (double)peak / (double)n : 0.0));

@@ -48,6 +48,12 @@ cur_stage *dd_apply_stage_new(const char *dir, int rank, json_t *extra, cur_err 
 int dd_apply_peek(cur_stage *st, const dd_decision **out, cur_err *err);
 void dd_apply_pass(cur_stage *st);
 int dd_apply_trivial(const cur_stage *st, const dd_decision *d);
+/* dd_apply_consume: take the pending decision for a document the caller
+ * writes itself; counts it as process() would. Returns the drop reason or
+ * NULL to keep; OUT: *meta is the metadata to merge ({"dedup": {...}}, a
+ * new reference) or NULL when there is none. Not for --lines runs. */
+const char *dd_apply_consume(cur_stage *st, json_t **meta);
+int dd_apply_lines(const cur_stage *st);
 
 /* Pass 2 without the pipeline: records that stay unchanged are copied byte
  * for byte (no JSON parse), the others are parsed and go through the apply

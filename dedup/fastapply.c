@@ -53,18 +53,91 @@ static int write_reject(fast *f, cur_doc *doc)
 	return write_json(f->rej, doc, &f->line);
 }
 
+/* Where "metadata" can go in a raw JSON object line that has none: the
+ * offset of its closing brace, and whether the object is empty. A line that
+ * mentions "metadata" anywhere is left to the parser. */
+static int raw_slot(const char *s, size_t n, size_t *close, int *empty)
+{
+	size_t e = n;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (e < 2 || s[e - 1] != '}' || memmem(s, n, "\"metadata\"", 10))
+		return 0;
+	size_t b = e - 1;
+	while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
+		b--;
+	*close = e - 1;
+	*empty = b > 0 && s[b - 1] == '{';
+	return 1;
+}
+
+/* Write the raw line with ,"metadata":META spliced in before its brace. */
+static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
+			 json_t *meta, cur_buf *line)
+{
+	char *m = json_dumps(meta, JSON_COMPACT);
+	int rc;
+	if (!m)
+		return CUR_ENOMEM;
+	line->len = 0;
+	rc = cur_buf_append(line, s, close);
+	if (rc == CUR_OK)
+		rc = cur_buf_printf(line, "%s\"metadata\":%s", empty ? "" : ",", m);
+	if (rc == CUR_OK)
+		rc = cur_buf_append(line, s + close, n - close);
+	if (rc == CUR_OK)
+		rc = cur_buf_putc(line, '\n');
+	free(m);
+	return rc == CUR_OK ? cur_out_write(o, line->data, line->len) : rc;
+}
+
+/* A kept or dropped record written from its raw line, without a parse. */
+static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
+{
+	uint32_t len = d->length;
+	json_t *meta;
+	const char *why = dd_apply_consume(f->st, &meta);
+	double v = d->kind == DD_KIND_MINHASH ? d->value : NAN;
+	int rc = CUR_OK;
+	if (why) {
+		count(f->dropped, why);
+		if (f->rej) {
+			json_t *c = json_object();
+			json_object_set_new(c, "dropped_by", json_string(why));
+			if (!isnan(v))
+				json_object_set_new(c, "value", json_real(v));
+			json_object_set_new(meta, "curate", c);
+			rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, meta, &f->line);
+		}
+	} else {
+		f->docs_out++;
+		f->bytes_out += len;
+		if (meta)
+			rc = write_spliced(f->out, doc->text, close, doc->text_len, empty, meta, &f->line);
+		else if ((rc = cur_out_write(f->out, doc->text, doc->text_len)) == CUR_OK)
+			rc = cur_out_write(f->out, "\n", 1);
+	}
+	json_decref(meta);
+	return rc;
+}
+
 static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 {
-	int rc;
+	size_t close;
+	int empty, rc;
 	f->docs_in++;
 	f->bytes_in += d->length;
-	if (doc->raw_json && dd_apply_trivial(f->st, d) &&
+	if (doc->raw_json && !dd_apply_lines(f->st) &&
 	    cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len) {
-		dd_apply_pass(f->st);
-		f->docs_out++;
-		f->bytes_out += d->length;
-		CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
-		return cur_out_write(f->out, "\n", 1);
+		if (dd_apply_trivial(f->st, d)) {
+			dd_apply_pass(f->st);
+			f->docs_out++;
+			f->bytes_out += d->length;
+			CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
+			return cur_out_write(f->out, "\n", 1);
+		}
+		if (raw_slot(doc->text, doc->text_len, &close, &empty))
+			return raw_doc(f, doc, d, close, empty);
 	}
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)
 		return rc == CUR_ENOMEM ? rc : cur_err_set(err, CUR_EDATA,

@@ -34,6 +34,8 @@ struct dd_work {
 	uint64_t counts[4], clusters, pairs;
 	size_t mem, peak;
 	size_t line_peak;    /* bytes of the largest bucket's line counts */
+	dd_uf live;          /* run_all: pairs joined so far, to skip known ones */
+	uint64_t skipped;    /* candidate pairs already joined by an earlier band */
 };
 
 static void mem_add(dd_work *w, size_t n)
@@ -263,6 +265,7 @@ void dd_work_free(dd_work *w)
 	free(w->of);
 	free(w->root);
 	free(w->csize);
+	dd_uf_release(&w->live);
 	free(w->dir);
 	free(w);
 }
@@ -280,6 +283,11 @@ const dd_config *dd_work_config(const dd_work *w)
 size_t dd_work_line_bytes(const dd_work *w)
 {
 	return w->line_peak;
+}
+
+uint64_t dd_work_skipped(const dd_work *w)
+{
+	return w->skipped;
 }
 
 void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uint64_t *pairs,
@@ -450,7 +458,7 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 	dd_u64vec sha = { 0 }, shb = { 0 };
 	size_t nh = 0;
 	uint64_t key = 0;
-	int have_first = 0, rc = CUR_OK;
+	int have_first = 0, first_loaded = 0, rc = CUR_OK;
 	uint32_t first = 0;
 	if (!h)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
@@ -475,12 +483,27 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 		}
 		if (!(excl && excl[g])) {
 			if (!have_first) {
+				/* Most keys have one document: read the first one's
+				 * signature only when a second one shows up. */
 				first = g;
 				have_first = 1;
-				rc = w->cfg.verify_exact ? load_shingles(w, g, &sha) : load_sig(w, g, siga);
+				first_loaded = 0;
+			} else if (w->live.parent &&
+				   dd_uf_find(&w->live, first) == dd_uf_find(&w->live, g)) {
+				/* Joined through an earlier band: the pair changes no
+				 * cluster, so a one-process run need not check it. */
+				w->skipped++;
 			} else {
 				int ok = 0;
-				rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
+				if (!first_loaded) {
+					rc = w->cfg.verify_exact ? load_shingles(w, first, &sha)
+								 : load_sig(w, first, siga);
+					first_loaded = 1;
+				}
+				if (rc == CUR_OK)
+					rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
+				if (rc == CUR_OK && ok && w->live.parent)
+					dd_uf_union(&w->live, first, g);
 				if (rc == CUR_OK && ok) {
 					unsigned char p[8];
 					dd_put32(p, first);
@@ -1142,9 +1165,14 @@ int dd_work_run_all(dd_work *w, cur_err *err)
 	if (w->cfg.exact)
 		CUR_FORWARD(hash_dedup(w, 0, err));
 	if (w->cfg.minhash) {
+		if (dd_uf_init(&w->live, w->n) != CUR_OK)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		mem_add(w, w->n * 4);
 		/* kind[] doubles as the exclusion map: non-zero is removed. */
 		for (int b = 0; b < w->cfg.bands; b++)
 			CUR_FORWARD(dd_work_bucket(w, b, w->kind, err));
+		dd_uf_release(&w->live);
+		w->mem -= w->n * 4;
 	}
 	return dd_work_cluster(w, NULL, err);
 }

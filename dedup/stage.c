@@ -376,6 +376,38 @@ void dd_apply_pass(cur_stage *st)
 	a->have_pend = 0;
 }
 
+const char *dd_apply_consume(cur_stage *st, json_t **meta)
+{
+	apply_st *a = st->priv;
+	const dd_decision *d = &a->pend;
+	json_t *o = NULL;
+	a->have_pend = 0;
+	*meta = NULL;
+	if (d->cluster_size > 1 || d->kind != DD_KIND_KEEP) {
+		o = json_object();
+		if (d->cluster_size > 1) {
+			json_object_set_new(o, "cluster", json_integer((json_int_t)d->cluster));
+			json_object_set_new(o, "cluster_size", json_integer((json_int_t)d->cluster_size));
+		}
+		if (d->kind != DD_KIND_KEEP)
+			json_object_set_new(o, "duplicate_of", json_string(d->dup_of));
+		*meta = json_object();
+		json_object_set_new(*meta, "dedup", o);
+	}
+	if (d->cluster_size > 1)
+		a->annotated++;
+	if (d->kind == DD_KIND_KEEP)
+		return NULL;
+	a->dropped[d->kind]++;
+	return reason[d->kind];
+}
+
+int dd_apply_lines(const cur_stage *st)
+{
+	const apply_st *a = st->priv;
+	return a->cfg.lines;
+}
+
 int dd_apply_trivial(const cur_stage *st, const dd_decision *d)
 {
 	const apply_st *a = st->priv;

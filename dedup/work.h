@@ -103,6 +103,8 @@ void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clu
 /* Bytes held for the largest bucket's line counts (16 per distinct line
  * at most, in a table at most half full). */
 size_t dd_work_line_bytes(const dd_work *w);
+/* Candidate pairs not checked because an earlier band had joined them. */
+uint64_t dd_work_skipped(const dd_work *w);
 
 /* ---- apply ------------------------------------------------------------ */
 typedef struct dd_decision {
