@@ -127,8 +127,7 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 	int empty, rc;
 	f->docs_in++;
 	f->bytes_in += d->length;
-	if (doc->raw_json && !dd_apply_lines(f->st) &&
-	    cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len) {
+	if (doc->raw_json && cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len) {
 		if (dd_apply_trivial(f->st, d)) {
 			dd_apply_pass(f->st);
 			f->docs_out++;
@@ -136,7 +135,8 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 			CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
 			return cur_out_write(f->out, "\n", 1);
 		}
-		if (raw_slot(doc->text, doc->text_len, &close, &empty))
+		if ((!dd_apply_lines(f->st) || !d->strip) &&
+		    raw_slot(doc->text, doc->text_len, &close, &empty))
 			return raw_doc(f, doc, d, close, empty);
 	}
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)

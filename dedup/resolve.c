@@ -35,6 +35,8 @@ struct dd_work {
 	size_t mem, peak;
 	size_t line_peak;    /* bytes of the largest bucket's line counts */
 	dd_uf live;          /* run_all: pairs joined so far, to skip known ones */
+	uint64_t *freq;      /* --lines: (bucket, hash) of lines to remove, sorted */
+	size_t nfreq, capfreq;
 	uint64_t skipped;    /* candidate pairs already joined by an earlier band */
 };
 
@@ -1058,6 +1060,64 @@ static void idtab_release(idtab *t)
 	free(t->g);
 }
 
+/* --lines: does a document lose a line? Then apply must parse it. */
+static int open_lines(dd_work *w, int rank, FILE **out, cur_err *err)
+{
+	char *path = dd_work_path(w->dir, "lines", rank, -1);
+	*out = path ? open_read(path, DD_MAGIC_LINES, err) : NULL;
+	free(path);
+	if (!*out)
+		return CUR_EIO;
+	if (w->freq)
+		return CUR_OK;
+	path = dd_work_path(w->dir, "linefreq", -1, -1);
+	FILE *f = path ? open_read(path, DD_MAGIC_FREQ, err) : NULL;
+	free(path);
+	if (!f)
+		return CUR_EIO;
+	unsigned char b[16];
+	while (fread(b, 1, 16, f) == 16) {
+		if (w->nfreq == w->capfreq) {
+			size_t cap = w->capfreq ? 2 * w->capfreq : 1024;
+			uint64_t *p = cur_realloc_array(w->freq, 2 * cap, sizeof *p);
+			if (!p) {
+				fclose(f);
+				return cur_err_set(err, CUR_ENOMEM, "out of memory");
+			}
+			w->freq = p;
+			w->capfreq = cap;
+		}
+		w->freq[2 * w->nfreq] = dd_get64(b);
+		w->freq[2 * w->nfreq + 1] = dd_get64(b + 8);
+		w->nfreq++;
+	}
+	fclose(f);
+	if (!w->freq && !(w->freq = malloc(16)))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	qsort(w->freq, w->nfreq, 16, dd_cmp_u64pair);
+	return CUR_OK;
+}
+
+static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, int *strip, cur_err *err)
+{
+	unsigned char b[8];
+	uint32_t n;
+	*strip = 0;
+	if (fread(b, 1, 4, lf) != 4)
+		return cur_err_set(err, CUR_EDATA, "lines file is short");
+	n = dd_get32(b);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t key[2];
+		if (fread(b, 1, 8, lf) != 8)
+			return cur_err_set(err, CUR_EDATA, "lines file is short");
+		key[0] = bucket;
+		key[1] = dd_get64(b);
+		if (!*strip && w->nfreq && bsearch(key, w->freq, w->nfreq, 16, dd_cmp_u64pair))
+			*strip = 1;
+	}
+	return CUR_OK;
+}
+
 static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_t *bucket,
 			   cur_err *err)
 {
@@ -1065,6 +1125,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 	char *mpath = dd_work_path(w->dir, "meta", rank, -1);
 	FILE *f = path ? create_tmp(path, DD_MAGIC_DECIDE, err) : NULL;
 	FILE *mf = mpath && f ? open_read(mpath, DD_MAGIC_META, err) : NULL;
+	FILE *lf = NULL;
 	unsigned char hdr[8];
 	int rc = CUR_OK;
 	if (!f || !mf) {
@@ -1072,6 +1133,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		goto out;
 	}
 	fseek(mf, DD_META_HDR, SEEK_SET);
+	if (w->cfg.lines && (rc = open_lines(w, rank, &lf, err)) != CUR_OK)
+		goto out;
 	dd_put64(hdr, w->count[rank]);
 	fwrite(hdr, 1, 8, f);
 	for (uint64_t i = 0; i < w->count[rank] && rc == CUR_OK; i++) {
@@ -1097,8 +1160,11 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			v = (float)dd_mh_estimate(a, b, w->cfg.bands * w->cfg.rows);
 		}
 		memcpy(&vb, &v, 4);
+		int strip = 0;
+		if (lf && (rc = doc_strips(w, lf, bucket ? bucket[g] : 0, &strip, err)) != CUR_OK)
+			break;
 		dd_put64(rec, m.order);
-		rec[8] = w->kind[g];
+		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0));
 		dd_put32(rec + 9, vb);
 		dd_put32(rec + 13, w->csize && w->csize[g] > 1 ? w->csize[g] : 0);
 		dd_put64(rec + 17, w->root ? w->root[g] : g);
@@ -1118,6 +1184,8 @@ out:
 		fclose(f);
 	if (mf)
 		fclose(mf);
+	if (lf)
+		fclose(lf);
 	free(path);
 	free(mpath);
 	return rc;

@@ -411,7 +411,7 @@ int dd_apply_lines(const cur_stage *st)
 int dd_apply_trivial(const cur_stage *st, const dd_decision *d)
 {
 	const apply_st *a = st->priv;
-	return d->kind == DD_KIND_KEEP && d->cluster_size < 2 && !a->cfg.lines;
+	return d->kind == DD_KIND_KEEP && d->cluster_size < 2 && !(a->cfg.lines && d->strip);
 }
 
 static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
@@ -441,9 +441,12 @@ static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
 	}
 	if (a->cfg.lines) {
 		const dd_u64vec *h = cur_doc_attached(doc, self);
+		size_t before = a->lines_removed;
 		if (h)
 			CUR_FORWARD(strip_lines(a, doc, d.bucket, h));
-		if ((int64_t)visible_chars(doc->text, doc->text_len) < a->cfg.min_chars) {
+		/* Only a document that lost lines can be left too short. */
+		if (a->lines_removed > before &&
+		    (int64_t)visible_chars(doc->text, doc->text_len) < a->cfg.min_chars) {
 			a->lines_dropped++;
 			return cur_doc_drop(doc, "dedup:lines", (double)doc->text_len);
 		}

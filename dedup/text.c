@@ -254,11 +254,62 @@ static int all_ascii(const char *s, size_t n)
 	return 1;
 }
 
+/* The ASCII case of collapse(), straight into reserved room. */
+static int collapse_ascii(const char *s, size_t n, int lowercase, cur_buf *out)
+{
+	CUR_FORWARD(cur_buf_reserve(out, n + 1));
+	char *d = out->data + out->len, *start = d;
+	int pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			pending = d > start;
+			continue;
+		}
+		if (pending)
+			*d++ = ' ';
+		pending = 0;
+		*d++ = (char)(lowercase && c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out->len = (size_t)(d - out->data);
+	out->data[out->len] = '\0';
+	return CUR_OK;
+}
+
+/* A conservative NFC quick check: no code point that decomposes
+ * canonically, combines with a neighbour, has a non-zero combining class,
+ * or is Hangul (composed by rule). Below U+0300 nothing can change. Text
+ * that passes is already NFC, so utf8proc need not rebuild it. */
+static int nfc_stable(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len;
+		if (p[i] < 0xCC) { /* lead bytes below 0xCC encode U+0000..U+02FF */
+			i++;
+			continue;
+		}
+		len = cur_utf8_decode(p + i, n - i, &cp);
+		if (len == 0)
+			return 0;
+		const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)cp);
+		if (pr->combining_class != 0 || pr->comb_index != UINT16_MAX ||
+		    (pr->decomp_seqindex != UINT16_MAX && pr->decomp_type == 0) ||
+		    (cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xAC00 && cp <= 0xD7A3))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
 int dd_norm_text(const char *s, size_t n, int lowercase, cur_buf *out)
 {
 	utf8proc_uint8_t *nfc = NULL;
 	int rc;
 	if (all_ascii(s, n))
+		return collapse_ascii(s, n, lowercase, out);
+	if (nfc_stable(s, n))
 		return collapse(s, n, lowercase, out);
 	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &nfc,
 					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);

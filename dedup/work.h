@@ -116,6 +116,7 @@ typedef struct dd_decision {
 	char *dup_of;        /* survivor id (kind != KEEP), malloc'd */
 	uint64_t bucket;     /* lines bucket of a kept document */
 	uint32_t length;     /* text bytes at sign time */
+	int strip;           /* --lines: some line of it goes */
 } dd_decision;
 
 typedef struct dd_decider dd_decider;

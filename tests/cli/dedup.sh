@@ -136,7 +136,7 @@ same "$W/exact.ingested" "$W/run.out" "pipeline stage dedup {exact: true}"
 # bad input and usage
 printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{broken\n{"id":"b","text":"one"}\n{"text":"no id"}\n{"id":"c","text":7}\n' > "$W/bad.jsonl"
 "$C" dedup --minhash --exact --url --lines -q "$W/bad.jsonl" -o "$W/bad.out" --report "$W/bad.json"
-is "$(wc -l < "$W/bad.out")" 2 "empty, short and id-less documents are handled"
+is "$(wc -l < "$W/bad.out")" 3 "empty, short and id-less documents are handled"
 grep -q '"bad_records": 2' "$W/bad.json" && echo "ok - bad records are skipped in both passes and counted" ||
 	{ echo "not ok - bad records"; fail=1; }
 set +e
