@@ -54,27 +54,35 @@ int main(int argc, char **argv)
 	dd_u64vec tok = { 0 }, sh = { 0 };
 	uint32_t sig[112];
 	uint64_t keys[14], sink = 0;
-	double t0 = now_s();
-	for (size_t i = 0; i < ntext; i++) {
-		sh.n = 0;
-		dd_shingles(texts[i], lens[i], 5, 1, &tok, &sh);
-		n += sh.n;
-		dd_mh_sign(&m, sh.v, sh.n, sig);
-		dd_mh_band_keys(&m, sig, keys);
-		sink ^= keys[0];
+	/* best of three: the machine may be shared */
+	double best = 1e30, best_sh = 1e30;
+	for (int rep = 0; rep < 3; rep++) {
+		double t0 = now_s();
+		n = 0;
+		for (size_t i = 0; i < ntext; i++) {
+			sh.n = 0;
+			dd_shingles(texts[i], lens[i], 5, 1, &tok, &sh);
+			n += sh.n;
+			dd_mh_sign(&m, sh.v, sh.n, sig);
+			dd_mh_band_keys(&m, sig, keys);
+			sink ^= keys[0];
+		}
+		double t1 = now_s();
+		/* the same loop without the signature: what words and shingles cost */
+		for (size_t i = 0; i < ntext; i++) {
+			sh.n = 0;
+			dd_shingles(texts[i], lens[i], 5, 1, &tok, &sh);
+			sink ^= sh.n;
+		}
+		double t2 = now_s();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+		if (t2 - t1 < best_sh)
+			best_sh = t2 - t1;
 	}
-	double t1 = now_s();
-	/* the same loop without the signature: what words and shingles cost */
-	for (size_t i = 0; i < ntext; i++) {
-		sh.n = 0;
-		dd_shingles(texts[i], lens[i], 5, 1, &tok, &sh);
-		sink ^= sh.n;
-	}
-	double t2 = now_s();
 	printf("documents %zu, text %.1f MB, shingles %zu\n", ntext, bytes / 1e6, n);
-	printf("signatures: %.1f MB/s on one core (%.2f s); shingling alone %.1f MB/s [%llx]\n",
-	       bytes / 1e6 / (t1 - t0), t1 - t0, bytes / 1e6 / (t2 - t1),
-	       (unsigned long long)(sink & 0xf));
+	printf("signatures: %.1f MB/s on one core (best of 3: %.2f s); shingling alone %.1f MB/s [%llx]\n",
+	       bytes / 1e6 / best, best, bytes / 1e6 / best_sh, (unsigned long long)(sink & 0xf));
 	for (size_t i = 0; i < ntext; i++)
 		free(texts[i]);
 	free(texts);

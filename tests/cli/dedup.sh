@@ -115,6 +115,16 @@ else
 	echo "ok - keep longest # SKIP no python3"
 fi
 
+# --verify exact compares shingle sets; --keep newest runs
+# shellcheck disable=SC2086
+"$C" dedup --minhash --verify exact -q $P -o "$W/v.out"
+v=$(wc -l < "$W/v.out")
+[ "$v" -gt 40 ] && [ "$v" -lt 142 ] && echo "ok - verify exact ($v kept)" ||
+	{ echo "not ok - verify exact kept $v"; fail=1; }
+# shellcheck disable=SC2086
+"$C" dedup --minhash --keep newest -q $P -o "$W/n.out"
+is "$(wc -l < "$W/n.out")" "$kept" "keep newest: the same clusters"
+
 # all modes together, in the order url -> exact -> minhash -> lines
 cat "$D/url.jsonl" "$D/exact.jsonl" "$X" > "$W/all.jsonl"
 "$C" dedup --url --exact --minhash --lines -q "$W/all.jsonl" -o "$W/all.out" --report "$W/all.json"
@@ -132,6 +142,17 @@ YAML
 "$C" run -q "$W/p.yaml"
 "$C" ingest -q "$D/exact.expected.jsonl" -o "$W/exact.ingested"
 same "$W/exact.ingested" "$W/run.out" "pipeline stage dedup {exact: true}"
+
+cat > "$W/p2.yaml" <<YAML
+inputs: [$X]
+output: $W/run2.out
+stages:
+  - {name: dedup, minhash: true}
+YAML
+"$C" run -q "$W/p2.yaml"
+s=$(wc -l < "$W/run2.out")
+[ "$s" -ge "$kept" ] && [ "$s" -lt 142 ] && echo "ok - pipeline stage dedup {minhash: true} ($s kept)" ||
+	{ echo "not ok - streaming minhash kept $s"; fail=1; }
 
 # bad input and usage
 printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{broken\n{"id":"b","text":"one"}\n{"text":"no id"}\n{"id":"c","text":7}\n' > "$W/bad.jsonl"
