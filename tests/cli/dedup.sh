@@ -140,8 +140,10 @@ stages:
   - {name: dedup, exact: true}
 YAML
 "$C" run -q "$W/p.yaml"
-"$C" ingest -q "$D/exact.expected.jsonl" -o "$W/exact.ingested"
-same "$W/exact.ingested" "$W/run.out" "pipeline stage dedup {exact: true}"
+# writers may escape differently: compare the ids kept
+grep -o '"id":"[^"]*"' "$D/exact.expected.jsonl" > "$W/ids.want"
+grep -o '"id":"[^"]*"' "$W/run.out" > "$W/ids.got"
+same "$W/ids.want" "$W/ids.got" "pipeline stage dedup {exact: true}"
 
 cat > "$W/p2.yaml" <<YAML
 inputs: [$X]
