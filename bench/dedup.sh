@@ -6,8 +6,9 @@
 # Needs ../shared/corpus, a built curate and bench/dedup-sign-bench (make),
 # python3, and Debian's python3-numpy for the reference (apt-get install
 # python3-numpy; it runs under /usr/bin/python3). Throughput is MB of
-# document text per second (the reports' bytes_in), wall clock; -j 1 runs
-# are pinned to one core with taskset.
+# document text (the reports' bytes_in) per second of wall clock and per
+# second of CPU time (user + sys: on a shared machine the fair "per core"
+# figure); -j 1 runs are pinned to one core with taskset.
 set -eu
 cd "$(dirname "$0")/.."
 MB=${1:-210}
@@ -29,14 +30,16 @@ field() { # FILE KEY: first numeric value of "KEY" in a JSON report
 run() { # LABEL OUT.json CMD...: wall time, peak RSS, text MB/s
 	local label=$1 rep=$2
 	shift 2
-	/usr/bin/time -f "%e %M" -o $W/time "$@" --report "$rep" -o /dev/null -q
-	local t rss bytes docs
+	/usr/bin/time -f "%e %M %U %S" -o $W/time "$@" --report "$rep" -o /dev/null -q
+	local t rss cpu bytes docs
 	t=$(cut -d' ' -f1 $W/time)
 	rss=$(cut -d' ' -f2 $W/time)
+	cpu=$(awk '{print $3 + $4}' $W/time)
 	bytes=$(field "$rep" bytes_in)
 	docs=$(field "$rep" documents_in)
-	printf '| %s | %.1f | %.1f | %d | %.0f |\n' "$label" "$t" \
-		"$(echo "$bytes $t" | awk '{print $1 / 1e6 / $2}')" "$((rss / 1024))" \
+	printf '| %s | %.1f | %.1f | %.1f | %.1f | %d | %.0f |\n' "$label" "$t" \
+		"$(echo "$bytes $t" | awk '{print $1 / 1e6 / $2}')" "$cpu" \
+		"$(echo "$bytes $cpu" | awk '{print $1 / 1e6 / $2}')" "$((rss / 1024))" \
 		"$(echo "$rss $docs" | awk '{print $1 * 1024 / $2}')"
 }
 
@@ -45,8 +48,8 @@ echo
 echo "MinHash signatures alone (text in memory, words + shingles + 112 hashes + 14 band keys):"
 $ONE $SIGN $DATA
 echo
-echo "| run | seconds | text MB/s | peak RSS MB | RSS bytes/doc |"
-echo "|---|---|---|---|---|"
+echo "| run | wall s | text MB/s (wall) | CPU s (user+sys) | text MB/s per CPU second | peak RSS MB | RSS bytes/doc |"
+echo "|---|---|---|---|---|---|---|"
 run "dedup --minhash -j 1" $W/m1.json $ONE $CURATE dedup --minhash -j 1 $DATA
 run "dedup --minhash -j 2" $W/m2.json $CURATE dedup --minhash -j 2 $DATA
 run "dedup --minhash -j 1 --mem-limit 4M" $W/mm.json $ONE $CURATE dedup --minhash -j 1 --mem-limit 4M $DATA

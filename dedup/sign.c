@@ -38,6 +38,9 @@ struct dd_signer {
 	char **band_path;
 	unsigned char **buf; /* per band: pending entries, 12 bytes each */
 	size_t nbuf, capbuf; /* entries per band (all bands alike) */
+	unsigned char *tmp;  /* radix sort scratch */
+	size_t tmpcap;
+	unsigned char *rec;  /* one signature, encoded */
 	uint64_t ndocs;
 	uint64_t sh_off;
 	size_t peak;
@@ -136,14 +139,40 @@ fail:
 	return err ? err->code : CUR_ENOMEM;
 }
 
-static int cmp_entry(const void *x, const void *y)
+/* Stable LSD radix sort of 12-byte entries by their 8-byte little-endian
+ * key, one byte a pass: entries arrive in local-number order, so the
+ * result is sorted by (key, number) as the band files require. */
+static int sort_entries(unsigned char *e, size_t n, unsigned char **tmp, size_t *tmpcap)
 {
-	const unsigned char *a = x, *b = y;
-	uint64_t ka = dd_get64(a), kb = dd_get64(b);
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	uint32_t la = dd_get32(a + 8), lb = dd_get32(b + 8);
-	return (la > lb) - (la < lb);
+	if (*tmpcap < n) {
+		unsigned char *t = cur_realloc_array(*tmp, n, DD_ENTRY);
+		if (!t)
+			return CUR_ENOMEM;
+		*tmp = t;
+		*tmpcap = n;
+	}
+	unsigned char *src = e, *dst = *tmp;
+	for (int byte = 0; byte < 8; byte++) {
+		size_t cnt[256] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			cnt[src[i * DD_ENTRY + byte]]++;
+		if (cnt[src[byte]] == n)
+			continue; /* every key has this byte: nothing moves */
+		size_t pos = 0;
+		for (int d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			memcpy(dst + cnt[src[i * DD_ENTRY + byte]]++ * DD_ENTRY, src + i * DD_ENTRY, DD_ENTRY);
+		unsigned char *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * DD_ENTRY);
+	return CUR_OK;
 }
 
 /* Sort each band's pending entries and append them as one run. */
@@ -153,7 +182,8 @@ static int spill(dd_signer *s, cur_err *err)
 	if (s->nbuf == 0)
 		return CUR_OK;
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++) {
-		qsort(s->buf[b], s->nbuf, DD_ENTRY, cmp_entry);
+		if (sort_entries(s->buf[b], s->nbuf, &s->tmp, &s->tmpcap) != CUR_OK)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
 		dd_put64(hdr, s->nbuf);
 		if (fwrite(hdr, 1, 8, s->band[b]) != 8 ||
 		    fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)
@@ -216,11 +246,12 @@ int dd_signer_add(dd_signer *s, const dd_meta *m, const char *id, const uint32_t
 	if (fwrite(b, 1, 4, s->f[F_IDS]) != 4 || fwrite(id, 1, idlen, s->f[F_IDS]) != idlen)
 		goto ioerr;
 	if (s->cfg.minhash) {
-		for (int i = 0; i < s->nperm; i++) {
-			dd_put32(b, sig[i]);
-			if (fwrite(b, 1, 4, s->f[F_SIG]) != 4)
-				goto ioerr;
-		}
+		if (!s->rec && !(s->rec = malloc(4 * (size_t)s->nperm)))
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		for (int i = 0; i < s->nperm; i++)
+			dd_put32(s->rec + 4 * i, sig[i]);
+		if (fwrite(s->rec, 4, (size_t)s->nperm, s->f[F_SIG]) != (size_t)s->nperm)
+			goto ioerr;
 		if (s->nbuf == s->capbuf)
 			CUR_FORWARD(grow_bufs(s, err));
 		for (int k = 0; k < s->cfg.bands; k++) {
@@ -318,6 +349,8 @@ void dd_signer_free(dd_signer *s)
 	free(s->band);
 	free(s->band_path);
 	free(s->buf);
+	free(s->tmp);
+	free(s->rec);
 	free(s->dir);
 	free(s);
 }
