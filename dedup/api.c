@@ -20,7 +20,7 @@ const cur_opt_spec dd_cmd_options[] = {
 	{ "bucket-docs", CUR_OPT_INT, "N", "lines: documents per counting bucket (30000000)" },
 	{ "max-line-repeats", CUR_OPT_INT, "K", "lines: remove lines seen more than K times (6)" },
 	{ "min-chars", CUR_OPT_INT, "N", "lines: drop documents left with fewer visible characters (1)" },
-	{ "mem-limit", CUR_OPT_STR, "SIZE", "band keys held in memory while signing before spilling sorted runs (256M)" },
+	{ "mem-limit", CUR_OPT_STR, "SIZE", "band keys held in memory while signing before spilling sorted runs (64M)" },
 	{ "work", CUR_OPT_STR, "DIR", "work directory (default: a temporary one, removed after)" },
 	{ "band", CUR_OPT_INT, "B", "minhash-bucket: the band to process (default: all)" },
 	{ NULL, 0, NULL, NULL },
@@ -68,7 +68,7 @@ int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err)
 	CUR_FORWARD(cur_cfg_int(cfg, "min_chars", c->min_chars, &minch, err));
 	CUR_FORWARD(cur_cfg_str(cfg, "verify", "estimate", &verify, err));
 	CUR_FORWARD(cur_cfg_str(cfg, "keep", "first", &keep, err));
-	CUR_FORWARD(cur_cfg_str(cfg, "mem_limit", "256M", &mem, err));
+	CUR_FORWARD(cur_cfg_str(cfg, "mem_limit", "64M", &mem, err));
 	if (bands < 1 || rows < 1 || bands * rows > DD_MAX_PERM)
 		return cur_err_set(err, CUR_EINVAL, "--bands x --rows must be between 1 and %d",
 				   DD_MAX_PERM);

@@ -45,6 +45,13 @@ size_t dd_u64_sort_unique(uint64_t *v, size_t n);
 int dd_shingles(const char *s, size_t n, int ngram, uint64_t seed, dd_u64vec *tok,
 		dd_u64vec *out);
 
+/* dd_shingle_stream: the same shingles, handed to emit a segment at a
+ * time (about 1 MiB of text each), so memory stays flat for any length.
+ * tok and sh are scratch owned by the caller. */
+typedef void (*dd_emit_fn)(void *arg, const uint64_t *sh, size_t n);
+int dd_shingle_stream(const char *s, size_t n, int ngram, uint64_t seed, dd_u64vec *tok,
+		      dd_u64vec *sh, dd_emit_fn emit, void *arg);
+
 /* dd_norm_text: append to out the normalized text for exact dedup: NFC,
  * runs of white space collapsed to one space, ends trimmed, optionally
  * lower-cased (Unicode case folding). */
@@ -78,6 +85,8 @@ typedef struct dd_mh {
 int dd_mh_init(dd_mh *m, int bands, int rows, int ngram, uint64_t seed, cur_err *err);
 /* dd_mh_sign: sig[nperm] = minimum of each permutation over the shingles. */
 void dd_mh_sign(const dd_mh *m, const uint64_t *sh, size_t nsh, uint32_t *sig);
+/* dd_mh_update: fold more shingles into sig (start from all UINT32_MAX). */
+void dd_mh_update(const dd_mh *m, const uint64_t *sh, size_t nsh, uint32_t *sig);
 /* dd_mh_band_keys: keys[bands], key b = XXH3-64 of the band's rows as
  * little-endian u32, seeded with seed + b. */
 void dd_mh_band_keys(const dd_mh *m, const uint32_t *sig, uint64_t *keys);

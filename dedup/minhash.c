@@ -54,6 +54,11 @@ static void sign_block(const uint32_t *restrict a, const uint32_t *restrict b, i
 	}
 }
 
+void dd_mh_update(const dd_mh *m, const uint64_t *sh, size_t nsh, uint32_t *sig)
+{
+	sign_block(m->a, m->b, m->nperm, sh, nsh, sig);
+}
+
 void dd_mh_sign(const dd_mh *m, const uint64_t *sh, size_t nsh, uint32_t *sig)
 {
 	for (int i = 0; i < m->nperm; i++)

@@ -21,7 +21,7 @@ void dd_config_init(dd_config *c)
 	c->bucket_docs = 30000000;
 	c->max_line_repeats = 6;
 	c->min_chars = 1;
-	c->mem_limit = (uint64_t)256 << 20;
+	c->mem_limit = (uint64_t)64 << 20;
 	c->seed = 1;
 }
 

@@ -75,6 +75,17 @@ static uint64_t *dup64(const uint64_t *v, size_t n)
 	return p;
 }
 
+struct sign_arg {
+	const dd_mh *mh;
+	uint32_t *sig;
+};
+
+static void sign_emit(void *arg, const uint64_t *sh, size_t n)
+{
+	struct sign_arg *a = arg;
+	dd_mh_update(a->mh, sh, n, a->sig);
+}
+
 int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc *doc,
 		     void **out)
 {
@@ -104,7 +115,18 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 		XXH128_hash_t h = XXH3_128bits(t->norm.data ? t->norm.data : "", t->norm.len);
 		XXH128_canonicalFromHash((XXH128_canonical_t *)f->meta.exact, h);
 	}
-	if (c->minhash) {
+	if (c->minhash && !c->verify_exact) {
+		/* Stream: a huge document never holds all its shingles. */
+		if (!(f->sig = malloc((size_t)mh->nperm * sizeof *f->sig)))
+			goto fail;
+		for (int i = 0; i < mh->nperm; i++)
+			f->sig[i] = UINT32_MAX;
+		struct sign_arg sa = { mh, f->sig };
+		if (dd_shingle_stream(doc->text, doc->text_len, c->ngram, c->seed, &t->tok, &t->sh,
+				      sign_emit, &sa) != CUR_OK)
+			goto fail;
+		dd_mh_band_keys(mh, f->sig, f->keys);
+	} else if (c->minhash) {
 		t->sh.n = 0;
 		if (dd_shingles(doc->text, doc->text_len, c->ngram, c->seed, &t->tok, &t->sh) != CUR_OK)
 			goto fail;
@@ -112,7 +134,7 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 			goto fail;
 		dd_mh_sign(mh, t->sh.v, t->sh.n, f->sig);
 		dd_mh_band_keys(mh, f->sig, f->keys);
-		if (c->verify_exact) {
+		{
 			f->nsh = dd_u64_sort_unique(t->sh.v, t->sh.n);
 			if (!(f->sh = dup64(t->sh.v, f->nsh)))
 				goto fail;

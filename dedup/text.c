@@ -190,17 +190,75 @@ static int tokenize(const char *s, size_t n, uint64_t seed, dd_u64vec *tok)
 	return rc;
 }
 
+/* Segments of about this many bytes are tokenized at a time, so that a
+ * huge document never holds all its tokens and shingles at once. */
+#define DD_SEGMENT (1u << 20)
+
+/* The end of the segment starting at i: past DD_SEGMENT bytes, at an ASCII
+ * separator, so that no word is cut (or n when none is found). */
+static size_t segment_end(const unsigned char *p, size_t i, size_t n)
+{
+	size_t e = n - i > DD_SEGMENT ? i + DD_SEGMENT : n;
+	while (e < n && (p[e] >= 0x80 || ascii_word[p[e]]))
+		e++;
+	return e;
+}
+
+int dd_shingle_stream(const char *s, size_t n, int ngram, uint64_t seed, dd_u64vec *tok,
+		      dd_u64vec *sh, dd_emit_fn emit, void *arg)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	dd_u64vec seg = { 0 };
+	size_t total = 0, i = 0;
+	int rc = CUR_OK;
+	tok->n = 0;
+	while (i < n && rc == CUR_OK) {
+		size_t e = segment_end(p, i, n);
+		rc = tokenize(s + i, e - i, seed, &seg);
+		for (size_t k = 0; k < seg.n && rc == CUR_OK; k++)
+			rc = dd_u64vec_push(tok, seg.v[k]);
+		total += seg.n;
+		/* Emit every full window; keep the last ngram - 1 tokens. */
+		if (rc == CUR_OK && tok->n >= (size_t)ngram) {
+			sh->n = 0;
+			for (size_t k = 0; k + (size_t)ngram <= tok->n && rc == CUR_OK; k++)
+				rc = dd_u64vec_push(sh, shingle_of(tok->v + k, ngram));
+			if (rc == CUR_OK)
+				emit(arg, sh->v, sh->n);
+			size_t keep = (size_t)ngram - 1;
+			memmove(tok->v, tok->v + tok->n - keep, keep * sizeof *tok->v);
+			tok->n = keep;
+		}
+		i = e;
+	}
+	dd_u64vec_release(&seg);
+	if (rc != CUR_OK)
+		return rc;
+	if (total == 0 || total < (size_t)ngram) {
+		uint64_t h = total == 0 ? XXH3_64bits_withSeed(s, n, seed)
+					: shingle_of(tok->v, (int)tok->n);
+		emit(arg, &h, 1);
+	}
+	return CUR_OK;
+}
+
+static void emit_append(void *arg, const uint64_t *v, size_t n)
+{
+	dd_u64vec *out = ((dd_u64vec **)arg)[0];
+	int *rc = ((int **)arg)[1];
+	for (size_t i = 0; i < n && *rc == CUR_OK; i++)
+		*rc = dd_u64vec_push(out, v[i]);
+}
+
 int dd_shingles(const char *s, size_t n, int ngram, uint64_t seed, dd_u64vec *tok,
 		dd_u64vec *out)
 {
-	CUR_FORWARD(tokenize(s, n, seed, tok));
-	if (tok->n == 0)
-		return dd_u64vec_push(out, XXH3_64bits_withSeed(s, n, seed));
-	if (tok->n < (size_t)ngram)
-		return dd_u64vec_push(out, shingle_of(tok->v, (int)tok->n));
-	for (size_t i = 0; i + (size_t)ngram <= tok->n; i++)
-		CUR_FORWARD(dd_u64vec_push(out, shingle_of(tok->v + i, ngram)));
-	return CUR_OK;
+	dd_u64vec sh = { 0 };
+	int rc2 = CUR_OK;
+	void *arg[2] = { out, &rc2 };
+	int rc = dd_shingle_stream(s, n, ngram, seed, tok, &sh, emit_append, arg);
+	dd_u64vec_release(&sh);
+	return rc != CUR_OK ? rc : rc2;
 }
 
 /* Unicode white space as utf8proc classifies it (Zs, and the controls

@@ -53,6 +53,17 @@ START_TEST(test_shingles)
 	/* no word at all: the raw text is hashed, so different texts differ */
 	ck_assert_uint_eq(shingle_count("", 5), 1);
 	ck_assert_uint_ne(first_shingle("!!!", 5), first_shingle("???", 5));
+	/* a text past the 1 MiB segment: windows span segment ends, no word is
+	 * cut: "w0 w1 ... w(K-1)" has K - 4 distinct 5-word shingles */
+	{
+		cur_buf b;
+		cur_buf_init(&b, CUR_BUF_UNLIMITED);
+		for (int k = 0; k < 400000; k++)
+			cur_buf_printf(&b, "w%d%s", k, k % 17 ? " " : ",\n");
+		ck_assert_uint_gt(b.len, 2u << 20);
+		ck_assert_uint_eq(shingle_count(b.data, 5), 400000 - 4);
+		cur_buf_release(&b);
+	}
 	/* order matters inside a shingle */
 	ck_assert_uint_ne(first_shingle("a b c d e", 5), first_shingle("b a c d e", 5));
 }
