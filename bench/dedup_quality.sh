@@ -22,7 +22,7 @@ python3 bench/dedup_quality.py make-edits $W/q-edit-src.jsonl $W/q-edits.jsonl $
 status=0
 for v in estimate exact; do
 	echo
-	echo "## curate dedup --minhash --verify $v (14 bands x 8 rows, threshold 0.8, 5-word shingles)"
+	echo "**curate dedup --minhash --verify $v (14 bands x 8 rows, threshold 0.8, 5-word shingles)**"
 	$CURATE dedup --minhash --verify $v -q $W/q-copyright.jsonl $W/q-edits.jsonl \
 		-o $W/q-out.jsonl --rejects $W/q-rej.jsonl
 	python3 bench/dedup_quality.py score $W/q-out.jsonl $W/q-rej.jsonl \
