@@ -100,6 +100,8 @@ static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, c
 	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, &st, 1, &sink, report, &err);
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
+	if (rc == 1)
+		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
 	st->ops->destroy(st);
 	return cli_exit_status(rc);
 }

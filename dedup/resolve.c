@@ -231,6 +231,17 @@ int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 		goto fail;
 	if (w->cfg.minhash && (rc = open_fds(w, &w->sigfd, "sig", err)) != CUR_OK)
 		goto fail;
+	for (int r = 0; w->cfg.minhash && r < w->world; r++) {
+		/* Check the signature files' layout before trusting offsets. */
+		unsigned char h[DD_SIG_HDR];
+		if (read_all(w->sigfd[r], h, sizeof h, 0) != CUR_OK ||
+		    memcmp(h, DD_MAGIC_SIG, 8) != 0 ||
+		    dd_get32(h + 8) != (uint32_t)(w->cfg.bands * w->cfg.rows)) {
+			rc = cur_err_set(err, CUR_EDATA, "signature file of rank %d in '%s' is not "
+					 "what its meta file says", r, dir);
+			goto fail;
+		}
+	}
 	if (w->cfg.minhash && w->cfg.verify_exact &&
 	    ((rc = open_fds(w, &w->shfd, "sh", err)) != CUR_OK ||
 	     (rc = open_fds(w, &w->shxfd, "shx", err)) != CUR_OK))

@@ -167,6 +167,8 @@ set +e
 is $? 2 "no mode is a usage error"
 "$C" dedup --minhash --keep oldest -q "$W/bad.jsonl" > /dev/null 2>&1
 is $? 2 "a bad --keep is a usage error"
+"$C" dedup --exact --strict -q "$W/bad.jsonl" > /dev/null 2>&1
+is $? 1 "--strict stops at the first bad record"
 "$C" dedup minhash-cluster -q --work "$W/nowhere" > /dev/null 2>&1
 is $? 3 "cluster without signatures is an I/O error"
 rm "$W/work3/pairs-5.bin"
