@@ -279,6 +279,7 @@ void dd_work_free(dd_work *w)
 	free(w->root);
 	free(w->csize);
 	dd_uf_release(&w->live);
+	free(w->freq);
 	free(w->dir);
 	free(w);
 }
