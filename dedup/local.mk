@@ -13,3 +13,12 @@ tests_check_dedup_LDADD = $(CHECK_LIBS_ALL)
 noinst_PROGRAMS += bench/dedup-sign-bench
 bench_dedup_sign_bench_SOURCES = bench/dedup_sign_bench.c
 bench_dedup_sign_bench_LDADD = $(CURATE_LIBS)
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_dedup_text
+fuzz_fuzz_dedup_text_SOURCES = fuzz/fuzz_dedup_text.c
+fuzz_fuzz_dedup_text_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_dedup_text_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_dedup_text_LDADD = $(CURATE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz_dedup_text.c
