@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -707,29 +708,63 @@ static int cmp_hkey(const void *x, const void *y)
 	return (a->g > b->g) - (a->g < b->g);
 }
 
+/* exact: 20 bytes a document while sorting (hash, global number). */
+typedef struct __attribute__((packed)) ekey {
+	unsigned char h[16];
+	uint32_t g;
+} ekey;
+
+static int cmp_ekey(const void *x, const void *y)
+{
+	const ekey *a = x, *b = y;
+	int c = memcmp(a->h, b->h, 16);
+	if (c)
+		return c;
+	return (a->g > b->g) - (a->g < b->g);
+}
+
+static int collect_e(dd_work *w, uint32_t g, const dd_meta *m, void *arg)
+{
+	hcollect *c = arg;
+	ekey *e = (ekey *)(void *)c->v;
+	if (w->kind[g] != DD_KIND_KEEP)
+		return CUR_OK;
+	memcpy(e[c->n].h, m->exact, 16);
+	e[c->n].g = g;
+	c->n++;
+	return CUR_OK;
+}
+
 static int hash_dedup(dd_work *w, int url, cur_err *err)
 {
 	hcollect c = { .url = url };
+	size_t size = url ? sizeof(hkey) : sizeof(ekey);
+	unsigned char *v;
 	int rc;
-	c.v = cur_malloc_array(w->n ? w->n : 1, sizeof *c.v);
+	c.v = cur_malloc_array(w->n ? w->n : 1, size);
 	if (!c.v)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	mem_add(w, w->n * sizeof *c.v);
-	rc = each_meta(w, collect_h, &c, err);
+	mem_add(w, w->n * size);
+	rc = each_meta(w, url ? collect_h : collect_e, &c, err);
+	v = (unsigned char *)c.v;
 	if (rc == CUR_OK) {
-		qsort(c.v, c.n, sizeof *c.v, cmp_hkey);
+		/* Both records start with the 16-byte hash; g sits at the end. */
+		qsort(v, c.n, size, url ? cmp_hkey : cmp_ekey);
 		for (size_t i = 1; i < c.n; i++) {
 			size_t head = i - 1;
-			while (i < c.n && memcmp(c.v[i].h, c.v[head].h, 16) == 0) {
-				w->kind[c.v[i].g] = (unsigned char)(url ? DD_KIND_URL : DD_KIND_EXACT);
-				w->of[c.v[i].g] = c.v[head].g;
+			uint32_t hg, g;
+			while (i < c.n && memcmp(v + i * size, v + head * size, 16) == 0) {
+				memcpy(&g, v + i * size + (url ? offsetof(hkey, g) : offsetof(ekey, g)), 4);
+				memcpy(&hg, v + head * size + (url ? offsetof(hkey, g) : offsetof(ekey, g)), 4);
+				w->kind[g] = (unsigned char)(url ? DD_KIND_URL : DD_KIND_EXACT);
+				w->of[g] = hg;
 				w->counts[url ? DD_KIND_URL : DD_KIND_EXACT]++;
 				i++;
 			}
 		}
 	}
 	free(c.v);
-	w->mem -= w->n * sizeof *c.v;
+	w->mem -= w->n * size;
 	return rc;
 }
 
