@@ -14,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },

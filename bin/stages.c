@@ -2,10 +2,12 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "filters/filter.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
+	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },
 	{ NULL, NULL, NULL, NULL }
 };
 

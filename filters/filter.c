@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/doc.h"
 #include "filters/filter.h"
@@ -17,8 +18,8 @@ const cur_opt_spec flt_stage_options[] = {
 	 "(VALUE off disables a rule)"},
 	{"annotate", CUR_OPT_FLAG, NULL, "keep every document; write the scores under metadata.curate.filter"},
 	{"blocklist", CUR_OPT_LIST, "FILE", "URL blocklist: hosts/domains or URL substrings, one a line"},
-	{"dirty_words", CUR_OPT_LIST, "FILE", "dirty-word list(s) replacing the shipped LDNOOBW list"},
-	{"token_distribution", CUR_OPT_STR, "FILE", "token frequencies for the llama3 KL rule"},
+	{"dirty-words", CUR_OPT_LIST, "FILE", "dirty-word list(s) replacing the shipped LDNOOBW list"},
+	{"token-distribution", CUR_OPT_STR, "FILE", "token frequencies for the llama3 KL rule"},
 	{"scripts", CUR_OPT_STR, "LIST", "allowed scripts for the length rule set, e.g. latin,cyrillic"},
 	{NULL, 0, NULL, NULL}
 };

@@ -84,7 +84,8 @@ typedef struct flt_hslot {
 
 typedef struct flt_hset {
 	flt_hslot *slots;
-	size_t mask;
+	size_t mask;     /* of the part in use for this document */
+	size_t cap;      /* slots allocated */
 	uint32_t gen;
 } flt_hset;
 
@@ -210,10 +211,13 @@ struct flt_ctx {
 	cur_buf out[2];              /* rewritten text (double buffer) */
 	int nout;
 	cur_buf tmp;
+	cur_buf low;                 /* a lower-cased line (c4) */
 	tok_ids ids;
 	uint64_t *fold;              /* lower-cased word hashes */
 	size_t capfold;
 	int err;                     /* CUR_ENOMEM met while computing */
+	int no_repeat_n;             /* no repeated n-gram of this n (G_NO_REPEAT) */
+	int top_unique_n;            /* all n-grams of this n unique (G_TOP_UNIQUE) */
 };
 
 int flt_ctx_init(flt_ctx *c, const flt_engine *e);

@@ -9,12 +9,13 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "filters/filter_int.h"
 
 /* Cached groups (ctx->have) and cached values (ctx->v). */
 enum { G_SCAN = 1, G_PARA = 2, G_LINES = 4, G_PRE = 8, G_FWDUP = 16, G_DIRTY = 32,
-       G_SCRIPT = 64, G_FOLD = 128 };
+       G_SCRIPT = 64, G_FOLD = 128, G_NO_REPEAT = 256, G_TOP_UNIQUE = 512 };
 enum { V_PARA_FRAC, V_PARA_CHAR, V_LINE_FRAC, V_LINE_CHAR, V_FW_DUP, V_DIRTY,
        V_SCRIPT, V_C4_SENT, V_C4_LOREM, V_C4_CURLY, V_C4_REMOVED, V_L3_REMOVED,
        V_L3_EMPTY };
@@ -35,6 +36,7 @@ int flt_ctx_init(flt_ctx *c, const flt_engine *e)
 	cur_buf_init(&c->out[0], CUR_BUF_UNLIMITED);
 	cur_buf_init(&c->out[1], CUR_BUF_UNLIMITED);
 	cur_buf_init(&c->tmp, CUR_BUF_UNLIMITED);
+	cur_buf_init(&c->low, CUR_BUF_UNLIMITED);
 	tok_ids_init(&c->ids);
 	return CUR_OK;
 }
@@ -46,6 +48,7 @@ void flt_ctx_release(flt_ctx *c)
 	cur_buf_release(&c->out[0]);
 	cur_buf_release(&c->out[1]);
 	cur_buf_release(&c->tmp);
+	cur_buf_release(&c->low);
 	tok_ids_release(&c->ids);
 	free(c->pre);
 	free(c->cpre);
@@ -317,20 +320,29 @@ static double st_top_ngram(flt_ctx *c, int n)
 	size_t w = c->scan.nwords;
 	if (w < (size_t)n)
 		return NAN;
-	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
+	if (group_pre(c) < 0)
+		return NAN;
+	if ((c->have & G_TOP_UNIQUE) && n > c->top_unique_n) {
+		/* every shorter n-gram is unique, so every longer one is: the
+		 * top one is the first, counted once */
+		double chars = (double)(c->cpre[n] - c->cpre[0]) + n - 1;
+		return ratio(chars, (double)c->scan.chars);
+	}
+	if (flt_hset_clear(&c->hs, w) < 0)
 		return NAN;
 	uint64_t pw = pow_base(n);
-	for (size_t i = 0; i + n <= w; i++)
-		flt_hset_add(&c->hs, ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
 	uint32_t best = 0, first = 0;
-	for (size_t i = 0; i <= c->hs.mask; i++) {
-		const flt_hslot *s = &c->hs.slots[i];
-		if (s->gen != c->hs.gen)
-			continue;
+	/* counts only grow, so the winner is known when its last count lands */
+	for (size_t i = 0; i + n <= w; i++) {
+		const flt_hslot *s = flt_hset_add(&c->hs, ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
 		if (s->count > best || (s->count == best && s->first < first)) {
 			best = s->count;
 			first = s->first;
 		}
+	}
+	if (best == 1 && !(c->have & G_TOP_UNIQUE)) {
+		c->have |= G_TOP_UNIQUE;
+		c->top_unique_n = n;
 	}
 	double chars = (double)(c->cpre[first + n] - c->cpre[first]) + n - 1;
 	return ratio(chars * best, (double)c->scan.chars);
@@ -344,19 +356,25 @@ static double st_dup_ngram(flt_ctx *c, int n)
 	size_t w = c->scan.nwords;
 	if (w < (size_t)n)
 		return NAN;
+	/* no repeated shorter n-gram means no repeated longer one */
+	if ((c->have & G_NO_REPEAT) && n > c->no_repeat_n)
+		return 0;
 	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
 		return NAN;
 	uint64_t pw = pow_base(n), rep = 0;
 	size_t i = 0;
 	while (i + n <= w) {
-		uint64_t h = ngram_hash(c, i, (size_t)n, pw);
-		if (flt_hset_find(&c->hs, h)) {
+		const flt_hslot *s = flt_hset_add(&c->hs, ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
+		if (s->count > 1) {
 			rep += c->cpre[i + n] - c->cpre[i];
 			i += (size_t)n;
 		} else {
-			flt_hset_add(&c->hs, h, (uint32_t)i);
 			i++;
 		}
+	}
+	if (rep == 0 && !(c->have & G_NO_REPEAT)) {
+		c->have |= G_NO_REPEAT;
+		c->no_repeat_n = n;
 	}
 	return ratio((double)rep, (double)c->scan.chars);
 }
@@ -382,13 +400,22 @@ static const flt_rule gopher_repetition[] = {
 enum { C4_TERMINAL, C4_MIN_LINE_WORDS, C4_MAX_WORD_LEN, C4_CITATIONS, C4_JAVASCRIPT,
        C4_POLICY };
 
-static int has_ci(const char *p, size_t n, const char *needle)
+/* p is already lower-cased (ASCII letters). */
+static int has_sub(const char *p, size_t n, const char *needle)
 {
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (!strncasecmp(p + i, needle, k))
-			return 1;
-	return 0;
+	return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
+static const char *lower_ascii(cur_buf *b, const char *p, size_t n)
+{
+	cur_buf_reset(b);
+	if (cur_buf_reserve(b, n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		b->data[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
+	b->len = n;
+	b->data[n] = 0;
+	return b->data;
 }
 
 /* Remove "[1]", "[]", "[edit]", "[citation needed]" (C4's citation regex). */
@@ -485,11 +512,14 @@ static int c4_rewrite(flt_ctx *c)
 			goto drop;
 		if (l->ws_tokens < t[C4_MIN_LINE_WORDS])
 			goto drop;
-		if (has_ci(s, len, "lorem ipsum")) {
+		const char *low = lower_ascii(&c->low, s, len);
+		if (!low)
+			return c->err = CUR_ENOMEM;
+		if (has_sub(low, len, "lorem ipsum")) {
 			c->v[V_C4_LOREM] = 1;
 			break;
 		}
-		if (t[C4_JAVASCRIPT] != 0 && has_ci(s, len, "javascript"))
+		if (t[C4_JAVASCRIPT] != 0 && has_sub(low, len, "javascript"))
 			goto drop;
 		if (memchr(s, '{', len)) {
 			c->v[V_C4_CURLY] = 1;
@@ -498,7 +528,7 @@ static int c4_rewrite(flt_ctx *c)
 		if (t[C4_POLICY] != 0) {
 			size_t k;
 			for (k = 0; k < sizeof(c4_policy) / sizeof(c4_policy[0]); k++)
-				if (has_ci(s, len, c4_policy[k]))
+				if (has_sub(low, len, c4_policy[k]))
 					break;
 			if (k < sizeof(c4_policy) / sizeof(c4_policy[0]))
 				goto drop;
@@ -955,8 +985,8 @@ static double kl_divergence(flt_ctx *c, int arg)
 
 const flt_ruleset flt_rulesets[] = {
 	{"length", ROWS(length), NULL, 1},
-	{"gopher-repetition", ROWS(gopher_repetition), NULL, 1},
 	{"gopher-quality", ROWS(gopher_quality), NULL, 1},
+	{"gopher-repetition", ROWS(gopher_repetition), NULL, 1},
 	{"c4", ROWS(c4), c4_rewrite, 1},
 	{"fineweb", ROWS(fineweb), NULL, 1},
 	{"llama3", ROWS(llama3), l3_rewrite, 0},

@@ -2,8 +2,10 @@
  * rule sets share. The text is valid UTF-8 (the document guarantees it). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/buf.h"
 #include "filters/filter_int.h"
@@ -191,6 +193,8 @@ typedef struct tok_state {
 	uint32_t sym_cp;   /* the repeated character of a symbol run */
 	uint32_t flags;
 	size_t join_at;    /* byte offset of a pending ' or -, or SIZE_MAX */
+	int join_digit;    /* the pending joiner sits in a number: 3.5, 1,000 */
+	int last_digit;    /* the word's last character is an ASCII digit */
 } tok_state;
 
 static int is_stop(const char *p, size_t n)
@@ -256,6 +260,7 @@ static void start(tok_state *t, int kind, size_t at, uint32_t cp, uint32_t flags
 	t->chars = 1;
 	t->sym_cp = cp;
 	t->flags = flags;
+	t->last_digit = cp >= '0' && cp <= '9';
 }
 
 static int end_line(flt_scan *s, size_t line_start, size_t end, size_t first_word,
@@ -302,7 +307,7 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	s->nwords = s->nlines = 0;
 	if (len > UINT32_MAX)
 		return CUR_ELIMIT;
-	tok_state t = {0, 0, 0, 0, 0, SIZE_MAX};
+	tok_state t = {0, 0, 0, 0, 0, SIZE_MAX, 0, 0};
 	const unsigned char *u = (const unsigned char *)text;
 	size_t line_start = 0, line_word = 0, dots = 0, ws_chars = 0;
 	uint32_t ws_tokens = 0, max_ws = 0;
@@ -340,7 +345,9 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 			else if (cp == 0x2026)
 				s->ellipses++;
 		}
-		if (t.join_at != SIZE_MAX && c != C_LETTER && c != C_WORD && c != C_MARK)
+		if (t.join_at != SIZE_MAX &&
+		    ((c != C_LETTER && c != C_WORD && c != C_MARK) ||
+		     (t.join_digit && !(cp >= '0' && cp <= '9'))))
 			CUR_FORWARD(settle_join(s, &t, line));
 		switch (c) {
 		case C_LETTER:
@@ -349,6 +356,7 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 			if (t.kind == C_WORD || (c == C_MARK && t.kind == C_CJK)) {
 				t.join_at = SIZE_MAX;
 				t.chars += 1;
+				t.last_digit = cp >= '0' && cp <= '9';
 				if (t.kind == C_WORD && c == C_LETTER)
 					t.flags |= FLT_W_ALPHA;
 			} else {
@@ -363,11 +371,19 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 		case C_JOIN:
 			if (t.kind == C_WORD && t.join_at == SIZE_MAX) {
 				t.join_at = i;
+				t.join_digit = 0;
 				t.chars++;
 				break;
 			}
 			/* fall through */
 		case C_SYM:
+			if (t.kind == C_WORD && t.last_digit && t.join_at == SIZE_MAX &&
+			    (cp == '.' || cp == ',' || cp == ':' || cp == '/')) {
+				t.join_at = i;
+				t.join_digit = 1;
+				t.chars++;
+				break;
+			}
 			if (t.kind == C_SYM && t.sym_cp == cp) {
 				t.chars++;
 			} else {
@@ -438,17 +454,20 @@ int flt_hset_clear(flt_hset *h, size_t n)
 	size_t want = 64;
 	while (want < 2 * n)
 		want *= 2;
-	if (!h->slots || want > h->mask + 1) {
+	if (!h->slots || want > h->cap) {
 		flt_hslot *p = cur_calloc_array(want, sizeof(*p));
 		if (!p)
 			return CUR_ENOMEM;
 		free(h->slots);
 		h->slots = p;
-		h->mask = want - 1;
+		h->cap = want;
 		h->gen = 0;
 	}
+	/* use only as much of the table as this document needs: stale slots
+	 * beyond it carry an older generation and read as empty */
+	h->mask = want - 1;
 	if (++h->gen == 0) {
-		memset(h->slots, 0, (h->mask + 1) * sizeof(*h->slots));
+		memset(h->slots, 0, h->cap * sizeof(*h->slots));
 		h->gen = 1;
 	}
 	return CUR_OK;
