@@ -25,7 +25,8 @@ const cur_opt_spec flt_stage_options[] = {
 };
 
 #define DIRTY_FILE "ldnoobw-dirty-words.txt"
-#define TOKDIST_FILE "llama3-token-distribution.tsv"
+#define ALLOW_FILE "ldnoobw-allow.txt"
+#define TOKDIST_FILE "llama3-token-distribution.tsv.gz"
 
 static int find_set(const char *name, size_t n)
 {
@@ -236,7 +237,25 @@ static int each_file(json_t *cfg, const char *key, int (*fn)(flt_engine *, const
 
 static int load_dirty(flt_engine *e, const char *path, cur_err *err)
 {
-	return flt_wordlist_load(&e->dirty, path, err);
+	return flt_wordlist_load(&e->dirty, path, NULL, err);
+}
+
+/* The shipped list, less the entries that are ordinary words in another
+ * language (data/filters/ldnoobw-allow.txt, see bench/filters_wordlist_allow.py). */
+static int load_default_dirty(flt_engine *e, cur_err *err)
+{
+	char path[4096];
+	flt_wordlist allow;
+	flt_wordlist_init(&allow);
+	int ret = flt_data_path(ALLOW_FILE, path, sizeof(path), err);
+	if (ret == CUR_OK)
+		ret = flt_wordlist_load(&allow, path, NULL, err);
+	if (ret == CUR_OK)
+		ret = flt_data_path(DIRTY_FILE, path, sizeof(path), err);
+	if (ret == CUR_OK)
+		ret = flt_wordlist_load(&e->dirty, path, &allow, err);
+	flt_wordlist_release(&allow);
+	return ret;
 }
 
 static int sub_insert(flt_engine *e, const char *s, size_t n)
@@ -413,12 +432,8 @@ int flt_engine_new(json_t *cfg, const cur_stage_env *env, flt_engine **out, cur_
 		goto out;
 	if (selected(e, "safety") || selected(e, "llama3")) {
 		ret = each_file(cfg, "dirty_words", load_dirty, e, err);
-		if (ret == 0) {
-			char path[4096];
-			ret = flt_data_path(DIRTY_FILE, path, sizeof(path), err);
-			if (ret == CUR_OK)
-				ret = flt_wordlist_load(&e->dirty, path, err);
-		}
+		if (ret == 0)
+			ret = load_default_dirty(e, err);
 		if (ret < 0)
 			goto out;
 	}

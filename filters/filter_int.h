@@ -111,9 +111,11 @@ void flt_wordlist_init(flt_wordlist *w);
 void flt_wordlist_release(flt_wordlist *w);
 /* flt_wordlist_add: add one phrase (split into words as documents are). */
 int flt_wordlist_add(flt_wordlist *w, const char *s, size_t n);
-/* flt_wordlist_load: one entry per line; '#' comments; gzip and zstd allowed.
- * json selects a JSON object whose keys are the entries (cuss lists). */
-int flt_wordlist_load(flt_wordlist *w, const char *path, cur_err *err);
+/* ...unless the phrase is in except (may be NULL). */
+int flt_wordlist_add_except(flt_wordlist *w, const char *s, size_t n, const flt_wordlist *except);
+/* flt_wordlist_load: one entry per line; '#' comments; gzip and zstd allowed. */
+int flt_wordlist_load(flt_wordlist *w, const char *path, const flt_wordlist *except,
+		      cur_err *err);
 int flt_wordlist_has(const flt_wordlist *w, uint64_t key);
 int flt_wordlist_has_first(const flt_wordlist *w, uint64_t key);
 /* flt_phrase_hash: combine word hashes into a phrase hash. */

@@ -13,5 +13,6 @@ EXTRA_DIST += tests/cli/filters.sh tests/data/filters
 # Shipped word lists and the fitted token distribution, found through
 # CUR_DATADIR (installed) or CUR_SRCDIR (source tree).
 filtersdir = $(pkgdatadir)/filters
-dist_filters_DATA = data/filters/ldnoobw-dirty-words.txt data/filters/LICENSE.ldnoobw \
-	data/filters/llama3-token-distribution.tsv
+dist_filters_DATA = data/filters/ldnoobw-dirty-words.txt data/filters/ldnoobw-allow.txt \
+	data/filters/LICENSE.ldnoobw \
+	data/filters/llama3-token-distribution.tsv.gz

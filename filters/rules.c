@@ -695,9 +695,13 @@ static double st_dirty_count(flt_ctx *c, int arg)
 	return (double)count;
 }
 
+/* Matches per word; with arg >= 0, 0 unless the count reaches the
+ * threshold at thr[arg] (count and fraction must both be high). */
 static double st_dirty_frac(flt_ctx *c, int arg)
 {
-	double n = st_dirty_count(c, arg);
+	double n = st_dirty_count(c, 0);
+	if (arg >= 0 && n < c->thr[arg])
+		return 0;
 	return ratio(n, (double)(c->scan.nwords - c->scan.symbol_words));
 }
 
@@ -884,21 +888,23 @@ static const flt_rule length[] = {
 static const flt_rule safety[] = {
 	{"blocked_url", "safety:blocked_url", st_blocked, 0, FLT_FLAG, 1, "the URL's host, domain or a substring is on a --blocklist"},
 	{"max_dirty_words", "safety:dirty_words", st_dirty_count, 0, FLT_MAX, 2, "dirty-word matches"},
-	{"max_dirty_fraction", "safety:dirty_fraction", st_dirty_frac, 0, FLT_MAX, 0.01, "dirty-word matches per word"},
+	{"max_dirty_fraction", "safety:dirty_fraction", st_dirty_frac, -1, FLT_MAX, 0.01, "dirty-word matches per word"},
 };
+
+enum { L3_MAX_COVERAGE = 3, L3_MIN_DIRTY = 6 };
 
 static const flt_rule llama3[] = {
 	{"ngram", NULL, NULL, 0, FLT_PARAM, 3, "n of the n-grams for the line coverage"},
 	{"min_line_words", NULL, NULL, 0, FLT_PARAM, 5, "shorter lines are never removed"},
 	{"min_tokens", NULL, NULL, 0, FLT_PARAM, 50, "documents with fewer tokens get no KL score"},
-	{"max_line_dup_coverage", "llama3:line_dup_coverage", NULL, 0, FLT_PARAM, 0.6, "remove a line when this fraction of it repeats earlier n-grams"},
+	{"max_line_dup_coverage", "llama3:line_dup_coverage", NULL, 0, FLT_PARAM, 0.7, "remove a line when this fraction of it repeats earlier n-grams"},
 	{"lines_removed", "llama3:lines_removed", st_v, V_L3_REMOVED, FLT_INFO, 0, "lines removed as repeated content"},
 	{"empty", "llama3:empty", st_v, V_L3_EMPTY, FLT_FLAG, 1, "drop documents that line removal emptied"},
-	{"max_dirty_words", "llama3:dirty_words", st_dirty_count, 0, FLT_MAX, 2, "dirty-word matches"},
-	{"max_dirty_fraction", "llama3:dirty_fraction", st_dirty_frac, 0, FLT_MAX, 0.01, "dirty-word matches per word"},
-	{"max_kl", "llama3:kl_divergence", kl_divergence, 0, FLT_MAX, 2.0, "KL divergence (nats) of the token distribution from the corpus"},
+	{"min_dirty_words", NULL, NULL, 0, FLT_PARAM, 3, "fewer dirty-word matches never drop"},
+	{"dirty_words", "llama3:dirty_words", st_dirty_count, 0, FLT_INFO, 0, "dirty-word matches"},
+	{"max_dirty_fraction", "llama3:dirty_fraction", st_dirty_frac, L3_MIN_DIRTY, FLT_MAX, 0.005, "dirty-word matches per word (when at least min_dirty_words)"},
+	{"max_kl", "llama3:kl_divergence", kl_divergence, 0, FLT_MAX, 8.7, "KL divergence (nats) of the token distribution from the corpus"},
 };
-enum { L3_MAX_COVERAGE = 3 };
 
 static int l3_rewrite(flt_ctx *c)
 {

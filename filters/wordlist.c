@@ -145,15 +145,26 @@ int flt_wordlist_has_first(const flt_wordlist *w, uint64_t key)
 
 int flt_wordlist_add(flt_wordlist *w, const char *s, size_t n)
 {
+	return flt_wordlist_add_except(w, s, n, NULL);
+}
+
+int flt_wordlist_add_except(flt_wordlist *w, const char *s, size_t n, const flt_wordlist *except)
+{
 	flt_scan sc;
 	cur_buf tmp;
 	int ret;
 	flt_scan_init(&sc);
 	cur_buf_init(&tmp, CUR_BUF_UNLIMITED);
 	ret = flt_scan_text(&sc, s, n);
-	if (ret < 0 || sc.nwords == 0)
+	/* an entry without a letter ("13.", "69") matches numbers, not words */
+	if (ret < 0 || sc.nwords == 0 || sc.alpha_words == 0)
 		goto out;
 	uint64_t h = 0;
+	for (size_t i = 0; i < sc.nwords; i++)
+		h = flt_phrase_step(h, flt_fold_hash(s + sc.words[i].off, sc.words[i].len, &tmp));
+	if (except && flt_wordlist_has(except, h))
+		goto out;
+	h = 0;
 	for (size_t i = 0; i < sc.nwords; i++) {
 		uint64_t fh = flt_fold_hash(s + sc.words[i].off, sc.words[i].len, &tmp);
 		if (i == 0) {
@@ -172,7 +183,8 @@ out:
 	return ret;
 }
 
-int flt_wordlist_load(flt_wordlist *w, const char *path, cur_err *err)
+int flt_wordlist_load(flt_wordlist *w, const char *path, const flt_wordlist *except,
+		      cur_err *err)
 {
 	cur_buf b;
 	cur_buf_init(&b, (size_t)1 << 30);
@@ -184,7 +196,7 @@ int flt_wordlist_load(flt_wordlist *w, const char *path, cur_err *err)
 		size_t a = flt_lstrip_off(p, (size_t)(e - p));
 		size_t z = flt_rstrip_len(p, (size_t)(e - p));
 		if (z > a && p[a] != '#') {
-			ret = flt_wordlist_add(w, p + a, z - a);
+			ret = flt_wordlist_add_except(w, p + a, z - a, except);
 			if (ret < 0)
 				cur_err_set(err, ret, "'%s': out of memory", path);
 		}
