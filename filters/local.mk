@@ -8,7 +8,6 @@ TESTS += tests/check_filters tests/cli/filters.sh
 tests_check_filters_SOURCES = tests/check_filters.c
 tests_check_filters_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_filters_LDADD = $(CHECK_LIBS_ALL)
-EXTRA_DIST += tests/cli/filters.sh tests/data/filters
 
 # Shipped word lists and the fitted token distribution, found through
 # CUR_DATADIR (installed) or CUR_SRCDIR (source tree).
