@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
+	{ "tokenize", cmd_tokenize, "count Llama 3 tokens (metadata.tokens), or --emit ids" },
 };
 
 static void usage(FILE *f)

@@ -57,22 +57,41 @@ static inline uint64_t hash_bytes(const void *p, size_t n)
 	return XXH3_64bits(p, n);
 }
 
+static inline uint32_t slot_tag(uint64_t h, size_t n)
+{
+	return ((uint32_t)(h >> 32) & ~0xFFu) | (uint32_t)(n < 255 ? n : 255);
+}
+
+static inline uint16_t short_tag(uint64_t h)
+{
+	return (uint16_t)((h >> 48) | 1);
+}
+
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n);
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint64_t h = hash_bytes(p, n), key;
+	uint32_t tag;
+	uint16_t tag16 = short_tag(h);
 	size_t i = (size_t)h & tab->mask;
 
-	for (;; i = (i + 1) & tab->mask) {
-		const tok_slot *sl = &tab->slots[i];
-		if (sl->id == TOK_NONE)
+	while (tab->tags[i] != tag16) {
+		if (tab->tags[i] == 0)
 			return TOK_NONE;
-		if (sl->tag == tag) {
-			uint32_t o = t->off[sl->id];
-			if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o, p, n) == 0)
-				return sl->id;
-		}
+		i = (i + 1) & tab->mask;
 	}
+	key = tok_short_key(p, n);
+	tag = slot_tag(h, n);
+	for (; tab->tags[i]; i = (i + 1) & tab->mask) {
+		const tok_slot *sl = &tab->slots[i];
+		if (tab->tags[i] != tag16 || sl->tag != tag || sl->key != key)
+			continue;
+		if (n <= 8)
+			return sl->id;
+		uint32_t o = t->off[sl->id];
+		if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o + 8, (const char *)p + 8, n - 8) == 0)
+			return sl->id;
+	}
+	return TOK_NONE;
 }
 
 /* Insert ids [first, last) into tab; on a duplicate byte string returns
@@ -85,7 +104,8 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 	while (cap < 2 * (size_t)(last - first))
 		cap *= 2;
 	tab->slots = cur_malloc_array(cap, sizeof(tok_slot));
-	if (!tab->slots)
+	tab->tags = cur_calloc_array(cap, sizeof(uint16_t));
+	if (!tab->slots || !tab->tags)
 		return CUR_ENOMEM;
 	memset(tab->slots, 0xFF, cap * sizeof(tok_slot));
 	tab->mask = cap - 1;
@@ -100,9 +120,11 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 		}
 		uint64_t h = hash_bytes(p, n);
 		size_t i = (size_t)h & tab->mask;
-		while (tab->slots[i].id != TOK_NONE)
+		while (tab->tags[i] != 0)
 			i = (i + 1) & tab->mask;
-		tab->slots[i].tag = (uint32_t)(h >> 32);
+		tab->tags[i] = short_tag(h);
+		tab->slots[i].tag = slot_tag(h, n);
+		tab->slots[i].key = tok_short_key((const uint8_t *)p, n);
 		tab->slots[i].id = id;
 	}
 	return CUR_OK;
@@ -135,6 +157,13 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 			return CUR_EDATA;
 		}
 	}
+	t->pair_rank = cur_malloc_array(65536, sizeof(uint32_t));
+	if (!t->pair_rank)
+		return CUR_ENOMEM;
+	for (size_t ab = 0; ab < 65536; ab++) {
+		uint8_t two[2] = { (uint8_t)(ab >> 8), (uint8_t)ab };
+		t->pair_rank[ab] = tok_table_find(t, &t->ranks, two, 2);
+	}
 	t->special_min = SIZE_MAX;
 	t->special_max = 0;
 	memset(t->special_first, 0, sizeof(t->special_first));
@@ -158,8 +187,11 @@ void tok_free(tok_tokenizer *t)
 	free(t->blob);
 	free(t->off);
 	free(t->ranks.slots);
+	free(t->ranks.tags);
 	free(t->specials.slots);
+	free(t->specials.tags);
 	free(t->pair_in_token);
+	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
 	free(t);
 }
