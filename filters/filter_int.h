@@ -14,7 +14,8 @@ enum {
 	FLT_W_SYMBOL = 1, /* only punctuation or symbols */
 	FLT_W_ALPHA = 2,  /* has a letter (Python's str.isalpha on some char) */
 	FLT_W_CJK = 4,    /* one character of a script written without spaces */
-	FLT_W_STOP = 8    /* one of Gopher's eight English stop words */
+	FLT_W_STOP = 8,   /* one of Gopher's eight English stop words */
+	FLT_W_FOLD = 16   /* has an upper-case or non-ASCII letter: lower-casing changes it */
 };
 
 /* A word token: a run of letters, marks, digits and '_' (with ' or - inside),
@@ -75,18 +76,17 @@ size_t flt_rstrip_len(const char *s, size_t n);
 size_t flt_lstrip_off(const char *s, size_t n);
 size_t flt_count_chars(const char *s, size_t n);
 
-/* A hash table of 64-bit keys with a count and first position, cleared in
- * O(1) by bumping a generation (it is reused for every document). */
+/* A hash table of 64-bit keys with a count and first position, reused for
+ * every document: clearing zeroes only the part sized for the document. */
 typedef struct flt_hslot {
-	uint64_t key;
-	uint32_t gen, count, first, pad;
+	uint64_t key;    /* 0: empty (a zero key is stored as 1) */
+	uint32_t count, first;
 } flt_hslot;
 
 typedef struct flt_hset {
 	flt_hslot *slots;
 	size_t mask;     /* of the part in use for this document */
 	size_t cap;      /* slots allocated */
-	uint32_t gen;
 } flt_hset;
 
 void flt_hset_init(flt_hset *h);
@@ -104,6 +104,7 @@ typedef struct flt_wordlist {
 	size_t mask, n;
 	uint64_t *firsts;  /* hashes of the first words of phrases */
 	size_t fmask, nf;
+	uint64_t bits[1024]; /* 65536-bit filter of first-word hashes */
 	unsigned max_words;
 } flt_wordlist;
 

@@ -651,13 +651,8 @@ static int group_fold(flt_ctx *c)
 	}
 	for (size_t i = 0; i < w; i++) {
 		const flt_word *wd = &c->scan.words[i];
-		const unsigned char *p = (const unsigned char *)c->text + wd->off;
-		size_t k;
-		for (k = 0; k < wd->len; k++)
-			if (p[k] >= 0x80 || (p[k] >= 'A' && p[k] <= 'Z'))
-				break;
-		c->fold[i] = k == wd->len ? wd->hash
-					  : flt_fold_hash((const char *)p, wd->len, &c->tmp);
+		c->fold[i] = !(wd->flags & FLT_W_FOLD) ? wd->hash
+			     : flt_fold_hash(c->text + wd->off, wd->len, &c->tmp);
 	}
 	c->have |= G_FOLD;
 	return CUR_OK;

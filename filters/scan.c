@@ -12,6 +12,15 @@
 
 enum { C_SPACE, C_WORD, C_LETTER, C_CJK, C_MARK, C_JOIN, C_SYM, C_NL };
 
+/* ASCII bytes that continue a word: 1 digit or '_', 2|1 lower-case letter,
+ * 4|2|1 upper-case letter. */
+static const unsigned char ascii_word[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['_'] = 1,
+	['A'] = 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+	['a'] = 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
 /* Decode one code point of valid UTF-8; returns its length. */
 static size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
@@ -264,17 +273,19 @@ static void start(tok_state *t, int kind, size_t at, uint32_t cp, uint32_t flags
 }
 
 static int end_line(flt_scan *s, size_t line_start, size_t end, size_t first_word,
-		    uint32_t ws_tokens, uint32_t max_ws)
+		    uint32_t ws_tokens, uint32_t max_ws, size_t chars)
 {
 	CUR_FORWARD(grow((void **)&s->lines, &s->capl, s->nlines + 1, sizeof(flt_line)));
 	flt_line *l = &s->lines[s->nlines];
 	size_t len = end - line_start;
 	const char *p = s->text + line_start;
-	if (len > 0 && p[len - 1] == '\r')
+	if (len > 0 && p[len - 1] == '\r') {
 		len--;
+		chars--;
+	}
 	l->off = (uint32_t)line_start;
 	l->len = (uint32_t)len;
-	l->chars = (uint32_t)flt_count_chars(p, len);
+	l->chars = (uint32_t)chars;
 	l->first_word = (uint32_t)first_word;
 	l->nwords = (uint32_t)(s->nwords - first_word);
 	l->ws_tokens = ws_tokens;
@@ -313,8 +324,29 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	uint32_t ws_tokens = 0, max_ws = 0;
 	int in_ws_token = 0;
 	uint32_t line = 0;
-	size_t i = 0;
+	size_t i = 0, line_chars0 = 0;
 	while (i < len) {
+		/* fast path: ASCII letters and digits that extend the current word
+		 * (most bytes of most texts) */
+		if (t.kind == C_WORD && t.join_at == SIZE_MAX && ascii_word[u[i]]) {
+			size_t j = i;
+			unsigned alpha = 0;
+			do
+				alpha |= ascii_word[u[j++]];
+			while (j < len && ascii_word[u[j]]);
+			size_t n = j - i;
+			t.chars += n;
+			s->chars += n;
+			ws_chars += n;
+			dots = 0;
+			if (alpha & 2)
+				t.flags |= FLT_W_ALPHA;
+			if (alpha & 4)
+				t.flags |= FLT_W_FOLD;
+			t.last_digit = u[j - 1] >= '0' && u[j - 1] <= '9';
+			i = j;
+			continue;
+		}
 		uint32_t cp;
 		size_t k = u[i] < 0x80 ? (cp = u[i], 1) : decode(u + i, len - i, &cp);
 		int c = classify(cp);
@@ -359,9 +391,12 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 				t.last_digit = cp >= '0' && cp <= '9';
 				if (t.kind == C_WORD && c == C_LETTER)
 					t.flags |= FLT_W_ALPHA;
+				if (cp >= 0x80 || (cp >= 'A' && cp <= 'Z'))
+					t.flags |= FLT_W_FOLD;
 			} else {
 				CUR_FORWARD(emit(s, &t, i, line));
-				start(&t, C_WORD, i, cp, c == C_LETTER ? FLT_W_ALPHA : 0);
+				start(&t, C_WORD, i, cp, (c == C_LETTER ? FLT_W_ALPHA : 0) |
+				      ((cp >= 0x80 || (cp >= 'A' && cp <= 'Z')) ? FLT_W_FOLD : 0));
 			}
 			break;
 		case C_CJK:
@@ -395,7 +430,9 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 			CUR_FORWARD(emit(s, &t, i, line));
 			if (in_ws_token && ws_chars > max_ws)
 				max_ws = (uint32_t)ws_chars;
-			CUR_FORWARD(end_line(s, line_start, i, line_word, ws_tokens, max_ws));
+			CUR_FORWARD(end_line(s, line_start, i, line_word, ws_tokens, max_ws,
+					     s->chars - 1 - line_chars0));
+			line_chars0 = s->chars;
 			s->newlines++;
 			line++;
 			line_start = i + 1;
@@ -413,7 +450,7 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	CUR_FORWARD(emit(s, &t, len, line));
 	if (in_ws_token && ws_chars > max_ws)
 		max_ws = (uint32_t)ws_chars;
-	return end_line(s, line_start, len, line_word, ws_tokens, max_ws);
+	return end_line(s, line_start, len, line_word, ws_tokens, max_ws, s->chars - line_chars0);
 }
 
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp)
@@ -455,21 +492,16 @@ int flt_hset_clear(flt_hset *h, size_t n)
 	while (want < 2 * n)
 		want *= 2;
 	if (!h->slots || want > h->cap) {
-		flt_hslot *p = cur_calloc_array(want, sizeof(*p));
+		flt_hslot *p = cur_malloc_array(want, sizeof(*p));
 		if (!p)
 			return CUR_ENOMEM;
 		free(h->slots);
 		h->slots = p;
 		h->cap = want;
-		h->gen = 0;
 	}
-	/* use only as much of the table as this document needs: stale slots
-	 * beyond it carry an older generation and read as empty */
+	/* use (and zero) only as much of the table as this document needs */
 	h->mask = want - 1;
-	if (++h->gen == 0) {
-		memset(h->slots, 0, h->cap * sizeof(*h->slots));
-		h->gen = 1;
-	}
+	memset(h->slots, 0, want * sizeof(*h->slots));
 	return CUR_OK;
 }
 
@@ -480,11 +512,11 @@ static size_t slot_of(uint64_t key, size_t mask)
 
 flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
 {
+	key |= !key;
 	size_t i = slot_of(key, h->mask);
 	for (;;) {
 		flt_hslot *s = &h->slots[i];
-		if (s->gen != h->gen) {
-			s->gen = h->gen;
+		if (!s->key) {
 			s->key = key;
 			s->count = 1;
 			s->first = pos;
@@ -500,10 +532,11 @@ flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
 
 flt_hslot *flt_hset_find(const flt_hset *h, uint64_t key)
 {
+	key |= !key;
 	size_t i = slot_of(key, h->mask);
 	for (;;) {
 		flt_hslot *s = &h->slots[i];
-		if (s->gen != h->gen)
+		if (!s->key)
 			return NULL;
 		if (s->key == key)
 			return s;
