@@ -881,9 +881,10 @@ static const flt_rule length[] = {
 };
 
 static const flt_rule safety[] = {
+	{"min_dirty_words", NULL, NULL, 0, FLT_PARAM, 3, "fewer dirty-word matches never drop by fraction"},
 	{"blocked_url", "safety:blocked_url", st_blocked, 0, FLT_FLAG, 1, "the URL's host, domain or a substring is on a --blocklist"},
-	{"max_dirty_words", "safety:dirty_words", st_dirty_count, 0, FLT_MAX, 2, "dirty-word matches"},
-	{"max_dirty_fraction", "safety:dirty_fraction", st_dirty_frac, -1, FLT_MAX, 0.01, "dirty-word matches per word"},
+	{"max_dirty_words", "safety:dirty_words", st_dirty_count, 0, FLT_MAX, INFINITY, "dirty-word matches (default: no limit)"},
+	{"max_dirty_fraction", "safety:dirty_fraction", st_dirty_frac, 0, FLT_MAX, 0.005, "dirty-word matches per word (when at least min_dirty_words)"},
 };
 
 enum { L3_MAX_COVERAGE = 3, L3_MIN_DIRTY = 6 };

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Filters throughput (issue 5): every rule set alone and all default rule sets
+# together, on >= 200 MB of real web text (the shared CC-MAIN-2019-30 sample,
+# repeated), measured two ways:
+#   1. the engine alone (bench/filters_speed.c: texts in memory, no JSON), with
+#      wall-clock MB/s and MB per CPU-second, -j 1 and -j 2;
+#   2. `curate filter` end to end (read, parse, filter, write), -j 1 and -j 2.
+# usage: bench/filters.sh [BUILD_DIR]   (default: the source tree)
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-.}
+CURATE=$B/curate
+WORK=bench/work/filters
+CORPUS=${CORPUS:-../shared/corpus}
+SRC=$CORPUS/web/jsonl/cc-2019-30-dolma.jsonl.zst
+mkdir -p "$WORK"
+[ -x "$CURATE" ] && [ -f "$B/libcurate.a" ] || { echo "build curate first (make)"; exit 1; }
+
+if [ ! -s "$WORK/web200.jsonl" ]; then
+	zstdcat "$SRC" > "$WORK/one.jsonl"
+	n=$(( 200000000 / $(stat -c %s "$WORK/one.jsonl") + 1 ))
+	for _ in $(seq "$n"); do cat "$WORK/one.jsonl"; done > "$WORK/web200.jsonl"
+	for _ in $(seq 10); do cat "$WORK/one.jsonl"; done > "$WORK/web24.jsonl"
+fi
+cc -O2 -I. -I"$B" -pthread bench/filters_speed.c "$B/libcurate.a" \
+	$(pkg-config --cflags --libs jansson libutf8proc libxxhash libarchive libzstd libpcre2-8) -lm \
+	-o "$WORK/filters_speed"
+
+ALL=length,gopher-quality,gopher-repetition,c4,fineweb,safety
+echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# input: $(du -m "$WORK/web200.jsonl" | cut -f1) MB JSONL"
+echo "## engine alone"
+for r in length gopher-quality gopher-repetition c4 fineweb safety "$ALL"; do
+	"$WORK/filters_speed" "$r" 1 "$WORK/web200.jsonl"
+done
+"$WORK/filters_speed" "$ALL" 2 "$WORK/web200.jsonl"
+# llama3 tokenizes every document (Llama 3 BPE): run it on 24 MB
+"$WORK/filters_speed" llama3 1 "$WORK/web24.jsonl"
+"$WORK/filters_speed" "$ALL,llama3" 1 "$WORK/web24.jsonl"
+
+echo "## curate filter end to end (default rule sets)"
+for j in 1 2; do
+	/usr/bin/time -f "curate filter -j $j: %e s wall, %U s user" \
+		"$CURATE" filter -q -j "$j" "$WORK/web200.jsonl" -o /dev/null
+done 2>&1
+for j in 1 2; do
+	s=$( { /usr/bin/time -f "%e" "$CURATE" filter -q -j "$j" "$WORK/web200.jsonl" -o /dev/null; } 2>&1 )
+	echo "curate filter -j $j: $(awk -v b="$(stat -c %s "$WORK/web200.jsonl")" -v s="$s" 'BEGIN { printf "%.1f MB/s (JSONL bytes)", b / 1e6 / s }')"
+done
