@@ -397,6 +397,7 @@ static const flt_rule gopher_repetition[] = {
 
 /* ---- c4 ---------------------------------------------------------------- */
 
+/* Indexes of the c4 table's PARAM rows below (keep in step). */
 enum { C4_TERMINAL, C4_MIN_LINE_WORDS, C4_MAX_WORD_LEN, C4_CITATIONS, C4_JAVASCRIPT,
        C4_POLICY };
 
@@ -500,7 +501,8 @@ static int c4_rewrite(flt_ctx *c)
 			b = a;
 		const char *s = p + a;
 		size_t len = b - a;
-		if (t[C4_MAX_WORD_LEN] >= 0 && l->max_ws_chars > t[C4_MAX_WORD_LEN])
+		if (c->e->on[c->set][C4_MAX_WORD_LEN] && t[C4_MAX_WORD_LEN] >= 0 &&
+		    l->max_ws_chars > t[C4_MAX_WORD_LEN])
 			goto drop;
 		if (t[C4_CITATIONS] != 0 && memchr(s, '[', len)) {
 			cur_buf_reset(&c->tmp);
