@@ -502,6 +502,7 @@ static int judge(flt_ctx *c, const char *text, size_t len, const char *url, visi
 	memset(out, 0, sizeof(*out));
 	c->err = 0;
 	c->url = url;
+	c->exact = visit != NULL;
 	flt_ctx_set_text(c, text, len);
 	for (size_t k = 0; k < e->nsel; k++) {
 		int s = e->order[k];
@@ -514,6 +515,8 @@ static int judge(flt_ctx *c, const char *text, size_t len, const char *url, visi
 			const flt_rule *r = &rs->rules[i];
 			if (r->cmp == FLT_PARAM || (!e->on[s][i] && !visit))
 				continue;
+			c->cur_thr = e->thr[s][i];
+			c->cur_on = e->on[s][i] && r->cmp == FLT_MAX;
 			double v = r->stat(c, r->arg);
 			if (c->err)
 				return c->err;

@@ -219,6 +219,11 @@ struct flt_ctx {
 	uint64_t *fold;              /* lower-cased word hashes */
 	size_t capfold;
 	int err;                     /* CUR_ENOMEM met while computing */
+	int exact;                   /* every value is wanted (annotate, explain) */
+	double cur_thr;              /* threshold of the rule being evaluated */
+	int cur_on;
+	uint32_t top_count_bound;    /* counts of longer n-grams are at most this */
+	double dup_cover[11];        /* chars covered by windows [i, i+n) of repeated 5-grams */
 	int no_repeat_n;             /* no repeated n-gram of this n (G_NO_REPEAT) */
 	int top_unique_n;            /* all n-grams of this n unique (G_TOP_UNIQUE) */
 };

@@ -15,7 +15,8 @@
 
 /* Cached groups (ctx->have) and cached values (ctx->v). */
 enum { G_SCAN = 1, G_PARA = 2, G_LINES = 4, G_PRE = 8, G_FWDUP = 16, G_DIRTY = 32,
-       G_SCRIPT = 64, G_FOLD = 128, G_NO_REPEAT = 256, G_TOP_UNIQUE = 512 };
+       G_SCRIPT = 64, G_FOLD = 128, G_NO_REPEAT = 256, G_TOP_UNIQUE = 512, G_TOPB = 1024,
+       G_COVER = 2048 };
 enum { V_PARA_FRAC, V_PARA_CHAR, V_LINE_FRAC, V_LINE_CHAR, V_FW_DUP, V_DIRTY,
        V_SCRIPT, V_C4_SENT, V_C4_LOREM, V_C4_CURLY, V_C4_REMOVED, V_L3_REMOVED,
        V_L3_EMPTY };
@@ -328,6 +329,17 @@ static double st_top_ngram(flt_ctx *c, int n)
 		double chars = (double)(c->cpre[n] - c->cpre[0]) + n - 1;
 		return ratio(chars, (double)c->scan.chars);
 	}
+	if (!c->exact && c->cur_on && (c->have & G_TOPB)) {
+		/* a longer n-gram occurs at most as often as its prefix: if even the
+		 * longest n-gram at that count passes, the rule passes */
+		uint64_t longest = 0;
+		for (size_t i = 0; i + n <= w; i++)
+			if (c->cpre[i + n] - c->cpre[i] > longest)
+				longest = c->cpre[i + n] - c->cpre[i];
+		double bound = ratio(((double)longest + n - 1) * c->top_count_bound, (double)c->scan.chars);
+		if (bound <= c->cur_thr)
+			return bound;
+	}
 	if (flt_hset_clear(&c->hs, w) < 0)
 		return NAN;
 	uint64_t pw = pow_base(n);
@@ -344,18 +356,56 @@ static double st_top_ngram(flt_ctx *c, int n)
 		c->have |= G_TOP_UNIQUE;
 		c->top_unique_n = n;
 	}
+	if (!(c->have & G_TOPB) || best < c->top_count_bound) {
+		c->have |= G_TOPB;
+		c->top_count_bound = best;
+	}
 	double chars = (double)(c->cpre[first + n] - c->cpre[first]) + n - 1;
 	return ratio(chars * best, (double)c->scan.chars);
 }
 
 /* find_all_duplicate: characters ("".join) of n-grams seen before, skipping
  * past each repeat. */
+/* Positions whose 5-gram occurred earlier, and for n = 5..10 the characters
+ * covered by the windows [i, i+n) from them: find_all_duplicate(n) counts
+ * only such windows, without overlap, so cover[n] bounds it. */
+static int group_cover(flt_ctx *c)
+{
+	size_t w = c->scan.nwords;
+	size_t end[11] = {0};
+	memset(c->dup_cover, 0, sizeof(c->dup_cover));
+	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
+		return c->err = CUR_ENOMEM;
+	uint64_t pw = pow_base(5);
+	for (size_t i = 0; i + 5 <= w; i++) {
+		if (flt_hset_add(&c->hs, ngram_hash(c, i, 5, pw), (uint32_t)i)->count < 2)
+			continue;
+		for (int n = 5; n <= 10; n++) {
+			size_t to = i + (size_t)n < w ? i + (size_t)n : w;
+			size_t from = i > end[n] ? i : end[n];
+			if (to > from)
+				c->dup_cover[n] += (double)(c->cpre[to] - c->cpre[from]);
+			if (to > end[n])
+				end[n] = to;
+		}
+	}
+	c->have |= G_COVER;
+	return CUR_OK;
+}
+
 static double st_dup_ngram(flt_ctx *c, int n)
 {
 	SCAN_OR_NAN(c);
 	size_t w = c->scan.nwords;
 	if (w < (size_t)n)
 		return NAN;
+	if (!c->exact && c->cur_on && n >= 5 && n <= 10) {
+		if (!(c->have & G_COVER) && group_cover(c) < 0)
+			return NAN;
+		double bound = ratio(c->dup_cover[n], (double)c->scan.chars);
+		if (bound <= c->cur_thr)
+			return bound;
+	}
 	/* no repeated shorter n-gram means no repeated longer one */
 	if ((c->have & G_NO_REPEAT) && n > c->no_repeat_n)
 		return 0;
@@ -451,18 +501,21 @@ static size_t count_sentences(const char *p, size_t n)
 {
 	size_t k = 0, i = 0;
 	while (i < n) {
-		uint32_t cp = (unsigned char)p[i];
-		size_t len = 1;
-		if (cp >= 0x80) {
+		unsigned char b = (unsigned char)p[i];
+		uint32_t cp = b;
+		if (b < 0x80) {
+			i++;
+			if (b != '.' && b != '!' && b != '?')
+				continue;
+		} else {
 			utf8proc_int32_t u;
 			utf8proc_ssize_t r = utf8proc_iterate((const utf8proc_uint8_t *)p + i,
 							      (utf8proc_ssize_t)(n - i), &u);
-			len = r > 0 ? (size_t)r : 1;
+			i += r > 0 ? (size_t)r : 1;
 			cp = r > 0 ? (uint32_t)u : 0;
+			if (!flt_is_terminal(cp))
+				continue;
 		}
-		i += len;
-		if (!flt_is_terminal(cp))
-			continue;
 		while (i < n && (flt_is_terminal((unsigned char)p[i]) || p[i] == '"' ||
 				 p[i] == '\'' || p[i] == ')'))
 			i++;
@@ -545,8 +598,10 @@ drop:
 	}
 	c->v[V_C4_SENT] = (double)sentences;
 	c->v[V_C4_REMOVED] = (double)removed;
-	/* "\n".join(kept).strip(): lines are stripped already */
-	flt_ctx_rewrite_end(c, out);
+	/* "\n".join(kept).strip(): lines are stripped already. An unchanged text
+	 * keeps its scan for the rule sets after this one. */
+	if (out->len != c->len || memcmp(out->data ? out->data : "", c->text, c->len) != 0)
+		flt_ctx_rewrite_end(c, out);
 	return c->err;
 }
 
@@ -653,8 +708,20 @@ static int group_fold(flt_ctx *c)
 	}
 	for (size_t i = 0; i < w; i++) {
 		const flt_word *wd = &c->scan.words[i];
-		c->fold[i] = !(wd->flags & FLT_W_FOLD) ? wd->hash
-			     : flt_fold_hash(c->text + wd->off, wd->len, &c->tmp);
+		if (!(wd->flags & FLT_W_FOLD)) {
+			c->fold[i] = wd->hash;
+			continue;
+		}
+		/* ASCII with capitals (the common case): lower-case on the stack */
+		const unsigned char *p = (const unsigned char *)c->text + wd->off;
+		char low[64];
+		size_t k = 0;
+		while (k < wd->len && k < sizeof(low) && p[k] < 0x80) {
+			low[k] = (char)((p[k] >= 'A' && p[k] <= 'Z') ? p[k] + 32 : p[k]);
+			k++;
+		}
+		c->fold[i] = k == wd->len ? XXH3_64bits(low, k)
+					  : flt_fold_hash(c->text + wd->off, wd->len, &c->tmp);
 	}
 	c->have |= G_FOLD;
 	return CUR_OK;

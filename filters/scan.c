@@ -61,21 +61,30 @@ static int no_space_script(uint32_t cp)
 	       (cp >= 0x20000 && cp <= 0x3134F);
 }
 
+/* Classes of ASCII characters (the common case, without branches). */
+static const unsigned char ascii_class[128] = {
+	C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE,
+	C_SPACE, C_SPACE, C_NL, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE,
+	C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE,
+	C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE,
+	[' '] = C_SPACE, ['!'] = C_SYM, C_SYM, C_SYM, C_SYM, C_SYM, C_SYM, ['\''] = C_JOIN,
+	['('] = C_SYM, C_SYM, C_SYM, C_SYM, C_SYM, ['-'] = C_JOIN, ['.'] = C_SYM, C_SYM,
+	['0'] = C_WORD, C_WORD, C_WORD, C_WORD, C_WORD, C_WORD, C_WORD, C_WORD, C_WORD, C_WORD,
+	[':'] = C_SYM, C_SYM, C_SYM, C_SYM, C_SYM, C_SYM, C_SYM,
+	['A'] = C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	['['] = C_SYM, C_SYM, C_SYM, C_SYM, ['_'] = C_WORD, ['`'] = C_SYM,
+	['a'] = C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER, C_LETTER,
+	['{'] = C_SYM, C_SYM, C_SYM, C_SYM, [0x7F] = C_SPACE,
+};
+
 static int classify(uint32_t cp)
 {
-	if (cp < 0x80) {
-		if (cp == '\n')
-			return C_NL;
-		if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
-			return C_LETTER;
-		if ((cp >= '0' && cp <= '9') || cp == '_')
-			return C_WORD;
-		if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp < 0x20 || cp == 0x7F)
-			return C_SPACE;
-		if (cp == '\'' || cp == '-')
-			return C_JOIN;
-		return C_SYM;
-	}
+	if (cp < 0x80)
+		return ascii_class[cp];
 	if (cp == 0x2019 || cp == 0x2010)
 		return C_JOIN;
 	switch (utf8proc_category((utf8proc_int32_t)cp)) {

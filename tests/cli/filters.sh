@@ -39,6 +39,9 @@ echo "ok - explain"
 	fail "annotate scores"
 [ "$(jq -r 'select(.metadata.curate.filter.failed != null) | .id' "$W/ann.jsonl" | wc -l)" = \
   "$(wc -l < "$W/rej.jsonl")" ] || fail "annotate failures match drops"
+# the first rule --annotate reports failed is the reason of the drop
+{ jq -r '.id + " " + (.metadata.curate.filter.failed[0] // "keep")' "$W/ann.jsonl" | sort; } > "$W/ann.verdicts"
+diff -u "$W/verdicts" "$W/ann.verdicts" || fail "annotate first failure = drop reason"
 echo "ok - annotate"
 
 # 6. unknown names are usage errors that list the valid ones
