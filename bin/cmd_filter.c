@@ -13,9 +13,8 @@
 
 #define NSTAGE_OPTS 7
 
-static cur_opt_spec filter_specs[NSTAGE_OPTS + 3];
-
-static void build_specs(void)
+/* The stage's options plus the command's own two. */
+static void build_specs(cur_opt_spec *filter_specs)
 {
 	size_t n = 0;
 	while (flt_stage_options[n].name && n < NSTAGE_OPTS) {
@@ -157,10 +156,11 @@ static int run_explain(const cli_common *c, json_t *cfg)
 
 int cmd_filter(int argc, char **argv)
 {
+	cur_opt_spec filter_specs[NSTAGE_OPTS + 3];
 	json_t *cfg = json_object();
 	cli_common c;
 	int rc, explain, fit;
-	build_specs();
+	build_specs(filter_specs);
 	rc = cli_parse("filter", filter_specs, argc, argv, &c, cfg);
 	if (rc) {
 		json_decref(cfg);

@@ -12,8 +12,8 @@
 #include "filters/filter_int.h"
 
 const cur_opt_spec flt_stage_options[] = {
-	{"rules", CUR_OPT_STR, "LIST", "rule sets in order (default: length,gopher-repetition,"
-	 "gopher-quality,c4,fineweb,safety; also llama3)"},
+	{"rules", CUR_OPT_STR, "LIST", "rule sets in order (default: length,gopher-quality,gopher-repetition,"
+	 "c4,fineweb,safety; also llama3)"},
 	{"set", CUR_OPT_LIST, "SET.KEY=VALUE", "override a threshold, e.g. gopher-quality.min_words=30 "
 	 "(VALUE off disables a rule)"},
 	{"annotate", CUR_OPT_FLAG, NULL, "keep every document; write the scores under metadata.curate.filter"},
@@ -406,8 +406,11 @@ static int load_llama3(flt_engine *e, json_t *cfg, const cur_stage_env *env, cur
 		path = def;
 	}
 	int rc = tok_load(env ? env->tokenizer_path : NULL, &e->tok, err);
-	if (rc < 0)
-		return cur_err_set(err, rc, "llama3: %s (or --set llama3.max_kl=off)", err->msg);
+	if (rc < 0) {
+		char why[sizeof(err->msg)];
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return cur_err_set(err, rc, "llama3: %s (or --set llama3.max_kl=off)", why);
+	}
 	return flt_tokdist_load(&e->dist, path, tok_vocab_size(e->tok), err);
 }
 
