@@ -15,3 +15,11 @@ filtersdir = $(pkgdatadir)/filters
 dist_filters_DATA = data/filters/ldnoobw-dirty-words.txt data/filters/ldnoobw-allow.txt \
 	data/filters/LICENSE.ldnoobw \
 	data/filters/llama3-token-distribution.tsv.gz
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_filter
+fuzz_fuzz_filter_SOURCES = fuzz/fuzz_filter.c
+fuzz_fuzz_filter_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address
+fuzz_fuzz_filter_LDFLAGS = -fsanitize=fuzzer,address
+fuzz_fuzz_filter_LDADD = $(CURATE_LIBS)
+endif
