@@ -325,6 +325,35 @@ START_TEST(test_llama3_lines)
 }
 END_TEST
 
+/* The KL rule with the shipped distribution and the default vocabulary:
+ * English prose is close to the corpus, Armenian far from it. */
+START_TEST(test_llama3_kl)
+{
+	const char *cfg = "{\"rules\": \"llama3\"}";
+	const char *en = "The committee met on Tuesday to discuss the budget for the coming year. "
+			 "Members agreed that the library needs new books, longer opening hours and "
+			 "a better heating system before the winter. The chairman thanked everyone "
+			 "for their work and promised to publish the minutes within a week, so that "
+			 "all residents could read them.";
+	const char *hy = "\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u056b "
+			 "\u0540\u0561\u0576\u0580\u0561\u057a\u0565\u057f\u0578\u0582"
+			 "\u0569\u0575\u0578\u0582\u0576\u0568 \u0563\u057f\u0576\u057e"
+			 "\u0578\u0582\u0574 \u0567 \u0540\u0561\u0575\u056f\u0561\u056f"
+			 "\u0561\u0576 \u056c\u0565\u057c\u0576\u0561\u0577\u056d\u0561"
+			 "\u0580\u0570\u056b \u0570\u0575\u0578\u0582\u057d\u056b\u057d"
+			 "\u0561\u0580\u0587\u0565\u056c\u0575\u0561\u0576 \u0574\u0561"
+			 "\u057d\u0578\u0582\u0574\u0589 \u0544\u0561\u0575\u0580\u0561"
+			 "\u0584\u0561\u0572\u0561\u0584\u0568 \u0535\u0580\u0587\u0561"
+			 "\u0576\u0576 \u0567\u0589";
+	double a = stat(cfg, en, "llama3:kl_divergence");
+	double b = stat(cfg, hy, "llama3:kl_divergence");
+	ck_assert_msg(a > 0 && a < 8.7, "English KL %g", a);
+	ck_assert_msg(b > 8.7, "Armenian KL %g", b);
+	/* under min_tokens (50): no score */
+	ck_assert(isnan(stat(cfg, "Too short to judge.", "llama3:kl_divergence")));
+}
+END_TEST
+
 START_TEST(test_verdict_and_overrides)
 {
 	const char *t = "the cats sitting quietly on the warm carpet with hats";
@@ -457,6 +486,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_blocklist);
 	tcase_add_test(tc, test_scripts);
 	tcase_add_test(tc, test_llama3_lines);
+	tcase_add_test(tc, test_llama3_kl);
 	tcase_add_test(tc, test_verdict_and_overrides);
 	tcase_add_test(tc, test_annotate_and_explain);
 	tcase_add_test(tc, test_config_errors);
