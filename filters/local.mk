@@ -23,3 +23,6 @@ fuzz_fuzz_filter_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address
 fuzz_fuzz_filter_LDFLAGS = -fsanitize=fuzzer,address
 fuzz_fuzz_filter_LDADD = $(CURATE_LIBS)
 endif
+
+# bench/filters.sh compiles this harness against libcurate.a
+EXTRA_DIST += bench/filters_speed.c
