@@ -335,14 +335,28 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	uint32_t line = 0;
 	size_t i = 0, line_chars0 = 0;
 	while (i < len) {
-		/* fast path: ASCII letters and digits that extend the current word
-		 * (most bytes of most texts) */
-		if (t.kind == C_WORD && t.join_at == SIZE_MAX && ascii_word[u[i]]) {
+		/* fast paths for ASCII words and single spaces, the bulk of most
+		 * texts; everything else takes the general path below */
+		unsigned a = ascii_word[u[i]];
+		if (a && t.join_at == SIZE_MAX && (t.kind == C_WORD || a & 2)) {
+			if (t.kind != C_WORD) {
+				/* a letter starts a word (a digit after a symbol takes
+				 * the general path: it may join a number) */
+				CUR_FORWARD(emit(s, &t, i, line));
+				start(&t, C_WORD, i, u[i], 0);
+				t.chars = 0;
+				if (!in_ws_token) {
+					ws_tokens++;
+					ws_chars = 0;
+					in_ws_token = 1;
+				}
+			}
 			size_t j = i;
 			unsigned alpha = 0;
-			do
-				alpha |= ascii_word[u[j++]];
-			while (j < len && ascii_word[u[j]]);
+			do {
+				alpha |= a;
+				j++;
+			} while (j < len && (a = ascii_word[u[j]]) != 0);
 			size_t n = j - i;
 			t.chars += n;
 			s->chars += n;
@@ -354,6 +368,16 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 				t.flags |= FLT_W_FOLD;
 			t.last_digit = u[j - 1] >= '0' && u[j - 1] <= '9';
 			i = j;
+			continue;
+		}
+		if (u[i] == ' ' && t.join_at == SIZE_MAX) {
+			CUR_FORWARD(emit(s, &t, i, line));
+			if (in_ws_token && ws_chars > max_ws)
+				max_ws = (uint32_t)ws_chars;
+			in_ws_token = 0;
+			dots = 0;
+			s->chars++;
+			i++;
 			continue;
 		}
 		uint32_t cp;
