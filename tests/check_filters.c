@@ -68,6 +68,23 @@ START_TEST(test_words_basic)
 }
 END_TEST
 
+/* Joiners: ' and - inside words, . , : between digits; runs of one symbol. */
+START_TEST(test_word_joining)
+{
+	/* well-known don't 3.5 1,000 10:30 a -- b x . y : 11 tokens, 2 symbols */
+	const char *t = "well-known don't 3.5 1,000 10:30 a--b x. y";
+	ck_near(stat(GQ, t, "gopher_quality:words"), 9);
+	ck_near(stat(GQ, t, "gopher_quality:mean_word_length"), 32 / 9.0);
+	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 6 / 11.0);
+	/* a trailing joiner is a symbol: "end" "-" ; "x'" is "x" "'" */
+	ck_near(stat(GQ, "end- x'", "gopher_quality:words"), 2);
+	ck_near(stat(GQ, "end- x'", "gopher_quality:alpha_words"), 2 / 4.0);
+	/* accented and capitalised words stay whole */
+	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher_quality:words"), 3);
+	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher_quality:mean_word_length"), 14 / 3.0);
+}
+END_TEST
+
 START_TEST(test_empty)
 {
 	ck_near(stat(GQ, "", "gopher_quality:words"), 0);
@@ -106,7 +123,7 @@ END_TEST
 START_TEST(test_one_word)
 {
 	ck_near(stat(GQ, "hello", "gopher_quality:words"), 1);
-	ck_near(stat(GQ, "hello", "gopher_quality:mean_word_length"), 5);
+	ck_near(stat(GQ, "hello", "gopher_quality:mean_word_length"), 14 / 3.0);
 	ck_assert(isnan(stat(GR, "hello", "gopher_repetition:top_2_gram")));
 	ck_assert(isnan(stat(GR, "hello", "gopher_repetition:dup_5_grams")));
 }
@@ -467,6 +484,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("filters");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_words_basic);
+	tcase_add_test(tc, test_word_joining);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_whitespace_only);
 	tcase_add_test(tc, test_punctuation_only);
