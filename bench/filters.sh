@@ -39,12 +39,9 @@ done
 "$WORK/filters_speed" llama3 1 "$WORK/web24.jsonl"
 "$WORK/filters_speed" "$ALL,llama3" 1 "$WORK/web24.jsonl"
 
-echo "## curate filter end to end (default rule sets)"
+echo "## curate filter end to end (default rule sets; read, parse, filter, write)"
+MB=$(stat -c %s "$WORK/web215.jsonl")
 for j in 1 2; do
-	/usr/bin/time -f "curate filter -j $j: %e s wall, %U s user" \
-		"$CURATE" filter -q -j "$j" "$WORK/web215.jsonl" -o /dev/null
-done 2>&1
-for j in 1 2; do
-	s=$( { /usr/bin/time -f "%e" "$CURATE" filter -q -j "$j" "$WORK/web215.jsonl" -o /dev/null; } 2>&1 )
-	echo "curate filter -j $j: $(awk -v b="$(stat -c %s "$WORK/web215.jsonl")" -v s="$s" 'BEGIN { printf "%.1f MB/s (JSONL bytes)", b / 1e6 / s }')"
+	t=$( { /usr/bin/time -f "%e %U" "$CURATE" filter -q -j "$j" "$WORK/web215.jsonl" -o /dev/null; } 2>&1 | tail -1)
+	echo "$t" | awk -v j="$j" -v b="$MB" '{ printf "curate filter -j %d: wall %.2f s %.1f MB/s, user %.2f s %.1f MB/cpu-s (JSONL bytes)\n", j, $1, b / 1e6 / $1, $2, b / 1e6 / $2 }'
 done
