@@ -21,7 +21,6 @@ BYTES=$(jq -r '.text | utf8bytelength' "$WORK/in.jsonl" | awk '{ s += $1 } END {
 # FineWeb paper (Penedo et al. 2024, section 3.x): comparable only in kind.
 published() {
 	case $1 in
-	c4:lines_removed) echo "C4 terminal-punct: ~30% tokens";;
 	fineweb:line_punct_ratio) echo "10.14% tokens";;
 	fineweb:short_line_ratio) echo "3.73% tokens";;
 	fineweb:char_dup_ratio) echo "12.47% tokens (threshold 0.1)";;
@@ -44,10 +43,13 @@ for set in length gopher-quality gopher-repetition c4 fineweb llama3 safety; do
 		printf "%s  %s\n" "$line" "$(published "$reason")"
 	done
 done
-# lines removed by the rewriting rule sets
+# lines removed by the rewriting rule sets (scores of --annotate)
+LINES=$(jq -r '.text' "$WORK/in.jsonl" | wc -l)
 for set in c4 llama3; do
-	k=$(jq -r '.text' "$WORK/$set.kept.jsonl" | wc -l)
-	echo "$set: kept documents have $k lines after line removal"
+	"$CURATE" filter -q --annotate --rules "$set" "$WORK/in.jsonl" 2>/dev/null |
+	jq -r --arg k "$set:lines_removed" '.metadata.curate.filter[$k] // 0' |
+	awk -v set="$set" -v L="$LINES" -v p="$( [ $set = c4 ] && echo "published: C4's terminal-punctuation line filter removes ~30% of tokens (FineWeb paper)" || echo "-" )" \
+		'{ s += $1 } END { printf "%s: %d of %d lines removed (%.1f%%)  %s\n", set, s, L, 100 * s / L, p }'
 done
 "$CURATE" filter -q "$WORK/in.jsonl" -o "$WORK/all.kept.jsonl" --rejects "$WORK/all.rej.jsonl" 2>/dev/null
 echo "all default rule sets: kept $(wc -l < "$WORK/all.kept.jsonl") of $DOCS documents"
