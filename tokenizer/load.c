@@ -568,22 +568,31 @@ const char *tok_default_path(char *buf, size_t cap)
 	return buf;
 }
 
+int tok_load_buffer(const char *name, const void *buf, size_t len, tok_tokenizer **out,
+		    cur_err *err)
+{
+	const char *data = buf;
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+		i++;
+	if (i < len && data[i] == '{')
+		return load_hf_data(name, data, len, out, err);
+	return load_tiktoken_data(name, data, len, out, err);
+}
+
 int tok_load(const char *path, tok_tokenizer **out, cur_err *err)
 {
 	char def[4096], *data;
-	size_t len, i = 0;
+	size_t len;
 	int ret;
 
 	*out = NULL;
 	if (!path)
 		path = tok_default_path(def, sizeof(def));
 	CUR_FORWARD(read_whole(path, &data, &len, err));
-	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
-		i++;
-	if (i < len && data[i] == '{')
-		ret = load_hf_data(path, data, len, out, err);
-	else
-		ret = load_tiktoken_data(path, data, len, out, err);
+	ret = tok_load_buffer(path, data, len, out, err);
 	free(data);
 	return ret;
 }

@@ -40,6 +40,7 @@ struct tok_tokenizer {
 	tok_table specials;  /* special tokens */
 	size_t special_min, special_max;
 	uint8_t special_first[256]; /* bytes a special token may start with */
+	int special_one_first;      /* the one such byte, or -1 */
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
@@ -73,8 +74,39 @@ static inline uint64_t tok_short_key(const uint8_t *p, size_t n)
 
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n);
 
-/* Encode one pre-tokenized piece (ordinary text) with byte-level BPE. */
-int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out);
+/* tok_table_find_h: the same with the hash XXH3-64(p, n) already known. */
+uint32_t tok_table_find_h(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n,
+			  uint64_t h);
+uint64_t tok_hash(const void *p, size_t n);
+
+/* Pieces that needed BPE within one tok_encode call, by hash: a repeated
+ * rare word copies its ids from its first occurrence in the output. The
+ * earlier piece's bytes are still in the caller's text. */
+#define TOK_CACHE_SIZE 256
+/* Also the rank of the concatenation of two tokens, by their ranks (a token
+ * is one byte string, so the pair of ranks decides it): merges of the same
+ * characters repeat throughout a text, and this skips hashing the bytes. */
+#define TOK_PAIR_CACHE 1024
+typedef struct tok_piece_cache {
+	struct {
+		const uint8_t *p;  /* NULL: empty */
+		uint64_t h;
+		size_t pos;        /* its ids: out->ids[pos .. pos+count) */
+		uint32_t n, count;
+	} e[TOK_CACHE_SIZE];
+	struct {
+		uint32_t a, b;     /* a == TOK_NONE: empty */
+		uint32_t rank;
+	} pair[TOK_PAIR_CACHE];
+} tok_piece_cache;
+
+/* tok_piece_cache_clear: make every entry empty. */
+void tok_piece_cache_clear(tok_piece_cache *c);
+
+/* Encode one pre-tokenized piece (ordinary text) with byte-level BPE;
+ * cache may be NULL. */
+int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		  tok_piece_cache *cache);
 
 
 /* tok_index_build: index a tokenizer whose nranks, nspecial, blob and off

@@ -67,9 +67,20 @@ static inline uint16_t short_tag(uint64_t h)
 	return (uint16_t)((h >> 48) | 1);
 }
 
+uint64_t tok_hash(const void *p, size_t n)
+{
+	return hash_bytes(p, n);
+}
+
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n), key;
+	return tok_table_find_h(t, tab, p, n, hash_bytes(p, n));
+}
+
+uint32_t tok_table_find_h(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n,
+			  uint64_t h)
+{
+	uint64_t key;
 	uint32_t tag;
 	uint16_t tag16 = short_tag(h);
 	size_t i = (size_t)h & tab->mask;
@@ -167,16 +178,24 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 	t->special_min = SIZE_MAX;
 	t->special_max = 0;
 	memset(t->special_first, 0, sizeof(t->special_first));
+	t->special_one_first = -1;
 	for (uint32_t id = t->nranks; id < total; id++) {
 		size_t n = t->off[id + 1] - t->off[id];
 		if (n == 0)
 			continue;
-		t->special_first[(uint8_t)t->blob[t->off[id]]] = 1;
+		uint8_t first = (uint8_t)t->blob[t->off[id]];
+		t->special_first[first] = 1;
+		if (t->special_one_first == -1)
+			t->special_one_first = first;
+		else if (t->special_one_first != first)
+			t->special_one_first = -2;
 		if (n < t->special_min)
 			t->special_min = n;
 		if (n > t->special_max)
 			t->special_max = n;
 	}
+	if (t->special_one_first == -2)
+		t->special_one_first = -1;
 	return CUR_OK;
 }
 
@@ -200,12 +219,16 @@ void tok_free(tok_tokenizer *t)
 static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
 {
 	size_t pos = 0;
+	tok_piece_cache cache;
 
 	/* About one token per 4 bytes: grow once rather than per token. */
 	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
+	/* Short texts rarely repeat a rare word: skip clearing the cache. */
+	if (n >= 256)
+		tok_piece_cache_clear(&cache);
 	while (pos < n) {
 		size_t end = tok_pretok_next(s, n, pos);
-		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out));
+		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out, n >= 256 ? &cache : NULL));
 		pos = end;
 	}
 	return CUR_OK;
@@ -219,7 +242,7 @@ struct pcre2_ctx {
 static int pcre2_piece(void *ctx, const uint8_t *piece, size_t n)
 {
 	struct pcre2_ctx *c = ctx;
-	return tok_bpe_piece(c->t, piece, n, c->out);
+	return tok_bpe_piece(c->t, piece, n, c->out, NULL);
 }
 
 static int encode_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
@@ -259,8 +282,17 @@ int tok_encode(const tok_tokenizer *t, const char *text, size_t len, int allow_s
 		return encode_segment(t, s, len, out);
 	/* HF tokenizers splits out added tokens first, leftmost-longest. */
 	for (i = 0; i < len; i++) {
-		if (!t->special_first[s[i]] || len - i < t->special_min)
+		if (t->special_one_first >= 0) {
+			/* All start with one byte ('<' for Llama 3): jump to it. */
+			const uint8_t *q = memchr(s + i, t->special_one_first, len - i);
+			if (!q)
+				break;
+			i = (size_t)(q - s);
+		} else if (!t->special_first[s[i]]) {
 			continue;
+		}
+		if (len - i < t->special_min)
+			break;
 		uint32_t id = special_at(t, s, len, i, &slen);
 		if (id == TOK_NONE)
 			continue;
