@@ -506,6 +506,15 @@ static int judge(flt_ctx *c, const char *text, size_t len, const char *url, visi
 	c->err = 0;
 	c->url = url;
 	c->exact = visit != NULL;
+	if (len > FLT_MAX_TEXT) {
+		/* bounds the scratch memory per thread (about 80 bytes per word) */
+		out->drop = CUR_DROP;
+		out->reason = "filter:text_too_large";
+		out->value = (double)len;
+		out->text = text;
+		out->len = len;
+		return CUR_OK;
+	}
 	flt_ctx_set_text(c, text, len);
 	for (size_t k = 0; k < e->nsel; k++) {
 		int s = e->order[k];
@@ -562,7 +571,10 @@ static void score_visit(void *arg, const flt_ruleset *rs, const flt_rule *r, dou
 int flt_judge(flt_worker *w, const char *text, size_t len, const char *url, json_t *scores,
 	      flt_verdict *v)
 {
-	return judge(w, text, len, url, scores ? score_visit : NULL, scores, v);
+	int rc = judge(w, text, len, url, scores ? score_visit : NULL, scores, v);
+	if (rc == CUR_OK && scores && v->drop && !json_object_get(scores, "failed"))
+		json_object_set_new(scores, "failed", json_pack("[s]", v->reason));
+	return rc;
 }
 
 static void explain_visit(void *arg, const flt_ruleset *rs, const flt_rule *r, double v,
@@ -639,7 +651,7 @@ static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
 	flt_verdict v;
 	const char *url = cur_doc_meta_str(doc, "url");
 	json_t *scores = e->annotate ? json_object() : NULL;
-	int rc = judge(c, doc->text, doc->text_len, url, scores ? score_visit : NULL, scores, &v);
+	int rc = flt_judge(c, doc->text, doc->text_len, url, scores, &v);
 	if (rc < 0) {
 		json_decref(scores);
 		return rc;

@@ -173,6 +173,9 @@ typedef struct flt_ruleset {
 extern const flt_ruleset flt_rulesets[];
 extern const size_t flt_nrulesets;
 
+/* Longer texts are dropped unread ("filter:text_too_large"). */
+#define FLT_MAX_TEXT ((size_t)8 << 20)
+
 #define FLT_MAX_SETS 8
 #define FLT_MAX_RULES 32
 

@@ -177,6 +177,21 @@ START_TEST(test_long_line)
 	/* C4 drops the line with a word over 1000 characters */
 	ck_near(stat("{\"rules\": \"c4\"}", t, "c4:lines_removed"), 1);
 	free(t);
+
+	/* over 8 MiB: dropped unread */
+	n = (size_t)8 << 20;
+	t = malloc(n + 2);
+	memset(t, 'a', n + 1);
+	t[n + 1] = 0;
+	flt_engine *e = engine(GQ);
+	flt_worker *w = flt_worker_new(e);
+	flt_verdict v;
+	ck_assert_int_eq(flt_judge(w, t, n + 1, NULL, NULL, &v), CUR_OK);
+	ck_assert_int_eq(v.drop, CUR_DROP);
+	ck_assert_str_eq(v.reason, "filter:text_too_large");
+	flt_worker_free(w);
+	flt_engine_free(e);
+	free(t);
 }
 END_TEST
 
