@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
@@ -11,21 +12,23 @@
  *   --explain                  every rule, value, threshold, pass/fail per document
  *   --fit-token-distribution   count Llama 3 tokens of the inputs into -o FILE */
 
-#define NSTAGE_OPTS 7
-
-/* The stage's options plus the command's own two. */
-static void build_specs(cur_opt_spec *filter_specs)
+/* The stage's options plus the command's own two (caller frees). */
+static cur_opt_spec *build_specs(void)
 {
 	size_t n = 0;
-	while (flt_stage_options[n].name && n < NSTAGE_OPTS) {
-		filter_specs[n] = flt_stage_options[n];
+	while (flt_stage_options[n].name)
 		n++;
-	}
+	cur_opt_spec *filter_specs = cur_calloc_array(n + 3, sizeof(*filter_specs));
+	if (!filter_specs)
+		return NULL;
+	for (n = 0; flt_stage_options[n].name; n++)
+		filter_specs[n] = flt_stage_options[n];
 	filter_specs[n++] = (cur_opt_spec){"explain", CUR_OPT_FLAG, NULL,
 		"print every rule's value, threshold and result for each document"};
 	filter_specs[n++] = (cur_opt_spec){"fit-token-distribution", CUR_OPT_FLAG, NULL,
 		"count Llama 3 tokens of the inputs and write the distribution to -o FILE"};
 	filter_specs[n] = (cur_opt_spec){NULL, 0, NULL, NULL};
+	return filter_specs;
 }
 
 typedef int (*doc_fn)(void *arg, cur_doc *doc);
@@ -156,12 +159,18 @@ static int run_explain(const cli_common *c, json_t *cfg)
 
 int cmd_filter(int argc, char **argv)
 {
-	cur_opt_spec filter_specs[NSTAGE_OPTS + 3];
+	cur_opt_spec *filter_specs = build_specs();
 	json_t *cfg = json_object();
 	cli_common c;
 	int rc, explain, fit;
-	build_specs(filter_specs);
+	if (!filter_specs || !cfg) {
+		fprintf(stderr, "curate filter: out of memory\n");
+		free(filter_specs);
+		json_decref(cfg);
+		return 3;
+	}
 	rc = cli_parse("filter", filter_specs, argc, argv, &c, cfg);
+	free(filter_specs);
 	if (rc) {
 		json_decref(cfg);
 		return rc < 0 ? 0 : rc;
