@@ -165,8 +165,12 @@ int flt_wordlist_add_except(flt_wordlist *w, const char *s, size_t n, const flt_
 	flt_scan_init(&sc);
 	cur_buf_init(&tmp, CUR_BUF_UNLIMITED);
 	ret = flt_scan_text(&sc, s, n);
-	/* an entry without a letter ("13.", "69") matches numbers, not words */
-	if (ret < 0 || sc.nwords == 0 || sc.alpha_words == 0)
+	/* an entry without a letter ("13.", "69") matches numbers, not words; one
+	 * of one or two characters of a script without spaces (Japanese "なめ",
+	 * "支配") matches inside ordinary words, since each such character is a
+	 * word of its own */
+	if (ret < 0 || sc.nwords == 0 || sc.alpha_words == 0 ||
+	    (sc.cjk_words == sc.nwords && sc.nwords <= 2))
 		goto out;
 	uint64_t h = 0;
 	for (size_t i = 0; i < sc.nwords; i++)

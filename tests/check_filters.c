@@ -304,6 +304,16 @@ START_TEST(test_dirty_words)
 }
 END_TEST
 
+START_TEST(test_wordlist_skips)
+{
+	/* entries without a letter, and one or two CJK characters, never match */
+	const char *cfg = "{\"rules\": \"safety\", \"dirty_words\": \"" DATA "dirty-skip.txt\"}";
+	ck_near(stat(cfg, "Call 13. Now.", "safety:dirty_words"), 0);
+	ck_near(stat(cfg, "\u652f\u914d\u4eba", "safety:dirty_words"), 0);
+	ck_near(stat(cfg, "\u30b9\u30ab\u30c8\u30ed\u3067\u3059", "safety:dirty_words"), 1);
+}
+END_TEST
+
 START_TEST(test_shipped_dirty_words)
 {
 	/* the shipped LDNOOBW list: English and a multi-word entry */
@@ -515,6 +525,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fineweb);
 	tcase_add_test(tc, test_c4);
 	tcase_add_test(tc, test_dirty_words);
+	tcase_add_test(tc, test_wordlist_skips);
 	tcase_add_test(tc, test_shipped_dirty_words);
 	tcase_add_test(tc, test_blocklist);
 	tcase_add_test(tc, test_scripts);
