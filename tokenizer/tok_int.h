@@ -2,6 +2,7 @@
 #ifndef TOK_INT_H
 #define TOK_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
@@ -41,14 +42,27 @@ struct tok_tokenizer {
 	size_t special_min, special_max;
 	uint8_t special_first[256]; /* bytes a special token may start with */
 	int special_one_first;      /* the one such byte, or -1 */
+	uint8_t special_second[256]; /* bytes that follow it (specials of 2+ bytes) */
+	int special_has_1;           /* some special token is one byte long */
+	size_t special_lens[32];     /* the distinct lengths, longest first */
+	size_t nspecial_lens;        /* 0: too many, try every length */
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
 	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
+	/* tok_checksum hashes the file on first use (SHA-256 of 2 MB would be
+	 * two thirds of the load time): the file's bytes wait here till then. */
+	pthread_mutex_t sum_lock;
+	char *file;
+	size_t file_len;
+	int sum_done;
 	char checksum[65];
 };
+
+/* tok_keep_file: keep a copy of the loaded file for tok_checksum. */
+int tok_keep_file(tok_tokenizer *t, const void *data, size_t len);
 
 /* tok_short_key: the bytes of p[0..n) packed in 64 bits, one to one for
  * n <= 8 (given n), from overlapping loads; longer strings give their
