@@ -108,7 +108,10 @@ def main():
     curate, files = sys.argv[1], sys.argv[2:]
     docs = []
     for f in files:
-        raw = subprocess.run(["zstdcat", "-f", f], capture_output=True, check=True).stdout.decode()
+        if f.endswith(".zst"):
+            raw = subprocess.run(["zstdcat", f], capture_output=True, check=True).stdout.decode()
+        else:
+            raw = open(f, encoding="utf-8").read()
         for line in raw.split("\n"):
             if not line.strip():
                 continue

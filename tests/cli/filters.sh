@@ -90,3 +90,13 @@ if "$CURATE" filter --fit-token-distribution -o "$W/dist.tsv" "$D/cc-2019-30-sam
 else
 	echo "ok - fit token distribution # SKIP no tokenizer vocabulary"
 fi
+
+# 11. statistics agree with datatrove's algorithms (restated in Python) on the
+#     ASCII documents of the sample
+if command -v python3 > /dev/null; then
+	python3 "$top_srcdir/bench/filters_crosscheck.py" "$CURATE" "$D/cc-2019-30-sample.jsonl" > "$W/cross" ||
+		{ cat "$W/cross"; fail "crosscheck"; }
+	echo "ok - statistics match datatrove's algorithms ($(tail -1 "$W/cross"))"
+else
+	echo "ok - statistics match datatrove's algorithms # SKIP no python3"
+fi
