@@ -851,6 +851,9 @@ static const struct bad_file {
 	{ "not-byte-level.json", "is not a byte-level string", CUR_EDATA },
 	{ "added-object.json", "\"added_tokens\" must be an array", CUR_EDATA },
 	{ "dup-id.json", "duplicate id 0 in model.vocab", CUR_EDATA },
+	{ "merges-order.json", "model.merges[1] ('a' + 'b') is out of rank order", CUR_EDATA },
+	{ "merges-unknown.json", "model.merges[1] ('a' + 'x') does not join two tokens", CUR_EDATA },
+	{ "no-ignore-merges.json", "model.ignore_merges must be true", CUR_EDATA },
 	{ "no-such-file.tiktoken", "cannot open", CUR_EIO },
 };
 

@@ -514,6 +514,65 @@ static int parse_hf(const char *path, json_t *root, vocab *ord, vocab *spec, cur
 	return CUR_OK;
 }
 
+/* The merges list must agree with BPE by rank: every merge joins two tokens
+ * into a token, in the order of the result's rank. Then HF tokenizers (which
+ * applies the merges in list order) and BPE by rank give the same ids.
+ * model.ignore_merges (HF: look a whole word up first) must be true, as
+ * for Llama 3: without it HF skips the whole-piece lookup. */
+static int check_merges(const char *path, json_t *model, tok_tokenizer *t, cur_err *err)
+{
+	json_t *merges = json_object_get(model, "merges"), *m;
+	json_t *ignore = json_object_get(model, "ignore_merges");
+	uint16_t inv[324];
+	uint8_t buf[2048];
+	uint32_t prev = 0;
+	size_t i;
+
+	if (!json_is_true(ignore))
+		return cur_err_set(err, CUR_EDATA, "'%s': model.ignore_merges must be true (BPE "
+				   "with whole-word lookup, as tiktoken)", path);
+	if (!merges || json_is_null(merges))
+		return CUR_OK;
+	if (!json_is_array(merges))
+		return cur_err_set(err, CUR_EDATA, "'%s': model.merges must be an array", path);
+	byte_level_map(inv);
+	json_array_foreach(merges, i, m) {
+		const char *a = NULL, *b = NULL, *sp;
+		char left[1024];
+		long na, nb;
+		uint32_t r;
+
+		if (json_is_string(m) && (sp = strchr(json_string_value(m), ' ')) != NULL &&
+		    (size_t)(sp - json_string_value(m)) < sizeof(left)) {
+			memcpy(left, json_string_value(m), (size_t)(sp - json_string_value(m)));
+			left[sp - json_string_value(m)] = '\0';
+			a = left;
+			b = sp + 1;
+		} else if (json_is_array(m) && json_array_size(m) == 2 &&
+			   json_is_string(json_array_get(m, 0)) && json_is_string(json_array_get(m, 1))) {
+			a = json_string_value(json_array_get(m, 0));
+			b = json_string_value(json_array_get(m, 1));
+		}
+		if (!a)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] must be \"A B\" "
+					   "or [A, B]", path, i);
+		na = byte_level_decode(inv, a, buf, sizeof(buf) / 2);
+		nb = byte_level_decode(inv, b, buf + (na > 0 ? na : 0), sizeof(buf) / 2);
+		if (na <= 0 || nb <= 0 ||
+		    tok_table_find(t, &t->ranks, buf, (size_t)na) == TOK_NONE ||
+		    tok_table_find(t, &t->ranks, buf + na, (size_t)nb) == TOK_NONE ||
+		    (r = tok_table_find(t, &t->ranks, buf, (size_t)(na + nb))) == TOK_NONE)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] ('%s' + '%s') does "
+					   "not join two tokens into a token", path, i, a, b);
+		if (r < prev)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] ('%s' + '%s') is "
+					   "out of rank order: BPE by rank would not match it", path,
+					   i, a, b);
+		prev = r;
+	}
+	return CUR_OK;
+}
+
 static int load_hf_data(const char *path, const char *data, size_t len, tok_tokenizer **out,
 			cur_err *err)
 {
@@ -535,9 +594,11 @@ static int load_hf_data(const char *path, const char *data, size_t len, tok_toke
 	vocab_init(&ord);
 	vocab_init(&spec);
 	ret = parse_hf(path, root, &ord, &spec, err);
-	json_decref(root);
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
+	if (ret == CUR_OK)
+		ret = check_merges(path, json_object_get(root, "model"), t, err);
+	json_decref(root);
 	if (ret == CUR_OK)
 		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
 		      cur_err_set(err, CUR_ENOMEM, "out of memory");
