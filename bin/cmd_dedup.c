@@ -366,6 +366,13 @@ static int single(int argc, char **argv)
 		json_t *stages = json_object_get(r1, "stages");
 		json_t *s0 = json_array_get(stages, 0);
 		json_object_set(fig, "sign_band_key_bytes_held", json_object_get(s0, "band_key_bytes_held"));
+		/* One figure for the state a run holds per document: the larger of
+		 * what signing and resolving held. */
+		double docs = (double)json_integer_value(json_object_get(fig, "documents"));
+		double held = (double)json_integer_value(json_object_get(s0, "band_key_bytes_held"));
+		double peak = (double)json_integer_value(json_object_get(fig, "resolve_peak_bytes"));
+		json_object_set_new(fig, "state_bytes_per_doc",
+				    json_real(docs > 0 ? (held > peak ? held : peak) / docs : 0.0));
 	}
 	rc = run_apply("dedup", &c, dir, fig);
 out:
