@@ -36,3 +36,22 @@ for f in long-nows long-letters long-spaces-1m long-spaces long-a-1m long-a; do
 	echo "| $f | $bytes | $tokens | $secs | $((kb / 1024)) |"
 done
 rm -f "$work"/long-*.txt
+
+# The same runs of spaces, small enough for tiktoken (quadratic), in both.
+if [ -d "$here/node_modules/tiktoken" ]; then
+	echo
+	echo "| spaces | curate tokens | curate s | tiktoken tokens | tiktoken s |"
+	echo "| ---: | ---: | ---: | ---: | ---: |"
+	sizes="25000 50000 100000"
+	NODE_PATH="$here/node_modules" taskset -c 1 node "$here/tokenizer_long_peer.js" \
+		"$top/data/tokenizers" $sizes > "$work/long-peer.txt"
+	while read -r n tk ts; do
+		head -c "$n" /dev/zero | tr '\0' ' ' > "$work/long-run.txt"
+		/usr/bin/time -f "%e" -o "$work/time.txt" taskset -c 1 "$build/tok-dump" --stats \
+			-f "$work/long-run.txt" > "$work/stats.txt"
+		ct=$(awk -F'\t' '$1 == "tokens" { print $2 }' "$work/stats.txt")
+		echo "| $n | $ct | $(cat "$work/time.txt") | $tk | $ts |"
+		[ "$ct" = "$tk" ] || { echo "FAIL: token counts differ" >&2; exit 1; }
+	done < "$work/long-peer.txt"
+	rm -f "$work/long-run.txt"
+fi
