@@ -70,6 +70,9 @@ for (const r of enc) {
 }
 for (const r of rows.filter((x) => x.cli))
   console.log(`| ${r.cli} (whole CLI) | ${(base.bytes / r.seconds / 1e6).toFixed(2)} | | | | | |`);
+for (const r of enc.filter((x) => x.cpu_s !== undefined))
+  console.log(`${r.engine}: CPU time of the fastest pass ${r.cpu_s.toFixed(3)} s ` +
+    `(wall ${r.best_s.toFixed(3)} s)`);
 const by = (name) => enc.find((r) => r.engine.startsWith(name));
 const c1 = by('curate -j 1'), c2 = by('curate -j 2'), tt = by('tiktoken'), hf = by('hf');
 console.log('');
