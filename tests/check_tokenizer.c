@@ -653,6 +653,67 @@ START_TEST(test_bpe_safe_cuts)
 }
 END_TEST
 
+START_TEST(test_bpe_runs)
+{
+	/* Runs of one byte merge run-length encoded (bpe.c): force that path
+	 * on every run and compare with the heap on runs of every length. */
+	static const char bytes[] = " a\n\t=-._~zQ\x80\xff";
+	tok_tokenizer *rle, *heap;
+	cur_err err;
+	tok_ids got, want;
+	char *buf = malloc(30000);
+	size_t runs = 0;
+
+	ck_assert_int_eq(tok_load(data_path("data/tokenizers/llama3.tiktoken"), &rle, &err), 0);
+	ck_assert_int_eq(tok_load(data_path("data/tokenizers/llama3.tiktoken"), &heap, &err), 0);
+	rle->run_min = 2;
+	heap->run_min = SIZE_MAX;
+	heap->cut_window = SIZE_MAX;
+	tok_ids_init(&got);
+	tok_ids_init(&want);
+	for (size_t b = 0; b < sizeof(bytes) - 1; b++) {
+		for (size_t n = 2; n < 1200; n += n < 300 ? 1 : 1 + rnd_below(40)) {
+			memset(buf, bytes[b], n);
+			got.len = want.len = 0;
+			ck_assert_int_eq(tok_encode(rle, buf, n, 0, &got), 0);
+			ck_assert_int_eq(tok_encode(heap, buf, n, 0, &want), 0);
+			ck_assert_msg(got.len == want.len &&
+				      memcmp(got.ids, want.ids, got.len * sizeof(uint32_t)) == 0,
+				      "run of %zu x 0x%02x differs", n, (uint8_t)bytes[b]);
+			runs++;
+		}
+		memset(buf, bytes[b], 30000);
+		got.len = want.len = 0;
+		tok_encode(rle, buf, 30000, 0, &got);
+		tok_encode(heap, buf, 30000, 0, &want);
+		ck_assert(got.len == want.len &&
+			  memcmp(got.ids, want.ids, got.len * sizeof(uint32_t)) == 0);
+	}
+	/* A few runs side by side ("'" then a's, spaces then a tab, "aaabbb"). */
+	for (int iter = 0; iter < 3000; iter++) {
+		static const char mix[] = " a'\nb=\t-";
+		size_t n = 0;
+		for (uint32_t k = 1 + rnd_below(5); k > 0 && n < 20000; k--) {
+			size_t len = 1 + rnd_below(k == 1 ? 3000 : 300);
+			memset(buf + n, mix[rnd_below(sizeof(mix) - 1)], len);
+			n += len;
+		}
+		got.len = want.len = 0;
+		ck_assert_int_eq(tok_encode(rle, buf, n, 0, &got), 0);
+		ck_assert_int_eq(tok_encode(heap, buf, n, 0, &want), 0);
+		ck_assert_msg(got.len == want.len &&
+			      memcmp(got.ids, want.ids, got.len * sizeof(uint32_t)) == 0,
+			      "mixed runs %d differ", iter);
+	}
+	ck_assert_uint_gt(runs, 4000);
+	tok_ids_release(&got);
+	tok_ids_release(&want);
+	tok_free(rle);
+	tok_free(heap);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_bpe_long_pieces)
 {
 	static const char *const alphabets[] = { "ab", "aeiou", "abcdefghijklmnopqrstuvwxyz",
@@ -1022,6 +1083,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_pcre2_pretokenizer_option);
 	tcase_add_test(tc, test_bpe_long_pieces);
 	tcase_add_test(tc, test_bpe_safe_cuts);
+	tcase_add_test(tc, test_bpe_runs);
 	tcase_add_test(tc, test_piece_cache);
 	tcase_add_test(tc, test_long_inputs);
 	tcase_add_test(tc, test_loaders_agree_small);

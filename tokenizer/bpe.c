@@ -276,6 +276,153 @@ static int safe_cut(const tok_tokenizer *t, const uint8_t *s, size_t n, size_t c
 	return 1;
 }
 
+/* Runs: a segment made of a few runs of one byte each (10 million spaces,
+ * "'" then 100 MB of 'a') merges on a run-length encoded list of tokens:
+ * a node is `count` equal tokens side by side. A node of b^len tokens
+ * (byte = b) stays such as it merges with itself; any other token is a node
+ * of its own (byte = -1). The candidate pairs are the first pair inside
+ * each node of two or more (the others have the same rank and lie further
+ * right) and the pair across each boundary; the merge is the one of lowest
+ * rank, leftmost on ties, exactly the pair the heap would pop. Memory is the
+ * node list, not the segment. Returns 1 (not done, nothing written) when
+ * the segment has, or grows, more than RUN_NODES nodes. */
+#define RUN_NODES 64
+typedef struct run_node {
+	size_t start, count;
+	uint32_t len;
+	int byte;      /* the token is byte^len; -1: some other token */
+	uint32_t rank; /* rank of an other token */
+} run_node;
+
+typedef struct run_memo {
+	uint32_t key[512], rank[512]; /* rank of byte^k, key = byte << 16 | k, +1 */
+} run_memo;
+
+/* Rank of s[p .. p+n), which is byte^n when byte >= 0. */
+static uint32_t run_rank(const tok_tokenizer *t, run_memo *memo, const uint8_t *s, size_t p,
+			 size_t n, int byte)
+{
+	uint32_t key, i;
+
+	if (byte < 0 || n > t->max_len)
+		return rank_of(t, s + p, n);
+	key = ((uint32_t)byte << 16 | (uint32_t)n) + 1;
+	i = (uint32_t)(byte * 131 + n) & 511;
+	if (memo->key[i] != key) {
+		memo->key[i] = key;
+		memo->rank[i] = rank_of(t, s + p, n);
+	}
+	return memo->rank[i];
+}
+
+static size_t run_normalize(run_node *v, size_t m)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		if (v[i].count == 0)
+			continue;
+		if (o > 0 && v[i].byte >= 0 && v[o - 1].byte == v[i].byte && v[o - 1].len == v[i].len)
+			v[o - 1].count += v[i].count;
+		else
+			v[o++] = v[i];
+	}
+	return o;
+}
+
+static int bpe_runs(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+{
+	run_node v[RUN_NODES + 4];
+	run_memo memo;
+	size_t m = 0, total = 0;
+
+	memset(memo.key, 0, sizeof(memo.key));
+	for (size_t i = 0; i < n; i++) {
+		if (m > 0 && v[m - 1].byte == s[i]) {
+			v[m - 1].count++;
+			continue;
+		}
+		if (m == RUN_NODES)
+			return 1;
+		v[m].start = i;
+		v[m].count = 1;
+		v[m].len = 1;
+		v[m].byte = s[i];
+		v[m].rank = TOK_NONE;
+		m++;
+	}
+	for (;;) {
+		uint32_t best = TOK_NONE, r;
+		size_t bi = 0, bpos = 0;
+		int inside = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			size_t last = v[i].start + (v[i].count - 1) * v[i].len;
+			if (v[i].count >= 2 &&
+			    (r = run_rank(t, &memo, s, v[i].start, 2 * (size_t)v[i].len, v[i].byte)) <
+				    best) {
+				best = r;
+				bi = i;
+				bpos = v[i].start;
+				inside = 1;
+			}
+			if (i + 1 < m) {
+				int same = v[i].byte >= 0 && v[i].byte == v[i + 1].byte;
+				r = run_rank(t, &memo, s, last, (size_t)v[i].len + v[i + 1].len,
+					     same ? v[i].byte : -1);
+				/* Candidates come in position order: on a tie
+				 * the earlier (leftmost) one stays. */
+				if (r < best) {
+					best = r;
+					bi = i;
+					bpos = last;
+					inside = 0;
+				}
+			}
+		}
+		if (best == TOK_NONE)
+			break;
+		/* Make room for two new nodes after bi. */
+		memmove(v + bi + 3, v + bi + 1, (m - bi - 1) * sizeof(*v));
+		if (inside) {
+			/* (L x c) -> (2L x 1) (L x c-2) */
+			v[bi + 2] = v[bi];
+			v[bi + 2].start += 2 * (size_t)v[bi].len;
+			v[bi + 2].count -= 2;
+			v[bi + 1] = v[bi];
+			v[bi + 1].len *= 2;
+			v[bi + 1].count = 1;
+			v[bi].count = 0;
+		} else {
+			/* (a x ca) (b x cb) -> (a x ca-1) (ab x 1) (b x cb-1) */
+			run_node *x = &v[bi], *y = &v[bi + 3];
+			v[bi + 1].start = bpos;
+			v[bi + 1].count = 1;
+			v[bi + 1].len = x->len + y->len;
+			v[bi + 1].byte = x->byte >= 0 && x->byte == y->byte ? x->byte : -1;
+			v[bi + 1].rank = best;
+			v[bi + 2] = *y;
+			v[bi + 2].start += y->len;
+			v[bi + 2].count--;
+			y->count = 0;
+			x->count--;
+		}
+		m = run_normalize(v, m + 2);
+		if (m > RUN_NODES)
+			return 1;
+	}
+	for (size_t i = 0; i < m; i++)
+		total += v[i].count;
+	CUR_FORWARD(tok_ids_reserve(out, total));
+	for (size_t i = 0; i < m; i++) {
+		uint32_t id = v[i].byte >= 0 ?
+			run_rank(t, &memo, s, v[i].start, v[i].len, v[i].byte) : v[i].rank;
+		for (size_t k = 0; k < v[i].count; k++)
+			out->ids[out->len++] = id;
+	}
+	return CUR_OK;
+}
+
 /* Pure BPE on one segment that no token spans the edges of. */
 static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
 		       tok_piece_cache *c)
@@ -286,6 +433,11 @@ static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_i
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n <= SMALL)
 		return bpe_small(t, s, n, out, c);
+	if (n >= t->run_min) {
+		int rc = bpe_runs(t, s, n, out);
+		if (rc <= 0)
+			return rc;
+	}
 	/* A long segment (a 100 MB word) is merged a window at a time,
 	 * between safe cuts, so its working memory stays bounded. A run of
 	 * one character has no safe cut: it is merged whole. */

@@ -52,6 +52,8 @@ struct tok_tokenizer {
 	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
 	size_t cut_window;   /* segments longer than this look for cut points
 			      * (bpe.c), to bound the memory of long pieces */
+	size_t run_min;      /* runs of one byte this long merge run-length
+			      * encoded (bpe.c) */
 	int whole_lookup;    /* look a piece up whole before BPE (tiktoken, HF's
 			      * ignore_merges); 0 for a tokenizer.json without it */
 	int pretok;
