@@ -23,11 +23,16 @@ LC_ALL=C tr -dc 'a-z' < /dev/urandom | head -c $((mb * 1000000)) > "$work/long-l
 head -c 10000000 /dev/zero | tr '\0' ' ' > "$work/long-spaces.txt"
 head -c 1000000 /dev/zero | tr '\0' ' ' > "$work/long-spaces-1m.txt"
 head -c 10000000 /dev/zero | tr '\0' 'a' > "$work/long-a.txt"
+{ printf "x = '"; head -c $((mb * 1000000)) /dev/zero | tr '\0' 'a'; } > "$work/long-quote-a.txt"
+# A run of one 3-byte character (U+3000): no run-length path, merged whole.
+head -c 1000000 /dev/zero | tr '\0' '\n' | sed 's/.*/\xe3\x80\x80/' | tr -d '\n' \
+	> "$work/long-ideo.txt"
 head -c 1000000 /dev/zero | tr '\0' 'a' > "$work/long-a-1m.txt"
 
 echo "| input | bytes | tokens | seconds | peak RSS MB |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for f in long-nows long-letters long-spaces-1m long-spaces long-a-1m long-a; do
+for f in long-nows long-letters long-spaces-1m long-spaces long-a-1m long-a long-quote-a \
+	long-ideo; do
 	/usr/bin/time -f "%e %M" -o "$work/time.txt" taskset -c 1 "$build/tok-dump" --stats \
 		-f "$work/$f.txt" > "$work/stats.txt"
 	read -r secs kb < "$work/time.txt"

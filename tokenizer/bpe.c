@@ -7,7 +7,10 @@
  * boundary (pair_in_token), then each long segment runs the same merges
  * with a linked list and a binary heap of (rank, position) keys: the heap
  * pops the same pair the linear scan would pick, in O(log n). Segments of
- * up to LARGE_ON_STACK bytes keep their arrays on the stack. */
+ * up to LARGE_ON_STACK bytes keep their arrays on the stack. Very long
+ * segments are merged between safe cuts (safe_cut), and segments made of a
+ * few runs of one byte on a run-length encoded list (bpe_runs), so that
+ * neither needs memory in proportion to its length. */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
