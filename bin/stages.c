@@ -2,10 +2,12 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "pii/stage.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
+	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)", pii_stage_new, pii_stage_options },
 	{ NULL, NULL, NULL, NULL }
 };
 
