@@ -35,7 +35,7 @@ static const struct { const char *re; uint32_t flags; } patterns[P_NPAT] = {
 	[P_SSN] = {"(?<![\\w.,\\-])\\d{3}([ \\-]?)\\d{2}\\1\\d{4}(?![\\w]|[.,\\-]\\d)", 0},
 	[P_IPV4] = {"(?<![\\w.\\-])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w\\-]|\\.\\w)", 0},
 	[P_PHONE] = {"(?<![\\w+.\\-/:]|\\d,)(?:\\+[ ]?)?(?:\\(\\d{1,5}\\)[ ]?)?\\d++"
-		     "(?:(?:[ .\\-]|[ ]?\\(\\d{1,4}\\)[ ]?|[ ]-[ ])\\d++)*+"
+		     "(?:(?:[ .\\-]|[ ]?\\(\\d{1,4}\\)[ ]?|[ ]-[ ])\\d++)*"
 		     "(?:[ ]?(?:x|ext\\.?|#)[ ]?\\d{1,6}+)?(?![\\w:=]|[.,\\-]\\d)", 0},
 	[P_IBAN] = {"(?<![A-Za-z0-9])[A-Za-z]{2}\\d{2}(?:[ ]?[A-Za-z0-9]){11,30}", 0},
 	[P_SECRET_START] = {"(?<![A-Za-z0-9_])(?:-----BEGIN |A[KS]IA|gh[pousr]_|github_pat_|"
@@ -381,6 +381,17 @@ static int try_phone(struct scan *sc, size_t p, size_t *end)
 	if (!match(sc, P_PHONE, p, &b, &e))
 		return 0;
 	int cls = pii_phone_class((const char *)sc->t + b, e - b);
+	/* The pattern may have run on into the next number ("+1 415 555 2671
+	 * 8.8.8.8"): retry the shorter candidates that end at a space. */
+	for (int tries = 0; cls == 0 && tries < 6; tries++) {
+		size_t x = e;
+		while (x > b && sc->t[x - 1] != ' ')
+			x--;
+		if (x <= b + 1 || !is_digit(sc->t[x - 2]))
+			break;
+		e = x - 1;
+		cls = pii_phone_class((const char *)sc->t + b, e - b);
+	}
 	/* A bare run of digits needs its keyword right before it ("Fax:
 	 * 9498777106"); a formatted number may have it further away. */
 	size_t k = b;

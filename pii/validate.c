@@ -490,6 +490,8 @@ static const char *const asset_ext[] = {
 	"heic", "css", "js", "mjs", "cjs", "ts", "tsx", "jsx", "map", "json", "xml", "html",
 	"htm", "php", "txt", "md", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4",
 	"m4a", "webm", "wav", "ogg", "pdf", "gz", "tgz", "py", "rb", "java", "yml", "yaml",
+	"service", "socket", "timer", "target", "mount", "automount", "slice", "scope",
+	"device", "swap",
 	NULL
 };
 
