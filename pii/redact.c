@@ -104,6 +104,25 @@ static int fake_digits(cur_buf *o, uint64_t *s, const unsigned char *p, size_t n
 	return CUR_OK;
 }
 
+/* fake_phone: digits after the country code are drawn anew, but a group
+ * keeps a leading trunk 0 and never starts with 0 or 1 otherwise, so the
+ * fake stays a plausible number of the same plan. */
+static int fake_phone(cur_buf *o, uint64_t *s, const unsigned char *p, size_t n, int keep)
+{
+	int nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = p[i];
+		if (is_digit(c)) {
+			int first = i == 0 || !is_digit(p[i - 1]);
+			if (nd >= keep && !(first && c == '0'))
+				c = first ? '2' + rnd(s, 8) : '0' + rnd(s, 10);
+			nd++;
+		}
+		CUR_FORWARD(cur_buf_putc(o, c));
+	}
+	return CUR_OK;
+}
+
 static int fake_card(cur_buf *o, uint64_t *s, const unsigned char *p, size_t n)
 {
 	size_t pos[20];
@@ -214,7 +233,7 @@ static int put_fake(const pii_redactor *r, const unsigned char *p, size_t n,
 				keep++;
 			keep = keep > 3 ? 1 : keep;
 		}
-		return fake_digits(o, &s, p, n, keep, NULL, NULL);
+		return fake_phone(o, &s, p, n, keep);
 	}
 	case PII_CARD: return fake_card(o, &s, p, n);
 	case PII_SSN: return fake_ssn(o, &s, p, n);
