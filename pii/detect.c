@@ -6,9 +6,9 @@
  * attempt per byte. Every detector here has a cheap trigger byte instead:
  * '@' for e-mail, the first digit of a number for cards, SSNs, IPv4, phones
  * and IBANs (the two letters before it are checked by hand), ':' for IPv6,
- * '=' or ':' for password assignments. Token secrets (private keys, AWS,
- * GitHub, GitLab, Slack, JWT) have distinctive prefixes that one unanchored
- * JIT pattern finds. */
+ * '=' or ':' for password assignments, and the last byte of a token
+ * prefix ('-' of "glpat-", '_' of "ghp_", 'J' of "eyJ", 'I' of "AKIA")
+ * for secrets. */
 #include "config.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -19,13 +19,13 @@
 #include "pii/pii.h"
 
 enum pat {
-	P_EMAIL, P_CARD, P_SSN, P_IPV4, P_PHONE, P_IBAN, P_SECRET_START, P_PRIVKEY,
+	P_EMAIL, P_CARD, P_SSN, P_IPV4, P_PHONE, P_IBAN, P_PRIVKEY,
 	P_AWS, P_GITHUB, P_GITHUB_PAT, P_GITLAB, P_SLACK, P_JWT, P_PASSWORD, P_NPAT
 };
 
-/* Every pattern but P_SECRET_START is compiled PCRE2_ANCHORED: the scan
- * already knows where a candidate starts. The lookbehinds still see the
- * bytes before the start offset. */
+/* Every pattern is compiled PCRE2_ANCHORED: the scan already knows where a
+ * candidate starts. The lookbehinds still see the bytes before the start
+ * offset. */
 static const struct { const char *re; uint32_t flags; } patterns[P_NPAT] = {
 	[P_EMAIL] = {"[\\p{L}\\p{M}\\p{N}._%+\\-]{1,64}@"
 		     "(?:[\\p{L}\\p{M}\\p{N}](?:[\\p{L}\\p{M}\\p{N}\\-]{0,61}[\\p{L}\\p{M}\\p{N}])?\\.){1,8}"
@@ -38,16 +38,14 @@ static const struct { const char *re; uint32_t flags; } patterns[P_NPAT] = {
 		     "(?:(?:[ .\\-]|[ ]?\\(\\d{1,4}\\)[ ]?|[ ]-[ ])\\d++)*"
 		     "(?:[ ]?(?:x|ext\\.?|#)[ ]?\\d{1,6}+)?(?![\\w:=]|[.,\\-]\\d)", 0},
 	[P_IBAN] = {"(?<![A-Za-z0-9])[A-Za-z]{2}\\d{2}(?:[ ]?[A-Za-z0-9]){11,30}", 0},
-	[P_SECRET_START] = {"(?<![A-Za-z0-9_])(?:-----BEGIN |A[KS]IA|gh[pousr]_|github_pat_|"
-			    "glpat-|xox[abposr]-|eyJ)", 0},
 	[P_PRIVKEY] = {"-----BEGIN [A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----[\\s\\S]{1,60000}?"
 		       "-----END [A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----", 0},
-	[P_AWS] = {"A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])", 0},
-	[P_GITHUB] = {"gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9_])", 0},
-	[P_GITHUB_PAT] = {"github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])", 0},
-	[P_GITLAB] = {"glpat-[A-Za-z0-9_\\-]{20}(?![A-Za-z0-9_\\-])", 0},
-	[P_SLACK] = {"xox[abposr]-[A-Za-z0-9\\-]{10,72}(?![A-Za-z0-9\\-])", 0},
-	[P_JWT] = {"eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}"
+	[P_AWS] = {"(?<![A-Za-z0-9_])A[KS]IA[0-9A-Z]{16}(?![A-Za-z0-9])", 0},
+	[P_GITHUB] = {"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9_])", 0},
+	[P_GITHUB_PAT] = {"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])", 0},
+	[P_GITLAB] = {"(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_\\-]{20}(?![A-Za-z0-9_\\-])", 0},
+	[P_SLACK] = {"(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9\\-]{10,72}(?![A-Za-z0-9\\-])", 0},
+	[P_JWT] = {"(?<![A-Za-z0-9_\\-])eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]{8,}"
 		   "(?![A-Za-z0-9_\\-])", 0},
 	[P_PASSWORD] = {"(?:[A-Za-z0-9_]*_|[a-z][A-Za-z0-9]*(?=[A-Z]))?"
 			"(?i:pass(?:word|wd)?|pwd|secret|api_?key|access_?key|auth_?token|token)"
@@ -137,7 +135,7 @@ pii_detector *pii_detector_new(const pii_opts *o, cur_err *err)
 	for (int i = 0; i < P_NPAT; i++) {
 		int ec;
 		PCRE2_SIZE off;
-		uint32_t fl = patterns[i].flags | (i == P_SECRET_START ? 0 : PCRE2_ANCHORED);
+		uint32_t fl = patterns[i].flags | PCRE2_ANCHORED;
 		d->re[i] = pcre2_compile((PCRE2_SPTR)patterns[i].re, PCRE2_ZERO_TERMINATED, fl,
 					 &ec, &off, NULL);
 		if (!d->re[i]) {
@@ -621,27 +619,55 @@ static int jwt_header_ok(const unsigned char *s, size_t n)
 	return memmem(out, o, "\"alg\"", 5) || memmem(out, o, "\"typ\"", 5);
 }
 
-static void scan_secrets(struct scan *sc)
+/* token_start: i is a trigger byte ('-', '_', 'J' or 'I'); the start of a
+ * token prefix that ends there ("-----BEGIN ", "glpat-", "xoxb-", "ghp_",
+ * "github_pat_", "eyJ", "AKIA"), or SIZE_MAX. Byte compares only: these
+ * triggers are common in code, the prefixes are not. */
+static size_t token_start(const unsigned char *t, size_t n, size_t i)
 {
-	size_t off = 0, b, e;
-	while (off < sc->n && match(sc, P_SECRET_START, off, &b, &e)) {
-		static const enum pat kinds[] = {
-			P_PRIVKEY, P_AWS, P_GITHUB, P_GITHUB_PAT, P_GITLAB, P_SLACK, P_JWT
-		};
-		size_t mb, me;
-		int hit = 0;
-		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !hit; k++) {
-			if (!match(sc, kinds[k], b, &mb, &me))
-				continue;
-			if (kinds[k] == P_JWT && !jwt_header_ok(sc->t + mb, me - mb))
-				continue;
-			emit(sc, PII_SECRET, mb, me);
-			off = me;
-			hit = 1;
-		}
-		if (!hit)
-			off = e;
+	switch (t[i]) {
+	case '-':
+		if (i + 10 < n && !memcmp(t + i, "-----BEGIN", 10))
+			return i;
+		if (i >= 5 && !memcmp(t + i - 5, "glpat", 5))
+			return i - 5;
+		if (i >= 4 && !memcmp(t + i - 4, "xox", 3) && strchr("abposr", t[i - 1]))
+			return i - 4;
+		return SIZE_MAX;
+	case '_':
+		if (i >= 3 && t[i - 3] == 'g' && t[i - 2] == 'h' && t[i - 1] &&
+		    strchr("pousr", t[i - 1]))
+			return i - 3;
+		if (i >= 6 && !memcmp(t + i - 6, "github_pat_", 11 < n - (i - 6) ? 11 : n - (i - 6)))
+			return i - 6;
+		return SIZE_MAX;
+	case 'J':
+		return i >= 2 && t[i - 2] == 'e' && t[i - 1] == 'y' ? i - 2 : SIZE_MAX;
+	case 'I':
+		return i >= 2 && i + 1 < n && t[i - 2] == 'A' && (t[i - 1] == 'K' || t[i - 1] == 'S') &&
+			t[i + 1] == 'A' ? i - 2 : SIZE_MAX;
 	}
+	return SIZE_MAX;
+}
+
+/* scan_token: try the token patterns at the prefix that ends at i. */
+static size_t scan_token(struct scan *sc, size_t i)
+{
+	static const enum pat kinds[] = {
+		P_PRIVKEY, P_AWS, P_GITHUB, P_GITHUB_PAT, P_GITLAB, P_SLACK, P_JWT
+	};
+	size_t st = token_start(sc->t, sc->n, i), b, e;
+	if (st == SIZE_MAX)
+		return i + 1;
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		if (!match(sc, kinds[k], st, &b, &e))
+			continue;
+		if (kinds[k] == P_JWT && !jwt_header_ok(sc->t + b, e - b))
+			continue;
+		emit(sc, PII_SECRET, b, e);
+		return e;
+	}
+	return i + 1;
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -674,7 +700,7 @@ static void resolve(pii_spans *o, size_t from)
 	o->n = from + k;
 }
 
-enum { B_DIGIT = 1, B_AT = 2, B_COLON = 4, B_EQ = 8 };
+enum { B_DIGIT = 1, B_AT = 2, B_COLON = 4, B_EQ = 8, B_TOKEN = 16 };
 
 int pii_detect(const pii_detector *d, pii_scratch *s, const char *text, size_t n,
 	       pii_spans *out)
@@ -694,6 +720,7 @@ int pii_detect(const pii_detector *d, pii_scratch *s, const char *text, size_t n
 	if (ty & (1u << PII_SECRET)) {
 		cls[':'] |= B_EQ;
 		cls['='] = B_EQ;
+		cls['-'] = cls['_'] = cls['J'] = cls['I'] = B_TOKEN;
 	}
 	size_t i = 0, next;
 	const unsigned char *t = sc.t;
@@ -719,11 +746,11 @@ int pii_detect(const pii_detector *d, pii_scratch *s, const char *text, size_t n
 				if (e > next)
 					next = e;
 			}
+			if (c & B_TOKEN)
+				next = scan_token(&sc, i);
 		}
 		i = next > i ? next : i + 1;
 	}
-	if (sc.rc == CUR_OK && (ty & (1u << PII_SECRET)))
-		scan_secrets(&sc);
 	if (sc.rc != CUR_OK)
 		return sc.rc;
 	resolve(out, from);

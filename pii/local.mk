@@ -16,3 +16,8 @@ fuzz_fuzz_pii_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address
 fuzz_fuzz_pii_LDFLAGS = -fsanitize=fuzzer,address
 fuzz_fuzz_pii_LDADD = $(CURATE_LIBS)
 endif
+
+# The detector-only throughput tool used by bench/pii.sh.
+noinst_PROGRAMS += bench/pii_speed
+bench_pii_speed_SOURCES = bench/pii_speed.c
+bench_pii_speed_LDADD = $(CURATE_LIBS)
