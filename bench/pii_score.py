@@ -7,7 +7,8 @@ GOLD lines carry "spans": [{type, start, end}] in code points (the presidio
 synth set); PRED lines carry metadata.pii = [{type, start, end}] in UTF-8
 bytes. Gold offsets are converted to bytes. A prediction is a true positive
 when it overlaps a gold span of the same type; a gold span is found when a
-prediction of its type overlaps it. Prints precision and recall per type.
+prediction of its type overlaps it. Prints precision and recall per type,
+and the share of gold spans whose bytes were matched exactly.
 Exit 1 when a --min threshold is not met."""
 import json
 import sys
@@ -46,6 +47,7 @@ def main():
     n_p = {t: 0 for t in TYPES}
     tp_r = {t: 0 for t in TYPES}
     n_g = {t: 0 for t in TYPES}
+    exact = {t: 0 for t in TYPES}
     for d in load(args[1]):
         g = gold[d["id"]]
         off = cp_to_byte(g["text"])
@@ -61,13 +63,15 @@ def main():
         for s in gs:
             n_g[s[0]] += 1
             tp_r[s[0]] += hit(s, ps)
+            exact[s[0]] += s in ps
     fail = 0
-    print("| type | gold | predicted | precision | recall |")
-    print("|---|---:|---:|---:|---:|")
+    print("| type | gold | predicted | precision | recall | exact span |")
+    print("|---|---:|---:|---:|---:|---:|")
     for t in TYPES:
         p = tp_p[t] / n_p[t] if n_p[t] else 1.0
         r = tp_r[t] / n_g[t] if n_g[t] else 1.0
-        print(f"| {t} | {n_g[t]} | {n_p[t]} | {p:.3f} | {r:.3f} |")
+        x = exact[t] / n_g[t] if n_g[t] else 1.0
+        print(f"| {t} | {n_g[t]} | {n_p[t]} | {p:.3f} | {r:.3f} | {x:.3f} |")
         if t in mins and (p < mins[t][0] or r < mins[t][1]):
             print(f"FAIL {t}: precision {p:.3f} recall {r:.3f} below {mins[t]}", file=sys.stderr)
             fail = 1
