@@ -349,7 +349,7 @@ static int sink_turn(pipe_t *p, batch *b)
 			continue;
 		}
 		p->docs_out++;
-		p->bytes_out += s->doc.text_len;
+		p->bytes_out += s->doc.raw_json == 2 ? s->doc.raw_text_len : s->doc.text_len;
 		rc = p->sink->write(p->sink, &s->doc);
 	}
 	if (rc < 0) {
@@ -382,6 +382,10 @@ static void parse_batch(pipe_t *p, batch *b)
 		b->len_at[i * (p->nstages + 1)] = 0;
 		if (s->state != SLOT_OK)
 			continue;
+		if (p->o->passthrough && cur_doc_pass_raw(&s->doc, p->o->reader.text_field)) {
+			b->len_at[i * (p->nstages + 1)] = s->doc.raw_text_len;
+			continue;
+		}
 		if (cur_doc_parse_raw(&s->doc, p->o->reader.text_field, &err) != CUR_OK) {
 			slot_bad(s, &err);
 			continue;

@@ -21,6 +21,8 @@ typedef struct cur_pipeline_opts {
 	int rank, world;          /* this process's slice of the inputs */
 	cur_reader_opts reader;
 	size_t batch_docs;        /* documents per batch (256) */
+	int passthrough;          /* no stages, JSONL out: valid JSONL records
+				   * are checked and minified, not decoded */
 } cur_pipeline_opts;
 
 void cur_pipeline_opts_init(cur_pipeline_opts *o);

@@ -29,6 +29,8 @@ expect_status "ingest to .gz" 0 "$CURATE" ingest -q -o "$WORK/o.jsonl.gz" "$D/go
 gzip -dc "$WORK/o.jsonl.gz" > "$WORK/o2.jsonl"
 same ".gz output decompresses to the same" "$WORK/o2.jsonl" "$top_srcdir/tests/cli/expected/good.jsonl"
 ls -a "$WORK" | grep -q '\.tmp\.' && fail "no temporary files left" || ok "no temporary files left"
+expect_status "-o /dev/null writes to the device" 0 "$CURATE" ingest -q -o /dev/null "$D/good.jsonl"
+[ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
 expect_status "unwritable output is an I/O error" 3 "$CURATE" ingest -q -o /nonexistent/dir/x.jsonl "$D/good.jsonl"
 
 # Same bytes for any -j, on JSONL and WARC together.
