@@ -7,7 +7,7 @@ TESTS += tests/check_pii tests/cli/pii.sh
 tests_check_pii_SOURCES = tests/check_pii.c
 tests_check_pii_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_pii_LDADD = $(CHECK_LIBS_ALL)
-EXTRA_DIST += tests/cli/pii.sh tests/data/pii
+# tests/cli/pii.sh and tests/data/pii/* reach the tarball through tests/local.mk.
 
 if FUZZ
 noinst_PROGRAMS += fuzz/fuzz_pii
