@@ -684,8 +684,10 @@ static int span_cmp(const void *a, const void *b)
  * rank (then the longer span). */
 static void resolve(pii_spans *o, size_t from)
 {
-	pii_span *v = o->v + from;
 	size_t n = o->n - from, k = 0;
+	if (n == 0)
+		return;
+	pii_span *v = o->v + from;
 	qsort(v, n, sizeof *v, span_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (k > 0 && v[i].start < v[k - 1].end) {
