@@ -15,17 +15,13 @@
 #include "pii/stage.h"
 
 const cur_opt_spec pii_stage_options[] = {
-	{"redact", CUR_OPT_STR, "MODE", "tag (default) or fake: replace each span with a "
-	 "type tag or a consistent fake of the same shape"},
-	{"tag-format", CUR_OPT_STR, "FMT", "tag template: {TYPE} is the presidio name, "
-	 "{SHORT} the short one (default '|||{TYPE}|||'; 'dolma' or 'angle' = '<{SHORT}>')"},
+	{"redact", CUR_OPT_STR, "MODE", "tag (default) or fake (consistent, same shape)"},
+	{"tag-format", CUR_OPT_STR, "FMT", "{TYPE}/{SHORT} template; dolma = '|||{TYPE}|||' "
+	 "(default), angle = '<{SHORT}>'"},
 	{"drop-above", CUR_OPT_INT, "N", "drop documents with more than N spans"},
-	{"annotate", CUR_OPT_FLAG, NULL, "keep the text, write metadata.pii = "
-	 "[{type, start, end}] (byte offsets)"},
-	{"ip", CUR_OPT_STR, "WHICH", "public (default: skip private, loopback, reserved) "
-	 "or all"},
-	{"types", CUR_OPT_LIST, "LIST", "detectors to run: email,ip,phone,card,iban,ssn,"
-	 "secret (default all)"},
+	{"annotate", CUR_OPT_FLAG, NULL, "keep the text; metadata.pii = [{type, start, end}]"},
+	{"ip", CUR_OPT_STR, "WHICH", "public (default) or all (private, reserved too)"},
+	{"types", CUR_OPT_LIST, "LIST", "email,ip,phone,card,iban,ssn,secret (default all)"},
 	{NULL, 0, NULL, NULL}
 };
 
