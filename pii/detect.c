@@ -430,6 +430,26 @@ static int try_iban(struct scan *sc, size_t p, size_t *end)
 	return 1;
 }
 
+/* number_may_match: most numbers in text are short and stand alone ("x =
+ * 5;", "in 2019,"); every numeric detector needs either 9 or more digits in
+ * a row or a separator followed by more digits, so skip the rest before any
+ * pattern runs. */
+static int number_may_match(const unsigned char *t, size_t n, size_t p)
+{
+	size_t e = p;
+	while (e < n && is_digit(t[e]))
+		e++;
+	if (e - p >= 9)
+		return 1;
+	if (e + 1 >= n)
+		return 0;
+	int c = t[e], c2 = t[e + 1];
+	if (c == ')')
+		return 1;
+	return (c == ' ' || c == '-' || c == '.') &&
+	       (is_digit(c2) || c2 == '(' || c2 == ' ' || c2 == '-');
+}
+
 /* scan_number: p is the first digit of a run. */
 static size_t scan_number(struct scan *sc, size_t p)
 {
@@ -440,7 +460,7 @@ static size_t scan_number(struct scan *sc, size_t p)
 		if (try_iban(sc, p, &end))
 			return end;
 	}
-	if (p > 0 && is_word(t[p - 1]))
+	if ((p > 0 && is_word(t[p - 1])) || !number_may_match(t, sc->n, p))
 		goto skip;
 	size_t ps = p;
 	if (p > 0 && (t[p - 1] == '+' || t[p - 1] == '('))
