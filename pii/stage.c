@@ -112,7 +112,12 @@ static int pii_process(cur_stage *self, void *tls, cur_doc *doc)
 		return annotate(doc, sp);
 	cur_buf_reset(&t->out);
 	CUR_FORWARD(pii_redact(&ps->red, doc->text, doc->text_len, sp, &t->out));
-	CUR_FORWARD(cur_doc_set_text(doc, t->out.data, t->out.len));
+	/* Hand the buffer over instead of copying it. */
+	size_t len;
+	char *s = cur_buf_detach(&t->out, &len);
+	if (!s)
+		return CUR_ENOMEM;
+	cur_doc_take_text(doc, s, len);
 	atomic_fetch_add_explicit(&ps->docs_redacted, 1, memory_order_relaxed);
 	return CUR_KEEP;
 }
