@@ -140,6 +140,13 @@ void *cur_doc_attached(const cur_doc *d, const void *key)
 	return NULL;
 }
 
+const char *cur_basename(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
 /* Integer ids (common in exported datasets) become strings so that every
  * stage can name a document the same way. */
 static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
@@ -159,9 +166,8 @@ static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
 
 		cur_buf_init(&b, CUR_BUF_UNLIMITED);
 		/* The file's base name keeps ids the same wherever the data lives. */
-		const char *base = origin ? strrchr(origin, '/') : NULL;
+		const char *base = cur_basename(origin);
 
-		base = base ? base + 1 : origin;
 		if (!base || strcmp(base, "-") == 0)
 			base = "stdin";
 		rc = cur_buf_printf(&b, "%s:%llu", base, (unsigned long long)record);

@@ -73,6 +73,10 @@ int cur_doc_drop(cur_doc *d, const char *reason, double value);
 int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		      const char *origin, uint64_t record, cur_err *err);
 
+/* cur_basename: the part of path after its last '/' (documents name their
+ * source file this way, so outputs do not depend on where data lives). */
+const char *cur_basename(const char *path);
+
 /* cur_doc_new_text: a document with the given id, text (copied, repaired to
  * valid UTF-8) and source. */
 int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,

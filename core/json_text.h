@@ -33,13 +33,12 @@ long cur_json_skip_value(const char *p, size_t n);
 /* cur_json_encode_string: append s[0..n) as a JSON string (with quotes). */
 int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
 
-/* cur_json_minify_record: check that p[0..n) is one valid JSON object with
+/* cur_json_minify_inplace: check that p[0..n) is one valid JSON object with
  * a string member text_field and a string "id" (no lone surrogates), and
- * append it to out without insignificant whitespace. Returns 1 and the
- * decoded text length in *text_len, or 0 (out unchanged) when the record
- * needs the full path: invalid, or missing what the fast path assumes. The
- * caller has checked that p is valid UTF-8. */
-int cur_json_minify_record(const char *p, size_t n, const char *text_field, cur_buf *out,
-			   size_t *text_len);
+ * remove its insignificant whitespace in place. Returns the new length and
+ * the decoded text length in *text_len, or 0 with p untouched when the
+ * record needs the full path: invalid, pretty-printed, or missing what the
+ * fast path assumes. Invalid UTF-8 makes it fail too. */
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
 
 #endif

@@ -367,21 +367,17 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 
 int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 {
-	cur_buf out;
-	size_t text_len;
+	size_t text_len = 0, len;
 
-	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0 ||
-	    cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
+	/* The check covers UTF-8: strings are validated as they are scanned,
+	 * and outside strings only ASCII is valid JSON. */
+	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
 		return 0;
-	cur_buf_init(&out, CUR_BUF_UNLIMITED);
-	if (cur_buf_reserve(&out, doc->text_len + 1) ||
-	    !cur_json_minify_record(doc->text, doc->text_len, text_field, &out, &text_len)) {
-		cur_buf_release(&out);
+	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
+	if (!len)
 		return 0;
-	}
-	free(doc->text);
-	doc->text_len = out.len;
-	doc->text = cur_buf_detach(&out, NULL);
+	doc->text_len = len;
+	doc->text[len] = '\0';
 	doc->raw_json = 2;
 	doc->raw_text_len = text_len;
 	return 1;
@@ -449,12 +445,12 @@ static int text_doc(cur_reader *r, cur_doc *doc, const char *p, size_t n, uint64
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
 	if (r->o.split_paragraphs) {
 		snprintf(id, sizeof(id), ":%llu", (unsigned long long)line);
-		rc = cur_buf_printf(&b, "%s%s", r->path, id);
+		rc = cur_buf_printf(&b, "%s%s", cur_basename(r->path), id);
 	} else {
-		rc = cur_buf_append(&b, r->path, strlen(r->path));
+		rc = cur_buf_printf(&b, "%s", cur_basename(r->path));
 	}
 	if (rc == CUR_OK)
-		rc = cur_doc_new_text(doc, b.data, p, n, r->path);
+		rc = cur_doc_new_text(doc, b.data, p, n, cur_basename(r->path));
 	cur_buf_release(&b);
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
@@ -568,7 +564,7 @@ static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *er
 		return cur_err_set(err, CUR_EDATA, "%s:%llu: member '%s' is binary, skipped", r->path,
 				   (unsigned long long)r->line, name);
 	}
-	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, r->path);
+	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, cur_basename(r->path));
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
 	doc->origin = r->path;
