@@ -34,7 +34,7 @@ static const struct { const char *re; uint32_t flags; } patterns[P_NPAT] = {
 	[P_CARD] = {"(?<![\\w.,\\-])\\d(?:[ \\-]?\\d){11,18}(?![\\w]|[.,\\-]\\d)", 0},
 	[P_SSN] = {"(?<![\\w.,\\-])\\d{3}([ \\-]?)\\d{2}\\1\\d{4}(?![\\w]|[.,\\-]\\d)", 0},
 	[P_IPV4] = {"(?<![\\w.\\-])(?:\\d{1,3}\\.){3}\\d{1,3}(?![\\w\\-]|\\.\\w)", 0},
-	[P_PHONE] = {"(?<![\\w+.\\-/:]|\\d,)(?:\\+[ ]?)?(?:\\(\\d{1,5}\\)[ ]?)?\\d++"
+	[P_PHONE] = {"(?<![\\w+.\\-/]|\\d[,:])(?:\\+[ ]?)?(?:\\(\\d{1,5}\\)[ ]?)?\\d++"
 		     "(?:(?:[ .\\-]|[ ]?\\(\\d{1,4}\\)[ ]?|[ ]-[ ])\\d++)*"
 		     "(?:[ ]?(?:x|ext\\.?|#)[ ]?\\d{1,6}+)?(?![\\w:=]|[.,\\-]\\d)", 0},
 	[P_IBAN] = {"(?<![A-Za-z0-9])[A-Za-z]{2}\\d{2}(?:[ ]?[A-Za-z0-9]){11,30}", 0},
@@ -255,7 +255,10 @@ static int near_word(const struct scan *sc, size_t b, size_t e, const char *cons
 			size_t m = strlen(words[k]), j = 0;
 			while (j < m && i + j < hi && lower(sc->t[i + j]) == words[k][j])
 				j++;
-			if (j == m && (i + m >= sc->n || !is_alpha(sc->t[i + m])))
+			/* A whole word, and not the head of a compound such as
+			 * "Message-ID". */
+			if (j == m && (i + m >= sc->n ||
+				       (!is_alpha(sc->t[i + m]) && sc->t[i + m] != '-')))
 				return 1;
 		}
 	}
@@ -367,10 +370,22 @@ static int arithmetic(const struct scan *sc, size_t b, size_t e)
 		e++;
 	while (b > 0 && sc->t[b - 1] == ' ')
 		b--;
-	if (e < sc->n && (sc->t[e] == '=' || sc->t[e] == '*' || sc->t[e] == '/'))
+	/* '*' counts only next to another number ("* 12"), not a box border;
+	 * '/' not at all: "01 56 77 01 20 / 06 81 57 85 47" lists phones. */
+	size_t e2 = e + 1;
+	while (e2 < sc->n && sc->t[e2] == ' ')
+		e2++;
+	if (e < sc->n && (sc->t[e] == '=' ||
+			  (sc->t[e] == '*' && e2 < sc->n && is_digit(sc->t[e2]))))
 		return 1;
-	return b > 0 && (sc->t[b - 1] == '=' || sc->t[b - 1] == '*' || sc->t[b - 1] == '<' ||
-			 sc->t[b - 1] == '>');
+	if (b == 0)
+		return 0;
+	int c = sc->t[b - 1];
+	size_t b2 = b - 1;
+	while (b2 > 0 && sc->t[b2 - 1] == ' ')
+		b2--;
+	return c == '=' || (b2 > 0 && sc->t[b2 - 1] == '<' && c == '<') ||
+	       (c == '*' && b2 > 0 && is_digit(sc->t[b2 - 1]));
 }
 
 static int try_phone(struct scan *sc, size_t p, size_t *end)
@@ -444,8 +459,8 @@ static int number_may_match(const unsigned char *t, size_t n, size_t p)
 	if (e + 1 >= n)
 		return 0;
 	int c = t[e], c2 = t[e + 1];
-	if (c == ')')
-		return 1;
+	if (c == ')' || c == '(')
+		return 1; /* "(415) 555", "1(888) 777" */
 	return (c == ' ' || c == '-' || c == '.') &&
 	       (is_digit(c2) || c2 == '(' || c2 == ' ' || c2 == '-');
 }
@@ -542,7 +557,7 @@ static size_t scan_ipv6(struct scan *sc, size_t c)
 	if (e > c + 1 && t[e - 1] == ':' && t[e - 2] != ':')
 		e--; /* "address: ..." */
 	if ((b > 0 && (is_word(t[b - 1]) || t[b - 1] == '.')) || (e < sc->n && is_word(t[e])))
-		return e > c ? e : c + 1;
+		return c + 1; /* the digits may still be a phone, a card... */
 	int colons = 0, groups = 0;
 	for (size_t i = b; i < e; i++) {
 		colons += t[i] == ':';
@@ -551,7 +566,7 @@ static size_t scan_ipv6(struct scan *sc, size_t c)
 	}
 	uint8_t a[16];
 	if (colons < 2 || groups < 3 || !pii_ipv6_parse((const char *)t + b, e - b, a))
-		return e > c ? e : c + 1;
+		return c + 1; /* the digits may still be a phone, a card... */
 	if (sc->d->o.ip_all || pii_ipv6_public(a))
 		emit(sc, PII_IP, b, e);
 	return e;

@@ -264,6 +264,15 @@ START_TEST(t_detect_phone)
 	expect("Phone:\n467 3395\n", PII_PHONE, "467 3395");
 	expect("Fax: 9498777106", PII_PHONE, "9498777106");
 	expect("416 60 039 office", PII_PHONE, "416 60 039");
+	/* From SpamAssassin mails: keyword glued by ':', box borders, '/' lists. */
+	expect("Toll free:  1(888) 777-0658     \n", PII_PHONE, "1(888) 777-0658");
+	expect("* Jim    I Phone: (256) 824-2610          *", PII_PHONE, "(256) 824-2610");
+	expect("TEL:+225 05775748.", PII_PHONE, "+225 05775748");
+	expect("<p>Fax:0760-2317010</p>", PII_PHONE, "0760-2317010");
+	pii_spans two = detect(det_all, "Tel : 01 56 77 01 20 / 06 81 57 85 47; E-mail");
+	ck_assert_int_eq(two.n, 2);
+	pii_spans_release(&two);
+	expect_none("Message-Id: <200209260124.BAA25810@jlzfcg>");
 	expect_none("The meeting is 2019-12-13 12:20:39 in room 4");
 	expect_none("ISBN 978-3-16-148410-0 and ISBN 0-306-40615-2");
 	expect_none("It costs $1,299.99 or 1 299 EUR; pi is 3.1415926535");
