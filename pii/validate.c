@@ -13,10 +13,13 @@ static int is_alnum(int c)
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The value of n decimal digits at s (n <= 9). */
+/* The value of n decimal digits at s; -1 when n > 9 (no rule compares
+ * such long groups, and the value would not fit). */
 static int num(const char *s, size_t n)
 {
 	int v = 0;
+	if (n > 9)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		v = v * 10 + (s[i] - '0');
 	return v;
