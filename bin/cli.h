@@ -47,6 +47,25 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
 		     cur_sink *sink);
 
+/* A sink a pipeline file can name under "sink:" (besides the JSONL writer).
+ * output is the pipeline's output path (may be NULL). */
+typedef cur_sink *(*cur_sink_new_fn)(json_t *config, const cur_stage_env *env,
+				     const char *output, cur_err *err);
+typedef struct cur_sink_row {
+	const char *name;
+	const char *summary;
+	cur_sink_new_fn create;
+} cur_sink_row;
+extern const cur_sink_row cur_sink_table[];
+
+/* cli_make_sink: the sink described by spec ({NAME: {options}}), or NULL in
+ * *out for the default JSONL writer when spec is NULL. */
+int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,
+		  cur_sink **out, cur_err *err);
+
+/* cli_exit_status: the exit status for a CUR_* code (DESIGN.md). */
+int cli_exit_status(int rc);
+
 /* cli_run_stage: a whole `curate STAGE [options] [FILE...]` command. */
 int cli_run_stage(const cur_stage_row *row, int argc, char **argv);
 

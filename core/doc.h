@@ -3,8 +3,10 @@
  * A document is one JSON object ({"id", "text", "source", "metadata", ...});
  * every field the input had is kept in obj and written back unchanged. The
  * text is held apart, length-counted (so U+0000 survives) and always valid
- * UTF-8. The document owns obj and text; id, source and metadata are borrowed
- * views into obj that stay valid until the document is released. */
+ * UTF-8. The document owns obj; text is a view into obj's text string until
+ * a stage replaces it (cur_doc_set_text/cur_doc_take_text), after which the
+ * document owns it. Never write through text: replace it. id, source and
+ * metadata are borrowed views into obj valid until the document is released. */
 #ifndef CUR_DOC_H
 #define CUR_DOC_H
 
@@ -25,7 +27,7 @@ typedef struct cur_attach {
 
 typedef struct cur_doc {
 	json_t *obj;          /* the whole record; owned */
-	char *text;           /* UTF-8, NUL-terminated, text_len bytes; owned */
+	char *text;           /* UTF-8, NUL-terminated, text_len bytes */
 	size_t text_len;
 	const char *origin;   /* input file name, for messages (not owned) */
 	uint64_t record;      /* 1-based line or record number in origin */
@@ -33,7 +35,7 @@ typedef struct cur_doc {
 	/* Set by a stage that drops the document (see cur_doc_drop). */
 	const char *drop_reason; /* "STAGE:rule", static storage */
 	double drop_value;
-	int text_changed;     /* text differs from obj's "text" */
+	int text_changed;     /* text is owned and differs from obj's "text" */
 	size_t utf8_repairs;  /* invalid sequences replaced at ingest */
 	int raw_json;         /* text holds the unparsed JSON line (reader) */
 	cur_attach *attached;

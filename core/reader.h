@@ -21,7 +21,8 @@ void cur_reader_opts_init(cur_reader_opts *o);
 
 typedef struct cur_reader cur_reader;
 
-/* cur_reader_open: open path ("-" is stdin). */
+/* cur_reader_open: open path ("-" is stdin). path is borrowed and must
+ * outlive every document read from it (documents name it as their origin). */
 int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err);
 
 /* cur_reader_next: the next document into doc (initialized by the caller).
@@ -35,6 +36,9 @@ int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err);
 
 /* cur_doc_parse_raw: parse a raw JSON line left by the reader. */
 int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err);
+
+/* cur_reader_bytes: compressed bytes consumed so far (for progress). */
+uint64_t cur_reader_bytes(const cur_reader *r);
 
 /* cur_reader_format: "jsonl", "text", "archive", "warc" (after the first next). */
 const char *cur_reader_format(const cur_reader *r);

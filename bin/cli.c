@@ -1,0 +1,369 @@
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bin/cli.h"
+#include "core/writer.h"
+
+/* Common options (DESIGN.md) are parsed here once for every command; a
+ * command's own options come from its cur_opt_spec table and land in a JSON
+ * config object, the same shape a pipeline file gives. */
+
+enum {
+	OPT_REPORT = 256, OPT_REJECTS, OPT_STRICT, OPT_RANK, OPT_WORLD, OPT_SEED,
+	OPT_TOKENIZER, OPT_TEXT_FIELD, OPT_SPLIT, OPT_MAX_DOC, OPT_HELP,
+	OPT_SPEC = 1000
+};
+
+static const struct option common_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "rank", required_argument, NULL, OPT_RANK },
+	{ "world", required_argument, NULL, OPT_WORLD },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "tokenizer", required_argument, NULL, OPT_TOKENIZER },
+	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "max-doc-bytes", required_argument, NULL, OPT_MAX_DOC },
+	{ "help", no_argument, NULL, OPT_HELP },
+};
+#define NCOMMON (sizeof(common_opts) / sizeof(common_opts[0]))
+
+static const char common_help[] =
+	"  -o, --output FILE      write here (.zst/.gz compress; default stdout)\n"
+	"  -j, --jobs N           worker threads (default 1)\n"
+	"      --report FILE      write the run report as JSON\n"
+	"      --rejects FILE     write dropped documents (JSONL) with the reason\n"
+	"      --strict           stop at the first bad record, exit status 1\n"
+	"      --rank R --world N process the R-th of N slices of the inputs\n"
+	"      --seed N           random seed (default 0)\n"
+	"      --tokenizer FILE   tiktoken or tokenizer.json (default Llama 3)\n"
+	"      --text-field NAME  JSONL field holding the text (default text)\n"
+	"      --split paragraphs plain text: a document per blank-line block\n"
+	"      --max-doc-bytes N  skip longer records (default 64 MiB)\n"
+	"  -q, --quiet            no messages but errors; -v, --verbose more\n"
+	"      --help             this help\n";
+
+static int parse_ll(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *out >= lo && *out <= hi;
+}
+
+static void spec_key(const char *name, char *key, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < cap; i++)
+		key[i] = name[i] == '-' ? '_' : name[i];
+	key[i] = '\0';
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *what)
+{
+	fprintf(stderr, "curate %s: ", cmd);
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nTry 'curate %s --help'.\n", cmd);
+	return 2;
+}
+
+static int set_spec(const char *cmd, const cur_opt_spec *s, const char *arg, json_t *cfg)
+{
+	char key[128];
+	long long v;
+	double d;
+	char *end;
+
+	spec_key(s->name, key, sizeof(key));
+	switch (s->kind) {
+	case CUR_OPT_FLAG:
+		json_object_set_new(cfg, key, json_true());
+		return 0;
+	case CUR_OPT_INT:
+		if (!parse_ll(arg, INT64_MIN, INT64_MAX, &v))
+			return usage_error(cmd, "option '--%s' wants an integer", s->name);
+		json_object_set_new(cfg, key, json_integer(v));
+		return 0;
+	case CUR_OPT_NUM:
+		errno = 0;
+		d = strtod(arg, &end);
+		if (errno || end == arg || *end)
+			return usage_error(cmd, "option '--%s' wants a number", s->name);
+		json_object_set_new(cfg, key, json_real(d));
+		return 0;
+	case CUR_OPT_STR:
+		json_object_set_new(cfg, key, json_string(arg));
+		return 0;
+	case CUR_OPT_LIST: {
+		json_t *a = json_object_get(cfg, key);
+
+		if (!json_is_array(a)) {
+			a = json_array();
+			json_object_set_new(cfg, key, a);
+		}
+		json_array_append_new(a, json_string(arg));
+		return 0;
+	}
+	}
+	return 2;
+}
+
+static void print_help(const char *cmd, const cur_opt_spec *specs)
+{
+	const cur_opt_spec *s;
+
+	printf("usage: curate %s [options] [FILE...]\n\nCommon options:\n%s", cmd, common_help);
+	if (specs && specs->name) {
+		printf("\nOptions of %s:\n", cmd);
+		for (s = specs; s->name; s++) {
+			char left[64];
+
+			snprintf(left, sizeof(left), "--%s%s%s", s->name, s->arg ? " " : "",
+				 s->arg ? s->arg : "");
+			printf("      %-24s %s\n", left, s->help);
+		}
+	}
+}
+
+static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
+{
+	long long v;
+
+	switch (c) {
+	case 'o': o->output = arg; break;
+	case 'j':
+		if (!parse_ll(arg, 1, 1024, &v))
+			return usage_error(cmd, "-j wants a thread count 1..1024, not '%s'", arg);
+		o->jobs = (int)v;
+		break;
+	case 'q': o->quiet = 1; break;
+	case 'v': o->verbose = 1; break;
+	case OPT_REPORT: o->report = arg; break;
+	case OPT_REJECTS: o->rejects = arg; break;
+	case OPT_STRICT: o->strict = 1; break;
+	case OPT_RANK:
+		if (!parse_ll(arg, 0, 1 << 30, &v))
+			return usage_error(cmd, "--rank wants a number >= 0, not '%s'", arg);
+		o->rank = (int)v;
+		break;
+	case OPT_WORLD:
+		if (!parse_ll(arg, 1, 1 << 30, &v))
+			return usage_error(cmd, "--world wants a number >= 1, not '%s'", arg);
+		o->world = (int)v;
+		break;
+	case OPT_SEED:
+		if (!parse_ll(arg, 0, INT64_MAX, &v))
+			return usage_error(cmd, "--seed wants a number >= 0, not '%s'", arg);
+		o->seed = (uint64_t)v;
+		break;
+	case OPT_TOKENIZER: o->tokenizer = arg; break;
+	case OPT_TEXT_FIELD: o->text_field = arg; break;
+	case OPT_SPLIT:
+		if (strcmp(arg, "paragraphs") != 0 && strcmp(arg, "file") != 0)
+			return usage_error(cmd, "--split wants 'paragraphs' or 'file', not '%s'", arg);
+		o->split_paragraphs = strcmp(arg, "paragraphs") == 0;
+		break;
+	case OPT_MAX_DOC:
+		if (!parse_ll(arg, 1, (long long)1 << 40, &v))
+			return usage_error(cmd, "--max-doc-bytes wants a size in bytes, not '%s'", arg);
+		o->max_doc_bytes = v;
+		break;
+	default:
+		return 2;
+	}
+	return 0;
+}
+
+int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
+	      cli_common *c, json_t *cfg)
+{
+	size_t nspec = 0, i;
+	struct option *longs;
+	int ch, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->jobs = 1;
+	c->world = 1;
+	c->text_field = "text";
+	c->max_doc_bytes = (long long)64 << 20;
+	while (specs && specs[nspec].name)
+		nspec++;
+	longs = calloc(NCOMMON + nspec + 1, sizeof(*longs));
+	if (!longs)
+		return 3;
+	memcpy(longs, common_opts, sizeof(common_opts));
+	for (i = 0; i < nspec; i++) {
+		longs[NCOMMON + i].name = specs[i].name;
+		longs[NCOMMON + i].has_arg = specs[i].kind == CUR_OPT_FLAG ? no_argument :
+			required_argument;
+		longs[NCOMMON + i].val = OPT_SPEC + (int)i;
+	}
+	optind = 1;
+	opterr = 0;
+	while (rc == 0 && (ch = getopt_long(argc, argv, "o:j:qvh", longs, NULL)) != -1) {
+		if (ch == 'h' || ch == OPT_HELP) {
+			print_help(cmd, specs);
+			rc = -1;
+		} else if (ch >= OPT_SPEC) {
+			rc = set_spec(cmd, &specs[ch - OPT_SPEC], optarg, cfg);
+		} else if (ch == '?' || ch == ':') {
+			rc = usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		} else {
+			rc = set_common(cmd, ch, optarg, c);
+		}
+	}
+	free(longs);
+	if (rc)
+		return rc;
+	if (c->rank >= c->world)
+		return usage_error(cmd, "--rank must be below --world (%s)", "0 <= R < N");
+	c->inputs = argv + optind;
+	c->ninputs = argc - optind;
+	return 0;
+}
+
+void cli_stage_env(const cli_common *c, cur_stage_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->seed = c->seed;
+	env->jobs = c->jobs;
+	env->strict = c->strict;
+	env->quiet = c->quiet;
+	env->tokenizer_path = c->tokenizer;
+}
+
+static int write_report(const char *path, json_t *report, cur_err *err)
+{
+	cur_out *o;
+	char *s = json_dumps(report, JSON_INDENT(2));
+	int rc;
+
+	if (!s)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	rc = cur_out_open(&o, path, 1, err);
+	if (rc == CUR_OK) {
+		rc = cur_out_write(o, s, strlen(s));
+		if (rc == CUR_OK)
+			rc = cur_out_write(o, "\n", 1);
+		if (rc == CUR_OK)
+			rc = cur_out_finish(o, err);
+		else
+			cur_err_set(err, rc, "cannot write report '%s'", path);
+		cur_out_free(o);
+	}
+	free(s);
+	return rc;
+}
+
+static void print_reasons(json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	json_object_foreach(obj, k, v) {
+		fprintf(stderr, "%s%s %lld", first ? "  " : ", ", k, (long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+/* The human summary on stderr. */
+static void print_summary(const char *cmd, json_t *r)
+{
+	long long in = json_integer_value(json_object_get(r, "documents_in"));
+	long long out = json_integer_value(json_object_get(r, "documents_out"));
+	json_t *stages = json_object_get(r, "stages"), *st;
+	size_t i;
+
+	fprintf(stderr, "curate %s: %lld documents in, %lld out; %.2f MB in, %.2f MB out; "
+		"%lld bad records; %.2f s\n", cmd, in, out,
+		(double)json_integer_value(json_object_get(r, "bytes_in")) / 1e6,
+		(double)json_integer_value(json_object_get(r, "bytes_out")) / 1e6,
+		(long long)json_integer_value(json_object_get(r, "bad_records")),
+		json_real_value(json_object_get(r, "seconds")));
+	json_array_foreach(stages, i, st) {
+		fprintf(stderr, "  %-14s %10lld in %10lld out", json_string_value(json_object_get(st, "name")),
+			(long long)json_integer_value(json_object_get(st, "docs_in")),
+			(long long)json_integer_value(json_object_get(st, "docs_out")));
+		print_reasons(json_object_get(st, "dropped"));
+		fputc('\n', stderr);
+	}
+	if (json_object_size(json_object_get(r, "errors"))) {
+		fprintf(stderr, "  %-14s", "bad records:");
+		print_reasons(json_object_get(r, "errors"));
+		fputc('\n', stderr);
+	}
+}
+
+int cli_exit_status(int rc)
+{
+	if (rc == CUR_OK)
+		return 0;
+	if (rc == 1)
+		return 1;
+	if (rc == CUR_EINVAL)
+		return 2;
+	return 3;
+}
+
+int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
+		     cur_sink *sink)
+{
+	cur_pipeline_opts o;
+	cur_sink *own = NULL;
+	json_t *report = json_object();
+	cur_err err;
+	int rc;
+
+	cur_err_clear(&err);
+	cur_pipeline_opts_init(&o);
+	o.cmd = cmd;
+	o.jobs = c->jobs;
+	o.strict = c->strict;
+	o.quiet = c->quiet;
+	o.progress = !c->quiet && isatty(2);
+	o.rejects_path = c->rejects;
+	o.rank = c->rank;
+	o.world = c->world;
+	o.reader.text_field = c->text_field;
+	o.reader.split_paragraphs = c->split_paragraphs;
+	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	if (!sink) {
+		own = sink = cur_jsonl_sink_new(c->output, c->jobs, &err);
+		if (!sink) {
+			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+			json_decref(report);
+			return 3;
+		}
+	}
+	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, stages, n, sink, report, &err);
+	if (rc >= 0 && c->report) {
+		int wrc = write_report(c->report, report, &err);
+
+		if (wrc < 0)
+			rc = wrc;
+	}
+	if (rc < 0)
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
+	else if (!c->quiet)
+		print_summary(cmd, report);
+	if (rc == 1)
+		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
+	if (own)
+		own->destroy(own);
+	json_decref(report);
+	return cli_exit_status(rc);
+}

@@ -1,0 +1,265 @@
+#include "config.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "bin/cli.h"
+#include "bin/commands.h"
+
+/* `curate run pipeline.yaml`: the same stages as the commands, chained in one
+ * process. The file is read with libyaml and turned into JSON so that each
+ * stage receives the same config object its command-line options build:
+ *
+ *   inputs: [data/sample/web.jsonl.zst, data/sample/crawl.warc.gz]
+ *   output: out/curated.jsonl.zst      # or a sink, below
+ *   jobs: 2
+ *   seed: 1
+ *   report: out/report.json
+ *   rejects: out/rejects.jsonl.zst
+ *   stages:
+ *     - dedup: {exact: true}
+ *     - filter: {rules: gopher-quality}
+ *   sink:
+ *     shard: {output: out/shards}
+ *
+ * Paths are relative to the current directory; inputs may be globs. */
+
+static json_t *yaml_scalar(const yaml_node_t *n)
+{
+	const char *s = (const char *)n->data.scalar.value;
+	size_t len = n->data.scalar.length;
+	char *end;
+
+	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		long long v;
+		double d;
+
+		if (!strcmp(s, "true") || !strcmp(s, "yes"))
+			return json_true();
+		if (!strcmp(s, "false") || !strcmp(s, "no"))
+			return json_false();
+		if (!strcmp(s, "null") || !strcmp(s, "~") || len == 0)
+			return json_null();
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (!errno && end != s && *end == '\0')
+			return json_integer(v);
+		d = strtod(s, &end);
+		if (!errno && end != s && *end == '\0')
+			return json_real(d);
+	}
+	return json_stringn(s, len);
+}
+
+static json_t *yaml_to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
+{
+	json_t *out;
+
+	if (!n || depth > 64)
+		return NULL;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return yaml_scalar(n);
+	case YAML_SEQUENCE_NODE: {
+		yaml_node_item_t *it;
+
+		out = json_array();
+		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+			json_array_append_new(out, yaml_to_json(doc, yaml_document_get_node(doc, *it),
+								depth + 1));
+		return out;
+	}
+	case YAML_MAPPING_NODE: {
+		yaml_node_pair_t *p;
+
+		out = json_object();
+		for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+			if (!k || k->type != YAML_SCALAR_NODE)
+				continue;
+			json_object_set_new(out, (const char *)k->data.scalar.value,
+					    yaml_to_json(doc, yaml_document_get_node(doc, p->value),
+							 depth + 1));
+		}
+		return out;
+	}
+	default:
+		return NULL;
+	}
+}
+
+static json_t *load_yaml(const char *path, char *msg, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	json_t *out = NULL;
+
+	if (!f) {
+		snprintf(msg, cap, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(msg, cap, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "invalid YAML");
+	} else {
+		out = yaml_to_json(&doc, yaml_document_get_root_node(&doc), 0);
+		if (!json_is_object(out)) {
+			snprintf(msg, cap, "%s: the pipeline file must be a mapping", path);
+			json_decref(out);
+			out = NULL;
+		}
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return out;
+}
+
+/* Inputs: a string or a list, each possibly a glob, in the order given and
+ * sorted within a glob so that runs are reproducible. */
+static int expand_inputs(json_t *spec, glob_t *g)
+{
+	size_t i;
+	json_t *v;
+	int flags = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (json_is_string(spec))
+		return glob(json_string_value(spec), GLOB_NOCHECK, NULL, g) ? -1 : 0;
+	if (!json_is_array(spec))
+		return -1;
+	json_array_foreach(spec, i, v) {
+		if (!json_is_string(v) || glob(json_string_value(v), flags | GLOB_NOCHECK, NULL, g))
+			return -1;
+		flags = GLOB_APPEND;
+	}
+	return 0;
+}
+
+static const char *str_or(json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : def;
+}
+
+/* A stage entry is {"name": X, ...options} or {X: {options}}. */
+static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *err)
+{
+	const cur_stage_row *row = NULL;
+	json_t *cfg = NULL;
+	cur_stage *st;
+	const char *name = str_or(entry, "name", NULL);
+
+	if (name) {
+		cfg = json_deep_copy(entry);
+		json_object_del(cfg, "name");
+	} else if (json_is_object(entry) && json_object_size(entry) == 1) {
+		json_t *v;
+
+		json_object_foreach(entry, name, v)
+			cfg = json_is_object(v) ? json_incref(v) : json_object();
+	}
+	if (!name) {
+		cur_err_set(err, CUR_EINVAL, "a stage entry needs a name");
+		return NULL;
+	}
+	row = cur_stage_find(name);
+	if (!row) {
+		json_decref(cfg);
+		cur_err_set(err, CUR_EINVAL, "unknown stage '%s'", name);
+		return NULL;
+	}
+	st = row->create(cfg, env, err);
+	json_decref(cfg);
+	return st;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	json_t *cfg = json_object(), *pipe = NULL, *stages_cfg, *entry;
+	cli_common c;
+	cur_stage_env env;
+	cur_stage **stages = NULL;
+	size_t n = 0, i;
+	glob_t g;
+	cur_err err;
+	char msg[512];
+	int rc = cli_parse("run", NULL, argc, argv, &c, cfg);
+
+	json_decref(cfg);
+	memset(&g, 0, sizeof(g));
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (c.ninputs != 1) {
+		fprintf(stderr, "curate run: give one pipeline file\n");
+		return 2;
+	}
+	pipe = load_yaml(c.inputs[0], msg, sizeof(msg));
+	if (!pipe) {
+		fprintf(stderr, "curate run: %s\n", msg);
+		return 2;
+	}
+	cur_err_clear(&err);
+	if (expand_inputs(json_object_get(pipe, "inputs"), &g)) {
+		fprintf(stderr, "curate run: %s: 'inputs' must be a path or a list of paths\n",
+			c.inputs[0]);
+		rc = 2;
+		goto out;
+	}
+	c.inputs = g.gl_pathv;
+	c.ninputs = (int)g.gl_pathc;
+	if (!c.output)
+		c.output = str_or(pipe, "output", NULL);
+	if (!c.report)
+		c.report = str_or(pipe, "report", NULL);
+	if (!c.rejects)
+		c.rejects = str_or(pipe, "rejects", NULL);
+	c.text_field = str_or(pipe, "text_field", c.text_field);
+	if (c.jobs == 1 && json_is_integer(json_object_get(pipe, "jobs")))
+		c.jobs = (int)json_integer_value(json_object_get(pipe, "jobs"));
+	if (!c.seed && json_is_integer(json_object_get(pipe, "seed")))
+		c.seed = (uint64_t)json_integer_value(json_object_get(pipe, "seed"));
+	if (json_is_true(json_object_get(pipe, "strict")))
+		c.strict = 1;
+	cli_stage_env(&c, &env);
+	stages_cfg = json_object_get(pipe, "stages");
+	stages = calloc(json_array_size(stages_cfg) + 1, sizeof(*stages));
+	json_array_foreach(stages_cfg, i, entry) {
+		stages[n] = make_stage(entry, &env, &err);
+		if (!stages[n]) {
+			fprintf(stderr, "curate run: %s: stage %zu: %s\n", c.inputs ? argv[argc - 1] : "",
+				i + 1, err.msg);
+			rc = err.code == CUR_EINVAL ? 2 : 3;
+			goto out;
+		}
+		n++;
+	}
+	{
+		cur_sink *sink = NULL;
+
+		rc = cli_make_sink(json_object_get(pipe, "sink"), &c, &env, &sink, &err);
+		if (rc) {
+			fprintf(stderr, "curate run: %s\n", err.msg);
+			rc = cli_exit_status(rc);
+			goto out;
+		}
+		rc = cli_run_pipeline("run", &c, stages, n, sink);
+		if (sink)
+			sink->destroy(sink);
+	}
+out:
+	for (i = 0; i < n; i++)
+		stages[i]->ops->destroy(stages[i]);
+	free(stages);
+	globfree(&g);
+	json_decref(pipe);
+	return rc;
+}

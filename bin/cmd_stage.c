@@ -1,0 +1,33 @@
+#include "config.h"
+
+#include <stdio.h>
+#include "bin/cli.h"
+
+/* `curate STAGE [options] [FILE...]`: one stage between a reader and the
+ * JSONL writer. */
+int cli_run_stage(const cur_stage_row *row, int argc, char **argv)
+{
+	json_t *cfg = json_object();
+	cli_common c;
+	cur_stage_env env;
+	cur_stage *st;
+	cur_err err;
+	int rc;
+
+	rc = cli_parse(row->name, row->options, argc, argv, &c, cfg);
+	if (rc) {
+		json_decref(cfg);
+		return rc < 0 ? 0 : rc;
+	}
+	cur_err_clear(&err);
+	cli_stage_env(&c, &env);
+	st = row->create(cfg, &env, &err);
+	json_decref(cfg);
+	if (!st) {
+		fprintf(stderr, "curate %s: %s\n", row->name, err.msg);
+		return err.code == CUR_EINVAL ? 2 : 3;
+	}
+	rc = cli_run_pipeline(row->name, &c, &st, 1, NULL);
+	st->ops->destroy(st);
+	return rc;
+}

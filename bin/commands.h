@@ -1,0 +1,9 @@
+/* The commands of `curate`, one bin/cmd_<name>.c each. */
+#ifndef CUR_COMMANDS_H
+#define CUR_COMMANDS_H
+
+int cmd_ingest(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+#endif

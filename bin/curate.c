@@ -1,0 +1,75 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "bin/cli.h"
+#include "bin/commands.h"
+
+/* The command table, sorted by name (git's git.c). Stages without a row of
+ * their own run through the generic stage command (bin/cmd_stage.c). */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
+	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
+	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: curate COMMAND [options] [FILE...]\n"
+		   "       curate help COMMAND | --help | --version\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	for (i = 0; i < cur_stage_count; i++)
+		fprintf(f, "  %-10s %s\n", cur_stage_table[i].name, cur_stage_table[i].summary);
+	fprintf(f, "\nEach command reads FILE... (or stdin), writes JSONL to stdout or -o FILE,\n"
+		   "and takes the common options listed by 'curate help COMMAND'.\n");
+}
+
+static int dispatch(const char *name, int argc, char **argv)
+{
+	const cur_stage_row *row;
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].fn(argc, argv);
+	row = cur_stage_find(name);
+	if (row)
+		return cli_run_stage(row, argc, argv);
+	fprintf(stderr, "curate: unknown command '%s'\nTry 'curate --help'.\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("curate %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		char *help_argv[] = { argc > 2 ? argv[2] : "help", "--help", NULL };
+
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		return dispatch(argv[2], 2, help_argv);
+	}
+	return dispatch(argv[1], argc - 1, argv + 1);
+}

@@ -1,0 +1,53 @@
+#include "config.h"
+
+#include <string.h>
+#include "bin/cli.h"
+
+/* Every stage, once: `curate NAME` and pipeline files both read this table.
+ * Adding a stage is one file in its module and one row here. */
+const cur_stage_row cur_stage_table[] = {
+	{ NULL, NULL, NULL, NULL }
+};
+
+const size_t cur_stage_count = sizeof(cur_stage_table) / sizeof(cur_stage_table[0]) - 1;
+
+const cur_stage_row *cur_stage_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cur_stage_count; i++)
+		if (strcmp(cur_stage_table[i].name, name) == 0)
+			return &cur_stage_table[i];
+	return NULL;
+}
+
+/* Sinks a pipeline file may name; the JSONL writer is the default. */
+const cur_sink_row cur_sink_table[] = {
+	{ NULL, NULL, NULL }
+};
+
+int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,
+		  cur_sink **out, cur_err *err)
+{
+	const char *name;
+	json_t *cfg;
+	size_t i;
+
+	*out = NULL;
+	if (!spec || json_is_null(spec))
+		return CUR_OK;
+	if (!json_is_object(spec) || json_object_size(spec) != 1)
+		return cur_err_set(err, CUR_EINVAL, "'sink' must be a mapping {NAME: {options}}");
+	json_object_foreach(spec, name, cfg) {
+		for (i = 0; cur_sink_table[i].name; i++) {
+			if (strcmp(cur_sink_table[i].name, name) != 0)
+				continue;
+			*out = cur_sink_table[i].create(cfg, env, c->output, err);
+			return *out ? CUR_OK : (err->code ? err->code : CUR_EINVAL);
+		}
+		if (strcmp(name, "jsonl") == 0)
+			return CUR_OK;
+		return cur_err_set(err, CUR_EINVAL, "unknown sink '%s'", name);
+	}
+	return CUR_OK;
+}

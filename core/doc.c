@@ -1,0 +1,261 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/doc.h"
+#include "core/stage.h"
+#include "core/utf8.h"
+
+void cur_doc_init(cur_doc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->drop_value = NAN;
+}
+
+static void doc_free_attached(cur_doc *d)
+{
+	cur_attach *a = d->attached, *next;
+
+	for (; a; a = next) {
+		next = a->next;
+		if (a->free_fn)
+			a->free_fn(a->ptr);
+		free(a);
+	}
+	d->attached = NULL;
+}
+
+void cur_doc_release(cur_doc *d)
+{
+	if (d->text_changed || d->raw_json || !d->obj)
+		free(d->text);
+	json_decref(d->obj);
+	doc_free_attached(d);
+	cur_doc_init(d);
+}
+
+static const char *obj_str(const json_t *obj, const char *key)
+{
+	const char *s = obj ? json_string_value(json_object_get(obj, key)) : NULL;
+
+	return s ? s : "";
+}
+
+const char *cur_doc_id(const cur_doc *d)
+{
+	return obj_str(d->obj, "id");
+}
+
+const char *cur_doc_source(const cur_doc *d)
+{
+	return obj_str(d->obj, "source");
+}
+
+json_t *cur_doc_metadata(cur_doc *d)
+{
+	json_t *m;
+
+	if (!d->obj)
+		d->obj = json_object();
+	m = json_object_get(d->obj, "metadata");
+	if (!json_is_object(m)) {
+		m = json_object();
+		json_object_set_new(d->obj, "metadata", m);
+	}
+	return m;
+}
+
+const char *cur_doc_meta_str(const cur_doc *d, const char *key)
+{
+	json_t *m = d->obj ? json_object_get(d->obj, "metadata") : NULL;
+	const char *s = m ? json_string_value(json_object_get(m, key)) : NULL;
+
+	if (!s && d->obj)
+		s = json_string_value(json_object_get(d->obj, key));
+	return s;
+}
+
+void cur_doc_take_text(cur_doc *d, char *s, size_t n)
+{
+	if (d->text_changed || d->raw_json || !d->obj)
+		free(d->text);
+	d->text = s;
+	d->text_len = n;
+	d->text_changed = 1;
+	d->raw_json = 0;
+}
+
+int cur_doc_set_text(cur_doc *d, const char *s, size_t n)
+{
+	char *copy = cur_strndup(s, n);
+
+	if (!copy)
+		return CUR_ENOMEM;
+	cur_doc_take_text(d, copy, n);
+	return CUR_OK;
+}
+
+int cur_doc_drop(cur_doc *d, const char *reason, double value)
+{
+	d->drop_reason = reason;
+	d->drop_value = value;
+	return CUR_DROP;
+}
+
+int cur_doc_attach(cur_doc *d, const void *key, void *ptr, void (*free_fn)(void *))
+{
+	cur_attach *a;
+
+	for (a = d->attached; a; a = a->next) {
+		if (a->key == key) {
+			if (a->free_fn)
+				a->free_fn(a->ptr);
+			a->ptr = ptr;
+			a->free_fn = free_fn;
+			return CUR_OK;
+		}
+	}
+	a = malloc(sizeof(*a));
+	if (!a) {
+		if (free_fn)
+			free_fn(ptr);
+		return CUR_ENOMEM;
+	}
+	a->key = key;
+	a->ptr = ptr;
+	a->free_fn = free_fn;
+	a->next = d->attached;
+	d->attached = a;
+	return CUR_OK;
+}
+
+void *cur_doc_attached(const cur_doc *d, const void *key)
+{
+	const cur_attach *a;
+
+	for (a = d->attached; a; a = a->next)
+		if (a->key == key)
+			return a->ptr;
+	return NULL;
+}
+
+/* Integer ids (common in exported datasets) become strings so that every
+ * stage can name a document the same way. */
+static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
+{
+	json_t *id = json_object_get(d->obj, "id");
+	char tmp[64];
+
+	if (json_is_string(id))
+		return CUR_OK;
+	if (json_is_integer(id)) {
+		snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(id));
+		return json_object_set_new(d->obj, "id", json_string(tmp)) ? CUR_ENOMEM : CUR_OK;
+	}
+	{
+		cur_buf b;
+		int rc;
+
+		cur_buf_init(&b, CUR_BUF_UNLIMITED);
+		rc = cur_buf_printf(&b, "%s:%llu", origin ? origin : "-", (unsigned long long)record);
+		if (rc == CUR_OK && json_object_set_new(d->obj, "id", json_string(b.data)))
+			rc = CUR_ENOMEM;
+		cur_buf_release(&b);
+		return rc;
+	}
+}
+
+int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
+		      const char *origin, uint64_t record, cur_err *err)
+{
+	json_t *text;
+
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		err->reason = "not_an_object";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: record is not a JSON object",
+				   origin, (unsigned long long)record);
+	}
+	text = json_object_get(obj, text_field);
+	if (!json_is_string(text)) {
+		json_decref(obj);
+		err->reason = text ? "text_not_string" : "missing_text";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: %s field '%s'", origin,
+				   (unsigned long long)record,
+				   text ? "non-string" : "missing", text_field);
+	}
+	d->obj = obj;
+	d->origin = origin;
+	d->record = record;
+	d->text = (char *)json_string_value(text);
+	d->text_len = json_string_length(text);
+	d->text_changed = 0;
+	d->raw_json = 0;
+	if (strcmp(text_field, "text") != 0) {
+		/* The output always names the field "text". */
+		int rc = cur_doc_set_text(d, d->text, d->text_len);
+
+		if (rc)
+			return cur_err_set(err, rc, "%s:%llu: out of memory", origin,
+					   (unsigned long long)record);
+	}
+	return doc_normalize_id(d, origin, record) ?
+		cur_err_set(err, CUR_ENOMEM, "out of memory") : CUR_OK;
+}
+
+int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,
+		     const char *source)
+{
+	cur_buf b;
+	size_t repairs = 0;
+	int rc;
+
+	cur_doc_init(d);
+	d->obj = json_object();
+	if (!d->obj)
+		return CUR_ENOMEM;
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	rc = cur_utf8_repair(text, n, &b, &repairs);
+	if (rc)
+		goto out;
+	if (json_object_set_new(d->obj, "id", json_string(id ? id : "")) ||
+	    json_object_set_new(d->obj, "text", json_null()) ||
+	    (source && json_object_set_new(d->obj, "source", json_string(source)))) {
+		rc = CUR_ENOMEM;
+		goto out;
+	}
+	d->utf8_repairs = repairs;
+	{
+		size_t len;
+		char *s = cur_buf_detach(&b, &len);
+
+		cur_doc_take_text(d, s, len);
+	}
+out:
+	cur_buf_release(&b);
+	return rc;
+}
+
+static int dump_to_buf(const char *p, size_t n, void *data)
+{
+	return cur_buf_append(data, p, n) ? -1 : 0;
+}
+
+int cur_doc_to_json(cur_doc *d, cur_buf *out)
+{
+	if (d->text_changed) {
+		json_t *t = json_stringn_nocheck(d->text, d->text_len);
+
+		if (!t || json_object_set_new(d->obj, "text", t))
+			return CUR_ENOMEM;
+		/* obj now owns the text: keep a view of it. */
+		free(d->text);
+		d->text = (char *)json_string_value(t);
+		d->text_changed = 0;
+	}
+	if (json_dump_callback(d->obj, dump_to_buf, out, JSON_COMPACT))
+		return CUR_ENOMEM;
+	return cur_buf_putc(out, '\n');
+}

@@ -1,0 +1,692 @@
+#include "config.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/pipeline.h"
+
+/* Workers take batches from the shared reader in turn (the read lock
+ * assigns each batch its sequence number), parse and run the parallel stages
+ * on their own, and wait at each serial stage and at the sink until every
+ * earlier batch has passed ("turnstiles"). So the result depends only on the
+ * input order, never on -j, and at most one batch per worker is in memory. */
+
+enum slot_state { SLOT_OK, SLOT_BAD, SLOT_DROPPED };
+
+typedef struct slot {
+	cur_doc doc;
+	enum slot_state state;
+	int dropped_at;       /* stage index when DROPPED */
+	const char *reason;   /* report key when BAD */
+	char *msg;            /* message when BAD */
+} slot;
+
+typedef struct batch {
+	uint64_t seq;
+	slot *slots;
+	size_t n;
+	size_t *len_at;       /* n * (nstages + 1): text length entering each stage */
+	uint64_t bytes_read;  /* input bytes consumed when the batch was read */
+} batch;
+
+typedef struct stage_count {
+	uint64_t docs_in, docs_out, bytes_in, bytes_out;
+	json_t *dropped;
+} stage_count;
+
+typedef struct pipe {
+	const cur_pipeline_opts *o;
+	char *const *inputs;
+	size_t ninputs;
+	cur_stage *const *stages;
+	size_t nstages;
+	cur_sink *sink;
+	cur_sink *rejects;
+
+	pthread_mutex_t read_mx;
+	size_t input_idx;
+	cur_reader *reader;
+	uint64_t next_seq;
+	uint64_t bytes_done;  /* input bytes of finished files */
+	uint64_t bytes_total;
+
+	pthread_mutex_t turn_mx;
+	pthread_cond_t turn_cv;
+	uint64_t *turn;       /* nstages + 1 entries; the last is the sink's */
+	int stop;
+	int fatal;
+	cur_err fatal_err;
+	int strict_hit;
+
+	/* Touched only inside the sink's turn. */
+	stage_count *counts;
+	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad, repairs;
+	json_t *errors;
+	struct timespec t0, last_progress;
+} pipe_t;
+
+void cur_pipeline_opts_init(cur_pipeline_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = "run";
+	o->jobs = 1;
+	o->world = 1;
+	o->batch_docs = 256;
+	cur_reader_opts_init(&o->reader);
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void pipe_fatal(pipe_t *p, const cur_err *err, int code)
+{
+	pthread_mutex_lock(&p->turn_mx);
+	if (!p->fatal) {
+		p->fatal = 1;
+		p->fatal_err = *err;
+		p->fatal_err.code = code;
+	}
+	p->stop = 1;
+	pthread_cond_broadcast(&p->turn_cv);
+	pthread_mutex_unlock(&p->turn_mx);
+}
+
+/* ---- reading ---- */
+
+static int input_mine(const pipe_t *p, size_t i)
+{
+	/* Several files: slice by file. One file: the reader slices by record. */
+	return p->ninputs == 1 || (int)(i % (size_t)p->o->world) == p->o->rank;
+}
+
+static void slot_bad(slot *s, const cur_err *err)
+{
+	s->state = SLOT_BAD;
+	s->reason = err->reason ? err->reason : "error";
+	s->msg = strdup(err->msg);
+}
+
+/* Fill b under the read lock. Returns CUR_OK (b->n may be 0 at the end) or
+ * a fatal code. */
+static int read_batch(pipe_t *p, batch *b, cur_err *err)
+{
+	int rc = CUR_OK;
+
+	b->n = 0;
+	while (b->n < p->o->batch_docs && !p->stop) {
+		slot *s = &b->slots[b->n];
+
+		if (!p->reader) {
+			cur_reader_opts ro = p->o->reader;
+
+			if (p->input_idx >= p->ninputs)
+				break;
+			if (!input_mine(p, p->input_idx)) {
+				p->input_idx++;
+				continue;
+			}
+			if (p->ninputs == 1) {
+				ro.rank = p->o->rank;
+				ro.world = p->o->world;
+			}
+			cur_err_clear(err);
+			rc = cur_reader_open(&p->reader, p->inputs[p->input_idx], &ro, err);
+			if (rc == CUR_ENOMEM)
+				return rc;
+			if (rc != CUR_OK) {
+				cur_doc_init(&s->doc);
+				slot_bad(s, err);
+				b->n++;
+				p->input_idx++;
+				continue;
+			}
+		}
+		cur_doc_init(&s->doc);
+		s->state = SLOT_OK;
+		rc = cur_reader_next(p->reader, &s->doc, err);
+		if (rc == CUR_OK) {
+			b->n++;
+			continue;
+		}
+		if (rc == CUR_EDATA || rc == CUR_EIO) {
+			cur_doc_release(&s->doc);
+			slot_bad(s, err);
+			b->n++;
+		} else if (rc != CUR_EOF) {
+			cur_doc_release(&s->doc);
+			return rc;
+		}
+		if (rc == CUR_EOF || rc == CUR_EIO) {
+			struct stat st;
+
+			cur_reader_close(p->reader);
+			p->reader = NULL;
+			if (stat(p->inputs[p->input_idx], &st) == 0)
+				p->bytes_done += (uint64_t)st.st_size;
+			p->input_idx++;
+		}
+	}
+	b->bytes_read = p->bytes_done + (p->reader ? cur_reader_bytes(p->reader) : 0);
+	if (b->n)
+		b->seq = p->next_seq++;
+	return CUR_OK;
+}
+
+/* ---- turnstiles ---- */
+
+/* Wait until batch seq may pass turnstile t; 0 when the run is stopping. */
+static int turn_wait(pipe_t *p, size_t t, uint64_t seq)
+{
+	int go;
+
+	pthread_mutex_lock(&p->turn_mx);
+	while (p->turn[t] != seq && !p->stop)
+		pthread_cond_wait(&p->turn_cv, &p->turn_mx);
+	go = !p->stop;
+	pthread_mutex_unlock(&p->turn_mx);
+	return go;
+}
+
+static void turn_pass(pipe_t *p, size_t t)
+{
+	pthread_mutex_lock(&p->turn_mx);
+	p->turn[t]++;
+	pthread_cond_broadcast(&p->turn_cv);
+	pthread_mutex_unlock(&p->turn_mx);
+}
+
+/* ---- stages ---- */
+
+static int run_stage_on(pipe_t *p, batch *b, size_t si, void *tls, int serial_part)
+{
+	cur_stage *st = p->stages[si];
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		slot *s = &b->slots[i];
+		int rc;
+
+		if (s->state != SLOT_OK)
+			continue;
+		if (!serial_part) {
+			b->len_at[i * (p->nstages + 1) + si] = s->doc.text_len;
+			if (st->serial) {
+				if (!st->ops->prepare)
+					continue;
+				rc = st->ops->prepare(st, tls, &s->doc);
+			} else {
+				rc = st->ops->process(st, tls, &s->doc);
+			}
+		} else {
+			rc = st->ops->process(st, tls, &s->doc);
+		}
+		if (rc < 0) {
+			cur_err e;
+
+			cur_err_set(&e, rc, "%s:%llu: stage '%s' failed: %s", s->doc.origin,
+				    (unsigned long long)s->doc.record, st->name, cur_strerror(rc));
+			pipe_fatal(p, &e, rc);
+			return rc;
+		}
+		if (rc == CUR_DROP) {
+			s->state = SLOT_DROPPED;
+			s->dropped_at = (int)si;
+			if (!s->doc.drop_reason)
+				s->doc.drop_reason = st->name;
+		}
+	}
+	return CUR_OK;
+}
+
+static void count_reason(json_t *obj, const char *reason)
+{
+	json_t *v = json_object_get(obj, reason);
+
+	json_object_set_new(obj, reason, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* ---- the ordered sink turn ---- */
+
+static void progress(pipe_t *p, const batch *b)
+{
+	struct timespec now;
+	double secs, mb, rate;
+
+	if (!p->o->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed(&p->last_progress, &now) < 0.5)
+		return;
+	p->last_progress = now;
+	secs = elapsed(&p->t0, &now);
+	mb = (double)b->bytes_read / 1e6;
+	rate = secs > 0 ? mb / secs : 0;
+	fprintf(stderr, "\rcurate %s: %llu docs, %.1f MB, %.1f MB/s", p->o->cmd,
+		(unsigned long long)p->docs_in, mb, rate);
+	if (p->bytes_total && rate > 0 && b->bytes_read <= p->bytes_total)
+		fprintf(stderr, ", ETA %.0f s", ((double)p->bytes_total / 1e6 - mb) / rate);
+	fprintf(stderr, "   ");
+}
+
+static int write_reject(pipe_t *p, slot *s)
+{
+	json_t *m, *c;
+
+	if (!p->rejects)
+		return CUR_OK;
+	m = cur_doc_metadata(&s->doc);
+	c = json_object_get(m, "curate");
+	if (!json_is_object(c)) {
+		c = json_object();
+		json_object_set_new(m, "curate", c);
+	}
+	json_object_set_new(c, "dropped_by", json_string(s->doc.drop_reason));
+	if (!isnan(s->doc.drop_value))
+		json_object_set_new(c, "value", json_real(s->doc.drop_value));
+	return p->rejects->write(p->rejects, &s->doc);
+}
+
+static void count_stages(pipe_t *p, const batch *b, size_t i)
+{
+	const slot *s = &b->slots[i];
+	size_t last = s->state == SLOT_DROPPED ? (size_t)s->dropped_at : p->nstages;
+	size_t k;
+
+	for (k = 0; k < p->nstages && k <= last; k++) {
+		stage_count *c = &p->counts[k];
+		size_t in = b->len_at[i * (p->nstages + 1) + k];
+
+		c->docs_in++;
+		c->bytes_in += in;
+		if (k == last) {
+			count_reason(c->dropped, s->doc.drop_reason);
+		} else {
+			size_t out = k + 1 < p->nstages ? b->len_at[i * (p->nstages + 1) + k + 1] :
+				s->doc.text_len;
+
+			c->docs_out++;
+			c->bytes_out += out;
+		}
+	}
+}
+
+static int sink_turn(pipe_t *p, batch *b)
+{
+	size_t i;
+	int rc = CUR_OK;
+
+	for (i = 0; i < b->n && rc == CUR_OK; i++) {
+		slot *s = &b->slots[i];
+
+		if (s->state == SLOT_BAD) {
+			p->bad++;
+			count_reason(p->errors, s->reason);
+			if (!p->o->quiet)
+				fprintf(stderr, "curate %s: %s\n", p->o->cmd, s->msg);
+			if (p->o->strict) {
+				p->strict_hit = 1;
+				pthread_mutex_lock(&p->turn_mx);
+				p->stop = 1;
+				pthread_cond_broadcast(&p->turn_cv);
+				pthread_mutex_unlock(&p->turn_mx);
+				break;
+			}
+			continue;
+		}
+		p->docs_in++;
+		p->bytes_in += b->len_at[i * (p->nstages + 1)];
+		p->repairs += s->doc.utf8_repairs;
+		count_stages(p, b, i);
+		if (s->state == SLOT_DROPPED) {
+			rc = write_reject(p, s);
+			continue;
+		}
+		p->docs_out++;
+		p->bytes_out += s->doc.text_len;
+		rc = p->sink->write(p->sink, &s->doc);
+	}
+	if (rc < 0) {
+		cur_err e;
+
+		cur_err_set(&e, rc, "cannot write output: %s", cur_strerror(rc));
+		pipe_fatal(p, &e, rc);
+	}
+	progress(p, b);
+	return rc;
+}
+
+/* ---- workers ---- */
+
+typedef struct worker {
+	pipe_t *p;
+	void **tls;   /* per stage, then the sink's */
+	batch b;
+} worker;
+
+static void parse_batch(pipe_t *p, batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		slot *s = &b->slots[i];
+		cur_err err;
+
+		cur_err_clear(&err);
+		b->len_at[i * (p->nstages + 1)] = 0;
+		if (s->state != SLOT_OK)
+			continue;
+		if (cur_doc_parse_raw(&s->doc, p->o->reader.text_field, &err) != CUR_OK) {
+			slot_bad(s, &err);
+			continue;
+		}
+		b->len_at[i * (p->nstages + 1)] = s->doc.text_len;
+	}
+}
+
+static void free_batch_docs(batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		cur_doc_release(&b->slots[i].doc);
+		free(b->slots[i].msg);
+		b->slots[i].msg = NULL;
+	}
+	b->n = 0;
+}
+
+static int process_batch(worker *w)
+{
+	pipe_t *p = w->p;
+	batch *b = &w->b;
+	size_t si, i;
+
+	parse_batch(p, b);
+	for (si = 0; si < p->nstages; si++) {
+		cur_stage *st = p->stages[si];
+
+		CUR_FORWARD(run_stage_on(p, b, si, w->tls[si], 0));
+		if (!st->serial)
+			continue;
+		if (!turn_wait(p, si, b->seq))
+			return CUR_OK;
+		run_stage_on(p, b, si, w->tls[si], 1);
+		turn_pass(p, si);
+	}
+	if (p->sink->prepare) {
+		for (i = 0; i < b->n; i++) {
+			int rc;
+
+			if (b->slots[i].state != SLOT_OK)
+				continue;
+			rc = p->sink->prepare(p->sink, w->tls[p->nstages], &b->slots[i].doc);
+			if (rc < 0) {
+				cur_err e;
+
+				cur_err_set(&e, rc, "%s:%llu: output failed: %s",
+					    b->slots[i].doc.origin,
+					    (unsigned long long)b->slots[i].doc.record, cur_strerror(rc));
+				pipe_fatal(p, &e, rc);
+				return rc;
+			}
+		}
+	}
+	if (!turn_wait(p, p->nstages, b->seq))
+		return CUR_OK;
+	sink_turn(p, b);
+	turn_pass(p, p->nstages);
+	return CUR_OK;
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	pipe_t *p = w->p;
+
+	for (;;) {
+		cur_err err;
+		int rc;
+
+		cur_err_clear(&err);
+		pthread_mutex_lock(&p->read_mx);
+		rc = p->stop ? CUR_OK : read_batch(p, &w->b, &err);
+		pthread_mutex_unlock(&p->read_mx);
+		if (rc < 0) {
+			pipe_fatal(p, &err, rc);
+			break;
+		}
+		if (w->b.n == 0)
+			break;
+		process_batch(w);
+		free_batch_docs(&w->b);
+	}
+	free_batch_docs(&w->b);
+	return NULL;
+}
+
+static int worker_init(worker *w, pipe_t *p)
+{
+	size_t i;
+
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->tls = calloc(p->nstages + 1, sizeof(void *));
+	w->b.slots = cur_calloc_array(p->o->batch_docs, sizeof(slot));
+	w->b.len_at = cur_calloc_array(p->o->batch_docs * (p->nstages + 1), sizeof(size_t));
+	if (!w->tls || !w->b.slots || !w->b.len_at)
+		return CUR_ENOMEM;
+	for (i = 0; i < p->nstages; i++)
+		if (p->stages[i]->ops->thread_new)
+			w->tls[i] = p->stages[i]->ops->thread_new(p->stages[i]);
+	if (p->sink->thread_new)
+		w->tls[p->nstages] = p->sink->thread_new(p->sink);
+	return CUR_OK;
+}
+
+static void worker_release(worker *w)
+{
+	pipe_t *p = w->p;
+	size_t i;
+
+	if (w->tls) {
+		for (i = 0; i < p->nstages; i++)
+			if (p->stages[i]->ops->thread_free && w->tls[i])
+				p->stages[i]->ops->thread_free(p->stages[i], w->tls[i]);
+		if (p->sink->thread_free && w->tls[p->nstages])
+			p->sink->thread_free(p->sink, w->tls[p->nstages]);
+	}
+	free(w->tls);
+	free(w->b.slots);
+	free(w->b.len_at);
+}
+
+/* ---- the run ---- */
+
+static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
+{
+	cur_stage *st = p->stages[k];
+	stage_count *c = &p->counts[k];
+	json_t *r = json_object();
+
+	json_object_set_new(r, "name", json_string(st->name));
+	json_object_set_new(r, "docs_in", json_integer((json_int_t)c->docs_in));
+	json_object_set_new(r, "docs_out", json_integer((json_int_t)c->docs_out));
+	json_object_set_new(r, "bytes_in", json_integer((json_int_t)c->bytes_in));
+	json_object_set_new(r, "bytes_out", json_integer((json_int_t)c->bytes_out));
+	json_object_set(r, "dropped", c->dropped);
+	if (st->ops->finish) {
+		int frc = st->ops->finish(st, r);
+
+		if (frc < 0 && *rc >= 0)
+			*rc = cur_err_set(err, frc, "stage '%s' failed to finish: %s", st->name,
+					  cur_strerror(frc));
+	}
+	return r;
+}
+
+static void fill_report(pipe_t *p, json_t *report)
+{
+	json_t *inputs = json_array();
+	size_t i;
+
+	for (i = 0; i < p->ninputs; i++)
+		json_array_append_new(inputs, json_string(p->inputs[i]));
+	json_object_set_new(report, "command", json_string(p->o->cmd));
+	json_object_set_new(report, "inputs", inputs);
+	json_object_set_new(report, "documents_in", json_integer((json_int_t)p->docs_in));
+	json_object_set_new(report, "documents_out", json_integer((json_int_t)p->docs_out));
+	json_object_set_new(report, "bytes_in", json_integer((json_int_t)p->bytes_in));
+	json_object_set_new(report, "bytes_out", json_integer((json_int_t)p->bytes_out));
+	json_object_set_new(report, "bad_records", json_integer((json_int_t)p->bad));
+	json_object_set_new(report, "utf8_repairs", json_integer((json_int_t)p->repairs));
+	json_object_set(report, "errors", p->errors);
+}
+
+static int run_workers(pipe_t *p)
+{
+	int n = p->o->jobs > 0 ? p->o->jobs : 1;
+	worker *ws = calloc((size_t)n, sizeof(*ws));
+	pthread_t *th = calloc((size_t)n, sizeof(*th));
+	int i, started = 0, rc = CUR_OK;
+
+	if (!ws || !th) {
+		free(ws);
+		free(th);
+		return CUR_ENOMEM;
+	}
+	for (i = 0; i < n && rc == CUR_OK; i++)
+		rc = worker_init(&ws[i], p);
+	if (rc == CUR_OK) {
+		if (n == 1) {
+			worker_main(&ws[0]);
+		} else {
+			for (i = 0; i < n; i++, started++)
+				if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0)
+					break;
+			for (i = 0; i < started; i++)
+				pthread_join(th[i], NULL);
+			if (started < n && started == 0)
+				rc = CUR_ENOMEM;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (ws[i].p)
+			worker_release(&ws[i]);
+	free(ws);
+	free(th);
+	return rc;
+}
+
+static uint64_t total_input_bytes(char *const *inputs, size_t n)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct stat st;
+
+		if (strcmp(inputs[i], "-") != 0 && stat(inputs[i], &st) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	return total;
+}
+
+int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t ninputs,
+		     cur_stage *const *stages, size_t nstages, cur_sink *sink,
+		     json_t *report, cur_err *err)
+{
+	static char *const stdin_input[] = { "-" };
+	pipe_t p;
+	size_t k;
+	int rc = CUR_OK;
+	json_t *stage_reports = json_array();
+
+	memset(&p, 0, sizeof(p));
+	p.o = o;
+	p.inputs = ninputs ? inputs : stdin_input;
+	p.ninputs = ninputs ? ninputs : 1;
+	p.stages = stages;
+	p.nstages = nstages;
+	p.sink = sink;
+	p.errors = json_object();
+	p.turn = calloc(nstages + 1, sizeof(uint64_t));
+	p.counts = calloc(nstages + 1, sizeof(stage_count));
+	if (!p.turn || !p.counts || !p.errors || !stage_reports) {
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < nstages; k++)
+		p.counts[k].dropped = json_object();
+	pthread_mutex_init(&p.read_mx, NULL);
+	pthread_mutex_init(&p.turn_mx, NULL);
+	pthread_cond_init(&p.turn_cv, NULL);
+	p.bytes_total = total_input_bytes(p.inputs, p.ninputs);
+	clock_gettime(CLOCK_MONOTONIC, &p.t0);
+	if (o->rejects_path) {
+		p.rejects = cur_jsonl_sink_new(o->rejects_path, 1, err);
+		if (!p.rejects) {
+			rc = err->code ? err->code : CUR_EIO;
+			goto out;
+		}
+	}
+
+	rc = run_workers(&p);
+	if (p.reader)
+		cur_reader_close(p.reader);
+	if (o->progress)
+		fprintf(stderr, "\r\033[K");
+	if (rc < 0) {
+		cur_err_set(err, rc, "cannot start workers: %s", cur_strerror(rc));
+		goto out;
+	}
+	if (p.fatal) {
+		*err = p.fatal_err;
+		rc = p.fatal_err.code < 0 ? p.fatal_err.code : CUR_EIO;
+		goto out;
+	}
+	fill_report(&p, report);
+	for (k = 0; k < nstages; k++)
+		json_array_append_new(stage_reports, stage_report(&p, k, err, &rc));
+	json_object_set(report, "stages", stage_reports);
+	if (rc < 0)
+		goto out;
+	{
+		json_t *sr = json_object();
+
+		rc = sink->finish(sink, sr, err);
+		json_object_set_new(report, "sink", sr);
+		if (rc == CUR_OK && p.rejects)
+			rc = p.rejects->finish(p.rejects, NULL, err);
+	}
+	if (rc == CUR_OK && p.strict_hit)
+		rc = 1;
+	{
+		struct timespec t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		json_object_set_new(report, "seconds", json_real(elapsed(&p.t0, &t1)));
+	}
+out:
+	if (p.rejects)
+		p.rejects->destroy(p.rejects);
+	if (p.counts)
+		for (k = 0; k < nstages; k++)
+			json_decref(p.counts[k].dropped);
+	json_decref(stage_reports);
+	json_decref(p.errors);
+	free(p.counts);
+	free(p.turn);
+	if (p.turn || p.counts) {
+		pthread_mutex_destroy(&p.read_mx);
+		pthread_mutex_destroy(&p.turn_mx);
+		pthread_cond_destroy(&p.turn_cv);
+	}
+	return rc;
+}

@@ -1,0 +1,564 @@
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/reader.h"
+#include "core/reader_int.h"
+#include "core/utf8.h"
+
+enum reader_format { FMT_UNKNOWN, FMT_JSONL, FMT_TEXT, FMT_ARCHIVE, FMT_WARC };
+
+struct cur_reader {
+	const char *path;         /* borrowed: documents point at it */
+	cur_reader_opts o;
+	struct archive *a;
+	enum reader_format fmt;
+	cur_stream s;
+	uint64_t line;            /* last line read (JSONL, text) */
+	uint64_t index;           /* records seen, for --rank/--world slicing */
+	int done;
+	cur_warc_state warc;
+	struct archive_entry *entry; /* current archive member */
+	int pending_entry;           /* open() already read its header */
+};
+
+#define READ_CHUNK (256 * 1024)
+
+void cur_reader_opts_init(cur_reader_opts *o)
+{
+	o->text_field = "text";
+	o->split_paragraphs = 0;
+	o->max_doc_bytes = (size_t)64 << 20;
+	o->rank = 0;
+	o->world = 1;
+}
+
+/* ---- the look-ahead stream ---- */
+
+size_t cur_stream_fill(cur_stream *s, size_t want)
+{
+	while (s->len - s->pos < want && !s->eof && !s->failed) {
+		la_ssize_t n;
+
+		if (s->pos > 0 && (s->cap - s->len < READ_CHUNK || s->pos > s->cap / 2)) {
+			memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+			s->len -= s->pos;
+			s->pos = 0;
+		}
+		if (s->cap - s->len < READ_CHUNK) {
+			size_t cap = s->cap ? s->cap * 2 : 2 * READ_CHUNK;
+			char *p;
+
+			while (cap - s->len < READ_CHUNK)
+				cap *= 2;
+			p = realloc(s->buf, cap + 1);
+			if (!p) {
+				s->failed = 1;
+				snprintf(s->errmsg, sizeof(s->errmsg), "out of memory");
+				break;
+			}
+			s->buf = p;
+			s->cap = cap;
+		}
+		if (s->blk_len == 0) {
+			const void *blk;
+			size_t blen;
+			la_int64_t off;
+			int r = archive_read_data_block(s->a, &blk, &blen, &off);
+
+			if (r == ARCHIVE_EOF) {
+				s->eof = 1;
+				break;
+			}
+			if (r < ARCHIVE_WARN) {
+				const char *m = archive_error_string(s->a);
+
+				s->failed = 1;
+				snprintf(s->errmsg, sizeof(s->errmsg), "%s", m ? m : "read error");
+				break;
+			}
+			s->blk = blk;
+			s->blk_len = blen;
+		}
+		n = (la_ssize_t)(s->cap - s->len < s->blk_len ? s->cap - s->len : s->blk_len);
+		memcpy(s->buf + s->len, s->blk, (size_t)n);
+		s->blk += n;
+		s->blk_len -= (size_t)n;
+		s->len += (size_t)n;
+	}
+	return s->len - s->pos;
+}
+
+long cur_stream_find(cur_stream *s, int c, size_t limit, size_t *seen)
+{
+	size_t from = 0;
+
+	for (;;) {
+		size_t avail = s->len - s->pos;
+		size_t upto = avail < limit ? avail : limit;
+		const char *hit = from < upto ? memchr(s->buf + s->pos + from, c, upto - from) : NULL;
+
+		if (hit)
+			return (long)(hit - (s->buf + s->pos));
+		from = upto;
+		*seen = upto;
+		if (upto >= limit || s->eof || s->failed)
+			return -1;
+		cur_stream_fill(s, avail + READ_CHUNK);
+		if (s->len - s->pos == avail)
+			return -1;
+	}
+}
+
+void cur_stream_consume(cur_stream *s, size_t n)
+{
+	s->pos += n;
+	s->consumed += n;
+}
+
+/* ---- opening and format detection ---- */
+
+static int reader_fail(cur_reader *r, cur_err *err, const char *reason, const char *what)
+{
+	err->reason = reason;
+	return cur_err_set(err, CUR_EIO, "%s:%llu: %s", r->path, (unsigned long long)r->line, what);
+}
+
+int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err)
+{
+	cur_reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	r->path = path;
+	if (o)
+		r->o = *o;
+	else
+		cur_reader_opts_init(&r->o);
+	if (r->o.world < 1)
+		r->o.world = 1;
+	r->a = archive_read_new();
+	if (!r->a) {
+		free(r);
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
+	archive_read_support_filter_all(r->a);
+	archive_read_support_format_tar(r->a);
+	archive_read_support_format_zip(r->a);
+	archive_read_support_format_cpio(r->a);
+	archive_read_support_format_7zip(r->a);
+	archive_read_support_format_empty(r->a);
+	archive_read_support_format_raw(r->a);
+	if (strcmp(path, "-") == 0)
+		rc = archive_read_open_fd(r->a, 0, READ_CHUNK);
+	else
+		rc = archive_read_open_filename(r->a, path, READ_CHUNK);
+	if (rc == ARCHIVE_OK)
+		rc = archive_read_next_header(r->a, &r->entry);
+	if (rc == ARCHIVE_EOF) {
+		r->done = 1;
+	} else if (rc < ARCHIVE_WARN) {
+		const char *m = archive_error_string(r->a);
+
+		cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path, m ? m : "unreadable");
+		err->reason = "unreadable_input";
+		archive_read_free(r->a);
+		free(r);
+		return CUR_EIO;
+	}
+	r->s.a = r->a;
+	if (!r->done && archive_format(r->a) != ARCHIVE_FORMAT_RAW) {
+		r->fmt = FMT_ARCHIVE;
+		r->pending_entry = 1;
+	}
+	*out = r;
+	return CUR_OK;
+}
+
+/* Content decides: WARC files start "WARC/", JSON Lines with '{'. */
+static void reader_sniff(cur_reader *r)
+{
+	size_t n = cur_stream_fill(&r->s, 64), i = 0;
+	const char *p = cur_stream_peek(&r->s);
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (n - i >= 5 && memcmp(p + i, "WARC/", 5) == 0)
+		r->fmt = FMT_WARC;
+	else if (i < n && p[i] == '{')
+		r->fmt = FMT_JSONL;
+	else
+		r->fmt = FMT_TEXT;
+}
+
+const char *cur_reader_format(const cur_reader *r)
+{
+	static const char *names[] = { "unknown", "jsonl", "text", "archive", "warc" };
+
+	return names[r->fmt];
+}
+
+/* Keep this record under --rank/--world record slicing? */
+static int reader_take(cur_reader *r)
+{
+	uint64_t i = r->index++;
+
+	return (int)(i % (uint64_t)r->o.world) == r->o.rank;
+}
+
+/* ---- JSON Lines ---- */
+
+static int line_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Skip the rest of an over-long line. */
+static void skip_line(cur_stream *s)
+{
+	for (;;) {
+		size_t seen = 0;
+		long off = cur_stream_find(s, '\n', READ_CHUNK, &seen);
+
+		if (off >= 0) {
+			cur_stream_consume(s, (size_t)off + 1);
+			return;
+		}
+		cur_stream_consume(s, seen);
+		if (s->eof || s->failed)
+			return;
+	}
+}
+
+/* next_line: the next line into p and n (without '\n'); CUR_EOF, CUR_EDATA
+ * (too long, skipped) or CUR_EIO (truncated). */
+static int next_line(cur_reader *r, const char **p, size_t *n, cur_err *err)
+{
+	cur_stream *s = &r->s;
+	size_t seen = 0;
+	long off = cur_stream_find(s, '\n', r->o.max_doc_bytes + 1, &seen);
+
+	r->line++;
+	if (off >= 0) {
+		*p = cur_stream_peek(s);
+		*n = (size_t)off;
+		cur_stream_consume(s, (size_t)off + 1);
+		return CUR_OK;
+	}
+	if (seen > r->o.max_doc_bytes) {
+		skip_line(s);
+		err->reason = "line_too_long";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: line longer than %zu bytes", r->path,
+				   (unsigned long long)r->line, r->o.max_doc_bytes);
+	}
+	if (s->failed) {
+		char what[320];
+
+		snprintf(what, sizeof(what), "truncated or corrupt input (%s)", s->errmsg);
+		cur_stream_consume(s, cur_stream_avail(s));
+		r->done = 1;
+		return reader_fail(r, err, "truncated_stream", what);
+	}
+	if (cur_stream_avail(s) == 0) {
+		r->line--;
+		return CUR_EOF;
+	}
+	*p = cur_stream_peek(s);
+	*n = cur_stream_avail(s);
+	cur_stream_consume(s, *n);
+	return CUR_OK;
+}
+
+static int next_jsonl(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	for (;;) {
+		const char *p;
+		size_t n;
+		int rc = next_line(r, &p, &n, err);
+
+		if (rc == CUR_EDATA && !reader_take(r))
+			continue;
+		if (rc != CUR_OK)
+			return rc;
+		if (line_blank(p, n))
+			continue;
+		if (!reader_take(r))
+			continue;
+		if (n && p[n - 1] == '\r')
+			n--;
+		doc->text = cur_strndup(p, n);
+		if (!doc->text)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		doc->text_len = n;
+		doc->raw_json = 1;
+		doc->origin = r->path;
+		doc->record = r->line;
+		return CUR_OK;
+	}
+}
+
+int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err)
+{
+	cur_buf fixed;
+	json_error_t jerr;
+	json_t *obj;
+	const char *p = doc->text;
+	size_t n = doc->text_len, repairs = 0;
+	char *raw;
+
+	if (!doc->raw_json)
+		return CUR_OK;
+	cur_buf_init(&fixed, CUR_BUF_UNLIMITED);
+	if (cur_utf8_valid_prefix(p, n) != n) {
+		if (cur_utf8_repair(p, n, &fixed, &repairs)) {
+			cur_buf_release(&fixed);
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		}
+		p = fixed.data;
+		n = fixed.len;
+	}
+	obj = json_loadb(p, n, JSON_ALLOW_NUL, &jerr);
+	cur_buf_release(&fixed);
+	if (!obj) {
+		err->reason = "invalid_json";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s (column %d)",
+				   doc->origin, (unsigned long long)doc->record, jerr.text,
+				   jerr.column);
+	}
+	raw = doc->text;
+	doc->text = NULL;
+	doc->raw_json = 0;
+	if (cur_doc_from_json(doc, obj, text_field, doc->origin, doc->record, err) != CUR_OK) {
+		doc->text = raw; /* keep the raw line for the rejects file */
+		doc->raw_json = 1;
+		return err->code;
+	}
+	free(raw);
+	doc->utf8_repairs = repairs;
+	return CUR_OK;
+}
+
+/* ---- plain text ---- */
+
+static int text_doc(cur_reader *r, cur_doc *doc, const char *p, size_t n, uint64_t line,
+		    cur_err *err)
+{
+	char id[64];
+	cur_buf b;
+	int rc;
+
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	if (r->o.split_paragraphs) {
+		snprintf(id, sizeof(id), ":%llu", (unsigned long long)line);
+		rc = cur_buf_printf(&b, "%s%s", r->path, id);
+	} else {
+		rc = cur_buf_append(&b, r->path, strlen(r->path));
+	}
+	if (rc == CUR_OK)
+		rc = cur_doc_new_text(doc, b.data, p, n, r->path);
+	cur_buf_release(&b);
+	if (rc)
+		return cur_err_set(err, rc, "out of memory");
+	doc->origin = r->path;
+	doc->record = line;
+	return CUR_OK;
+}
+
+static int next_text_whole(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	cur_stream *s = &r->s;
+	size_t n;
+
+	r->done = 1;
+	n = cur_stream_fill(s, r->o.max_doc_bytes + 1);
+	if (n > r->o.max_doc_bytes) {
+		err->reason = "document_too_long";
+		return cur_err_set(err, CUR_EDATA, "%s:1: document longer than %zu bytes", r->path,
+				   r->o.max_doc_bytes);
+	}
+	if (s->failed) {
+		r->line = 1;
+		return reader_fail(r, err, "truncated_stream", "truncated or corrupt input");
+	}
+	if (!reader_take(r))
+		return CUR_EOF;
+	r->line = 1;
+	return text_doc(r, doc, cur_stream_peek(s), n, 1, err);
+}
+
+static int next_paragraph(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	cur_buf para;
+	uint64_t start = 0;
+	int rc = CUR_OK;
+
+	cur_buf_init(&para, r->o.max_doc_bytes);
+	for (;;) {
+		const char *p;
+		size_t n;
+
+		rc = next_line(r, &p, &n, err);
+		if (rc == CUR_EDATA)
+			continue;
+		if (rc == CUR_EOF || rc == CUR_EIO) {
+			if (para.len && reader_take(r)) {
+				int rc2 = text_doc(r, doc, para.data, para.len, start, err);
+
+				rc = rc2 ? rc2 : CUR_OK;
+			}
+			break;
+		}
+		if (line_blank(p, n)) {
+			if (!para.len)
+				continue;
+			if (!reader_take(r)) {
+				cur_buf_reset(&para);
+				continue;
+			}
+			rc = text_doc(r, doc, para.data, para.len, start, err);
+			break;
+		}
+		if (!para.len)
+			start = r->line;
+		else
+			cur_buf_putc(&para, '\n');
+		if (cur_buf_append(&para, p, n) == CUR_ELIMIT) {
+			err->reason = "document_too_long";
+			rc = cur_err_set(err, CUR_EDATA, "%s:%llu: paragraph longer than %zu bytes",
+					 r->path, (unsigned long long)start, r->o.max_doc_bytes);
+			cur_buf_reset(&para);
+			break;
+		}
+	}
+	cur_buf_release(&para);
+	return rc;
+}
+
+/* ---- archives: each regular member is a document ---- */
+
+/* A member with a NUL byte near its start is binary, not text. */
+static int looks_binary(const char *p, size_t n)
+{
+	return memchr(p, '\0', n < 8192 ? n : 8192) != NULL;
+}
+
+static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *err)
+{
+	cur_stream *s = &r->s;
+	size_t n;
+	int rc;
+
+	/* Each member is its own stream of bytes: reset the window. */
+	s->pos = s->len = 0;
+	s->blk_len = 0;
+	s->eof = s->failed = 0;
+	n = cur_stream_fill(s, r->o.max_doc_bytes + 1);
+	if (s->failed) {
+		r->done = 1;
+		err->reason = "corrupt_archive";
+		return cur_err_set(err, CUR_EIO, "%s:%llu: corrupt archive member '%s' (%s)", r->path,
+				   (unsigned long long)r->line, name, s->errmsg);
+	}
+	if (n > r->o.max_doc_bytes) {
+		err->reason = "document_too_long";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: member '%s' longer than %zu bytes",
+				   r->path, (unsigned long long)r->line, name, r->o.max_doc_bytes);
+	}
+	if (looks_binary(cur_stream_peek(s), n)) {
+		err->reason = "binary_member";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: member '%s' is binary, skipped", r->path,
+				   (unsigned long long)r->line, name);
+	}
+	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, r->path);
+	if (rc)
+		return cur_err_set(err, rc, "out of memory");
+	doc->origin = r->path;
+	doc->record = r->line;
+	return CUR_OK;
+}
+
+static int next_member(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	for (;;) {
+		int rc = ARCHIVE_OK;
+
+		if (!r->pending_entry)
+			rc = archive_read_next_header(r->a, &r->entry);
+		r->pending_entry = 0;
+		if (rc == ARCHIVE_EOF) {
+			r->done = 1;
+			return CUR_EOF;
+		}
+		r->line++;
+		if (rc < ARCHIVE_WARN) {
+			const char *m = archive_error_string(r->a);
+
+			r->done = 1;
+			err->reason = "corrupt_archive";
+			return cur_err_set(err, CUR_EIO, "%s:%llu: corrupt archive member (%s)", r->path,
+					   (unsigned long long)r->line, m ? m : "unreadable");
+		}
+		if (archive_entry_filetype(r->entry) != AE_IFREG)
+			continue;
+		if (!reader_take(r))
+			continue;
+		return member_doc(r, doc, archive_entry_pathname(r->entry), err);
+	}
+}
+
+int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	cur_err_clear(err);
+	if (r->done && r->fmt != FMT_ARCHIVE)
+		return CUR_EOF;
+	if (r->fmt == FMT_UNKNOWN)
+		reader_sniff(r);
+	switch (r->fmt) {
+	case FMT_JSONL:
+		return next_jsonl(r, doc, err);
+	case FMT_TEXT:
+		return r->o.split_paragraphs ? next_paragraph(r, doc, err) :
+			next_text_whole(r, doc, err);
+	case FMT_WARC:
+		for (;;) {
+			int rc = cur_warc_next(&r->s, &r->warc, r->path, r->o.max_doc_bytes, doc, err);
+
+			if (rc == CUR_EIO)
+				r->done = 1;
+			if (rc == CUR_EOF || rc == CUR_EIO || reader_take(r))
+				return rc;
+			cur_doc_release(doc);
+		}
+	case FMT_ARCHIVE:
+		if (r->done)
+			return CUR_EOF;
+		return next_member(r, doc, err);
+	default:
+		return CUR_EOF;
+	}
+}
+
+uint64_t cur_reader_bytes(const cur_reader *r)
+{
+	la_int64_t n = archive_filter_bytes(r->a, -1);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+void cur_reader_close(cur_reader *r)
+{
+	if (!r)
+		return;
+	archive_read_free(r->a);
+	free(r->s.buf);
+	free(r);
+}

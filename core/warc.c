@@ -1,0 +1,410 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "core/reader_int.h"
+
+/* WARC 0.17 to 1.1 and WET: "WARC/x.y" line, named header fields, a blank
+ * line, Content-Length bytes of block, then CRLF CRLF. Old crawlers end lines
+ * with a bare LF, so we accept both. We keep response, resource and
+ * conversion records with a textual payload; the rest is counted as skipped. */
+
+#define WARC_MAX_HEADER (64 * 1024)
+
+typedef struct warc_head {
+	char type[32];
+	char uri[2048];
+	char date[64];
+	char record_id[256];
+	char content_type[256];
+	long long length;
+} warc_head;
+
+static void copy_field(char *dst, size_t cap, const char *v, size_t n)
+{
+	while (n && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r'))
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static int field_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
+		return 0;
+	*val = line + k + 1;
+	*vlen = n - k - 1;
+	return 1;
+}
+
+static void parse_field(warc_head *h, const char *line, size_t n)
+{
+	const char *v;
+	size_t vn;
+	char num[32];
+
+	if (field_is(line, n, "WARC-Type", &v, &vn))
+		copy_field(h->type, sizeof(h->type), v, vn);
+	else if (field_is(line, n, "WARC-Target-URI", &v, &vn))
+		copy_field(h->uri, sizeof(h->uri), v, vn);
+	else if (field_is(line, n, "WARC-Date", &v, &vn))
+		copy_field(h->date, sizeof(h->date), v, vn);
+	else if (field_is(line, n, "WARC-Record-ID", &v, &vn))
+		copy_field(h->record_id, sizeof(h->record_id), v, vn);
+	else if (field_is(line, n, "Content-Type", &v, &vn))
+		copy_field(h->content_type, sizeof(h->content_type), v, vn);
+	else if (field_is(line, n, "Content-Length", &v, &vn)) {
+		char *end;
+
+		copy_field(num, sizeof(num), v, vn);
+		h->length = strtoll(num, &end, 10);
+		if (end == num || *end || h->length < 0)
+			h->length = -1;
+	}
+}
+
+/* Skip CR/LF (and stray blanks) between records. */
+static void skip_gap(cur_stream *s)
+{
+	for (;;) {
+		size_t n = cur_stream_fill(s, 1);
+		const char *p = cur_stream_peek(s);
+		size_t i = 0;
+
+		while (i < n && (p[i] == '\r' || p[i] == '\n' || p[i] == ' ' || p[i] == '\t'))
+			i++;
+		cur_stream_consume(s, i);
+		if (i < n || n == 0)
+			return;
+	}
+}
+
+/* Find the next "WARC/" at the start of a line at or after offset from. */
+static void resync(cur_stream *s, size_t from)
+{
+	cur_stream_consume(s, from < cur_stream_avail(s) ? from : cur_stream_avail(s));
+	for (;;) {
+		size_t n = cur_stream_fill(s, 6);
+		const char *p = cur_stream_peek(s);
+		const char *hit = n >= 6 ? memmem(p, n, "\nWARC/", 6) : NULL;
+
+		if (hit) {
+			cur_stream_consume(s, (size_t)(hit - p) + 1);
+			return;
+		}
+		if (s->eof || s->failed) {
+			cur_stream_consume(s, n);
+			return;
+		}
+		cur_stream_consume(s, n - 5);
+		cur_stream_fill(s, cur_stream_avail(s) + 65536);
+	}
+}
+
+static int read_head(cur_stream *s, warc_head *h, size_t *head_len)
+{
+	size_t off = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->length = -1;
+	for (;;) {
+		size_t seen = 0, n;
+		const char *p;
+		long nl;
+
+		cur_stream_fill(s, off + 1);
+		if (cur_stream_avail(s) <= off)
+			return CUR_EOF;
+		/* Search from off for the end of this header line. */
+		{
+			const char *base = cur_stream_peek(s);
+			const char *hit;
+
+			for (;;) {
+				size_t avail = cur_stream_avail(s);
+
+				hit = memchr(cur_stream_peek(s) + off, '\n', avail - off);
+				if (hit || avail > WARC_MAX_HEADER || s->eof || s->failed)
+					break;
+				cur_stream_fill(s, avail + 4096);
+			}
+			(void)base;
+			(void)seen;
+			if (!hit)
+				return CUR_EDATA;
+			nl = hit - cur_stream_peek(s);
+		}
+		p = cur_stream_peek(s) + off;
+		n = (size_t)nl - off;
+		if (n && p[n - 1] == '\r')
+			n--;
+		off = (size_t)nl + 1;
+		if (n == 0) {
+			*head_len = off;
+			return CUR_OK;
+		}
+		parse_field(h, p, n);
+		if (off > WARC_MAX_HEADER)
+			return CUR_EDATA;
+	}
+}
+
+/* Pages and plain text; stylesheets, scripts and images are not documents. */
+static int textual(const char *ct)
+{
+	if (strcasestr(ct, "css") || strcasestr(ct, "javascript") || strcasestr(ct, "svg"))
+		return 0;
+	return ct[0] == '\0' || strncasecmp(ct, "text/", 5) == 0 || strcasestr(ct, "html");
+}
+
+/* Undo HTTP chunked transfer coding into out; 0 when malformed. */
+static int unchunk(const char *p, size_t n, cur_buf *out)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		char *end;
+		unsigned long len = strtoul(p + i, &end, 16);
+		const char *nl = memchr(p + i, '\n', n - i);
+
+		if (end == p + i || !nl)
+			return 0;
+		i = (size_t)(nl - p) + 1;
+		if (len == 0)
+			return 1;
+		if (len > n - i || cur_buf_append(out, p + i, len))
+			return 0;
+		i += len;
+		while (i < n && (p[i] == '\r' || p[i] == '\n'))
+			i++;
+	}
+	return 1;
+}
+
+/* An HTTP response block: status line, headers, blank line, payload. */
+static int http_payload(const char *p, size_t n, char *ctype, size_t ccap, size_t *body,
+			int *status, int *encoded, int *chunked)
+{
+	size_t i = 0;
+
+	*status = 0;
+	*encoded = 0;
+	*chunked = 0;
+	if (n < 5 || memcmp(p, "HTTP/", 5) != 0)
+		return 0;
+	{
+		const char *sp = memchr(p, ' ', n < 32 ? n : 32);
+
+		if (sp)
+			*status = (int)strtol(sp + 1, NULL, 10);
+	}
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t len;
+		const char *v;
+		size_t vn;
+
+		if (!nl)
+			return 0;
+		len = (size_t)(nl - (p + i));
+		if (len && p[i + len - 1] == '\r')
+			len--;
+		if (len == 0) {
+			*body = (size_t)(nl - p) + 1;
+			return 1;
+		}
+		if (field_is(p + i, len, "Content-Type", &v, &vn))
+			copy_field(ctype, ccap, v, vn);
+		else if (field_is(p + i, len, "Content-Encoding", &v, &vn)) {
+			char enc[32];
+
+			copy_field(enc, sizeof(enc), v, vn);
+			if (strcasecmp(enc, "identity") != 0)
+				*encoded = 1;
+		} else if (field_is(p + i, len, "Transfer-Encoding", &v, &vn)) {
+			char enc[32];
+
+			copy_field(enc, sizeof(enc), v, vn);
+			if (strcasecmp(enc, "chunked") == 0)
+				*chunked = 1;
+		}
+		i = (size_t)(nl - p) + 1;
+	}
+	return 0;
+}
+
+static int warc_doc(const warc_head *h, const char *block, size_t n, const char *origin,
+		    cur_doc *doc, int *skip)
+{
+	char ctype[256];
+	const char *payload = block;
+	size_t plen = n, body = 0;
+	int status = 0, encoded = 0, chunked = 0, rc;
+	json_t *m;
+	const char *id = h->record_id;
+	char idbuf[256];
+	cur_buf dechunked;
+
+	*skip = 1;
+	snprintf(ctype, sizeof(ctype), "%s", h->content_type);
+	if (strcmp(h->type, "response") == 0) {
+		if (strncmp(h->uri, "dns:", 4) == 0)
+			return CUR_OK;
+		if (http_payload(block, n, ctype, sizeof(ctype), &body, &status, &encoded, &chunked)) {
+			if (status < 200 || status > 299 || encoded)
+				return CUR_OK;
+			payload = block + body;
+			plen = n - body;
+		}
+	} else if (strcmp(h->type, "conversion") == 0) {
+		if (!ctype[0])
+			snprintf(ctype, sizeof(ctype), "text/plain");
+	} else if (strcmp(h->type, "resource") != 0) {
+		return CUR_OK;
+	}
+	if (!textual(ctype) || plen == 0)
+		return CUR_OK;
+	if (id[0] == '<') {
+		snprintf(idbuf, sizeof(idbuf), "%s", id + 1);
+		idbuf[strcspn(idbuf, ">")] = '\0';
+		id = idbuf;
+	}
+	cur_buf_init(&dechunked, CUR_BUF_UNLIMITED);
+	/* Some archivers store the body already de-chunked but keep the header:
+	 * when it does not parse as chunks, take it as it is. */
+	if (chunked && unchunk(payload, plen, &dechunked)) {
+		payload = dechunked.data ? dechunked.data : "";
+		plen = dechunked.len;
+	}
+	rc = cur_doc_new_text(doc, id, payload, plen, origin);
+	cur_buf_release(&dechunked);
+	if (rc)
+		return rc;
+	m = cur_doc_metadata(doc);
+	json_object_set_new(m, "url", json_string(h->uri));
+	json_object_set_new(m, "date", json_string(h->date));
+	json_object_set_new(m, "warc_record_id", json_string(h->record_id));
+	json_object_set_new(m, "warc_type", json_string(h->type));
+	json_object_set_new(m, "content_type", json_string(ctype));
+	if (status)
+		json_object_set_new(m, "http_status", json_integer(status));
+	*skip = 0;
+	return CUR_OK;
+}
+
+static int record_error(cur_err *err, const char *reason, const char *origin,
+			uint64_t record, uint64_t offset, const char *what)
+{
+	err->reason = reason;
+	return cur_err_set(err, CUR_EDATA, "%s:%llu: %s (WARC record at byte %llu)", origin,
+			   (unsigned long long)record, what, (unsigned long long)offset);
+}
+
+/* After the block: CRLF CRLF, then the next record or the end. */
+static int block_end_ok(cur_stream *s, size_t at)
+{
+	size_t n = cur_stream_fill(s, at + 4 + 5);
+	const char *p = cur_stream_peek(s);
+	size_t i = at;
+
+	while (i < n && i < at + 4 && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	while (i < n && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i >= n)
+		return s->eof && !s->failed;
+	return n - i >= 5 && memcmp(p + i, "WARC/", 5) == 0;
+}
+
+int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t max_doc_bytes,
+		  cur_doc *doc, cur_err *err)
+{
+	for (;;) {
+		warc_head h;
+		size_t head_len = 0, avail;
+		uint64_t offset;
+		int rc, skip;
+
+		skip_gap(s);
+		if (cur_stream_fill(s, 5) == 0) {
+			if (s->failed)
+				goto truncated;
+			return CUR_EOF;
+		}
+		offset = s->consumed;
+		w->record++;
+		if (cur_stream_avail(s) < 5 || memcmp(cur_stream_peek(s), "WARC/", 5) != 0) {
+			resync(s, 1);
+			return record_error(err, "bad_warc_record", origin, w->record, offset,
+					    "not a WARC record header");
+		}
+		rc = read_head(s, &h, &head_len);
+		if (rc != CUR_OK) {
+			if (s->failed)
+				goto truncated;
+			resync(s, 1);
+			return record_error(err, "bad_warc_record", origin, w->record, offset,
+					    "unterminated WARC header");
+		}
+		if (h.length < 0) {
+			resync(s, head_len);
+			return record_error(err, "bad_warc_record", origin, w->record, offset,
+					    "missing or invalid Content-Length");
+		}
+		if ((unsigned long long)h.length > max_doc_bytes) {
+			/* Too big to hold: stream past it. */
+			cur_stream_consume(s, head_len);
+			for (long long left = h.length; left > 0;) {
+				size_t got = cur_stream_fill(s, 1);
+				size_t take = got < (unsigned long long)left ? got : (size_t)left;
+
+				if (!got)
+					break;
+				cur_stream_consume(s, take);
+				left -= (long long)take;
+			}
+			return record_error(err, "document_too_long", origin, w->record, offset,
+					    "record longer than the document limit");
+		}
+		avail = cur_stream_fill(s, head_len + (size_t)h.length);
+		if (avail < head_len + (size_t)h.length) {
+			if (s->failed)
+				goto truncated;
+			cur_stream_consume(s, avail);
+			return record_error(err, "truncated_record", origin, w->record, offset,
+					    "record shorter than its Content-Length");
+		}
+		if (!block_end_ok(s, head_len + (size_t)h.length)) {
+			if (s->failed && cur_stream_avail(s) < head_len + (size_t)h.length + 4)
+				goto truncated;
+			resync(s, head_len);
+			return record_error(err, "bad_content_length", origin, w->record, offset,
+					    "wrong Content-Length: the record does not end where it says");
+		}
+		rc = warc_doc(&h, cur_stream_peek(s) + head_len, (size_t)h.length, origin, doc, &skip);
+		cur_stream_consume(s, head_len + (size_t)h.length);
+		if (rc)
+			return cur_err_set(err, rc, "out of memory");
+		if (skip) {
+			w->skipped++;
+			continue;
+		}
+		doc->origin = origin;
+		doc->record = w->record;
+		return CUR_OK;
+	}
+truncated:
+	err->reason = "truncated_stream";
+	return cur_err_set(err, CUR_EIO, "%s:%llu: truncated or corrupt input (%s)", origin,
+			   (unsigned long long)w->record, s->errmsg);
+}

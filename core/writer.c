@@ -1,0 +1,321 @@
+#include "config.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+#include "core/buf.h"
+#include "core/sink.h"
+#include "core/writer.h"
+
+/* The JSON Lines writer: documents are serialized into a buffer that is
+ * flushed through zstd, gzip (libarchive's raw writer) or straight to the
+ * file in large writes. Files are written under a temporary name in the same
+ * directory and renamed into place once complete. */
+
+enum out_mode { OUT_PLAIN, OUT_ZSTD, OUT_GZIP };
+
+struct cur_out {
+	char *path;       /* final name, NULL for stdout */
+	char *tmp;        /* temporary name while writing */
+	int fd;
+	enum out_mode mode;
+	ZSTD_CCtx *zc;
+	char *zbuf;
+	size_t zcap;
+	struct archive *gz;
+	cur_buf pending;
+	int finished;
+	int failed;
+	char errmsg[256];
+};
+
+#define FLUSH_AT (1 << 20)
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int write_all(cur_out *o, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(o->fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->failed = 1;
+			snprintf(o->errmsg, sizeof(o->errmsg), "cannot write '%s': %s",
+				 o->path ? o->path : "stdout", strerror(errno));
+			return CUR_EIO;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return CUR_OK;
+}
+
+static int zstd_push(cur_out *o, const void *p, size_t n, ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { p, n, 0 };
+
+	for (;;) {
+		ZSTD_outBuffer out = { o->zbuf, o->zcap, 0 };
+		size_t left = ZSTD_compressStream2(o->zc, &out, &in, end);
+
+		if (ZSTD_isError(left)) {
+			o->failed = 1;
+			snprintf(o->errmsg, sizeof(o->errmsg), "zstd: %s", ZSTD_getErrorName(left));
+			return CUR_EIO;
+		}
+		CUR_FORWARD(write_all(o, o->zbuf, out.pos));
+		if (end == ZSTD_e_continue ? in.pos == in.size : left == 0)
+			return CUR_OK;
+	}
+}
+
+static int out_flush(cur_out *o, int final)
+{
+	int rc = CUR_OK;
+
+	if (o->failed)
+		return CUR_EIO;
+	switch (o->mode) {
+	case OUT_PLAIN:
+		rc = write_all(o, o->pending.data, o->pending.len);
+		break;
+	case OUT_ZSTD:
+		rc = zstd_push(o, o->pending.data, o->pending.len,
+			       final ? ZSTD_e_end : ZSTD_e_continue);
+		break;
+	case OUT_GZIP:
+		if (o->pending.len &&
+		    archive_write_data(o->gz, o->pending.data, o->pending.len) < 0) {
+			o->failed = 1;
+			snprintf(o->errmsg, sizeof(o->errmsg), "gzip: %s",
+				 archive_error_string(o->gz));
+			rc = CUR_EIO;
+		}
+		break;
+	}
+	cur_buf_reset(&o->pending);
+	return rc;
+}
+
+static int open_gzip(cur_out *o)
+{
+	struct archive_entry *e;
+
+	o->gz = archive_write_new();
+	if (!o->gz)
+		return CUR_ENOMEM;
+	archive_write_add_filter_gzip(o->gz);
+	archive_write_set_format_raw(o->gz);
+	archive_write_set_bytes_in_last_block(o->gz, 1);
+	if (archive_write_open_fd(o->gz, o->fd) != ARCHIVE_OK)
+		return CUR_EIO;
+	e = archive_entry_new();
+	archive_entry_set_pathname(e, "data");
+	archive_entry_set_filetype(e, AE_IFREG);
+	if (archive_write_header(o->gz, e) != ARCHIVE_OK) {
+		archive_entry_free(e);
+		return CUR_EIO;
+	}
+	archive_entry_free(e);
+	return CUR_OK;
+}
+
+static int open_tmp(cur_out *o, cur_err *err)
+{
+	char *dup = strdup(o->path), *dir, *base;
+	cur_buf b;
+
+	if (!dup)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	cur_buf_init(&b, 4096);
+	dir = dirname(dup);
+	{
+		char *dup2 = strdup(o->path);
+
+		base = dup2 ? basename(dup2) : NULL;
+		if (base)
+			cur_buf_printf(&b, "%s/.%s.tmp.XXXXXX", dir, base);
+		free(dup2);
+	}
+	free(dup);
+	if (!b.data)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	o->tmp = cur_buf_detach(&b, NULL);
+	o->fd = mkstemp(o->tmp);
+	if (o->fd < 0) {
+		int e = errno;
+
+		free(o->tmp);
+		o->tmp = NULL;
+		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", o->path, strerror(e));
+	}
+	fchmod(o->fd, 0644);
+	return CUR_OK;
+}
+
+int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
+{
+	cur_out *o = calloc(1, sizeof(*o));
+	int rc = CUR_OK;
+
+	*out = NULL;
+	if (!o)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	o->fd = 1;
+	cur_buf_init(&o->pending, CUR_BUF_UNLIMITED);
+	if (path && strcmp(path, "-") != 0) {
+		o->path = strdup(path);
+		if (!o->path) {
+			free(o);
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		}
+		rc = open_tmp(o, err);
+		if (rc)
+			goto fail;
+		if (ends_with(path, ".zst") || ends_with(path, ".zstd"))
+			o->mode = OUT_ZSTD;
+		else if (ends_with(path, ".gz"))
+			o->mode = OUT_GZIP;
+	}
+	if (o->mode == OUT_ZSTD) {
+		o->zc = ZSTD_createCCtx();
+		o->zcap = ZSTD_CStreamOutSize();
+		o->zbuf = malloc(o->zcap);
+		if (!o->zc || !o->zbuf) {
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+			goto fail;
+		}
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_checksumFlag, 1);
+		if (threads > 1)
+			ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, threads);
+	} else if (o->mode == OUT_GZIP && open_gzip(o) != CUR_OK) {
+		rc = cur_err_set(err, CUR_EIO, "cannot start gzip output for '%s'", path);
+		goto fail;
+	}
+	*out = o;
+	return CUR_OK;
+fail:
+	cur_out_free(o);
+	return rc;
+}
+
+int cur_out_write(cur_out *o, const void *p, size_t n)
+{
+	CUR_FORWARD(cur_buf_append(&o->pending, p, n));
+	if (o->pending.len >= FLUSH_AT)
+		return out_flush(o, 0);
+	return CUR_OK;
+}
+
+cur_buf *cur_out_buffer(cur_out *o)
+{
+	return &o->pending;
+}
+
+int cur_out_maybe_flush(cur_out *o)
+{
+	return o->pending.len >= FLUSH_AT ? out_flush(o, 0) : CUR_OK;
+}
+
+int cur_out_finish(cur_out *o, cur_err *err)
+{
+	int rc = out_flush(o, 1);
+
+	if (rc == CUR_OK && o->gz && archive_write_close(o->gz) != ARCHIVE_OK)
+		rc = CUR_EIO;
+	if (rc == CUR_OK && o->path && fsync(o->fd) != 0)
+		rc = CUR_EIO;
+	if (rc != CUR_OK)
+		return cur_err_set(err, CUR_EIO, "%s", o->errmsg[0] ? o->errmsg : "write failed");
+	if (o->path) {
+		if (close(o->fd) != 0 || rename(o->tmp, o->path) != 0) {
+			o->fd = -1;
+			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", o->path,
+					   strerror(errno));
+		}
+		o->fd = -1;
+	}
+	o->finished = 1;
+	return CUR_OK;
+}
+
+const char *cur_out_error(const cur_out *o)
+{
+	return o->errmsg;
+}
+
+void cur_out_free(cur_out *o)
+{
+	if (!o)
+		return;
+	if (o->gz)
+		archive_write_free(o->gz);
+	if (o->path && o->fd >= 0)
+		close(o->fd);
+	if (o->tmp && !o->finished)
+		unlink(o->tmp);
+	ZSTD_freeCCtx(o->zc);
+	free(o->zbuf);
+	free(o->tmp);
+	free(o->path);
+	cur_buf_release(&o->pending);
+	free(o);
+}
+
+/* ---- the JSONL sink over cur_out ---- */
+
+static int jsonl_write(cur_sink *self, cur_doc *doc)
+{
+	cur_out *o = self->priv;
+
+	CUR_FORWARD(cur_doc_to_json(doc, cur_out_buffer(o)));
+	return cur_out_maybe_flush(o);
+}
+
+static int jsonl_finish(cur_sink *self, json_t *report, cur_err *err)
+{
+	(void)report;
+	return cur_out_finish(self->priv, err);
+}
+
+static void jsonl_destroy(cur_sink *self)
+{
+	if (!self)
+		return;
+	cur_out_free(self->priv);
+	free(self);
+}
+
+cur_sink *cur_jsonl_sink_new(const char *path, int threads, cur_err *err)
+{
+	cur_sink *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (cur_out_open((cur_out **)&s->priv, path, threads, err) != CUR_OK) {
+		free(s);
+		return NULL;
+	}
+	s->write = jsonl_write;
+	s->finish = jsonl_finish;
+	s->destroy = jsonl_destroy;
+	return s;
+}
