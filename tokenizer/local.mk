@@ -1,1 +1,11 @@
-# tokenizer/ contributes here: see core/local.mk for the shape.
+# tokenizer/: the Llama 3 tokenizer, the tokenize stage, tok-dump and the
+# shipped vocabulary.
+libcurate_a_SOURCES += %D%/tokenizer.c %D%/tokenizer.h %D%/tok_extra.h %D%/tok_int.h \
+	%D%/load.c %D%/bpe.c %D%/pretok.c %D%/pretok.h %D%/sha256.c \
+	%D%/unicode_tables.c %D%/unicode_tables.h
+EXTRA_DIST += %D%/gen_unicode_tables.js
+
+# The default vocabulary, found by tok_load(NULL) here or in the source tree.
+tokenizersdir = $(pkgdatadir)/tokenizers
+dist_tokenizers_DATA = data/tokenizers/llama3.tiktoken \
+	data/tokenizers/llama3-special-tokens.tsv data/tokenizers/LICENSE

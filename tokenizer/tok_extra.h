@@ -1,0 +1,29 @@
+/* More of the tokenizer's API, beside the fixed tokenizer/tokenizer.h: the
+ * explicit loaders, the default vocabulary's path and the pre-tokenizer
+ * choice. */
+#ifndef TOK_EXTRA_H
+#define TOK_EXTRA_H
+
+#include <stddef.h>
+#include "core/error.h"
+#include "tokenizer/tokenizer.h"
+
+/* tok_load_tiktoken: a tiktoken text file ("BASE64 RANK" lines); special
+ * tokens from FOO-special-tokens.tsv beside FOO.tiktoken ("ID\tTOKEN"
+ * lines), else the 256 Llama 3 names from id N on. */
+int tok_load_tiktoken(const char *path, tok_tokenizer **out, cur_err *err);
+
+/* tok_load_hf_json: a Hugging Face tokenizer.json with a byte-level BPE
+ * model: model.vocab gives the ranks, added_tokens the special tokens. */
+int tok_load_hf_json(const char *path, tok_tokenizer **out, cur_err *err);
+
+/* tok_default_path: the default vocabulary, written into buf: the installed
+ * one if it is readable, else the source tree's. Returns buf. */
+const char *tok_default_path(char *buf, size_t cap);
+
+/* tok_set_pretokenizer: "scanner" (default: Unicode 16.0, exact) or "pcre2"
+ * (the pattern in PCRE2, whose Unicode 14 tables differ on 9,393 code
+ * points). Call before sharing the tokenizer between threads. */
+int tok_set_pretokenizer(tok_tokenizer *t, const char *name, cur_err *err);
+
+#endif

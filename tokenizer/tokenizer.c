@@ -1,0 +1,292 @@
+/* The tokenizer object: hash tables, encode, decode.
+ *
+ * Encoding is: split out special tokens (when allowed), pre-tokenize with the
+ * scanner (pretok.c), look every piece up whole, and run BPE (bpe.c) only on
+ * the pieces that are not a token themselves. */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+#include "tokenizer/pretok.h"
+#include "tokenizer/tok_extra.h"
+#include "tokenizer/tok_int.h"
+
+void tok_ids_init(tok_ids *v)
+{
+	v->ids = NULL;
+	v->len = v->cap = 0;
+}
+
+void tok_ids_release(tok_ids *v)
+{
+	free(v->ids);
+	tok_ids_init(v);
+}
+
+int tok_ids_reserve(tok_ids *v, size_t n)
+{
+	size_t cap;
+	uint32_t *p;
+
+	if (n <= v->cap - v->len)
+		return CUR_OK;
+	if (n > SIZE_MAX / 4 - v->len)
+		return CUR_ENOMEM;
+	cap = v->cap ? v->cap : 256;
+	while (cap < v->len + n)
+		cap *= 2;
+	p = cur_realloc_array(v->ids, cap, sizeof(*p));
+	if (!p)
+		return CUR_ENOMEM;
+	v->ids = p;
+	v->cap = cap;
+	return CUR_OK;
+}
+
+int tok_ids_push(tok_ids *v, uint32_t id)
+{
+	if (v->len == v->cap)
+		CUR_FORWARD(tok_ids_reserve(v, 1));
+	v->ids[v->len++] = id;
+	return CUR_OK;
+}
+
+static inline uint64_t hash_bytes(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+
+uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
+{
+	uint64_t h = hash_bytes(p, n);
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t i = (size_t)h & tab->mask;
+
+	for (;; i = (i + 1) & tab->mask) {
+		const tok_slot *sl = &tab->slots[i];
+		if (sl->id == TOK_NONE)
+			return TOK_NONE;
+		if (sl->tag == tag) {
+			uint32_t o = t->off[sl->id];
+			if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o, p, n) == 0)
+				return sl->id;
+		}
+	}
+}
+
+/* Insert ids [first, last) into tab; on a duplicate byte string returns
+ * CUR_EDATA with the ids in dup. */
+static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_t last,
+		       uint32_t dup[2])
+{
+	size_t cap = 16;
+
+	while (cap < 2 * (size_t)(last - first))
+		cap *= 2;
+	tab->slots = cur_malloc_array(cap, sizeof(tok_slot));
+	if (!tab->slots)
+		return CUR_ENOMEM;
+	memset(tab->slots, 0xFF, cap * sizeof(tok_slot));
+	tab->mask = cap - 1;
+	for (uint32_t id = first; id < last; id++) {
+		const char *p = t->blob + t->off[id];
+		size_t n = t->off[id + 1] - t->off[id];
+		uint32_t old = tok_table_find(t, tab, p, n);
+		if (old != TOK_NONE) {
+			dup[0] = old;
+			dup[1] = id;
+			return CUR_EDATA;
+		}
+		uint64_t h = hash_bytes(p, n);
+		size_t i = (size_t)h & tab->mask;
+		while (tab->slots[i].id != TOK_NONE)
+			i = (i + 1) & tab->mask;
+		tab->slots[i].tag = (uint32_t)(h >> 32);
+		tab->slots[i].id = id;
+	}
+	return CUR_OK;
+}
+
+int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
+{
+	uint32_t total = t->nranks + t->nspecial;
+
+	CUR_FORWARD(table_build(t, &t->ranks, 0, t->nranks, dup));
+	CUR_FORWARD(table_build(t, &t->specials, t->nranks, total, dup));
+	t->pair_in_token = calloc(65536, 1);
+	if (!t->pair_in_token)
+		return CUR_ENOMEM;
+	t->max_len = 0;
+	for (uint32_t id = 0; id < t->nranks; id++) {
+		const uint8_t *p = (const uint8_t *)t->blob + t->off[id];
+		size_t n = t->off[id + 1] - t->off[id];
+		if (n > t->max_len)
+			t->max_len = n;
+		for (size_t i = 1; i < n; i++)
+			t->pair_in_token[(size_t)p[i - 1] << 8 | p[i]] = 1;
+	}
+	for (int b = 0; b < 256; b++) {
+		uint8_t c = (uint8_t)b;
+		t->byte_rank[b] = tok_table_find(t, &t->ranks, &c, 1);
+		if (t->byte_rank[b] == TOK_NONE) {
+			dup[0] = TOK_NONE;
+			dup[1] = (uint32_t)b;
+			return CUR_EDATA;
+		}
+	}
+	t->special_min = SIZE_MAX;
+	t->special_max = 0;
+	memset(t->special_first, 0, sizeof(t->special_first));
+	for (uint32_t id = t->nranks; id < total; id++) {
+		size_t n = t->off[id + 1] - t->off[id];
+		if (n == 0)
+			continue;
+		t->special_first[(uint8_t)t->blob[t->off[id]]] = 1;
+		if (n < t->special_min)
+			t->special_min = n;
+		if (n > t->special_max)
+			t->special_max = n;
+	}
+	return CUR_OK;
+}
+
+void tok_free(tok_tokenizer *t)
+{
+	if (!t)
+		return;
+	free(t->blob);
+	free(t->off);
+	free(t->ranks.slots);
+	free(t->specials.slots);
+	free(t->pair_in_token);
+	tok_pcre2_free(t->pcre2);
+	free(t);
+}
+
+/* Encode ordinary text (no special tokens) with the scanner. */
+static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+{
+	size_t pos = 0;
+
+	/* About one token per 4 bytes: grow once rather than per token. */
+	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
+	while (pos < n) {
+		size_t end = tok_pretok_next(s, n, pos);
+		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out));
+		pos = end;
+	}
+	return CUR_OK;
+}
+
+struct pcre2_ctx {
+	const tok_tokenizer *t;
+	tok_ids *out;
+};
+
+static int pcre2_piece(void *ctx, const uint8_t *piece, size_t n)
+{
+	struct pcre2_ctx *c = ctx;
+	return tok_bpe_piece(c->t, piece, n, c->out);
+}
+
+static int encode_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+{
+	struct pcre2_ctx c = { t, out };
+
+	if (n == 0)
+		return CUR_OK;
+	if (t->pretok == TOK_PRETOK_PCRE2)
+		return tok_pcre2_split(t->pcre2, s, n, pcre2_piece, &c);
+	return encode_ordinary(t, s, n, out);
+}
+
+/* The longest special token that starts at s[i], or TOK_NONE. */
+static uint32_t special_at(const tok_tokenizer *t, const uint8_t *s, size_t n, size_t i,
+			   size_t *len)
+{
+	size_t max = t->special_max < n - i ? t->special_max : n - i;
+
+	for (size_t l = max; l >= t->special_min && l > 0; l--) {
+		uint32_t id = tok_table_find(t, &t->specials, s + i, l);
+		if (id != TOK_NONE) {
+			*len = l;
+			return id;
+		}
+	}
+	return TOK_NONE;
+}
+
+int tok_encode(const tok_tokenizer *t, const char *text, size_t len, int allow_special,
+	       tok_ids *out)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	size_t start = 0, i, slen;
+
+	if (!allow_special || t->nspecial == 0)
+		return encode_segment(t, s, len, out);
+	/* HF tokenizers splits out added tokens first, leftmost-longest. */
+	for (i = 0; i < len; i++) {
+		if (!t->special_first[s[i]] || len - i < t->special_min)
+			continue;
+		uint32_t id = special_at(t, s, len, i, &slen);
+		if (id == TOK_NONE)
+			continue;
+		CUR_FORWARD(encode_segment(t, s + start, i - start, out));
+		CUR_FORWARD(tok_ids_push(out, id));
+		start = i + slen;
+		i = start - 1;
+	}
+	return encode_segment(t, s + start, len - start, out);
+}
+
+int tok_decode(const tok_tokenizer *t, const uint32_t *ids, size_t n, cur_buf *out)
+{
+	uint32_t total = t->nranks + t->nspecial;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] >= total)
+			return CUR_EINVAL;
+		CUR_FORWARD(cur_buf_append(out, t->blob + t->off[ids[i]],
+					   t->off[ids[i] + 1] - t->off[ids[i]]));
+	}
+	return CUR_OK;
+}
+
+const char *tok_token_bytes(const tok_tokenizer *t, uint32_t id, size_t *len)
+{
+	if (id >= t->nranks + t->nspecial)
+		return NULL;
+	*len = t->off[id + 1] - t->off[id];
+	return t->blob + t->off[id];
+}
+
+size_t tok_vocab_size(const tok_tokenizer *t)
+{
+	return (size_t)t->nranks + t->nspecial;
+}
+
+const char *tok_checksum(const tok_tokenizer *t)
+{
+	return t->checksum;
+}
+
+/* tok_set_pretokenizer: "scanner" (default) or "pcre2". Call before the
+ * tokenizer is shared between threads. */
+int tok_set_pretokenizer(tok_tokenizer *t, const char *name, cur_err *err)
+{
+	if (strcmp(name, "scanner") == 0) {
+		t->pretok = TOK_PRETOK_SCANNER;
+		return CUR_OK;
+	}
+	if (strcmp(name, "pcre2") != 0)
+		return cur_err_set(err, CUR_EINVAL,
+				   "unknown pre-tokenizer '%s' (scanner, pcre2)", name);
+	if (!t->pcre2) {
+		t->pcre2 = tok_pcre2_new(err);
+		if (!t->pcre2)
+			return err ? err->code : CUR_ENOMEM;
+	}
+	t->pretok = TOK_PRETOK_PCRE2;
+	return CUR_OK;
+}
