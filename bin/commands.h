@@ -5,5 +5,7 @@
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -16,7 +16,9 @@ struct command {
 static const struct command commands[] = {
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
+	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
+	{ "verify", cmd_verify, "check the shards of a directory against its manifest" },
 };
 
 static void usage(FILE *f)

@@ -39,6 +39,14 @@ cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outd
  * that did not sum to 100), one per line, or "" (borrowed). */
 const char *shard_sink_warnings(const cur_sink *sink);
 
+/* shard_sink_error: the detailed message of a failure inside write(),
+ * which the pipeline reports only by its code, or "" (borrowed). */
+const char *shard_sink_error(const cur_sink *sink);
+
+/* shard_sink_summary: after a finished run, lines for the user: where the
+ * shards are and the realized mix (borrowed; "" before finish). */
+const char *shard_sink_summary(const cur_sink *sink);
+
 /* shard_verify: recompute every checksum of the shards listed in
  * dir/manifest.json and check each .idx/.bin pair (header, sizes, pointers,
  * document indices, every id below the vocabulary size). Appends one line

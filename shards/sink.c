@@ -74,6 +74,8 @@ typedef struct shard_job {
 	uint64_t skipped_category;
 	char *fingerprint;
 	cur_buf warnings;
+	cur_buf summary;
+	char errline[600];
 	cur_err err;      /* the first error of write(), which has no err */
 } shard_job;
 
@@ -674,6 +676,31 @@ static json_t *warnings_json(shard_job *j)
 	return a;
 }
 
+static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
+{
+	cur_buf *b = &j->summary;
+	cur_buf_printf(b, "curate shard: %zu shards in %s (%llu written, %llu resumed): "
+		       "%lld tokens, %lld documents, %lld padding tokens; stopped by %s\n",
+		       json_array_size(json_object_get(m, "shards")), j->outdir,
+		       (unsigned long long)w->written, (unsigned long long)w->resumed,
+		       (long long)json_integer_value(json_object_get(m, "tokens")),
+		       (long long)json_integer_value(json_object_get(m, "documents")),
+		       (long long)json_integer_value(json_object_get(m, "padding_tokens")),
+		       json_string_value(json_object_get(m, "stopped_by")));
+	cur_buf_printf(b, "  %-14s %14s %8s %8s %12s %8s\n", "category", "tokens", "ratio", "target",
+		       "documents", "epochs");
+	const char *name;
+	json_t *c;
+	json_object_foreach(json_object_get(m, "categories"), name, c)
+		cur_buf_printf(b, "  %-14s %14lld %7.3f%% %7.3f%% %12lld %8.3f\n", name,
+			       (long long)json_integer_value(json_object_get(c, "tokens")),
+			       100 * json_number_value(json_object_get(c, "ratio")),
+			       100 * json_number_value(json_object_get(c, "target")),
+			       (long long)json_integer_value(json_object_get(c, "documents")),
+			       json_number_value(json_object_get(c, "epochs")));
+	cur_buf_printf(b, "  manifest: %s/manifest.json\n", j->outdir);
+}
+
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	shard_job *j = self->priv;
@@ -725,6 +752,7 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 		json_object_set_new(report, "output", json_string(j->outdir));
 		json_object_set_new(report, "warnings", warnings_json(j));
 	}
+	make_summary(j, m, &w);
 	j->finished = 1;
 	for (size_t c = 0; c < j->mix.n; c++)
 		shard_spill_release(&j->spills[c]);
@@ -753,9 +781,25 @@ static void sink_destroy(cur_sink *self)
 		free(j->workdir);
 		free(j->fingerprint);
 		cur_buf_release(&j->warnings);
+		cur_buf_release(&j->summary);
 		free(j);
 	}
 	free(self);
+}
+
+const char *shard_sink_error(const cur_sink *sink)
+{
+	shard_job *j = sink->priv;
+	if (j->err.code >= 0)
+		return "";
+	snprintf(j->errline, sizeof j->errline, "curate shard: %s\n", j->err.msg);
+	return j->errline;
+}
+
+const char *shard_sink_summary(const cur_sink *sink)
+{
+	const shard_job *j = sink->priv;
+	return j->summary.data ? j->summary.data : "";
 }
 
 const char *shard_sink_warnings(const cur_sink *sink)
@@ -783,6 +827,7 @@ cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outd
 	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
 		j->spills[c].tok_fd = -1;
 	cur_buf_init(&j->warnings, 1 << 16);
+	cur_buf_init(&j->summary, 1 << 20);
 	cur_err_clear(&j->err);
 	j->cfg = cfg;
 	j->outdir = outdir;
