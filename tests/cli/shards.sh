@@ -89,15 +89,25 @@ grep -q '"empty_documents": 1' "$W/e/manifest.json" || fail "empty document not 
 set -e
 ok "usage errors, --mix normalization, empty documents and categories"
 
-# 6. Disk full (a file size limit): a clear error and no shard under its final name.
-set +e
-(trap '' XFSZ; ulimit -f 200; exec "$CURATE" shard -q -o "$W/full" "$D"/*.jsonl \
-	--shard-tokens 100000) 2> "$W/err"
-rc=$?
-set -e
-[ $rc -eq 3 ] || fail "disk full: exit $rc"
-grep -q 'File too large' "$W/err" || fail "disk full: no clear message"
-ls "$W/full" | grep -qE '^train_|manifest' && fail "disk full left a shard or manifest"
+# 6. Disk full (a file size limit), in pass 1 (the spill) and while writing a
+# shard: a clear error, exit 3, and no shard or manifest under a final name.
+disk_full() { # LIMIT_KB DIR ARGS...
+	local lim=$1 dir=$2
+	shift 2
+	set +e
+	(trap '' XFSZ; ulimit -f "$lim"; exec "$CURATE" shard -q -o "$dir" "$@") 2> "$W/err"
+	rc=$?
+	set -e
+	[ $rc -eq 3 ] || fail "disk full: exit $rc"
+	grep -q 'File too large' "$W/err" || fail "disk full: no clear message"
+	ls "$dir" | grep -qE '^(train_|valid_|manifest)' && fail "disk full left a shard or manifest"
+	return 0
+}
+disk_full 200 "$W/full1" "$D"/*.jsonl --shard-tokens 100000
+grep -q "cat0.tok': File too large" "$W/err" || fail "disk full in pass 1: message"
+disk_full 150 "$W/full2" --source general="$D/general.jsonl" --source math="$D/math.jsonl" \
+	--on-exhausted repeat --tokens 200000 --shard-tokens 100000
+grep -q "train_0000[0-9].bin.tmp': File too large" "$W/err" || fail "disk full in a shard: message"
 ok "a full disk fails cleanly (exit 3, nothing left under a final name)"
 
 # 7. verify finds corruption and names the shard and offset.
