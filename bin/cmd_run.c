@@ -162,10 +162,11 @@ static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *e
 		cfg = json_deep_copy(entry);
 		json_object_del(cfg, "name");
 	} else if (json_is_object(entry) && json_object_size(entry) == 1) {
-		json_t *v;
+		void *it = json_object_iter(entry);
+		json_t *v = json_object_iter_value(it);
 
-		json_object_foreach(entry, name, v)
-			cfg = json_is_object(v) ? json_incref(v) : json_object();
+		name = json_object_iter_key(it);
+		cfg = json_is_object(v) ? json_incref(v) : json_object();
 	}
 	if (!name) {
 		cur_err_set(err, CUR_EINVAL, "a stage entry needs a name");

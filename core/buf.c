@@ -29,10 +29,10 @@ int cur_buf_reserve(cur_buf *b, size_t n)
 	if (n > SIZE_MAX - b->len - 1)
 		return CUR_ENOMEM;
 	need = b->len + n + 1;
-	if (need <= b->cap)
-		return CUR_OK;
 	if (need - 1 > b->max)
 		return CUR_ELIMIT;
+	if (need <= b->cap)
+		return CUR_OK;
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;

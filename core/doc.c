@@ -159,7 +159,13 @@ static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
 		int rc;
 
 		cur_buf_init(&b, CUR_BUF_UNLIMITED);
-		rc = cur_buf_printf(&b, "%s:%llu", origin ? origin : "-", (unsigned long long)record);
+		/* The file's base name keeps ids the same wherever the data lives. */
+		const char *base = origin ? strrchr(origin, '/') : NULL;
+
+		base = base ? base + 1 : origin;
+		if (!base || strcmp(base, "-") == 0)
+			base = "stdin";
+		rc = cur_buf_printf(&b, "%s:%llu", base, (unsigned long long)record);
 		if (rc == CUR_OK && json_object_set_new(d->obj, "id", json_string(b.data)))
 			rc = CUR_ENOMEM;
 		cur_buf_release(&b);

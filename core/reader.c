@@ -507,6 +507,13 @@ static int next_member(cur_reader *r, cur_doc *doc, cur_err *err)
 			return cur_err_set(err, CUR_EIO, "%s:%llu: corrupt archive member (%s)", r->path,
 					   (unsigned long long)r->line, m ? m : "unreadable");
 		}
+		if (rc == ARCHIVE_RETRY) {
+			const char *m = archive_error_string(r->a);
+
+			err->reason = "corrupt_archive";
+			return cur_err_set(err, CUR_EDATA, "%s:%llu: damaged archive member header (%s)",
+					   r->path, (unsigned long long)r->line, m ? m : "skipped");
+		}
 		if (archive_entry_filetype(r->entry) != AE_IFREG)
 			continue;
 		if (!reader_take(r))

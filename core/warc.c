@@ -380,9 +380,12 @@ int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t m
 		if (avail < head_len + (size_t)h.length) {
 			if (s->failed)
 				goto truncated;
-			cur_stream_consume(s, avail);
-			return record_error(err, "truncated_record", origin, w->record, offset,
-					    "record shorter than its Content-Length");
+			/* The input ends inside the block: either the last record is cut
+			 * short or its Content-Length is wrong; later records, if any, are
+			 * found again by their "WARC/" line. */
+			resync(s, head_len);
+			return record_error(err, "bad_content_length", origin, w->record, offset,
+					    "Content-Length runs past the end of the input");
 		}
 		if (!block_end_ok(s, head_len + (size_t)h.length)) {
 			if (s->failed && cur_stream_avail(s) < head_len + (size_t)h.length + 4)

@@ -1,1 +1,2 @@
-# data/ contributes here: see core/local.mk for the shape.
+# data/: the demo sample and pipeline, shipped in the tarball.
+EXTRA_DIST += data/README.md data/pipeline.yaml data/sample

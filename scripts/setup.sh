@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install what curate needs on Debian 12 (only what is missing), then
+# configure and build into build/. Safe to run again: it skips what is done.
+#   scripts/setup.sh [--asan]    (--asan also builds build-asan/ with ASan/UBSan)
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
+libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev zstd gzip python3"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] || autoreconf -fi
+
+build() { # build DIR [configure args]
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ "$dir/config.status" -ot configure ]; then
+		(cd "$dir" && ../configure -q "$@")
+	fi
+	make -s -C "$dir" -j"$(nproc)"
+}
+
+build build --enable-werror
+if [ "${1:-}" = "--asan" ]; then
+	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
+fi

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The whole test suite: set up, build, run the Check suites and CLI tests,
+# the same again under ASan/UBSan, and `make distcheck`.
+#   scripts/test.sh [--quick]   (--quick: the plain build's tests only)
+set -eu
+cd "$(dirname "$0")/.."
+quick=${1:-}
+if [ "$quick" = "--quick" ]; then
+	scripts/setup.sh
+else
+	scripts/setup.sh --asan
+fi
+status=0
+echo "== make check (build/)"
+make -s -C build check -j"$(nproc)" || status=1
+[ $status = 0 ] || cat build/test-suite.log 2>/dev/null | tail -n 80
+if [ "$quick" != "--quick" ]; then
+	echo "== make check under ASan/UBSan (build-asan/)"
+	ASAN_OPTIONS=detect_leaks=1 make -s -C build-asan check -j"$(nproc)" || {
+		status=1
+		tail -n 80 build-asan/test-suite.log 2>/dev/null
+	}
+	echo "== make distcheck"
+	make -s -C build distcheck >build/distcheck.log 2>&1 || {
+		status=1
+		tail -n 40 build/distcheck.log
+	}
+fi
+[ $status = 0 ] && echo "all tests passed" || echo "TESTS FAILED"
+exit $status
