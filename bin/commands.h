@@ -7,5 +7,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
+	{ "tokenize", cmd_tokenize, "count Llama 3 tokens (metadata.tokens), or --emit ids" },
 	{ "verify", cmd_verify, "check the shards of a directory against its manifest" },
 };
 

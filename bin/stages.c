@@ -2,10 +2,13 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "tokenizer/tokenize_stage.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
+	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
+	  tok_stage_options },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -23,6 +26,7 @@ const cur_stage_row *cur_stage_find(const char *name)
 
 /* Sinks a pipeline file may name; the JSONL writer is the default. */
 const cur_sink_row cur_sink_table[] = {
+	{ "ids", "token ids, one line per document", tok_ids_sink_new },
 	{ NULL, NULL, NULL }
 };
 

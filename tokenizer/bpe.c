@@ -16,6 +16,8 @@
 
 static inline uint32_t rank_of(const tok_tokenizer *t, const uint8_t *p, size_t n)
 {
+	if (n == 2)
+		return t->pair_rank[(size_t)p[0] << 8 | p[1]];
 	if (n > t->max_len)
 		return TOK_NONE;
 	return tok_table_find(t, &t->ranks, p, n);
@@ -33,7 +35,7 @@ static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	}
 	start[n] = (uint32_t)n;
 	for (i = 0; i + 1 < n; i++)
-		prank[i] = rank_of(t, s + i, 2);
+		prank[i] = t->pair_rank[(size_t)s[i] << 8 | s[i + 1]];
 	prank[n - 1] = TOK_NONE;
 	while (m > 1) {
 		uint32_t min = TOK_NONE;
@@ -48,9 +50,12 @@ static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 			break;
 		trank[best] = min;
 		/* Drop token best+1: shift the tails left by one. */
-		memmove(start + best + 1, start + best + 2, (m - best - 1) * sizeof(*start));
-		memmove(trank + best + 1, trank + best + 2, (m - best - 2) * sizeof(*trank));
-		memmove(prank + best + 1, prank + best + 2, (m - best - 2) * sizeof(*prank));
+		for (i = best + 1; i + 1 < m; i++) {
+			start[i] = start[i + 1];
+			trank[i] = trank[i + 1];
+			prank[i] = prank[i + 1];
+		}
+		start[m - 1] = start[m];
 		m--;
 		prank[best] = best + 1 < m ?
 			rank_of(t, s + start[best], start[best + 2] - start[best]) : TOK_NONE;
@@ -64,147 +69,135 @@ static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	return CUR_OK;
 }
 
-/* The heap state for one long segment: arrays indexed by the start byte of a
- * token; only starts of live tokens are meaningful. */
+/* The state for one long segment: arrays indexed by the start byte of a
+ * token; only starts of live tokens are meaningful. The heap holds keys
+ * rank << 32 | start, so that sifting reads the heap alone; entries that a
+ * merge made stale are skipped when they come up (lazy deletion). */
 typedef struct bpe_heap {
 	uint32_t *next;  /* start of the following token (n at the end) */
 	uint32_t *prev;  /* start of the previous token (TOK_NONE first) */
-	uint32_t *trank; /* rank of the token */
+	uint32_t *trank; /* rank of the token, TOK_NONE once merged away */
 	uint32_t *prank; /* rank of token + next token, TOK_NONE if none */
-	uint32_t *heap;  /* token starts, a min-heap on (prank, start) */
-	uint32_t *hpos;  /* position in heap, TOK_NONE when absent */
-	size_t size;
+	uint64_t *heap;
+	size_t size, cap;
 } bpe_heap;
 
-static inline int heap_less(const bpe_heap *h, uint32_t a, uint32_t b)
+static void sift_down(uint64_t *heap, size_t size, size_t i)
 {
-	return h->prank[a] < h->prank[b] || (h->prank[a] == h->prank[b] && a < b);
-}
-
-static inline void heap_set(bpe_heap *h, size_t i, uint32_t node)
-{
-	h->heap[i] = node;
-	h->hpos[node] = (uint32_t)i;
-}
-
-static void sift_up(bpe_heap *h, size_t i)
-{
-	uint32_t node = h->heap[i];
-
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!heap_less(h, node, h->heap[parent]))
-			break;
-		heap_set(h, i, h->heap[parent]);
-		i = parent;
-	}
-	heap_set(h, i, node);
-}
-
-static void sift_down(bpe_heap *h, size_t i)
-{
-	uint32_t node = h->heap[i];
+	uint64_t key = heap[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
-		if (c >= h->size)
+		if (c >= size)
 			break;
-		if (c + 1 < h->size && heap_less(h, h->heap[c + 1], h->heap[c]))
+		if (c + 1 < size && heap[c + 1] < heap[c])
 			c++;
-		if (!heap_less(h, h->heap[c], node))
+		if (heap[c] >= key)
 			break;
-		heap_set(h, i, h->heap[c]);
+		heap[i] = heap[c];
 		i = c;
 	}
-	heap_set(h, i, node);
+	heap[i] = key;
 }
 
-static void heap_remove(bpe_heap *h, uint32_t node)
+static int heap_push(bpe_heap *h, uint32_t rank, uint32_t pos)
 {
-	size_t i = h->hpos[node];
+	uint64_t key = (uint64_t)rank << 32 | pos;
+	size_t i;
 
-	if (i == TOK_NONE)
-		return;
-	h->hpos[node] = TOK_NONE;
-	h->size--;
-	if (i == h->size)
-		return;
-	uint32_t moved = h->heap[h->size];
-	heap_set(h, i, moved);
-	sift_down(h, i);
-	if (h->hpos[moved] == i)
-		sift_up(h, i);
+	if (h->size == h->cap) {
+		size_t cap = h->cap * 2;
+		uint64_t *p = cur_realloc_array(h->heap, cap, sizeof(*p));
+		if (!p)
+			return CUR_ENOMEM;
+		h->heap = p;
+		h->cap = cap;
+	}
+	i = h->size++;
+	while (i > 0 && h->heap[(i - 1) / 2] > key) {
+		h->heap[i] = h->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->heap[i] = key;
+	return CUR_OK;
 }
 
-/* After prank[node] changed: put node where it belongs. */
-static void heap_update(bpe_heap *h, uint32_t node)
+static uint64_t heap_pop(bpe_heap *h)
 {
-	if (h->prank[node] == TOK_NONE) {
-		heap_remove(h, node);
-		return;
-	}
-	if (h->hpos[node] == TOK_NONE) {
-		heap_set(h, h->size++, node);
-		sift_up(h, h->size - 1);
-		return;
-	}
-	sift_up(h, h->hpos[node]);
-	sift_down(h, h->hpos[node]);
+	uint64_t top = h->heap[0];
+
+	h->heap[0] = h->heap[--h->size];
+	if (h->size)
+		sift_down(h->heap, h->size, 0);
+	return top;
 }
 
 static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
 {
 	bpe_heap h;
-	uint32_t *mem, i, j, k, p;
+	uint32_t *mem, i, j, k, p, r;
 	size_t count = 0;
+	int ret = CUR_OK;
 
 	if (n >= TOK_NONE)
 		return CUR_ELIMIT;
-	mem = cur_malloc_array(n, 6 * sizeof(uint32_t));
-	if (!mem)
+	mem = cur_malloc_array(n, 4 * sizeof(uint32_t));
+	h.cap = n + 16;
+	h.heap = cur_malloc_array(h.cap, sizeof(uint64_t));
+	if (!mem || !h.heap) {
+		free(mem);
+		free(h.heap);
 		return CUR_ENOMEM;
+	}
 	h.next = mem;
 	h.prev = mem + n;
 	h.trank = mem + 2 * n;
 	h.prank = mem + 3 * n;
-	h.heap = mem + 4 * n;
-	h.hpos = mem + 5 * n;
 	h.size = 0;
 	for (i = 0; i < n; i++) {
 		h.next[i] = i + 1;
 		h.prev[i] = i ? i - 1 : TOK_NONE;
 		h.trank[i] = t->byte_rank[s[i]];
-		h.prank[i] = i + 1 < n ? rank_of(t, s + i, 2) : TOK_NONE;
-		h.hpos[i] = TOK_NONE;
+		h.prank[i] = i + 1 < n ? t->pair_rank[(size_t)s[i] << 8 | s[i + 1]] : TOK_NONE;
 		if (h.prank[i] != TOK_NONE)
-			heap_set(&h, h.size++, i);
+			h.heap[h.size++] = (uint64_t)h.prank[i] << 32 | i;
 	}
 	for (size_t q = h.size / 2; q-- > 0;)
-		sift_down(&h, q);
-	while (h.size > 0) {
-		i = h.heap[0];
+		sift_down(h.heap, h.size, q);
+	while (h.size > 0 && ret == CUR_OK) {
+		uint64_t key = heap_pop(&h);
+		i = (uint32_t)key;
+		r = (uint32_t)(key >> 32);
+		/* Stale: the token is gone or its pair changed since the push. */
+		if (h.trank[i] == TOK_NONE || h.prank[i] != r)
+			continue;
 		j = h.next[i];
 		k = h.next[j];
-		h.trank[i] = h.prank[i];
-		heap_remove(&h, j);
+		h.trank[i] = r;
+		h.trank[j] = TOK_NONE;
+		h.prank[j] = TOK_NONE;
 		h.next[i] = k;
 		if (k < n)
 			h.prev[k] = i;
 		h.prank[i] = k < n ? rank_of(t, s + i, h.next[k] - i) : TOK_NONE;
-		heap_update(&h, i);
+		if (h.prank[i] != TOK_NONE)
+			ret = heap_push(&h, h.prank[i], i);
 		p = h.prev[i];
-		if (p != TOK_NONE) {
+		if (p != TOK_NONE && ret == CUR_OK) {
 			h.prank[p] = rank_of(t, s + p, k - p);
-			heap_update(&h, p);
+			if (h.prank[p] != TOK_NONE)
+				ret = heap_push(&h, h.prank[p], p);
 		}
 	}
 	for (i = 0; i < n; i = h.next[i])
 		count++;
-	int ret = tok_ids_reserve(out, count);
+	if (ret == CUR_OK)
+		ret = tok_ids_reserve(out, count);
 	if (ret == CUR_OK)
 		for (i = 0; i < n; i = h.next[i])
 			out->ids[out->len++] = h.trank[i];
 	free(mem);
+	free(h.heap);
 	return ret;
 }
 

@@ -100,12 +100,10 @@ static int read_whole(const char *path, char **data, size_t *len, cur_err *err)
 }
 
 /* Where an id came from, for messages. */
-static void describe(char *out, size_t cap, const vocab *v, const uint32_t *by_id,
-		     uint32_t nranks, uint32_t id)
+static void describe(char *out, size_t cap, const vocab *v, const uint32_t *by_id, uint32_t id)
 {
-	const vocab *src = v;
-	(void)nranks;
-	const ventry *e = &src->e[by_id[id]];
+	const ventry *e = &v->e[by_id[id]];
+
 	if (e->line)
 		snprintf(out, cap, "id %u (line %u)", id, e->line);
 	else
@@ -144,15 +142,23 @@ static int vocab_assemble(const char *path, vocab *ord, vocab *spec, tok_tokeniz
 					by_id[ord->e[k].id] = (uint32_t)k;
 			while (miss < n && by_id[miss] != TOK_NONE)
 				miss++;
-			ret = cur_err_set(err, CUR_EDATA,
-					  "'%s': gap in ranks: rank %u is missing (%u tokens, "
-					  "but line %u has rank %u)", path, miss, n, e->line, e->id);
+			if (e->line)
+				ret = cur_err_set(err, CUR_EDATA, "'%s': gap in ranks: rank %u is "
+						  "missing (%u tokens, but line %u has rank %u)",
+						  path, miss, n, e->line, e->id);
+			else
+				ret = cur_err_set(err, CUR_EDATA, "'%s': gap in ids: id %u is missing "
+						  "(%u tokens, but one has id %u)", path, miss, n, e->id);
 			goto out;
 		}
 		if (by_id[e->id] != TOK_NONE) {
-			ret = cur_err_set(err, CUR_EDATA, "'%s': duplicate rank %u at line %u "
-					  "(first at line %u)", path, e->id, e->line,
-					  ord->e[by_id[e->id]].line);
+			if (e->line)
+				ret = cur_err_set(err, CUR_EDATA, "'%s': duplicate rank %u at line %u "
+						  "(first at line %u)", path, e->id, e->line,
+						  ord->e[by_id[e->id]].line);
+			else
+				ret = cur_err_set(err, CUR_EDATA, "'%s': duplicate id %u in model.vocab",
+						  path, e->id);
 			goto out;
 		}
 		by_id[e->id] = (uint32_t)i;
@@ -182,8 +188,8 @@ static int vocab_assemble(const char *path, vocab *ord, vocab *spec, tok_tokeniz
 		ret = cur_err_set(err, CUR_EDATA, "'%s': no token for the single byte 0x%02x",
 				  path, dup[1]);
 	} else if (ret == CUR_EDATA) {
-		describe(a, sizeof(a), dup[0] < n ? ord : spec, by_id, n, dup[0]);
-		describe(b, sizeof(b), dup[1] < n ? ord : spec, by_id, n, dup[1]);
+		describe(a, sizeof(a), dup[0] < n ? ord : spec, by_id, dup[0]);
+		describe(b, sizeof(b), dup[1] < n ? ord : spec, by_id, dup[1]);
 		ret = cur_err_set(err, CUR_EDATA, "'%s': duplicate bytes: %s and %s", path, a, b);
 	} else if (ret < 0) {
 		ret = cur_err_set(err, ret, "out of memory");

@@ -9,3 +9,16 @@ EXTRA_DIST += %D%/gen_unicode_tables.js
 tokenizersdir = $(pkgdatadir)/tokenizers
 dist_tokenizers_DATA = data/tokenizers/llama3.tiktoken \
 	data/tokenizers/llama3-special-tokens.tsv data/tokenizers/LICENSE
+libcurate_a_SOURCES += %D%/tokenize_stage.c %D%/tokenize_stage.h
+curate_SOURCES += bin/cmd_tokenize.c
+
+bin_PROGRAMS += tok-dump
+tok_dump_SOURCES = bin/tok_dump.c
+tok_dump_LDADD = $(CURATE_LIBS)
+
+check_PROGRAMS += tests/check_tokenizer
+TESTS += tests/check_tokenizer tests/cli/tokenizer.sh
+tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
+tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
+EXTRA_DIST += tests/cli/tokenizer.sh tests/data/tokenizer

@@ -8,6 +8,11 @@
 #include "core/error.h"
 #include "tokenizer/tokenizer.h"
 
+/* tok_ids_push: append one id, growing the buffer (CUR_ENOMEM).
+ * tok_ids_reserve: make room for n more ids. */
+int tok_ids_push(tok_ids *v, uint32_t id);
+int tok_ids_reserve(tok_ids *v, size_t n);
+
 /* tok_load_tiktoken: a tiktoken text file ("BASE64 RANK" lines); special
  * tokens from FOO-special-tokens.tsv beside FOO.tiktoken ("ID\tTOKEN"
  * lines), else the 256 Llama 3 names from id N on. */

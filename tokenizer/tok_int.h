@@ -5,14 +5,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
+#include "tokenizer/tok_extra.h"
 #include "tokenizer/tokenizer.h"
 
 #define TOK_NONE UINT32_MAX
 
-/* Open addressing, linear probing: byte string -> id. The key bytes live in
- * the tokenizer's blob, so a slot holds only the id and 32 bits of its hash. */
+/* Open addressing, linear probing: byte string -> id. A slot holds the first
+ * bytes inline, so that a token of up to 8 bytes is found without touching
+ * the blob; longer ones are checked against the blob. */
 typedef struct tok_slot {
-	uint32_t tag;
+	uint64_t key;  /* tok_short_key of the bytes (all of them up to 8) */
+	uint32_t tag;  /* high hash bits | min(length, 255) */
 	uint32_t id;
 } tok_slot;
 
@@ -37,19 +40,39 @@ struct tok_tokenizer {
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
+	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
 	char checksum[65];
 };
+
+/* tok_short_key: the bytes of p[0..n) packed in 64 bits, one to one for
+ * n <= 8 (given n), from overlapping loads; longer strings give their
+ * first 8 bytes. */
+static inline uint64_t tok_short_key(const uint8_t *p, size_t n)
+{
+	uint32_t lo, hi;
+
+	if (n >= 8) {
+		uint64_t k;
+		__builtin_memcpy(&k, p, 8);
+		return k;
+	}
+	if (n >= 4) {
+		__builtin_memcpy(&lo, p, 4);
+		__builtin_memcpy(&hi, p + n - 4, 4);
+		return (uint64_t)hi << 32 | lo;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n >> 1] << 8 | (uint64_t)p[n - 1] << 16;
+}
 
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n);
 
 /* Encode one pre-tokenized piece (ordinary text) with byte-level BPE. */
 int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out);
 
-/* tok_ids_push: append one id, growing the buffer. */
-int tok_ids_push(tok_ids *v, uint32_t id);
-int tok_ids_reserve(tok_ids *v, size_t n);
 
 /* tok_index_build: index a tokenizer whose nranks, nspecial, blob and off
  * are set. A duplicate byte string gives CUR_EDATA with the two ids in

@@ -57,21 +57,28 @@ static inline uint64_t hash_bytes(const void *p, size_t n)
 	return XXH3_64bits(p, n);
 }
 
+static inline uint32_t slot_tag(uint64_t h, size_t n)
+{
+	return ((uint32_t)(h >> 32) & ~0xFFu) | (uint32_t)(n < 255 ? n : 255);
+}
+
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n);
-	uint32_t tag = (uint32_t)(h >> 32);
+	uint64_t h = hash_bytes(p, n), key = tok_short_key(p, n);
+	uint32_t tag = slot_tag(h, n);
 	size_t i = (size_t)h & tab->mask;
 
 	for (;; i = (i + 1) & tab->mask) {
 		const tok_slot *sl = &tab->slots[i];
 		if (sl->id == TOK_NONE)
 			return TOK_NONE;
-		if (sl->tag == tag) {
-			uint32_t o = t->off[sl->id];
-			if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o, p, n) == 0)
-				return sl->id;
-		}
+		if (sl->tag != tag || sl->key != key)
+			continue;
+		if (n <= 8)
+			return sl->id;
+		uint32_t o = t->off[sl->id];
+		if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o + 8, (const char *)p + 8, n - 8) == 0)
+			return sl->id;
 	}
 }
 
@@ -102,7 +109,8 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 		size_t i = (size_t)h & tab->mask;
 		while (tab->slots[i].id != TOK_NONE)
 			i = (i + 1) & tab->mask;
-		tab->slots[i].tag = (uint32_t)(h >> 32);
+		tab->slots[i].tag = slot_tag(h, n);
+		tab->slots[i].key = tok_short_key((const uint8_t *)p, n);
 		tab->slots[i].id = id;
 	}
 	return CUR_OK;
@@ -135,6 +143,13 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 			return CUR_EDATA;
 		}
 	}
+	t->pair_rank = cur_malloc_array(65536, sizeof(uint32_t));
+	if (!t->pair_rank)
+		return CUR_ENOMEM;
+	for (size_t ab = 0; ab < 65536; ab++) {
+		uint8_t two[2] = { (uint8_t)(ab >> 8), (uint8_t)ab };
+		t->pair_rank[ab] = tok_table_find(t, &t->ranks, two, 2);
+	}
 	t->special_min = SIZE_MAX;
 	t->special_max = 0;
 	memset(t->special_first, 0, sizeof(t->special_first));
@@ -160,6 +175,7 @@ void tok_free(tok_tokenizer *t)
 	free(t->ranks.slots);
 	free(t->specials.slots);
 	free(t->pair_in_token);
+	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
 	free(t);
 }

@@ -1,0 +1,311 @@
+/* The tokenize stage and the ids sink.
+ *
+ * Both load their own tokenizer (read-only, shared by every worker) and keep
+ * a tok_ids buffer per thread, so encoding allocates nothing per document
+ * once the buffers have grown. */
+#include <config.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/buf.h"
+#include "tokenizer/tok_extra.h"
+#include "tokenizer/tokenize_stage.h"
+#include "tokenizer/tokenizer.h"
+
+const cur_opt_spec tok_stage_options[] = {
+	{ "emit", CUR_OPT_STR, "WHAT", "count (metadata.tokens, default) or ids (one line per document)" },
+	{ "allow-special", CUR_OPT_FLAG, NULL, "encode special-token strings as their ids" },
+	{ "pretokenizer", CUR_OPT_STR, "NAME", "scanner (Unicode 16.0, default) or pcre2" },
+	{ NULL, 0, NULL, NULL }
+};
+
+typedef struct tok_conf {
+	tok_tokenizer *tok;
+	int allow_special;
+	int emit_ids;
+} tok_conf;
+
+static int conf_load(tok_conf *c, json_t *cfg, const cur_stage_env *env, cur_err *err)
+{
+	const char *emit, *pre;
+
+	memset(c, 0, sizeof(*c));
+	CUR_FORWARD(cur_cfg_check_keys(cfg, tok_stage_options, "tokenize", err));
+	CUR_FORWARD(cur_cfg_str(cfg, "emit", "count", &emit, err));
+	CUR_FORWARD(cur_cfg_bool(cfg, "allow_special", 0, &c->allow_special, err));
+	CUR_FORWARD(cur_cfg_str(cfg, "pretokenizer", "scanner", &pre, err));
+	if (strcmp(emit, "ids") == 0)
+		c->emit_ids = 1;
+	else if (strcmp(emit, "count") != 0)
+		return cur_err_set(err, CUR_EINVAL, "--emit must be 'count' or 'ids', not '%s'", emit);
+	if (strcmp(pre, "scanner") != 0 && strcmp(pre, "pcre2") != 0)
+		return cur_err_set(err, CUR_EINVAL,
+				   "--pretokenizer must be 'scanner' or 'pcre2', not '%s'", pre);
+	CUR_FORWARD(tok_load(env ? env->tokenizer_path : NULL, &c->tok, err));
+	return tok_set_pretokenizer(c->tok, pre, err);
+}
+
+static void *ids_new(void)
+{
+	tok_ids *v = malloc(sizeof(*v));
+
+	if (v)
+		tok_ids_init(v);
+	return v;
+}
+
+static void ids_free(void *p)
+{
+	if (!p)
+		return;
+	tok_ids_release(p);
+	free(p);
+}
+
+/* ---- the stage ---- */
+
+typedef struct tok_stage {
+	cur_stage base;
+	tok_conf conf;
+	long long tokens_total;
+} tok_stage;
+
+static void *stage_thread_new(cur_stage *self)
+{
+	(void)self;
+	return ids_new();
+}
+
+static void stage_thread_free(cur_stage *self, void *tls)
+{
+	(void)self;
+	ids_free(tls);
+}
+
+/* Runs on every worker at once: the totals are atomic. */
+static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
+{
+	tok_stage *s = self->priv;
+	tok_ids *v = tls;
+	json_t *meta;
+
+	if (!v)
+		return CUR_ENOMEM;
+	v->len = 0;
+	CUR_FORWARD(tok_encode(s->conf.tok, doc->text, doc->text_len, s->conf.allow_special, v));
+	meta = cur_doc_metadata(doc);
+	if (!meta || json_object_set_new(meta, "tokens", json_integer((json_int_t)v->len)))
+		return CUR_ENOMEM;
+	__atomic_fetch_add(&s->tokens_total, (long long)v->len, __ATOMIC_RELAXED);
+	return CUR_KEEP;
+}
+
+static int stage_finish(cur_stage *self, json_t *report)
+{
+	tok_stage *s = self->priv;
+
+	json_object_set_new(report, "tokens",
+			    json_integer(__atomic_load_n(&s->tokens_total, __ATOMIC_RELAXED)));
+	json_object_set_new(report, "vocab_checksum", json_string(tok_checksum(s->conf.tok)));
+	return CUR_OK;
+}
+
+static void stage_destroy(cur_stage *self)
+{
+	tok_stage *s;
+
+	if (!self)
+		return;
+	s = self->priv;
+	tok_free(s->conf.tok);
+	free(s);
+}
+
+static const cur_stage_ops tok_stage_ops = {
+	.thread_new = stage_thread_new,
+	.thread_free = stage_thread_free,
+	.process = stage_process,
+	.finish = stage_finish,
+	.destroy = stage_destroy,
+};
+
+cur_stage *tok_stage_new(json_t *config, const cur_stage_env *env, cur_err *err)
+{
+	tok_stage *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (conf_load(&s->conf, config, env, err) < 0) {
+		tok_free(s->conf.tok);
+		free(s);
+		return NULL;
+	}
+	if (s->conf.emit_ids) {
+		cur_err_set(err, CUR_EINVAL, "--emit ids writes its own output: use "
+			    "'curate tokenize --emit ids', or 'sink: {ids: {}}' in a pipeline file");
+		tok_free(s->conf.tok);
+		free(s);
+		return NULL;
+	}
+	s->base.ops = &tok_stage_ops;
+	s->base.name = "tokenize";
+	s->base.serial = 0;
+	s->base.priv = s;
+	return &s->base;
+}
+
+/* ---- the ids sink ---- */
+
+typedef struct ids_sink {
+	cur_sink base;
+	tok_conf conf;
+	const void *key;   /* the attachment key: the sink's own address */
+	char *path, *tmp;  /* NULL for stdout */
+	FILE *f;
+	cur_buf line;
+	long long docs, tokens;
+	int failed;
+} ids_sink;
+
+/* Encode concurrently; keep the ids on the document for the ordered write. */
+static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
+{
+	ids_sink *s = self->priv;
+	tok_ids *v = ids_new();
+	int rc;
+
+	(void)tls;
+	if (!v)
+		return CUR_ENOMEM;
+	rc = tok_encode(s->conf.tok, doc->text, doc->text_len, s->conf.allow_special, v);
+	if (rc < 0) {
+		ids_free(v);
+		return rc;
+	}
+	return cur_doc_attach(doc, s->key, v, ids_free);
+}
+
+static int sink_write(cur_sink *self, cur_doc *doc)
+{
+	ids_sink *s = self->priv;
+	tok_ids *v = cur_doc_attached(doc, s->key);
+
+	if (!v)
+		return CUR_EINVAL;
+	cur_buf_reset(&s->line);
+	for (size_t i = 0; i < v->len; i++) {
+		char num[16];
+		int n = snprintf(num, sizeof(num), i ? " %u" : "%u", v->ids[i]);
+		CUR_FORWARD(cur_buf_append(&s->line, num, (size_t)n));
+	}
+	CUR_FORWARD(cur_buf_putc(&s->line, '\n'));
+	s->docs++;
+	s->tokens += (long long)v->len;
+	if (fwrite(s->line.data, 1, s->line.len, s->f) != s->line.len) {
+		s->failed = 1;
+		return CUR_EIO;
+	}
+	return CUR_OK;
+}
+
+static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
+{
+	ids_sink *s = self->priv;
+	const char *name = s->path ? s->path : "stdout";
+
+	if (fflush(s->f) != 0 || ferror(s->f) || s->failed)
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", name, strerror(errno));
+	if (s->path) {
+		if (fsync(fileno(s->f)) != 0 || fclose(s->f) != 0) {
+			s->f = NULL;
+			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", name,
+					   strerror(errno));
+		}
+		s->f = NULL;
+		if (rename(s->tmp, s->path) != 0)
+			return cur_err_set(err, CUR_EIO, "cannot rename '%s' to '%s': %s", s->tmp,
+					   s->path, strerror(errno));
+		free(s->tmp);
+		s->tmp = NULL;
+	}
+	json_object_set_new(report, "format", json_string("ids"));
+	json_object_set_new(report, "documents", json_integer(s->docs));
+	json_object_set_new(report, "tokens", json_integer(s->tokens));
+	json_object_set_new(report, "vocab_checksum", json_string(tok_checksum(s->conf.tok)));
+	return CUR_OK;
+}
+
+static void sink_destroy(cur_sink *self)
+{
+	ids_sink *s;
+
+	if (!self)
+		return;
+	s = self->priv;
+	if (s->f && s->f != stdout)
+		fclose(s->f);
+	if (s->tmp)
+		unlink(s->tmp); /* unfinished: never left under the final name */
+	free(s->tmp);
+	free(s->path);
+	cur_buf_release(&s->line);
+	tok_free(s->conf.tok);
+	free(s);
+}
+
+cur_sink *tok_ids_sink_new(json_t *config, const cur_stage_env *env, const char *output,
+			   cur_err *err)
+{
+	ids_sink *s = calloc(1, sizeof(*s));
+	json_t *cfg = config ? json_deep_copy(config) : json_object();
+
+	if (!s || !cfg) {
+		free(s);
+		json_decref(cfg);
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	/* The sink always emits ids, whatever "emit" says. */
+	json_object_del(cfg, "emit");
+	cur_buf_init(&s->line, (size_t)1 << 34);
+	s->key = s;
+	if (conf_load(&s->conf, cfg, env, err) < 0)
+		goto fail;
+	if (output && strcmp(output, "-") != 0) {
+		cur_buf b;
+		size_t len;
+		cur_buf_init(&b, 8192);
+		s->path = strdup(output);
+		if (cur_buf_printf(&b, "%s.tmp.%ld", output, (long)getpid()) < 0 || !s->path) {
+			cur_buf_release(&b);
+			cur_err_set(err, CUR_ENOMEM, "out of memory");
+			goto fail;
+		}
+		s->tmp = cur_buf_detach(&b, &len);
+		s->f = fopen(s->tmp, "wb");
+		if (!s->f) {
+			cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->tmp, strerror(errno));
+			free(s->tmp);
+			s->tmp = NULL;
+			goto fail;
+		}
+	} else {
+		s->f = stdout;
+	}
+	json_decref(cfg);
+	s->base.prepare = sink_prepare;
+	s->base.write = sink_write;
+	s->base.finish = sink_finish;
+	s->base.destroy = sink_destroy;
+	s->base.priv = s;
+	return &s->base;
+fail:
+	json_decref(cfg);
+	s->base.priv = s;
+	sink_destroy(&s->base);
+	return NULL;
+}
