@@ -1,0 +1,104 @@
+#!/bin/bash
+# bench/shards.sh: end-to-end `curate shard` on mixed JSONL (four categories
+# built from the shared corpus, repeated with fresh ids up to SIZE_MB), -j 1
+# and -j 2, against tokenizer-only throughput (`curate tokenize`, which reads,
+# parses and tokenizes the same files) measured in the same run; peak RSS for
+# a small and a large input.
+#
+# usage: bench/shards.sh [CORPUS_DIR] [SMALL_MB] [LARGE_MB]
+#        (defaults: ../shared/corpus 50 200)
+set -eu
+cd "$(dirname "$0")/.."
+CORPUS=${1:-../shared/corpus}
+SMALL=${2:-50}
+LARGE=${3:-200}
+CURATE=./curate
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+
+# make_inputs DIR MB: four JSONL files, sizes in the proportion of the mix.
+make_inputs() {
+	local dir=$1 mb=$2
+	mkdir -p "$dir"
+	python3 - "$CORPUS" "$dir" "$mb" << 'EOF'
+import glob, json, subprocess, sys
+corpus, out, mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cats = {"general": ["prose_en/*.jsonl.zst", "web/jsonl/*.jsonl.zst"],
+        "math": ["math/*.jsonl.zst"], "code": ["code/*.jsonl.zst"],
+        "multilingual": ["multilingual/*.jsonl.zst"]}
+share = {"general": 0.50, "math": 0.25, "code": 0.17, "multilingual": 0.08}
+for cat, pats in cats.items():
+    lines = []
+    for p in pats:
+        for f in sorted(glob.glob(corpus + "/" + p)):
+            lines += subprocess.run(["zstd", "-dc", f], capture_output=True,
+                                    check=True).stdout.decode().split("\n")
+    docs = [json.loads(l) for l in lines if l.strip()]
+    want, size, rep = share[cat] * mb * 1e6, 0, 0
+    with open(f"{out}/{cat}.jsonl", "w") as f:
+        while size < want:
+            for d in docs:
+                line = json.dumps({"id": f"{d['id']}#{rep}", "text": d["text"]},
+                                  ensure_ascii=False) + "\n"
+                f.write(line)
+                size += len(line.encode())
+                if size >= want:
+                    break
+            rep += 1
+EOF
+}
+
+# run LABEL CMD...: wall seconds and peak RSS (MB) of one command.
+run() {
+	local label=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$W/time" "$@" > /dev/null 2> "$W/err" || {
+		cat "$W/err"; exit 1; }
+	read -r secs rss < "$W/time"
+	echo "$label $secs $((rss / 1024))"
+}
+
+sources() { # the --source options for DIR
+	for c in general math code multilingual; do printf -- '--source %s=%s/%s.jsonl ' "$c" "$1" "$c"; done
+}
+
+echo "# machine: $(nproc) cores, $(uname -m); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+: > "$W/results"
+for mb in "$SMALL" "$LARGE"; do
+	make_inputs "$W/in$mb" "$mb"
+	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
+	for j in 1 2; do
+		r=$(run tokenize "$CURATE" tokenize -q -j $j -o /dev/null "$W/in$mb"/*.jsonl)
+		echo "$mb $j $bytes $r 0" >> "$W/results"
+		rm -rf "$W/out"
+		# shellcheck disable=SC2046
+		r=$(run shard "$CURATE" shard -q -j $j -o "$W/out" --report "$W/rep.json" $(sources "$W/in$mb"))
+		tokens=$(python3 -c "import json
+c = json.load(open('$W/rep.json'))['sink']['categories']
+print(sum(v['available_tokens'] + v['available_documents'] for v in c.values()))")
+		echo "$mb $j $bytes $r $tokens" >> "$W/results"
+	done
+	rm -rf "$W/in$mb" "$W/out"
+done
+python3 - "$W/results" << 'EOF'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+tok = {}
+print("| input | -j | command | seconds | MB/s | tokens/s | peak RSS | shard vs tokenize |")
+print("|---|---|---|---|---|---|---|---|")
+for mb, j, nbytes, label, secs, rss, tokens in rows:
+    secs = float(secs)
+    key = (mb, j)
+    extra = ""
+    if label == "tokenize":
+        tok[key] = secs
+    else:
+        extra = "%.0f%%" % (100 * tok[key] / secs)
+        if j == "2":
+            extra += ", -j 2 = %.2fx -j 1" % (shard1 / secs)
+        else:
+            shard1 = secs
+    tps = "%.2fM" % (int(tokens) / secs / 1e6) if label == "shard" else "-"
+    print("| %s MB | %s | %s | %.2f | %.1f | %s | %s MB | %s |"
+          % (mb, j, label, secs, int(nbytes) / secs / 1e6, tps, rss, extra))
+EOF
