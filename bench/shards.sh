@@ -52,10 +52,10 @@ EOF
 run() {
 	local label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$W/time" "$@" > /dev/null 2> "$W/err" || {
+	/usr/bin/time -f "%e %M %U %S" -o "$W/time" "$@" > /dev/null 2> "$W/err" || {
 		cat "$W/err"; exit 1; }
-	read -r secs rss < "$W/time"
-	echo "$label $secs $((rss / 1024))"
+	read -r secs rss usr sys < "$W/time"
+	echo "$label $secs $((rss / 1024)) $(echo "$usr + $sys" | bc)"
 }
 
 sources() { # the --source options for DIR
@@ -84,9 +84,9 @@ python3 - "$W/results" << 'EOF'
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 tok = {}
-print("| input | -j | command | seconds | MB/s | tokens/s | peak RSS | shard vs tokenize |")
-print("|---|---|---|---|---|---|---|---|")
-for mb, j, nbytes, label, secs, rss, tokens in rows:
+print("| input | -j | command | wall s | CPU s | MB/s | tokens/s | peak RSS | shard vs tokenize (wall) |")
+print("|---|---|---|---|---|---|---|---|---|")
+for mb, j, nbytes, label, secs, rss, cpu, tokens in rows:
     secs = float(secs)
     key = (mb, j)
     extra = ""
@@ -99,6 +99,6 @@ for mb, j, nbytes, label, secs, rss, tokens in rows:
         else:
             shard1 = secs
     tps = "%.2fM" % (int(tokens) / secs / 1e6) if label == "shard" else "-"
-    print("| %s MB | %s | %s | %.2f | %.1f | %s | %s MB | %s |"
-          % (mb, j, label, secs, int(nbytes) / secs / 1e6, tps, rss, extra))
+    print("| %s MB | %s | %s | %.2f | %s | %.1f | %s | %s MB | %s |"
+          % (mb, j, label, secs, cpu, int(nbytes) / secs / 1e6, tps, rss, extra))
 EOF

@@ -113,6 +113,7 @@ static int out_flush(shard_writer *w, cur_err *err)
 	return rc;
 }
 
+/* out_put: n <= SHARD_OUTBUF bytes. */
 static int out_put(shard_writer *w, const void *p, size_t n, cur_err *err)
 {
 	if (w->outn + n > SHARD_OUTBUF)
@@ -126,6 +127,10 @@ static int put_ids(shard_writer *w, const uint32_t *ids, size_t n, cur_err *err)
 {
 	unsigned char b[4 * 256];
 	size_t isz = w->itemsize;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (isz == 4) /* the ids are already the bytes of the file */
+		return out_put(w, ids, n * 4, err);
+#endif
 	for (size_t i = 0; i < n;) {
 		size_t m = n - i < 256 ? n - i : 256;
 		for (size_t j = 0; j < m; j++) {
