@@ -21,6 +21,14 @@ same_dir() { # every file of $1 is byte-identical in $2, and the other way round
 	for f in $(cat "$W/ls1"); do cmp -s "$1/$f" "$2/$f" || return 1; done
 }
 
+# 0. Every test of the module's Check suites is registered: none drops out silently.
+for f in check_shards check_mix; do
+	a=$(grep -c '^START_TEST(' "$top_srcdir/tests/$f.c")
+	b=$(grep -c 'tcase_add_test(' "$top_srcdir/tests/$f.c")
+	[ "$a" -eq "$b" ] || fail "$f.c defines $a tests but registers $b"
+done
+ok "every Check test is registered"
+
 # 1. A mixed run; -j 1 and -j 2 give the same bytes; verify passes.
 "$CURATE" shard -q -j 1 -o "$W/j1" "${SOURCES[@]}" --shard-tokens 8000 --valid-fraction 0.1 \
 	--seed 5 || fail "shard -j 1"
@@ -48,6 +56,19 @@ if command -v python3 > /dev/null; then
 		--tiktoken "$top_srcdir/data/tokenizers/llama3.tiktoken" --jsonl "$D"/*.jsonl --exact \
 		> "$W/py.out" || { cat "$W/py.out"; fail "python round trip"; }
 	ok "independent reader: Megatron layout and decode(shards) == inputs"
+	SHARED="$top_srcdir/../shared/corpus"
+	if [ -d "$SHARED" ] && command -v zstd > /dev/null; then
+		for f in prose_en/moby-dick-chapters math/minerva-math code/go multilingual/udhr; do
+			zstd -dcq "$SHARED/$f.jsonl.zst" > "$W/corpus-${f#*/}.jsonl"
+		done
+		"$CURATE" shard -q -j 2 -o "$W/corpus" "$W"/corpus-*.jsonl --shard-tokens 1000000
+		python3 "$top_srcdir/tests/megatron_reader.py" "$W/corpus" \
+			--tiktoken "$top_srcdir/data/tokenizers/llama3.tiktoken" \
+			--jsonl "$W"/corpus-*.jsonl --exact > "$W/py.out" ||
+			{ cat "$W/py.out"; fail "python round trip on the shared corpus"; }
+		"$CURATE" verify "$W/corpus" > /dev/null || fail "verify on the shared corpus"
+		ok "round trip on shared corpus files: $(tail -1 "$W/py.out" | cut -d: -f3)"
+	fi
 else
 	echo "ok - # SKIP no python3 for the independent reader"
 fi
