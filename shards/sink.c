@@ -599,6 +599,11 @@ static json_t *manifest_json(shard_job *j, const shard_plan_stats *st, shard_wri
 		pad += st->split_padding[s];
 	}
 	const char *tp = j->tok_path ? j->tok_path : "default";
+	char stop[MIX_NAME_MAX + 16];
+	if (st->stop_reason && strcmp(st->stop_reason, "exhausted") == 0 && st->stop_cat >= 0)
+		snprintf(stop, sizeof stop, "exhausted:%s", j->mix.names[st->stop_cat]);
+	else
+		snprintf(stop, sizeof stop, "%s", st->stop_reason ? st->stop_reason : "end");
 	int fmt = j->format;
 	int code = w ? w->dtype_code : SHARD_DTYPE_INT32;
 	return json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:s, s:I}, s:{s:i, s:s}, s:I, s:o, s:o, "
@@ -617,7 +622,7 @@ static json_t *manifest_json(shard_job *j, const shard_plan_stats *st, shard_wri
 		"tokens", (json_int_t)tokens,
 		"documents", (json_int_t)docs,
 		"padding_tokens", (json_int_t)pad,
-		"stopped_by", st->stop_reason ? st->stop_reason : "end",
+		"stopped_by", stop,
 		"splits", splits_json(st),
 		"shards", shards);
 }
@@ -698,6 +703,9 @@ static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
 			       100 * json_number_value(json_object_get(c, "target")),
 			       (long long)json_integer_value(json_object_get(c, "documents")),
 			       json_number_value(json_object_get(c, "epochs")));
+	if (j->skipped_category)
+		cur_buf_printf(b, "  %llu documents skipped: their category is not in the mix\n",
+			       (unsigned long long)j->skipped_category);
 	cur_buf_printf(b, "  manifest: %s/manifest.json\n", j->outdir);
 }
 
