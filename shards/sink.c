@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/doc.h"
@@ -732,7 +733,10 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	w.spills = j->spills;
 	w.ncat = j->mix.n;
 	w.cat_names = (const char (*)[MIX_NAME_MAX])j->mix.names;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = run_pass2(j, &st, &w, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	json_t *m = NULL;
 	char *s = NULL;
 	if (rc < 0)
@@ -758,6 +762,8 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 		json_object_set_new(report, "skipped", json_pack("{s:I}", "unknown_category",
 								  (json_int_t)j->skipped_category));
 		json_object_set_new(report, "output", json_string(j->outdir));
+		json_object_set_new(report, "write_seconds",
+				    json_real((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)));
 		json_object_set_new(report, "warnings", warnings_json(j));
 	}
 	make_summary(j, m, &w);
