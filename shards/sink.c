@@ -283,6 +283,43 @@ static int setup_options(shard_job *j, cur_err *err)
 	return CUR_OK;
 }
 
+/* The id of the first of names that the tokenizer encodes as one special
+ * token, or -1. */
+static int64_t special_id(const tok_tokenizer *t, const char *const *names)
+{
+	int64_t id = -1;
+	tok_ids v;
+	tok_ids_init(&v);
+	for (; *names && id < 0; names++) {
+		v.len = 0;
+		if (tok_encode(t, *names, strlen(*names), 1, &v) == CUR_OK && v.len == 1)
+			id = v.ids[0];
+	}
+	tok_ids_release(&v);
+	return id;
+}
+
+/* Separator and padding ids for this vocabulary (Llama 3's, or a
+ * tokenizer.json's own <|endoftext|>). */
+static int setup_specials(shard_job *j, cur_err *err)
+{
+	static const char *const eot[] = { "<|end_of_text|>", "<|endoftext|>", NULL };
+	static const char *const bot[] = { "<|begin_of_text|>", "<|endoftext|>", NULL };
+	shard_plan_cfg *p = &j->plan;
+	int64_t id = special_id(j->tok, p->sep_before ? bot : eot);
+	if (id < 0)
+		return cur_err_set(err, CUR_EINVAL, "the tokenizer has no %s token to separate documents",
+				   p->sep_before ? "<|begin_of_text|>" : "<|end_of_text|>");
+	p->sep_id = (uint32_t)id;
+	size_t vocab = tok_vocab_size(j->tok);
+	if (!json_object_get(j->cfg, "pad_id") && p->pad_id >= vocab)
+		p->pad_id = p->sep_id;
+	if (p->pad_id >= vocab)
+		return cur_err_set(err, CUR_EINVAL, "--pad-id %u is not below the vocabulary size %zu",
+				   p->pad_id, vocab);
+	return CUR_OK;
+}
+
 /* ---- the work directory and resume state ---- */
 static int mkdir_p(const char *dir, cur_err *err)
 {
@@ -857,7 +894,7 @@ cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outd
 	if (cur_cfg_check_keys(cfg, shard_options, "shard", err) < 0 || setup_options(j, err) < 0 ||
 	    setup_mix(j, err) < 0)
 		goto fail;
-	if (tok_load(j->tok_path, &j->tok, err) < 0)
+	if (tok_load(j->tok_path, &j->tok, err) < 0 || setup_specials(j, err) < 0)
 		goto fail;
 	if (make_fingerprint(j, err) < 0 || setup_dirs(j, err) < 0)
 		goto fail;

@@ -422,6 +422,18 @@ START_TEST(test_verify_catches)
 	cur_buf out;
 	cur_err e;
 	cur_buf_init(&out, CUR_BUF_UNLIMITED);
+	/* Megatron inspection: sequence 0 is document 0 (--no-shuffle). */
+	ck_assert_int_eq(shard_dump_seq("/tmp/check_shards_bad/train_00000", 0, tok, &out, &e), CUR_OK);
+	ck_assert_ptr_nonnull(strstr(out.data, v.d[0].text));
+	ck_assert_ptr_nonnull(strstr(out.data, "<|end_of_text|>\n"));
+	cur_buf_reset(&out);
+	ck_assert_int_eq(shard_dump_seq("/tmp/check_shards_bad/train_00000", 25, tok, &out, &e), CUR_EINVAL);
+	ck_assert_int_eq(shard_dump_docs("/tmp/check_shards_bad/train_00000.idx", &out, &e), CUR_OK);
+	size_t lines = 0;
+	for (const char *q = out.data; *q; q++)
+		lines += *q == '\n';
+	ck_assert_uint_eq(lines, 26);
+	cur_buf_reset(&out);
 	/* A token id beyond the vocabulary (and a checksum mismatch). */
 	flip_byte("/tmp/check_shards_bad/train_00000.bin", 4 * 10 + 3);
 	ck_assert_int_eq(shard_verify(dir, &out, &e), 1);

@@ -73,6 +73,31 @@ else
 	echo "ok - # SKIP no python3 for the independent reader"
 fi
 
+# 3b. A small vocabulary (tokenizer.json, 1004 ids) is written as uint16
+# (Megatron dtype code 8) with that tokenizer's own separator.
+"$CURATE" shard -q -o "$W/u16" --tokenizer "$top_srcdir/tests/data/tokenizer/small.json" "$D/math.jsonl"
+grep -q '"dtype": "uint16"' "$W/u16/manifest.json" || fail "small vocabulary not uint16"
+[ "$(od -An -tu1 -j17 -N1 "$W/u16/train_00000.idx" | tr -d ' ')" = 8 ] || fail "dtype code is not 8"
+"$CURATE" verify "$W/u16" > /dev/null || fail "verify of a uint16 shard"
+if command -v python3 > /dev/null; then
+	python3 "$top_srcdir/tests/megatron_reader.py" "$W/u16" > /dev/null || fail "python reader on uint16"
+fi
+ok "a small vocabulary gives uint16 shards (code 8)"
+
+# 3c. tok-dump --shard (once tok-dump has it): decode a sequence, list documents.
+TOKDUMP="$top_builddir/tok-dump"
+if [ -x "$TOKDUMP" ] && command -v python3 > /dev/null && "$TOKDUMP" --help 2>&1 | grep -q -- '--shard'; then
+	"$CURATE" shard -q -o "$W/nd" --no-shuffle "$D/math.jsonl"
+	first=$(head -1 "$D/math.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"].splitlines()[0])')
+	"$TOKDUMP" --shard "$W/nd/train_00000" --seq 0 > "$W/dump" || fail "tok-dump --shard --seq"
+	grep -qF -- "$first" "$W/dump" && grep -q -- '--- document 0' "$W/dump" || fail "tok-dump --seq output"
+	"$TOKDUMP" --shard "$W/nd/train_00000" --docs > "$W/docs" || fail "tok-dump --docs"
+	[ "$(($(wc -l < "$W/docs") - 1))" -eq 100 ] || fail "tok-dump --docs lists $(wc -l < "$W/docs") lines"
+	ok "tok-dump --shard decodes sequences and lists documents"
+else
+	echo "ok - # SKIP tok-dump has no --shard yet"
+fi
+
 # 4. kill -9 in the middle, then --resume: byte-identical to an uninterrupted run.
 BIG=("${SOURCES[@]}" --on-exhausted repeat --max-epochs 1000 --tokens 12000000 --shard-tokens 60000)
 "$CURATE" shard -q -o "$W/ref" "${BIG[@]}" || fail "reference run"
