@@ -1,2 +1,2 @@
 # data/: the demo sample and pipeline, shipped in the tarball.
-EXTRA_DIST += data/README.md data/pipeline.yaml data/sample
+EXTRA_DIST += data/README.md data/pipeline.yaml $(wildcard $(srcdir)/data/sample/*)

@@ -656,23 +656,23 @@ START_TEST(test_long_inputs)
 	double t1, t4;
 
 	setup();
-	/* Linear-ish (the heap merge is O(n log n)): 4x the input may cost at
-	 * most 8x the time (a quadratic merge would take 16x); absolute bounds
-	 * are loose for loaded machines. */
-	t1 = encode_big(500000, fill_spaces, &ntok);
+	/* Linear-ish (the heap merge is O(n log n)): 8x the input may cost at
+	 * most 32x the time, where a quadratic merge would take 64x. Absolute
+	 * bounds only catch hangs (ASan, loaded machines). */
+	t1 = encode_big(250000, fill_spaces, &ntok);
 	t4 = encode_big(2000000, fill_spaces, &ntok);
-	fprintf(stderr, "spaces: 0.5 MB %.3f s, 2 MB %.3f s, %zu tokens\n", t1, t4, ntok);
-	ck_assert(t4 < 5.0 && t4 < 8 * t1 + 0.1);
-	t1 = encode_big(500000, fill_a, &ntok);
+	fprintf(stderr, "spaces: 0.25 MB %.3f s, 2 MB %.3f s, %zu tokens\n", t1, t4, ntok);
+	ck_assert(t4 < 30.0 && t4 < 32 * t1 + 0.05);
+	t1 = encode_big(250000, fill_a, &ntok);
 	t4 = encode_big(2000000, fill_a, &ntok);
-	fprintf(stderr, "'a' run: 0.5 MB %.3f s, 2 MB %.3f s, %zu tokens\n", t1, t4, ntok);
-	ck_assert(t4 < 5.0 && t4 < 8 * t1 + 0.1);
+	fprintf(stderr, "'a' run: 0.25 MB %.3f s, 2 MB %.3f s, %zu tokens\n", t1, t4, ntok);
+	ck_assert(t4 < 30.0 && t4 < 32 * t1 + 0.05);
 	t4 = encode_big(2000000, fill_letters, &ntok);
 	fprintf(stderr, "random letters, one piece: 2 MB %.3f s\n", t4);
-	ck_assert(t4 < 5.0);
+	ck_assert(t4 < 30.0);
 	t4 = encode_big(4000000, fill_nospace, &ntok);
 	fprintf(stderr, "no whitespace, mixed: 4 MB %.3f s\n", t4);
-	ck_assert(t4 < 4.0);
+	ck_assert(t4 < 30.0);
 }
 END_TEST
 

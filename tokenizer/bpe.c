@@ -211,18 +211,11 @@ static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_i
 	return bpe_large(t, s, n, out);
 }
 
-int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+/* BPE of a piece that is not a token itself. */
+static int bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
 {
 	size_t start = 0;
 
-	if (n == 1)
-		return tok_ids_push(out, t->byte_rank[s[0]]);
-	/* Whole-piece lookup first: some tokens cannot be built by merging. */
-	if (n <= t->max_len) {
-		uint32_t id = tok_table_find(t, &t->ranks, s, n);
-		if (id != TOK_NONE)
-			return tok_ids_push(out, id);
-	}
 	if (n <= SMALL)
 		return bpe_small(t, s, n, out);
 	/* A boundary that no token spans is final: BPE each side alone. */
@@ -233,4 +226,41 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 		start = i;
 	}
 	return bpe_segment(t, s + start, n - start, out);
+}
+
+int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		  tok_piece_cache *cache)
+{
+	uint64_t h;
+	size_t first = out->len, slot;
+
+	if (n == 1)
+		return tok_ids_push(out, t->byte_rank[s[0]]);
+	if (n > t->max_len && !cache)
+		return bpe_piece(t, s, n, out);
+	h = tok_hash(s, n);
+	/* Whole-piece lookup first: some tokens cannot be built by merging. */
+	if (n <= t->max_len) {
+		uint32_t id = tok_table_find_h(t, &t->ranks, s, n, h);
+		if (id != TOK_NONE)
+			return tok_ids_push(out, id);
+	}
+	if (!cache)
+		return bpe_piece(t, s, n, out);
+	slot = (size_t)(h >> 56) % TOK_CACHE_SIZE;
+	if (cache->e[slot].p && cache->e[slot].h == h && cache->e[slot].n == n &&
+	    memcmp(cache->e[slot].p, s, n) == 0) {
+		size_t pos = cache->e[slot].pos, count = cache->e[slot].count;
+		CUR_FORWARD(tok_ids_reserve(out, count));
+		memcpy(out->ids + out->len, out->ids + pos, count * sizeof(uint32_t));
+		out->len += count;
+		return CUR_OK;
+	}
+	CUR_FORWARD(bpe_piece(t, s, n, out));
+	cache->e[slot].p = s;
+	cache->e[slot].h = h;
+	cache->e[slot].n = (uint32_t)n;
+	cache->e[slot].pos = first;
+	cache->e[slot].count = (uint32_t)(out->len - first);
+	return CUR_OK;
 }

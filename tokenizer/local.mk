@@ -21,4 +21,8 @@ TESTS += tests/check_tokenizer tests/cli/tokenizer.sh
 tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
-EXTRA_DIST += tests/cli/tokenizer.sh tests/data/tokenizer
+
+# The in-memory encoder benchmark for bench/tokenizer.sh.
+noinst_PROGRAMS += bench/tok_bench
+bench_tok_bench_SOURCES = bench/tok_bench.c
+bench_tok_bench_LDADD = $(CURATE_LIBS)

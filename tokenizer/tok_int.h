@@ -19,7 +19,10 @@ typedef struct tok_slot {
 	uint32_t id;
 } tok_slot;
 
+/* tags[i] (16 hash bits, 0 = empty) mirrors slots[i] in a small array that
+ * stays in cache: most misses are settled without touching the slots. */
 typedef struct tok_table {
+	uint16_t *tags;
 	tok_slot *slots;
 	size_t mask;
 } tok_table;
@@ -70,8 +73,28 @@ static inline uint64_t tok_short_key(const uint8_t *p, size_t n)
 
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n);
 
-/* Encode one pre-tokenized piece (ordinary text) with byte-level BPE. */
-int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out);
+/* tok_table_find_h: the same with the hash XXH3-64(p, n) already known. */
+uint32_t tok_table_find_h(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n,
+			  uint64_t h);
+uint64_t tok_hash(const void *p, size_t n);
+
+/* Pieces that needed BPE within one tok_encode call, by hash: a repeated
+ * rare word copies its ids from its first occurrence in the output. The
+ * earlier piece's bytes are still in the caller's text. */
+#define TOK_CACHE_SIZE 256
+typedef struct tok_piece_cache {
+	struct {
+		const uint8_t *p;  /* NULL: empty */
+		uint64_t h;
+		size_t pos;        /* its ids: out->ids[pos .. pos+count) */
+		uint32_t n, count;
+	} e[TOK_CACHE_SIZE];
+} tok_piece_cache;
+
+/* Encode one pre-tokenized piece (ordinary text) with byte-level BPE;
+ * cache may be NULL. */
+int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		  tok_piece_cache *cache);
 
 
 /* tok_index_build: index a tokenizer whose nranks, nspecial, blob and off

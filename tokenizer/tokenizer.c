@@ -62,17 +62,39 @@ static inline uint32_t slot_tag(uint64_t h, size_t n)
 	return ((uint32_t)(h >> 32) & ~0xFFu) | (uint32_t)(n < 255 ? n : 255);
 }
 
+static inline uint16_t short_tag(uint64_t h)
+{
+	return (uint16_t)((h >> 48) | 1);
+}
+
+uint64_t tok_hash(const void *p, size_t n)
+{
+	return hash_bytes(p, n);
+}
+
 uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n), key = tok_short_key(p, n);
-	uint32_t tag = slot_tag(h, n);
+	return tok_table_find_h(t, tab, p, n, hash_bytes(p, n));
+}
+
+uint32_t tok_table_find_h(const tok_tokenizer *t, const tok_table *tab, const void *p, size_t n,
+			  uint64_t h)
+{
+	uint64_t key;
+	uint32_t tag;
+	uint16_t tag16 = short_tag(h);
 	size_t i = (size_t)h & tab->mask;
 
-	for (;; i = (i + 1) & tab->mask) {
-		const tok_slot *sl = &tab->slots[i];
-		if (sl->id == TOK_NONE)
+	while (tab->tags[i] != tag16) {
+		if (tab->tags[i] == 0)
 			return TOK_NONE;
-		if (sl->tag != tag || sl->key != key)
+		i = (i + 1) & tab->mask;
+	}
+	key = tok_short_key(p, n);
+	tag = slot_tag(h, n);
+	for (; tab->tags[i]; i = (i + 1) & tab->mask) {
+		const tok_slot *sl = &tab->slots[i];
+		if (tab->tags[i] != tag16 || sl->tag != tag || sl->key != key)
 			continue;
 		if (n <= 8)
 			return sl->id;
@@ -80,6 +102,7 @@ uint32_t tok_table_find(const tok_tokenizer *t, const tok_table *tab, const void
 		if (t->off[sl->id + 1] - o == n && memcmp(t->blob + o + 8, (const char *)p + 8, n - 8) == 0)
 			return sl->id;
 	}
+	return TOK_NONE;
 }
 
 /* Insert ids [first, last) into tab; on a duplicate byte string returns
@@ -92,7 +115,8 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 	while (cap < 2 * (size_t)(last - first))
 		cap *= 2;
 	tab->slots = cur_malloc_array(cap, sizeof(tok_slot));
-	if (!tab->slots)
+	tab->tags = cur_calloc_array(cap, sizeof(uint16_t));
+	if (!tab->slots || !tab->tags)
 		return CUR_ENOMEM;
 	memset(tab->slots, 0xFF, cap * sizeof(tok_slot));
 	tab->mask = cap - 1;
@@ -107,8 +131,9 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 		}
 		uint64_t h = hash_bytes(p, n);
 		size_t i = (size_t)h & tab->mask;
-		while (tab->slots[i].id != TOK_NONE)
+		while (tab->tags[i] != 0)
 			i = (i + 1) & tab->mask;
+		tab->tags[i] = short_tag(h);
 		tab->slots[i].tag = slot_tag(h, n);
 		tab->slots[i].key = tok_short_key((const uint8_t *)p, n);
 		tab->slots[i].id = id;
@@ -173,7 +198,9 @@ void tok_free(tok_tokenizer *t)
 	free(t->blob);
 	free(t->off);
 	free(t->ranks.slots);
+	free(t->ranks.tags);
 	free(t->specials.slots);
+	free(t->specials.tags);
 	free(t->pair_in_token);
 	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
@@ -184,12 +211,16 @@ void tok_free(tok_tokenizer *t)
 static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
 {
 	size_t pos = 0;
+	tok_piece_cache cache;
 
 	/* About one token per 4 bytes: grow once rather than per token. */
 	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
+	/* Short texts rarely repeat a rare word: skip clearing the cache. */
+	if (n >= 256)
+		memset(&cache, 0, sizeof(cache));
 	while (pos < n) {
 		size_t end = tok_pretok_next(s, n, pos);
-		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out));
+		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out, n >= 256 ? &cache : NULL));
 		pos = end;
 	}
 	return CUR_OK;
@@ -203,7 +234,7 @@ struct pcre2_ctx {
 static int pcre2_piece(void *ctx, const uint8_t *piece, size_t n)
 {
 	struct pcre2_ctx *c = ctx;
-	return tok_bpe_piece(c->t, piece, n, c->out);
+	return tok_bpe_piece(c->t, piece, n, c->out, NULL);
 }
 
 static int encode_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
