@@ -1,9 +1,10 @@
 #!/bin/bash
 # bench/shards.sh: end-to-end `curate shard` on mixed JSONL (four categories
 # built from the shared corpus, repeated with fresh ids up to SIZE_MB), -j 1
-# and -j 2, against tokenizer-only throughput (`curate tokenize`, which reads,
-# parses and tokenizes the same files) measured in the same run; peak RSS for
-# a small and a large input.
+# and -j 2, against tokenizer-only throughput measured in the same run on the
+# same documents: bench/tok_bench (the tokenizer benchmark's encoder loop,
+# texts in memory, no I/O) and `curate tokenize -o /dev/null` (reads, parses,
+# tokenizes, writes JSONL). Peak RSS for a small and a large input.
 #
 # usage: bench/shards.sh [CORPUS_DIR] [SMALL_MB] [LARGE_MB]
 #        (defaults: ../shared/corpus 50 200)
@@ -67,7 +68,12 @@ echo "# machine: $(nproc) cores, $(uname -m); load: $(cut -d' ' -f1-3 /proc/load
 for mb in "$SMALL" "$LARGE"; do
 	make_inputs "$W/in$mb" "$mb"
 	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
+	cat "$W/in$mb"/*.jsonl > "$W/all.jsonl"
 	for j in 1 2; do
+		if [ -x bench/tok_bench ]; then
+			r=$(run tok_bench bench/tok_bench -j $j -p 1 "$W/all.jsonl")
+			echo "$mb $j $bytes $r 0" >> "$W/results"
+		fi
 		r=$(run tokenize "$CURATE" tokenize -q -j $j -o /dev/null "$W/in$mb"/*.jsonl)
 		echo "$mb $j $bytes $r 0" >> "$W/results"
 		rm -rf "$W/out"
@@ -78,27 +84,32 @@ c = json.load(open('$W/rep.json'))['sink']['categories']
 print(sum(v['available_tokens'] + v['available_documents'] for v in c.values()))")
 		echo "$mb $j $bytes $r $tokens" >> "$W/results"
 	done
-	rm -rf "$W/in$mb" "$W/out"
+	rm -rf "$W/in$mb" "$W/out" "$W/all.jsonl"
 done
 python3 - "$W/results" << 'EOF'
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 tok = {}
-print("| input | -j | command | wall s | CPU s | MB/s | tokens/s | peak RSS | shard vs tokenize (wall) |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| input | -j | command | wall s | CPU s | MB/s | tokens/s | peak RSS "
+      "| shard speed vs tok_bench, wall (CPU) | vs curate tokenize, wall (CPU) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+def ratio(mb, j, label, secs, cpu):
+    if (mb, j, label) not in tok:
+        return "-"
+    t, c = tok[(mb, j, label)]
+    return "%.0f%% (%.0f%%)" % (100 * t / secs, 100 * c / cpu)
 for mb, j, nbytes, label, secs, rss, cpu, tokens in rows:
-    secs = float(secs)
-    key = (mb, j)
+    secs, cpu = float(secs), float(cpu)
     extra = ""
-    if label == "tokenize":
-        tok[key] = secs
+    if label in ("tokenize", "tok_bench"):
+        tok[(mb, j, label)] = (secs, cpu)
     else:
-        extra = "%.0f%%" % (100 * tok[key] / secs)
+        extra = ratio(mb, j, "tok_bench", secs, cpu) + " | " + ratio(mb, j, "tokenize", secs, cpu)
         if j == "2":
-            extra += ", -j 2 = %.2fx -j 1" % (shard1 / secs)
+            extra += "; -j 2 = %.2fx -j 1 (wall)" % (shard1 / secs)
         else:
             shard1 = secs
     tps = "%.2fM" % (int(tokens) / secs / 1e6) if label == "shard" else "-"
-    print("| %s MB | %s | %s | %.2f | %s | %.1f | %s | %s MB | %s |"
+    print("| %s MB | %s | %s | %.2f | %.2f | %.1f | %s | %s MB | %s |"
           % (mb, j, label, secs, cpu, int(nbytes) / secs / 1e6, tps, rss, extra))
 EOF
