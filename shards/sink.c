@@ -275,6 +275,9 @@ static int setup_options(shard_job *j, cur_err *err)
 	p->pad_id = (uint32_t)v;
 	CUR_FORWARD(get_int(j->cfg, "shard_tokens", 100000000, 1, INT64_MAX, &v, err));
 	p->shard_tokens = (uint64_t)v;
+	if (j->format == SHARD_FORMAT_LLMC && p->shard_tokens > INT32_MAX)
+		return cur_err_set(err, CUR_EINVAL, "--shard-tokens is at most %d for llm.c (an int32 count)",
+				   INT32_MAX);
 	CUR_FORWARD(cur_cfg_bool(j->cfg, "resume", 0, &j->resume, err));
 	CUR_FORWARD(cur_cfg_bool(j->cfg, "force", 0, &j->force, err));
 	p->seed = j->seed;
@@ -485,9 +488,11 @@ static int setup_dirs(shard_job *j, cur_err *err)
 		return cur_err_set(err, CUR_EINVAL,
 				   "'%s' already holds shards (manifest.json): use --resume or --force",
 				   j->outdir);
-	clean_outdir(j, j->force);
 	if (j->resume)
 		load_state(j);
+	/* Shards are written only after the state is saved: without a state
+	 * that matches, shards on disk come from another run and must go. */
+	clean_outdir(j, j->force || (j->resume && !j->pass1_done));
 	if (!j->pass1_done) {
 		clean_workdir(j);
 		CUR_FORWARD(mkdir_p(j->workdir, err));
