@@ -341,6 +341,8 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	o.reader.text_field = c->text_field;
 	o.reader.split_paragraphs = c->split_paragraphs;
 	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	o.input_category = c->input_category;
+	o.passthrough = n == 0 && !sink;
 	if (!sink) {
 		own = sink = cur_jsonl_sink_new(c->output, c->jobs, &err);
 		if (!sink) {

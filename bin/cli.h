@@ -33,6 +33,7 @@ typedef struct cli_common {
 	long long max_doc_bytes;
 	char **inputs;          /* positional arguments (borrowed from argv) */
 	int ninputs;
+	const char *const *input_category; /* parallel to inputs, or NULL */
 } cli_common;
 
 /* cli_parse: parse argv (argv[0] is the command name) into common options

@@ -14,6 +14,8 @@
  * stage receives the same config object its command-line options build:
  *
  *   inputs: [data/sample/web.jsonl.zst, data/sample/crawl.warc.gz]
+ *   # or, to set metadata.category per input (the shard mixer reads it):
+ *   # inputs: {general: [web.jsonl.zst], math: [gsm8k.jsonl.zst]}
  *   output: out/curated.jsonl.zst      # or a sink, below
  *   jobs: 2
  *   seed: 1
@@ -122,25 +124,88 @@ static json_t *load_yaml(const char *path, char *msg, size_t cap)
 	return out;
 }
 
-/* Inputs: a string or a list, each possibly a glob, in the order given and
- * sorted within a glob so that runs are reproducible. */
-static int expand_inputs(json_t *spec, glob_t *g)
+/* Inputs: a path, a list of paths, or a mapping {category: paths} whose
+ * documents get metadata.category. Globs are expanded in the order given,
+ * sorted within a glob, so that runs are reproducible. */
+typedef struct input_list {
+	char **paths;
+	const char **category;
+	size_t n, cap;
+	glob_t *globs;
+	size_t nglobs;
+} input_list;
+
+static int add_glob(input_list *l, const char *pattern, const char *category)
+{
+	glob_t *g;
+	size_t i;
+
+	g = realloc(l->globs, (l->nglobs + 1) * sizeof(*g));
+	if (!g)
+		return -1;
+	l->globs = g;
+	g = &l->globs[l->nglobs++];
+	memset(g, 0, sizeof(*g));
+	if (glob(pattern, GLOB_NOCHECK, NULL, g))
+		return -1;
+	for (i = 0; i < g->gl_pathc; i++) {
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 16;
+			char **p = realloc(l->paths, cap * sizeof(*p));
+			const char **c = p ? realloc(l->category, cap * sizeof(*c)) : NULL;
+
+			if (p)
+				l->paths = p;
+			if (!p || !c)
+				return -1;
+			l->category = c;
+			l->cap = cap;
+		}
+		l->paths[l->n] = g->gl_pathv[i];
+		l->category[l->n++] = category;
+	}
+	return 0;
+}
+
+static int add_paths(input_list *l, json_t *spec, const char *category)
 {
 	size_t i;
 	json_t *v;
-	int flags = 0;
 
-	memset(g, 0, sizeof(*g));
 	if (json_is_string(spec))
-		return glob(json_string_value(spec), GLOB_NOCHECK, NULL, g) ? -1 : 0;
+		return add_glob(l, json_string_value(spec), category);
 	if (!json_is_array(spec))
 		return -1;
-	json_array_foreach(spec, i, v) {
-		if (!json_is_string(v) || glob(json_string_value(v), flags | GLOB_NOCHECK, NULL, g))
+	json_array_foreach(spec, i, v)
+		if (!json_is_string(v) || add_glob(l, json_string_value(v), category))
 			return -1;
-		flags = GLOB_APPEND;
-	}
 	return 0;
+}
+
+static int expand_inputs(json_t *spec, input_list *l, int *tagged)
+{
+	const char *cat;
+	json_t *v;
+
+	memset(l, 0, sizeof(*l));
+	*tagged = json_is_object(spec);
+	if (!*tagged)
+		return add_paths(l, spec, NULL);
+	json_object_foreach(spec, cat, v)
+		if (add_paths(l, v, cat))
+			return -1;
+	return 0;
+}
+
+static void free_inputs(input_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nglobs; i++)
+		globfree(&l->globs[i]);
+	free(l->globs);
+	free(l->paths);
+	free(l->category);
 }
 
 static const char *str_or(json_t *o, const char *key, const char *def)
@@ -190,13 +255,14 @@ int cmd_run(int argc, char **argv)
 	cur_stage_env env;
 	cur_stage **stages = NULL;
 	size_t n = 0, i;
-	glob_t g;
+	input_list inputs;
+	int tagged = 0;
 	cur_err err;
 	char msg[512];
 	int rc = cli_parse("run", NULL, argc, argv, &c, cfg);
 
 	json_decref(cfg);
-	memset(&g, 0, sizeof(g));
+	memset(&inputs, 0, sizeof(inputs));
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (c.ninputs != 1) {
@@ -209,14 +275,15 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	cur_err_clear(&err);
-	if (expand_inputs(json_object_get(pipe, "inputs"), &g)) {
-		fprintf(stderr, "curate run: %s: 'inputs' must be a path or a list of paths\n",
-			c.inputs[0]);
+	if (expand_inputs(json_object_get(pipe, "inputs"), &inputs, &tagged)) {
+		fprintf(stderr, "curate run: %s: 'inputs' must be a path, a list of paths, "
+			"or a mapping of categories to paths\n", c.inputs[0]);
 		rc = 2;
 		goto out;
 	}
-	c.inputs = g.gl_pathv;
-	c.ninputs = (int)g.gl_pathc;
+	c.inputs = inputs.paths;
+	c.ninputs = (int)inputs.n;
+	c.input_category = tagged ? inputs.category : NULL;
 	if (!c.output)
 		c.output = str_or(pipe, "output", NULL);
 	if (!c.report)
@@ -236,8 +303,8 @@ int cmd_run(int argc, char **argv)
 	json_array_foreach(stages_cfg, i, entry) {
 		stages[n] = make_stage(entry, &env, &err);
 		if (!stages[n]) {
-			fprintf(stderr, "curate run: %s: stage %zu: %s\n", c.inputs ? argv[argc - 1] : "",
-				i + 1, err.msg);
+			fprintf(stderr, "curate run: %s: stage %zu: %s\n", argv[argc - 1], i + 1,
+				err.msg);
 			rc = err.code == CUR_EINVAL ? 2 : 3;
 			goto out;
 		}
@@ -260,7 +327,7 @@ out:
 	for (i = 0; i < n; i++)
 		stages[i]->ops->destroy(stages[i]);
 	free(stages);
-	globfree(&g);
+	free_inputs(&inputs);
 	json_decref(pipe);
 	return rc;
 }

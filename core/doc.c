@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/doc.h"
+#include "core/json_text.h"
 #include "core/stage.h"
 #include "core/utf8.h"
 
@@ -29,8 +30,7 @@ static void doc_free_attached(cur_doc *d)
 
 void cur_doc_release(cur_doc *d)
 {
-	if (d->text_changed || d->raw_json || !d->obj)
-		free(d->text);
+	free(d->text);
 	json_decref(d->obj);
 	doc_free_attached(d);
 	cur_doc_init(d);
@@ -79,8 +79,7 @@ const char *cur_doc_meta_str(const cur_doc *d, const char *key)
 
 void cur_doc_take_text(cur_doc *d, char *s, size_t n)
 {
-	if (d->text_changed || d->raw_json || !d->obj)
-		free(d->text);
+	free(d->text);
 	d->text = s;
 	d->text_len = n;
 	d->text_changed = 1;
@@ -141,6 +140,13 @@ void *cur_doc_attached(const cur_doc *d, const void *key)
 	return NULL;
 }
 
+const char *cur_basename(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
 /* Integer ids (common in exported datasets) become strings so that every
  * stage can name a document the same way. */
 static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
@@ -160,9 +166,8 @@ static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
 
 		cur_buf_init(&b, CUR_BUF_UNLIMITED);
 		/* The file's base name keeps ids the same wherever the data lives. */
-		const char *base = origin ? strrchr(origin, '/') : NULL;
+		const char *base = cur_basename(origin);
 
-		base = base ? base + 1 : origin;
 		if (!base || strcmp(base, "-") == 0)
 			base = "stdin";
 		rc = cur_buf_printf(&b, "%s:%llu", base, (unsigned long long)record);
@@ -195,18 +200,23 @@ int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 	d->obj = obj;
 	d->origin = origin;
 	d->record = record;
-	d->text = (char *)json_string_value(text);
-	d->text_len = json_string_length(text);
+	{
+		char *copy = cur_strndup(json_string_value(text), json_string_length(text));
+
+		if (!copy)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		free(d->text);
+		d->text = copy;
+		d->text_len = json_string_length(text);
+	}
 	d->text_changed = 0;
 	d->raw_json = 0;
-	if (strcmp(text_field, "text") != 0) {
-		/* The output always names the field "text". */
-		int rc = cur_doc_set_text(d, d->text, d->text_len);
-
-		if (rc)
-			return cur_err_set(err, rc, "%s:%llu: out of memory", origin,
-					   (unsigned long long)record);
-	}
+	/* The text lives in d->text; obj keeps a null in its place so the field
+	 * order survives, and the output always names it "text". */
+	if (strcmp(text_field, "text") != 0)
+		json_object_del(obj, text_field);
+	if (json_object_set_new(obj, "text", json_null()))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return doc_normalize_id(d, origin, record) ?
 		cur_err_set(err, CUR_ENOMEM, "out of memory") : CUR_OK;
 }
@@ -251,17 +261,31 @@ static int dump_to_buf(const char *p, size_t n, void *data)
 
 int cur_doc_to_json(cur_doc *d, cur_buf *out)
 {
-	if (d->text_changed) {
-		json_t *t = json_stringn_nocheck(d->text, d->text_len);
+	const char *key;
+	json_t *v;
+	int first = 1, wrote_text = 0;
 
-		if (!t || json_object_set_new(d->obj, "text", t))
-			return CUR_ENOMEM;
-		/* obj now owns the text: keep a view of it. */
-		free(d->text);
-		d->text = (char *)json_string_value(t);
-		d->text_changed = 0;
+	if (d->raw_json == 2) {
+		CUR_FORWARD(cur_buf_append(out, d->text, d->text_len));
+		return cur_buf_putc(out, '\n');
 	}
-	if (json_dump_callback(d->obj, dump_to_buf, out, JSON_COMPACT))
-		return CUR_ENOMEM;
-	return cur_buf_putc(out, '\n');
+	CUR_FORWARD(cur_buf_putc(out, '{'));
+	json_object_foreach(d->obj, key, v) {
+		if (!first)
+			CUR_FORWARD(cur_buf_putc(out, ','));
+		first = 0;
+		CUR_FORWARD(cur_json_encode_string(key, strlen(key), out));
+		CUR_FORWARD(cur_buf_putc(out, ':'));
+		if (strcmp(key, "text") == 0) {
+			CUR_FORWARD(cur_json_encode_string(d->text ? d->text : "", d->text_len, out));
+			wrote_text = 1;
+		} else if (json_dump_callback(v, dump_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY)) {
+			return CUR_ENOMEM;
+		}
+	}
+	if (!wrote_text) {
+		CUR_FORWARD(cur_buf_append(out, first ? "\"text\":" : ",\"text\":", first ? 7 : 8));
+		CUR_FORWARD(cur_json_encode_string(d->text ? d->text : "", d->text_len, out));
+	}
+	return cur_buf_append(out, "}\n", 2);
 }

@@ -3,10 +3,10 @@
  * A document is one JSON object ({"id", "text", "source", "metadata", ...});
  * every field the input had is kept in obj and written back unchanged. The
  * text is held apart, length-counted (so U+0000 survives) and always valid
- * UTF-8. The document owns obj; text is a view into obj's text string until
- * a stage replaces it (cur_doc_set_text/cur_doc_take_text), after which the
- * document owns it. Never write through text: replace it. id, source and
- * metadata are borrowed views into obj valid until the document is released. */
+ * UTF-8. The document owns obj and text; obj holds a null under "text" (the
+ * text itself lives only in text). Replace the text with cur_doc_set_text or
+ * cur_doc_take_text. id, source and metadata are borrowed views into obj
+ * valid until the document is released. */
 #ifndef CUR_DOC_H
 #define CUR_DOC_H
 
@@ -35,9 +35,12 @@ typedef struct cur_doc {
 	/* Set by a stage that drops the document (see cur_doc_drop). */
 	const char *drop_reason; /* "STAGE:rule", static storage */
 	double drop_value;
-	int text_changed;     /* text is owned and differs from obj's "text" */
+	int text_changed;     /* a stage replaced the text */
 	size_t utf8_repairs;  /* invalid sequences replaced at ingest */
-	int raw_json;         /* text holds the unparsed JSON line (reader) */
+	int raw_json;         /* 1: text holds the unparsed JSON line (reader);
+			       * 2: text holds the checked, minified record,
+			       * written as it is (cur_doc_pass_raw) */
+	size_t raw_text_len;  /* raw_json 2: length of the decoded text */
 	cur_attach *attached;
 } cur_doc;
 
@@ -69,6 +72,10 @@ int cur_doc_drop(cur_doc *d, const char *reason, double value);
  * "<origin>:<record>". On error obj is freed and err says why. */
 int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		      const char *origin, uint64_t record, cur_err *err);
+
+/* cur_basename: the part of path after its last '/' (documents name their
+ * source file this way, so outputs do not depend on where data lives). */
+const char *cur_basename(const char *path);
 
 /* cur_doc_new_text: a document with the given id, text (copied, repaired to
  * valid UTF-8) and source. */

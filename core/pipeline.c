@@ -20,6 +20,7 @@ enum slot_state { SLOT_OK, SLOT_BAD, SLOT_DROPPED };
 
 typedef struct slot {
 	cur_doc doc;
+	const char *category;  /* from the input it was read from, or NULL */
 	enum slot_state state;
 	int dropped_at;       /* stage index when DROPPED */
 	const char *reason;   /* report key when BAD */
@@ -150,6 +151,7 @@ static int read_batch(pipe_t *p, batch *b, cur_err *err)
 		}
 		cur_doc_init(&s->doc);
 		s->state = SLOT_OK;
+		s->category = p->o->input_category ? p->o->input_category[p->input_idx] : NULL;
 		rc = cur_reader_next(p->reader, &s->doc, err);
 		if (rc == CUR_OK) {
 			b->n++;
@@ -349,7 +351,7 @@ static int sink_turn(pipe_t *p, batch *b)
 			continue;
 		}
 		p->docs_out++;
-		p->bytes_out += s->doc.text_len;
+		p->bytes_out += s->doc.raw_json == 2 ? s->doc.raw_text_len : s->doc.text_len;
 		rc = p->sink->write(p->sink, &s->doc);
 	}
 	if (rc < 0) {
@@ -382,10 +384,18 @@ static void parse_batch(pipe_t *p, batch *b)
 		b->len_at[i * (p->nstages + 1)] = 0;
 		if (s->state != SLOT_OK)
 			continue;
+		if (p->o->passthrough && !s->category &&
+		    cur_doc_pass_raw(&s->doc, p->o->reader.text_field)) {
+			b->len_at[i * (p->nstages + 1)] = s->doc.raw_text_len;
+			continue;
+		}
 		if (cur_doc_parse_raw(&s->doc, p->o->reader.text_field, &err) != CUR_OK) {
 			slot_bad(s, &err);
 			continue;
 		}
+		if (s->category)
+			json_object_set_new(cur_doc_metadata(&s->doc), "category",
+					    json_string(s->category));
 		b->len_at[i * (p->nstages + 1)] = s->doc.text_len;
 	}
 }

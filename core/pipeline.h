@@ -21,6 +21,12 @@ typedef struct cur_pipeline_opts {
 	int rank, world;          /* this process's slice of the inputs */
 	cur_reader_opts reader;
 	size_t batch_docs;        /* documents per batch (256) */
+	/* Optional, parallel to inputs: each document read from inputs[i] gets
+	 * metadata.category = input_category[i] (a pipeline file's
+	 * `inputs: {math: [...], code: [...]}`); NULL entries leave it alone. */
+	const char *const *input_category;
+	int passthrough;          /* no stages, JSONL out: valid JSONL records
+				   * are checked and minified, not decoded */
 } cur_pipeline_opts;
 
 void cur_pipeline_opts_init(cur_pipeline_opts *o);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/reader.h"
 #include "core/reader_int.h"
+#include "core/json_text.h"
 #include "core/utf8.h"
 
 enum reader_format { FMT_UNKNOWN, FMT_JSONL, FMT_TEXT, FMT_ARCHIVE, FMT_WARC };
@@ -306,6 +307,82 @@ static int next_jsonl(cur_reader *r, cur_doc *doc, cur_err *err)
 	}
 }
 
+#define CUR_EAGAIN_SLOW 100 /* parse_fast: let jansson have the whole line */
+
+/* The fast path: decode the text member ourselves and let jansson parse the
+ * rest of the record with a null in its place (core/json_text.h says why). */
+static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_field,
+		      cur_err *err)
+{
+	long off = cur_json_find_member(p, n, text_field);
+	cur_buf text, rest;
+	size_t used = 0, repairs = 0;
+	const char *why = NULL;
+	json_error_t jerr;
+	json_t *obj;
+	int rc;
+
+	if (off < 0 || p[off] != '"')
+		return CUR_EAGAIN_SLOW;
+	cur_buf_init(&text, CUR_BUF_UNLIMITED);
+	cur_buf_init(&rest, CUR_BUF_UNLIMITED);
+	rc = cur_json_decode_string(p + off, n - (size_t)off, &text, &used, &repairs, &why);
+	if (rc == CUR_OK && (cur_buf_append(&rest, p, (size_t)off) ||
+			     cur_buf_append(&rest, "null", 4) ||
+			     cur_buf_append(&rest, p + off + used, n - (size_t)off - used)))
+		rc = CUR_ENOMEM;
+	if (rc != CUR_OK) {
+		cur_buf_release(&text);
+		cur_buf_release(&rest);
+		if (rc == CUR_ENOMEM)
+			return cur_err_set(err, rc, "out of memory");
+		err->reason = "invalid_json";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s in '%s' (column %ld)",
+				   doc->origin, (unsigned long long)doc->record, why, text_field,
+				   off + 1);
+	}
+	obj = json_loadb(rest.data, rest.len, JSON_ALLOW_NUL, &jerr);
+	cur_buf_release(&rest);
+	if (!obj) {
+		cur_buf_release(&text);
+		err->reason = "invalid_json";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s", doc->origin,
+				   (unsigned long long)doc->record, jerr.text);
+	}
+	/* cur_doc_from_json copies the (null) text; hand it ours afterwards. */
+	json_object_set_new(obj, text_field, json_string(""));
+	free(doc->text);
+	doc->text = NULL;
+	rc = cur_doc_from_json(doc, obj, text_field, doc->origin, doc->record, err);
+	if (rc != CUR_OK) {
+		cur_buf_release(&text);
+		return rc;
+	}
+	free(doc->text);
+	doc->text_len = text.len;
+	doc->text = cur_buf_detach(&text, NULL);
+	doc->utf8_repairs += repairs;
+	return CUR_OK;
+}
+
+int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
+{
+	size_t text_len = 0, len;
+
+	/* The check covers UTF-8: strings are validated as they are scanned,
+	 * and outside strings only ASCII is valid JSON. */
+	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
+		return 0;
+	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
+	if (!len)
+		return 0;
+	doc->text_len = len;
+	doc->text[len] = '\0';
+	doc->raw_json = 2;
+	doc->raw_text_len = text_len;
+	return 1;
+}
+
 int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err)
 {
 	cur_buf fixed;
@@ -314,8 +391,9 @@ int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err)
 	const char *p = doc->text;
 	size_t n = doc->text_len, repairs = 0;
 	char *raw;
+	int rc;
 
-	if (!doc->raw_json)
+	if (doc->raw_json != 1)
 		return CUR_OK;
 	cur_buf_init(&fixed, CUR_BUF_UNLIMITED);
 	if (cur_utf8_valid_prefix(p, n) != n) {
@@ -326,24 +404,32 @@ int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err)
 		p = fixed.data;
 		n = fixed.len;
 	}
-	obj = json_loadb(p, n, JSON_ALLOW_NUL, &jerr);
+	rc = parse_fast(doc, p, n, text_field, err);
+	if (rc == CUR_EAGAIN_SLOW) {
+		obj = json_loadb(p, n, JSON_ALLOW_NUL, &jerr);
+		if (!obj) {
+			cur_buf_release(&fixed);
+			err->reason = "invalid_json";
+			return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s (column %d)",
+					   doc->origin, (unsigned long long)doc->record, jerr.text,
+					   jerr.column);
+		}
+		raw = doc->text;
+		doc->text = NULL;
+		rc = cur_doc_from_json(doc, obj, text_field, doc->origin, doc->record, err);
+		if (rc != CUR_OK) {
+			free(doc->text);
+			doc->text = raw; /* keep the raw line for the rejects file */
+			cur_buf_release(&fixed);
+			return err->code;
+		}
+		free(raw);
+	}
 	cur_buf_release(&fixed);
-	if (!obj) {
-		err->reason = "invalid_json";
-		return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s (column %d)",
-				   doc->origin, (unsigned long long)doc->record, jerr.text,
-				   jerr.column);
-	}
-	raw = doc->text;
-	doc->text = NULL;
+	if (rc != CUR_OK)
+		return rc;
 	doc->raw_json = 0;
-	if (cur_doc_from_json(doc, obj, text_field, doc->origin, doc->record, err) != CUR_OK) {
-		doc->text = raw; /* keep the raw line for the rejects file */
-		doc->raw_json = 1;
-		return err->code;
-	}
-	free(raw);
-	doc->utf8_repairs = repairs;
+	doc->utf8_repairs += repairs;
 	return CUR_OK;
 }
 
@@ -359,12 +445,12 @@ static int text_doc(cur_reader *r, cur_doc *doc, const char *p, size_t n, uint64
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
 	if (r->o.split_paragraphs) {
 		snprintf(id, sizeof(id), ":%llu", (unsigned long long)line);
-		rc = cur_buf_printf(&b, "%s%s", r->path, id);
+		rc = cur_buf_printf(&b, "%s%s", cur_basename(r->path), id);
 	} else {
-		rc = cur_buf_append(&b, r->path, strlen(r->path));
+		rc = cur_buf_printf(&b, "%s", cur_basename(r->path));
 	}
 	if (rc == CUR_OK)
-		rc = cur_doc_new_text(doc, b.data, p, n, r->path);
+		rc = cur_doc_new_text(doc, b.data, p, n, cur_basename(r->path));
 	cur_buf_release(&b);
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
@@ -478,7 +564,7 @@ static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *er
 		return cur_err_set(err, CUR_EDATA, "%s:%llu: member '%s' is binary, skipped", r->path,
 				   (unsigned long long)r->line, name);
 	}
-	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, r->path);
+	rc = cur_doc_new_text(doc, name, cur_stream_peek(s), n, cur_basename(r->path));
 	if (rc)
 		return cur_err_set(err, rc, "out of memory");
 	doc->origin = r->path;

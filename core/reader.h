@@ -37,6 +37,12 @@ int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err);
 /* cur_doc_parse_raw: parse a raw JSON line left by the reader. */
 int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err);
 
+/* cur_doc_pass_raw: for a pipeline with no stages: check the raw line and
+ * keep it as a minified record to be written unchanged (raw_json = 2),
+ * without decoding the text. Returns 1 when done, 0 when the line needs the
+ * full parse (cur_doc_parse_raw) to be repaired or reported. */
+int cur_doc_pass_raw(cur_doc *doc, const char *text_field);
+
 /* cur_reader_bytes: compressed bytes consumed so far (for progress). */
 uint64_t cur_reader_bytes(const cur_reader *r);
 

@@ -80,30 +80,43 @@ size_t cur_utf8_valid_prefix(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
-	uint32_t cp;
 
 	while (i < n) {
-		size_t k;
+		unsigned char c;
 
-		/* ASCII fast path, eight bytes at a time. */
-		while (i + 8 <= n) {
-			uint64_t w;
+		/* ASCII fast path, sixteen bytes at a time. */
+		while (i + 16 <= n) {
+			uint64_t a, b;
 
-			memcpy(&w, s + i, 8);
-			if (w & 0x8080808080808080ULL)
+			memcpy(&a, s + i, 8);
+			memcpy(&b, s + i + 8, 8);
+			if ((a | b) & 0x8080808080808080ULL)
 				break;
-			i += 8;
+			i += 16;
 		}
 		if (i >= n)
 			break;
-		if (s[i] < 0x80) {
+		c = s[i];
+		if (c < 0x80) {
 			i++;
-			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			/* Two bytes: the common case for Latin, Greek, Cyrillic, Arabic. */
+			if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
+				return i;
+			i += 2;
+		} else if (c >= 0xE0 && c <= 0xEF && i + 2 < n && (s[i + 2] & 0xC0) == 0x80 &&
+			   s[i + 1] >= (c == 0xE0 ? 0xA0 : 0x80) &&
+			   s[i + 1] <= (c == 0xED ? 0x9F : 0xBF)) {
+			/* Three bytes: CJK, Indic, most of the BMP. */
+			i += 3;
+		} else {
+			uint32_t cp;
+			size_t k = cur_utf8_decode(s + i, n - i, &cp);
+
+			if (!k)
+				return i;
+			i += k;
 		}
-		k = cur_utf8_decode(s + i, n - i, &cp);
-		if (!k)
-			return i;
-		i += k;
 	}
 	return n;
 }

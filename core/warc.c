@@ -286,7 +286,7 @@ static int warc_doc(const warc_head *h, const char *block, size_t n, const char 
 		payload = dechunked.data ? dechunked.data : "";
 		plen = dechunked.len;
 	}
-	rc = cur_doc_new_text(doc, id, payload, plen, origin);
+	rc = cur_doc_new_text(doc, id, payload, plen, cur_basename(origin));
 	cur_buf_release(&dechunked);
 	if (rc)
 		return rc;

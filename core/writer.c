@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 #include "core/buf.h"
@@ -32,6 +33,7 @@ struct cur_out {
 	cur_buf pending;
 	int finished;
 	int failed;
+	int in_place;     /* not a regular file: no temporary, no rename */
 	char errmsg[256];
 };
 
@@ -184,9 +186,23 @@ int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
 			free(o);
 			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 		}
-		rc = open_tmp(o, err);
-		if (rc)
-			goto fail;
+		struct stat st;
+
+		/* A device or pipe (-o /dev/null, a FIFO) is written in place: a
+		 * rename would replace the device with a regular file. */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->fd = open(path, O_WRONLY);
+			if (o->fd < 0) {
+				rc = cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path,
+						 strerror(errno));
+				goto fail;
+			}
+			o->in_place = 1;
+		} else {
+			rc = open_tmp(o, err);
+			if (rc)
+				goto fail;
+		}
 		if (ends_with(path, ".zst") || ends_with(path, ".zstd"))
 			o->mode = OUT_ZSTD;
 		else if (ends_with(path, ".gz"))
@@ -239,12 +255,12 @@ int cur_out_finish(cur_out *o, cur_err *err)
 
 	if (rc == CUR_OK && o->gz && archive_write_close(o->gz) != ARCHIVE_OK)
 		rc = CUR_EIO;
-	if (rc == CUR_OK && o->path && fsync(o->fd) != 0)
+	if (rc == CUR_OK && o->path && !o->in_place && fsync(o->fd) != 0)
 		rc = CUR_EIO;
 	if (rc != CUR_OK)
 		return cur_err_set(err, CUR_EIO, "%s", o->errmsg[0] ? o->errmsg : "write failed");
 	if (o->path) {
-		if (close(o->fd) != 0 || rename(o->tmp, o->path) != 0) {
+		if (close(o->fd) != 0 || (!o->in_place && rename(o->tmp, o->path) != 0)) {
 			o->fd = -1;
 			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", o->path,
 					   strerror(errno));

@@ -1,1 +1,16 @@
-# fuzz/ contributes here: see core/local.mk for the shape.
+# fuzz/: libFuzzer targets, one per parser (./configure --enable-fuzz CC=clang).
+# Each module adds its own targets in its local.mk, inside `if FUZZ`.
+FUZZ_CFLAGS = $(AM_CFLAGS)
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_jsonl fuzz/fuzz_reader
+fuzz_fuzz_jsonl_SOURCES = fuzz/fuzz_jsonl.c
+fuzz_fuzz_jsonl_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_jsonl_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_jsonl_LDADD = $(CURATE_LIBS)
+fuzz_fuzz_reader_SOURCES = fuzz/fuzz_reader.c
+fuzz_fuzz_reader_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_reader_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_reader_LDADD = $(CURATE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz_jsonl.c fuzz/fuzz_reader.c fuzz/run.sh

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install what curate needs on Debian 12 (only what is missing), then
 # configure and build into build/. Safe to run again: it skips what is done.
-#   scripts/setup.sh [--asan]    (--asan also builds build-asan/ with ASan/UBSan)
+#   scripts/setup.sh [--all]   (--all also builds build-asan/ with ASan/UBSan
+#                               and build-fuzz/ with clang's libFuzzer)
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
 libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev zstd gzip python3"
+
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
@@ -33,6 +36,7 @@ build() { # build DIR [configure args]
 }
 
 build build --enable-werror
-if [ "${1:-}" = "--asan" ]; then
+if [ "${1:-}" = "--all" ]; then
 	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
+	build build-fuzz --enable-fuzz CC=clang CFLAGS="-O1 -g"
 fi

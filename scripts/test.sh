@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: set up, build, run the Check suites and CLI tests,
-# the same again under ASan/UBSan, and `make distcheck`.
+# the same again under ASan/UBSan, every libFuzzer target for a short while,
+# and `make distcheck`.
 #   scripts/test.sh [--quick]   (--quick: the plain build's tests only)
 set -eu
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ quick=${1:-}
 if [ "$quick" = "--quick" ]; then
 	scripts/setup.sh
 else
-	scripts/setup.sh --asan
+	scripts/setup.sh --all
 fi
 status=0
 echo "== make check (build/)"
@@ -20,11 +21,16 @@ if [ "$quick" != "--quick" ]; then
 		status=1
 		tail -n 80 build-asan/test-suite.log 2>/dev/null
 	}
+	echo "== libFuzzer targets (build-fuzz/)"
+	fuzz/run.sh 20 || status=1
 	echo "== make distcheck"
 	make -s -C build distcheck >build/distcheck.log 2>&1 || {
 		status=1
 		tail -n 40 build/distcheck.log
 	}
 fi
+# One closing line over every suite that ran (Check suites and CLI scripts).
+awk '/^# PASS:/ { p += $3 } /^# (FAIL|ERROR|XPASS):/ { f += $3 } END { printf "%d passed, %d failed\n", p, f }' \
+	build/test-suite.log $( [ "$quick" = "--quick" ] || echo build-asan/test-suite.log )
 [ $status = 0 ] && echo "all tests passed" || echo "TESTS FAILED"
 exit $status

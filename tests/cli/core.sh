@@ -21,6 +21,24 @@ zstd -dc "$D/many.jsonl.zst" | "$CURATE" ingest -q > "$WORK/stdin.jsonl"
 "$CURATE" ingest -q "$D/many.jsonl.zst" > "$WORK/file.jsonl"
 same "stdin gives the same as the file" "$WORK/stdin.jsonl" "$WORK/file.jsonl"
 
+# Records that need no repair are checked and minified, not rewritten: the
+# values must be exactly those of the input.
+zstd -dc "$D/cc-net-en-head.jsonl.zst" > "$WORK/cc.jsonl"
+cat "$WORK/cc.jsonl" "$D/good.jsonl" > "$WORK/mixed.jsonl"
+"$CURATE" ingest -q "$WORK/mixed.jsonl" > "$WORK/mixed.out"
+python3 - "$WORK/mixed.jsonl" "$WORK/mixed.out" <<'PY' && ok "ingest keeps every value of every record" || fail "ingest keeps every value"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+for x in a:
+    x.setdefault("id", None)
+for x, y in zip(a, b):
+    if x["id"] is None or isinstance(x["id"], int):
+        x["id"] = y["id"]
+sys.exit(0 if a == b else 1)
+PY
+[ "$(grep -c '": ' "$WORK/mixed.out")" = 0 ] && ok "output is compact" || fail "output is compact"
+
 # Compressed outputs by name, written atomically.
 expect_status "ingest to .zst" 0 "$CURATE" ingest -q -o "$WORK/o.jsonl.zst" "$D/good.jsonl"
 zstd -dc "$WORK/o.jsonl.zst" > "$WORK/o.jsonl"
@@ -29,6 +47,10 @@ expect_status "ingest to .gz" 0 "$CURATE" ingest -q -o "$WORK/o.jsonl.gz" "$D/go
 gzip -dc "$WORK/o.jsonl.gz" > "$WORK/o2.jsonl"
 same ".gz output decompresses to the same" "$WORK/o2.jsonl" "$top_srcdir/tests/cli/expected/good.jsonl"
 ls -a "$WORK" | grep -q '\.tmp\.' && fail "no temporary files left" || ok "no temporary files left"
+if [ -c /dev/null ]; then
+	expect_status "-o /dev/null writes to the device" 0 "$CURATE" ingest -q -o /dev/null "$D/good.jsonl"
+	[ -c /dev/null ] && ok "/dev/null is still a device" || fail "/dev/null is still a device"
+fi
 expect_status "unwritable output is an I/O error" 3 "$CURATE" ingest -q -o /nonexistent/dir/x.jsonl "$D/good.jsonl"
 
 # Same bytes for any -j, on JSONL and WARC together.
@@ -65,6 +87,10 @@ expect_status "paragraph split" 0 "$CURATE" ingest -q --split paragraphs "$D/par
 [ "$(wc -l < "$WORK/out")" = 3 ] && ok "three paragraphs" || fail "three paragraphs" "$(cat "$WORK/out")"
 contains "paragraph ids are file:line" "$WORK/out" 'paragraphs.txt:5"'
 
+expect_status "zip members and an xz file" 0 "$CURATE" ingest -q "$D/docs.zip" "$D/good.jsonl.xz"
+contains "zip member is a document" "$WORK/out" '{"id":"a/one.txt","text":"zip member one\n","source":"docs.zip"}'
+contains "xz is decompressed" "$WORK/out" '"text":"Integer id."'
+
 # stats
 expect_status "stats" 0 "$CURATE" stats "$D/good.jsonl"
 contains "stats counts documents" "$WORK/out" "documents              5"
@@ -83,6 +109,15 @@ YAML
 expect_status "run a pipeline file" 0 "$CURATE" run -q "$WORK/p.yaml"
 "$CURATE" ingest -q "$D/many.jsonl.zst" "$D/cc-2021-resiliparse.warc.gz" "$D/dolma-science-0.warc.gz" "$D/truncated-gzip-resiliparse-clipped.warc.gz" > "$WORK/ing.jsonl" 2>/dev/null
 same "run equals ingest on the same inputs" "$WORK/run.jsonl" "$WORK/ing.jsonl"
+cat > "$WORK/cat.yaml" <<YAML
+inputs:
+  general: [$D/good.jsonl]
+  math: $D/many.jsonl.zst
+output: $WORK/cat.jsonl
+YAML
+expect_status "inputs by category" 0 "$CURATE" run -q "$WORK/cat.yaml"
+[ "$(grep -c '"category":"math"' "$WORK/cat.jsonl")" = 2000 ] && [ "$(grep -c '"category":"general"' "$WORK/cat.jsonl")" = 5 ] &&
+	ok "categories land in metadata" || fail "categories land in metadata"
 printf 'inputs: [a\nstages: {' > "$WORK/bad.yaml"
 expect_status "broken pipeline file is a usage error" 2 "$CURATE" run "$WORK/bad.yaml"
 printf 'inputs: x\nstages:\n  - nosuchstage: {}\n' > "$WORK/bad2.yaml"

@@ -1,0 +1,568 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include "core/error.h"
+#include "core/json_text.h"
+#include "core/utf8.h"
+
+static size_t skip_ws(const char *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Offset just past the string at p[i] == '"', or -1. */
+static long skip_string(const char *p, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (p[i] == '"')
+			return (long)i + 1;
+		if (p[i] == '\\')
+			i++;
+	}
+	return -1;
+}
+
+long cur_json_skip_value(const char *p, size_t n)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	do {
+		i = skip_ws(p, n, i);
+		if (i >= n)
+			return -1;
+		switch (p[i]) {
+		case '"': {
+			long e = skip_string(p, n, i);
+
+			if (e < 0)
+				return -1;
+			i = (size_t)e;
+			break;
+		}
+		case '{': case '[':
+			depth++;
+			i++;
+			break;
+		case '}': case ']':
+			if (--depth < 0)
+				return -1;
+			i++;
+			break;
+		default:
+			/* numbers, literals, ',' and ':' inside containers */
+			i++;
+			while (depth == 0 && i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' &&
+			       p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+				i++;
+			break;
+		}
+	} while (depth > 0);
+	return (long)i;
+}
+
+long cur_json_find_member(const char *p, size_t n, const char *key)
+{
+	size_t klen = strlen(key);
+	size_t i = skip_ws(p, n, 0);
+
+	if (i >= n || p[i] != '{')
+		return -1;
+	i = skip_ws(p, n, i + 1);
+	while (i < n && p[i] == '"') {
+		long kend = skip_string(p, n, i), vend;
+		size_t v;
+
+		if (kend < 0)
+			return -1;
+		v = skip_ws(p, n, (size_t)kend);
+		if (v >= n || p[v] != ':')
+			return -1;
+		v = skip_ws(p, n, v + 1);
+		if ((size_t)kend - i - 2 == klen && memcmp(p + i + 1, key, klen) == 0)
+			return (long)v;
+		vend = cur_json_skip_value(p + v, n - v);
+		if (vend < 0)
+			return -1;
+		i = skip_ws(p, n, v + (size_t)vend);
+		if (i < n && p[i] == ',')
+			i = skip_ws(p, n, i + 1);
+	}
+	return -1;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	int k;
+
+	*v = 0;
+	for (k = 0; k < 4; k++) {
+		char c = p[k];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (unsigned)((c | 0x20) - 'a' + 10);
+		else
+			return 0;
+		*v = *v * 16 + d;
+	}
+	return 1;
+}
+
+/* One \u escape (and its low surrogate) at p[0] == 'u'; returns bytes used
+ * after the backslash, 0 when malformed. */
+static size_t decode_u(const char *p, size_t n, cur_buf *out, size_t *repairs)
+{
+	unsigned hi, lo;
+	uint32_t cp;
+	char utf8[4];
+	size_t used = 5;
+
+	if (n < 5 || !hex4(p + 1, &hi))
+		return 0;
+	cp = hi;
+	if (hi >= 0xD800 && hi <= 0xDBFF) {
+		if (n >= 11 && p[5] == '\\' && p[6] == 'u' && hex4(p + 7, &lo) && lo >= 0xDC00 &&
+		    lo <= 0xDFFF) {
+			cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+			used = 11;
+		} else {
+			cp = 0xFFFD;
+			(*repairs)++;
+		}
+	} else if (hi >= 0xDC00 && hi <= 0xDFFF) {
+		cp = 0xFFFD;
+		(*repairs)++;
+	}
+	if (cur_buf_append(out, utf8, cur_utf8_encode(cp, utf8)))
+		return 0;
+	return used;
+}
+
+int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
+			   size_t *repairs, const char **why)
+{
+	size_t i = 1, run = 1;
+
+	*repairs = 0;
+	for (;;) {
+		unsigned char c;
+
+		/* Copy plain runs in one go. */
+		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
+			i++;
+		if (i > run && cur_buf_append(out, p + run, i - run))
+			goto nomem;
+		if (i >= n) {
+			*why = "unterminated string";
+			return CUR_EDATA;
+		}
+		c = (unsigned char)p[i];
+		if (c == '"') {
+			*used = i + 1;
+			if (!out->data && cur_buf_reserve(out, 0))
+				goto nomem;
+			return CUR_OK;
+		}
+		if (c < 0x20) {
+			*why = "control character in string";
+			return CUR_EDATA;
+		}
+		if (i + 1 >= n) {
+			*why = "unterminated string";
+			return CUR_EDATA;
+		}
+		{
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *e = strchr(from, p[i + 1]);
+
+			if (p[i + 1] == 'u') {
+				size_t k = decode_u(p + i + 1, n - i - 1, out, repairs);
+
+				if (!k) {
+					*why = "invalid \\u escape";
+					return CUR_EDATA;
+				}
+				i += 1 + k;
+			} else if (e && p[i + 1]) {
+				if (cur_buf_putc(out, to[e - from]))
+					goto nomem;
+				i += 2;
+			} else {
+				*why = "invalid escape";
+				return CUR_EDATA;
+			}
+		}
+		run = i;
+	}
+nomem:
+	*why = "out of memory";
+	return CUR_ENOMEM;
+}
+
+/* Bytes that JSON strings must escape. */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+int cur_json_encode_string(const char *s, size_t n, cur_buf *out)
+{
+	size_t i = 0, run = 0;
+
+	/* Worst case every byte becomes \u00XX: reserve once, then write. */
+	CUR_FORWARD(cur_buf_reserve(out, n + 2));
+	out->data[out->len++] = '"';
+	while (i < n) {
+		unsigned char c;
+
+		while (i < n && !needs_escape[(unsigned char)s[i]])
+			i++;
+		if (i > run)
+			CUR_FORWARD(cur_buf_append(out, s + run, i - run));
+		if (i >= n)
+			break;
+		c = (unsigned char)s[i];
+		switch (c) {
+		case '"': CUR_FORWARD(cur_buf_append(out, "\\\"", 2)); break;
+		case '\\': CUR_FORWARD(cur_buf_append(out, "\\\\", 2)); break;
+		case '\n': CUR_FORWARD(cur_buf_append(out, "\\n", 2)); break;
+		case '\r': CUR_FORWARD(cur_buf_append(out, "\\r", 2)); break;
+		case '\t': CUR_FORWARD(cur_buf_append(out, "\\t", 2)); break;
+		case '\b': CUR_FORWARD(cur_buf_append(out, "\\b", 2)); break;
+		case '\f': CUR_FORWARD(cur_buf_append(out, "\\f", 2)); break;
+		default: CUR_FORWARD(cur_buf_printf(out, "\\u%04x", c)); break;
+		}
+		run = ++i;
+	}
+	return cur_buf_putc(out, '"');
+}
+
+/* ---- validate and minify a whole record (the ingest fast path) ---- */
+
+#define MAX_GAPS 128
+
+typedef struct minify {
+	const char *p;
+	size_t n, i;
+	int depth;
+	/* Whitespace to remove, recorded while checking and removed only once
+	 * the whole record passed, so a failed check leaves the line intact. */
+	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
+	size_t ngaps;
+} minify;
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bytes that end a plain run inside a string: '"', '\\', and controls. */
+static inline uint64_t swar_special(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+
+	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
+}
+
+/* Offset of the first byte at or after i that is not plain string ASCII (a
+ * quote, a backslash, a control or a non-ASCII byte), roughly: it may stop
+ * early, never late. SSE2 (every x86-64) takes 16 bytes a step. */
+static inline size_t skip_plain_ascii(const char *p, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		/* Signed compare: bytes < 0x20 and bytes >= 0x80 are both "less". */
+		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+							  _mm_cmpeq_epi8(v, bslash)),
+					   _mm_cmplt_epi8(v, space));
+
+		if (_mm_movemask_epi8(bad))
+			return i;
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		if ((swar_special(v) | v) & HIGHS)
+			return i;
+		i += 8;
+	}
+	return i;
+}
+
+static int mf_flush_ws(minify *m)
+{
+	size_t start = m->i;
+
+	while (m->i < m->n && (m->p[m->i] == ' ' || m->p[m->i] == '\t' || m->p[m->i] == '\r' ||
+			       m->p[m->i] == '\n'))
+		m->i++;
+	if (m->i == start)
+		return 0;
+	if (m->ngaps == MAX_GAPS)
+		return -1; /* pretty-printed: leave it to the full parser */
+	m->gap_at[m->ngaps] = start;
+	m->gap_len[m->ngaps++] = m->i - start;
+	return 0;
+}
+
+static inline int simple_escape(char c)
+{
+	switch (c) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A string at p[i] == '"'; *decoded gets its decoded length. Lone
+ * surrogates are refused so that the slow path repairs them. */
+static int mf_string(minify *m, size_t *decoded)
+{
+	const char *p = m->p;
+	size_t i = m->i + 1, n = m->n, saved = 0;
+
+	for (;;) {
+		/* Plain ASCII eight bytes at a time; anything else (a quote, a
+		 * backslash, a control or a non-ASCII byte) drops to the byte loop,
+		 * which also checks UTF-8 sequences: one pass does both. */
+		i = skip_plain_ascii(p, n, i);
+		while (i < n) {
+			unsigned char c = (unsigned char)p[i];
+
+			if (c >= 0x80) {
+				const unsigned char *u = (const unsigned char *)p + i;
+				uint32_t cp;
+				size_t k;
+
+				if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (u[1] & 0xC0) == 0x80) {
+					i += 2;
+					continue;
+				}
+				if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (u[1] & 0xC0) == 0x80 &&
+				    (u[2] & 0xC0) == 0x80) {
+					i += 3;
+					continue;
+				}
+				k = cur_utf8_decode(u, n - i, &cp);
+				if (!k)
+					return -1;
+				i += k;
+				continue;
+			}
+			if (c == '"' || c == '\\' || c < 0x20)
+				break;
+			i++;
+			if ((i & 7) == 0 && i + 8 <= n)
+				break; /* back to the word loop */
+		}
+		if (i >= n || (unsigned char)p[i] < 0x20)
+			return -1;
+		if (p[i] != '"' && p[i] != '\\')
+			continue;
+		if (p[i] == '"')
+			break;
+		if (i + 1 >= n)
+			return -1;
+		if (p[i + 1] == 'u') {
+			unsigned hi, lo;
+
+			if (i + 6 > n || !hex4(p + i + 2, &hi))
+				return -1;
+			if (hi >= 0xD800 && hi <= 0xDBFF) {
+				if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
+				    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				saved += 12 - 4;
+				i += 12;
+			} else if (hi >= 0xDC00 && hi <= 0xDFFF) {
+				return -1;
+			} else {
+				saved += 6 - (hi < 0x80 ? 1 : hi < 0x800 ? 2 : 3);
+				i += 6;
+			}
+		} else if (simple_escape(p[i + 1])) {
+			saved += 1;
+			i += 2;
+		} else {
+			return -1;
+		}
+	}
+	if (decoded)
+		*decoded = i - m->i - 1 - saved;
+	m->i = i + 1;
+	return 0;
+}
+
+static int mf_digits(minify *m)
+{
+	size_t start = m->i;
+
+	while (m->i < m->n && m->p[m->i] >= '0' && m->p[m->i] <= '9')
+		m->i++;
+	return m->i > start ? 0 : -1;
+}
+
+static int mf_number(minify *m)
+{
+	if (m->p[m->i] == '-')
+		m->i++;
+	if (m->i < m->n && m->p[m->i] == '0')
+		m->i++;
+	else if (mf_digits(m))
+		return -1;
+	if (m->i < m->n && m->p[m->i] == '.') {
+		m->i++;
+		if (mf_digits(m))
+			return -1;
+	}
+	if (m->i < m->n && (m->p[m->i] == 'e' || m->p[m->i] == 'E')) {
+		m->i++;
+		if (m->i < m->n && (m->p[m->i] == '+' || m->p[m->i] == '-'))
+			m->i++;
+		if (mf_digits(m))
+			return -1;
+	}
+	return 0;
+}
+
+static int mf_literal(minify *m, const char *word)
+{
+	size_t k = strlen(word);
+
+	if (m->n - m->i < k || memcmp(m->p + m->i, word, k) != 0)
+		return -1;
+	m->i += k;
+	return 0;
+}
+
+typedef struct mf_want {
+	const char *text_field;
+	size_t text_len;
+	int has_text, has_id;
+} mf_want;
+
+static int mf_value(minify *m, mf_want *w);
+
+/* An object or array at p[i]; w is non-NULL at the top level only. */
+static int mf_container(minify *m, mf_want *w)
+{
+	char close = m->p[m->i] == '{' ? '}' : ']';
+	int is_obj = close == '}';
+
+	if (++m->depth > 256)
+		return -1;
+	m->i++;
+	if (mf_flush_ws(m))
+		return -1;
+	if (m->i < m->n && m->p[m->i] == close) {
+		m->i++;
+		m->depth--;
+		return 0;
+	}
+	for (;;) {
+		mf_want *member = NULL;
+
+		if (is_obj) {
+			size_t kstart = m->i, klen;
+
+			if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
+				return -1;
+			klen = m->i - kstart - 2;
+			if (w && klen == 2 && memcmp(m->p + kstart + 1, "id", 2) == 0)
+				w->has_id = -1; /* the value must be a string */
+			if (w && klen == strlen(w->text_field) &&
+			    memcmp(m->p + kstart + 1, w->text_field, klen) == 0)
+				member = w;
+			if (mf_flush_ws(m) || m->i >= m->n || m->p[m->i] != ':')
+				return -1;
+			m->i++;
+			if (mf_flush_ws(m))
+				return -1;
+			if (w && w->has_id == -1) {
+				w->has_id = m->i < m->n && m->p[m->i] == '"';
+			}
+		}
+		if (member) {
+			if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, &member->text_len))
+				return -1;
+			member->has_text = 1;
+		} else if (mf_value(m, NULL)) {
+			return -1;
+		}
+		if (mf_flush_ws(m) || m->i >= m->n)
+			return -1;
+		if (m->p[m->i] == close) {
+			m->i++;
+			m->depth--;
+			return 0;
+		}
+		if (m->p[m->i] != ',')
+			return -1;
+		m->i++;
+		if (mf_flush_ws(m))
+			return -1;
+	}
+}
+
+static int mf_value(minify *m, mf_want *w)
+{
+	if (m->i >= m->n)
+		return -1;
+	switch (m->p[m->i]) {
+	case '"': return mf_string(m, NULL);
+	case '{': case '[': return mf_container(m, w);
+	case 't': return mf_literal(m, "true");
+	case 'f': return mf_literal(m, "false");
+	case 'n': return mf_literal(m, "null");
+	default: return mf_number(m);
+	}
+}
+
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len)
+{
+	minify *m = malloc(sizeof(*m));
+	mf_want w = { text_field, 0, 0, 0 };
+	size_t out = 0, from = 0, k;
+	int ok;
+
+	if (!m)
+		return 0;
+	m->p = p;
+	m->n = n;
+	m->i = 0;
+	m->depth = 0;
+	m->ngaps = 0;
+	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
+	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
+	if (ok) {
+		for (k = 0; k < m->ngaps; k++) {
+			memmove(p + out, p + from, m->gap_at[k] - from);
+			out += m->gap_at[k] - from;
+			from = m->gap_at[k] + m->gap_len[k];
+		}
+		memmove(p + out, p + from, n - from);
+		out += n - from;
+		*text_len = w.text_len;
+	}
+	free(m);
+	return ok ? out : 0;
+}

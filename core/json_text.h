@@ -1,0 +1,44 @@
+/* The JSON fast path for the one field that is large: the text.
+ *
+ * jansson parses and writes everything else, but a document's text is most
+ * of its bytes, and going through jansson's tree costs it ~10x over what a
+ * string scanner needs (BENCHMARKS.md, ingest). So the text is found,
+ * decoded and encoded here, and jansson sees the record with the text
+ * replaced by null. Shared inside core/ only. */
+#ifndef CUR_JSON_TEXT_H
+#define CUR_JSON_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/buf.h"
+
+/* cur_json_find_member: in the JSON object line p[0..n), find the top-level
+ * member named key (unescaped in the line) and return the offset of its
+ * value's first byte, or -1 when absent or the line is not an object we can
+ * scan (the caller then lets jansson decide). */
+long cur_json_find_member(const char *p, size_t n, const char *key);
+
+/* cur_json_decode_string: decode the JSON string starting at p[0] == '"'
+ * into out. OUT: *used is the bytes consumed including both quotes;
+ * *repairs counts lone surrogates replaced by U+FFFD. Returns CUR_OK or
+ * CUR_EDATA (with *why) for an unterminated string, a bad escape or a raw
+ * control character. */
+int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
+			   size_t *repairs, const char **why);
+
+/* cur_json_skip_value: offset just past the JSON value at p (string,
+ * number, literal, or nested object/array), or -1 when malformed. */
+long cur_json_skip_value(const char *p, size_t n);
+
+/* cur_json_encode_string: append s[0..n) as a JSON string (with quotes). */
+int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
+
+/* cur_json_minify_inplace: check that p[0..n) is one valid JSON object with
+ * a string member text_field and a string "id" (no lone surrogates), and
+ * remove its insignificant whitespace in place. Returns the new length and
+ * the decoded text length in *text_len, or 0 with p untouched when the
+ * record needs the full path: invalid, pretty-printed, or missing what the
+ * fast path assumes. Invalid UTF-8 makes it fail too. */
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
+
+#endif
