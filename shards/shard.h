@@ -35,6 +35,15 @@ int shard_inputs(json_t *cfg, char *const *pos, size_t npos, char ***paths, size
 cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outdir,
 			 char *const *inputs, size_t ninputs, cur_err *err);
 
+/* shard_sink_create: the same sink for a pipeline file (`sink: {shard:
+ * {output: DIR, ...}}`; bin/stages.c's sink table). config (borrowed) holds
+ * the options above plus an optional "output" directory (else output is
+ * used). Without source or category_field, a document's category is its
+ * metadata.category (set by the file's `inputs: {CATEGORY: [...]}`), or
+ * general when it has none. */
+cur_sink *shard_sink_create(json_t *config, const cur_stage_env *env, const char *output,
+			    cur_err *err);
+
 /* shard_sink_warnings: warnings the constructor found (for example a --mix
  * that did not sum to 100), one per line, or "" (borrowed). */
 const char *shard_sink_warnings(const cur_sink *sink);

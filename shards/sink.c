@@ -42,7 +42,9 @@ const cur_opt_spec shard_options[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
-enum { MODE_PLAIN, MODE_SOURCE, MODE_FIELD };
+/* PLAIN: one category. SOURCE: by input file. FIELD: by a metadata field.
+ * AUTO (a pipeline file's sink): metadata.category when set, else general. */
+enum { MODE_PLAIN, MODE_SOURCE, MODE_FIELD, MODE_AUTO };
 
 typedef struct source_map {
 	const char *path;
@@ -54,6 +56,9 @@ typedef struct source_map {
 
 typedef struct shard_job {
 	json_t *cfg;
+	json_t *own_cfg;  /* the pipeline-file sink's copy, or NULL */
+	int auto_mode;    /* set by shard_sink_create */
+	int mix_given;
 	const char *outdir;
 	char *workdir;
 	char *const *inputs;
@@ -169,19 +174,25 @@ static int setup_mix(shard_job *j, cur_err *err)
 	size_t ns = json_is_array(src) ? json_array_size(src) : 0;
 	if (ns && j->field)
 		return cur_err_set(err, CUR_EINVAL, "--source and --category-field exclude each other");
-	j->mode = ns ? MODE_SOURCE : j->field ? MODE_FIELD : MODE_PLAIN;
+	if (ns && j->auto_mode)
+		return cur_err_set(err, CUR_EINVAL,
+				   "a pipeline file gives categories in 'inputs: {CATEGORY: [...]}', not 'source'");
+	j->mode = ns ? MODE_SOURCE : j->field ? MODE_FIELD : j->auto_mode ? MODE_AUTO : MODE_PLAIN;
+	if (j->mode == MODE_AUTO && !j->field)
+		j->field = "category";
 	if (j->mode == MODE_PLAIN) {
 		if (mixs)
 			return cur_err_set(err, CUR_EINVAL, "--mix needs categories: give --source CATEGORY=PATH or --category-field");
 		return mix_target_parse("general=100", &j->mix, err);
 	}
 	int given = mixs != NULL;
+	j->mix_given = given;
 	CUR_FORWARD(mix_target_parse(given ? mixs : MIX_DEFAULT, &j->mix, err));
 	if (given && fabs(j->mix.sum - 100.0) > 1e-9)
 		warn(j, "--mix sums to %g, not 100: normalized", j->mix.sum);
 	if (j->field && strncmp(j->field, "metadata.", 9) == 0)
 		j->field += 9;
-	if (j->mode == MODE_FIELD)
+	if (j->mode == MODE_FIELD || j->mode == MODE_AUTO)
 		return CUR_OK;
 	/* --source: every source category must be in the mix and the
 	 * default mix shrinks to the categories given. */
@@ -525,8 +536,10 @@ static int category_of(shard_job *j, cur_doc *doc)
 {
 	if (j->mode == MODE_PLAIN)
 		return 0;
-	if (j->mode == MODE_FIELD) {
+	if (j->mode == MODE_FIELD || j->mode == MODE_AUTO) {
 		const char *v = cur_doc_meta_str(doc, j->field);
+		if (!v && j->mode == MODE_AUTO)
+			v = "general";
 		return v ? mix_target_find(&j->mix, v) : -1;
 	}
 	if (doc->origin && doc->origin == j->last_origin)
@@ -677,7 +690,7 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	for (size_t c = 0; c < n; c++) {
 		j->live[c] = j->spills[c].docs > 0;
 		any |= j->live[c];
-		if (!j->live[c] && j->mix.weights[c] > 0)
+		if (!j->live[c] && j->mix.weights[c] > 0 && !(j->mode == MODE_AUTO && !j->mix_given))
 			warn(j, "category '%s' has no documents: left out of the mix", j->mix.names[c]);
 	}
 	memset(st, 0, sizeof *st);
@@ -833,6 +846,7 @@ static void sink_destroy(cur_sink *self)
 		if (!j->finished && !j->pass1_done && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
+		json_decref(j->own_cfg);
 		free(j->src);
 		free(j->workdir);
 		free(j->fingerprint);
@@ -864,8 +878,8 @@ const char *shard_sink_warnings(const cur_sink *sink)
 	return j->warnings.data ? j->warnings.data : "";
 }
 
-cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outdir,
-			 char *const *inputs, size_t ninputs, cur_err *err)
+static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env,
+			  const char *outdir, char *const *inputs, size_t ninputs, cur_err *err)
 {
 	cur_sink *sk = calloc(1, sizeof *sk);
 	shard_job *j = calloc(1, sizeof *j);
@@ -876,6 +890,8 @@ cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outd
 		return NULL;
 	}
 	sk->priv = j;
+	j->own_cfg = own_cfg;
+	j->auto_mode = own_cfg != NULL;
 	sk->prepare = sink_prepare;
 	sk->write = sink_write;
 	sk->finish = sink_finish;
@@ -907,4 +923,41 @@ cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outd
 fail:
 	sink_destroy(sk);
 	return NULL;
+}
+
+cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outdir,
+			 char *const *inputs, size_t ninputs, cur_err *err)
+{
+	return sink_new(cfg, NULL, env, outdir, inputs, ninputs, err);
+}
+
+cur_sink *shard_sink_create(json_t *config, const cur_stage_env *env, const char *output,
+			    cur_err *err)
+{
+	json_t *cfg = config ? json_deep_copy(config) : json_object();
+	if (!cfg) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (!json_is_object(cfg)) {
+		json_decref(cfg);
+		cur_err_set(err, CUR_EINVAL, "the shard sink's options must be a mapping");
+		return NULL;
+	}
+	/* `shard: {output: DIR}` names the directory; else the run's output. */
+	const char *dir = json_string_value(json_object_get(cfg, "output"));
+	static char *const none[] = { NULL };
+	cur_sink *s;
+	if (dir) {
+		json_t *keep = json_incref(json_object_get(cfg, "output"));
+		json_object_del(cfg, "output");
+		s = sink_new(cfg, cfg, env, json_string_value(keep), none, 0, err);
+		if (s)
+			json_object_set_new(((shard_job *)s->priv)->cfg, "output", keep);
+		else
+			json_decref(keep);
+	} else {
+		s = sink_new(cfg, cfg, env, output, none, 0, err);
+	}
+	return s;
 }

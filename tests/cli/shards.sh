@@ -165,3 +165,16 @@ set -e
 [ $rc -eq 1 ] || fail "verify of a corrupt shard: exit $rc"
 grep -q 'train_00001.bin: offset 4: token id' "$W/err" || { cat "$W/err"; fail "verify message"; }
 ok "verify exits 1 naming the shard and offset"
+
+# 8. A pipeline file with the shard sink: categories from `inputs: {CAT: [...]}`.
+cat > "$W/p.yaml" << YAML
+inputs: {general: [$D/general.jsonl], math: [$D/math.jsonl], code: [$D/code.jsonl]}
+seed: 3
+sink:
+  shard: {output: $W/prun, shard_tokens: 20000, mix: "general=60,math=25,code=15"}
+YAML
+"$CURATE" run -q "$W/p.yaml" || fail "curate run with the shard sink"
+"$CURATE" verify "$W/prun" > "$W/verify.out" || fail "verify after curate run"
+grep -q '^code  *[1-9]' "$W/verify.out" && grep -q '^math  *[1-9]' "$W/verify.out" ||
+	fail "categories of a pipeline file not mixed"
+ok "pipeline file sink: shard {output: DIR} mixes the input categories"
