@@ -276,42 +276,88 @@ static int sync_close(int *fd, const char *path, cur_err *err)
 	return rc;
 }
 
-/* The .idx: header, int32 lengths, int64 byte pointers, int64 doc indices. */
-static int write_idx(shard_writer *w, char hex[33], uint64_t *bytes, cur_err *err)
+/* The .idx: header, int32 lengths, int64 byte pointers, int64 doc indices,
+ * streamed through a small buffer (hashed as written) so that memory does
+ * not grow with the number of sequences. */
+typedef struct idx_out {
+	int fd;
+	const char *path;
+	XXH3_state_t *hash;
+	unsigned char buf[1 << 16];
+	size_t n;
+	uint64_t bytes;
+} idx_out;
+
+static int idx_flush(idx_out *o, cur_err *err)
+{
+	XXH3_128bits_update(o->hash, o->buf, o->n);
+	o->bytes += o->n;
+	int rc = shard_write_all(o->fd, o->buf, o->n, o->path, err);
+	o->n = 0;
+	return rc;
+}
+
+static int idx_put(idx_out *o, const void *p, size_t n, cur_err *err)
+{
+	if (o->n + n > sizeof o->buf)
+		CUR_FORWARD(idx_flush(o, err));
+	memcpy(o->buf + o->n, p, n);
+	o->n += n;
+	return CUR_OK;
+}
+
+static int idx_body(shard_writer *w, idx_out *o, cur_err *err)
 {
 	uint64_t S = w->lens.n;
-	uint64_t size = shard_idx_bytes(S, S + 1);
-	unsigned char *b = malloc(size);
-	if (!b)
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	memcpy(b, SHARD_IDX_MAGIC, 9);
-	le64(b + 9, 1);
-	b[17] = (unsigned char)w->dtype_code;
-	le64(b + 18, S);
-	le64(b + 26, S + 1);
-	unsigned char *p = b + SHARD_IDX_HEADER;
-	for (uint64_t i = 0; i < S; i++, p += 4)
-		le32(p, (uint32_t)w->lens.v[i]);
+	unsigned char h[SHARD_IDX_HEADER], b[8];
+	memcpy(h, SHARD_IDX_MAGIC, 9);
+	le64(h + 9, 1);
+	h[17] = (unsigned char)w->dtype_code;
+	le64(h + 18, S);
+	le64(h + 26, S + 1);
+	CUR_FORWARD(idx_put(o, h, sizeof h, err));
+	for (uint64_t i = 0; i < S; i++) {
+		le32(b, (uint32_t)w->lens.v[i]);
+		CUR_FORWARD(idx_put(o, b, 4, err));
+	}
 	uint64_t ptr = 0;
-	for (uint64_t i = 0; i < S; i++, p += 8) {
-		le64(p, ptr);
+	for (uint64_t i = 0; i < S; i++) {
+		le64(b, ptr);
+		CUR_FORWARD(idx_put(o, b, 8, err));
 		ptr += w->lens.v[i] * w->itemsize;
 	}
-	for (uint64_t i = 0; i <= S; i++, p += 8)
-		le64(p, i);
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits(b, size));
-	shard_xxh3_hex(&c, hex);
-	*bytes = size;
+	for (uint64_t i = 0; i <= S; i++) {
+		le64(b, i);
+		CUR_FORWARD(idx_put(o, b, 8, err));
+	}
+	return idx_flush(o, err);
+}
+
+static int write_idx(shard_writer *w, char hex[33], uint64_t *bytes, cur_err *err)
+{
+	idx_out *o = malloc(sizeof *o);
+	if (!o)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	o->n = 0;
+	o->bytes = 0;
+	o->path = w->idx_tmp;
+	o->hash = w->hash; /* the .bin's digest is already taken */
+	XXH3_128bits_reset(o->hash);
 	int rc = CUR_OK;
-	int fd = open(w->idx_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
+	o->fd = open(w->idx_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0)
 		rc = cur_err_set(err, CUR_EIO, "cannot create '%s': %s", w->idx_tmp, strerror(errno));
-	else if ((rc = shard_write_all(fd, b, size, w->idx_tmp, err)) < 0)
-		close(fd);
+	else if ((rc = idx_body(w, o, err)) < 0)
+		close(o->fd);
 	else
-		rc = sync_close(&fd, w->idx_tmp, err);
-	free(b);
+		rc = sync_close(&o->fd, w->idx_tmp, err);
+	if (rc == CUR_OK) {
+		XXH128_canonical_t c;
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(o->hash));
+		shard_xxh3_hex(&c, hex);
+		*bytes = o->bytes;
+	}
+	free(o);
 	return rc;
 }
 
@@ -329,9 +375,15 @@ static int commit(shard_writer *w, char bhex[33], uint64_t *bbytes, char ihex[33
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w->hash));
 	shard_xxh3_hex(&c, bhex);
 	*bbytes = w->ntok * w->itemsize + (w->format == SHARD_FORMAT_LLMC ? SHARD_LLMC_HEADER : 0);
-	CUR_FORWARD(sync_close(&w->fd, w->bin_tmp, err));
-	if (w->format == SHARD_FORMAT_MEGATRON)
-		CUR_FORWARD(write_idx(w, ihex, ibytes, err));
+	int rc = sync_close(&w->fd, w->bin_tmp, err);
+	if (rc == CUR_OK && w->format == SHARD_FORMAT_MEGATRON)
+		rc = write_idx(w, ihex, ibytes, err);
+	if (rc < 0) {
+		unlink(w->bin_tmp);
+		if (w->idx_tmp)
+			unlink(w->idx_tmp);
+		return rc;
+	}
 	/* .bin first: a final .idx promises a complete .bin beside it. */
 	if (rename(w->bin_tmp, w->bin_final) != 0)
 		return cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", w->bin_tmp, strerror(errno));
