@@ -12,3 +12,12 @@ tests_check_shards_LDADD = $(CHECK_LIBS_ALL)
 
 TESTS += tests/cli/shards.sh
 EXTRA_DIST += tests/cli/shards.sh tests/data/shards tests/megatron_reader.py bench/shards.sh
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_shard
+fuzz_fuzz_shard_SOURCES = fuzz/fuzz_shard.c
+fuzz_fuzz_shard_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_shard_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_shard_LDADD = $(CURATE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz_shard.c
