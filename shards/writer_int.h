@@ -65,6 +65,7 @@ typedef struct shard_writer {
 	uint32_t *ids;
 	shard_u64v lens;
 	uint64_t ntok, nseq, ndocs, padding;
+	uint64_t written_bytes, synced_bytes; /* of the .bin, for sync_file_range */
 	uint64_t cat_tokens[MIX_MAX_CATEGORIES];
 } shard_writer;
 
