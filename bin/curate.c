@@ -15,6 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "dedup", cmd_dedup, "remove URL, exact, near (MinHash) and line duplicates; phased for clusters" },
+	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
@@ -31,8 +33,17 @@ static void usage(FILE *f)
 		   "       curate help COMMAND | --help | --version\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	for (i = 0; i < cur_stage_count; i++)
-		fprintf(f, "  %-10s %s\n", cur_stage_table[i].name, cur_stage_table[i].summary);
+	for (i = 0; i < cur_stage_count; i++) {
+		size_t k;
+
+		/* A stage with a command of its own (tokenize) is listed once. */
+		for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+			if (strcmp(commands[k].name, cur_stage_table[i].name) == 0)
+				break;
+		if (k == sizeof(commands) / sizeof(commands[0]))
+			fprintf(f, "  %-10s %s\n", cur_stage_table[i].name,
+				cur_stage_table[i].summary);
+	}
 	fprintf(f, "\nEach command reads FILE... (or stdin), writes JSONL to stdout or -o FILE,\n"
 		   "and takes the common options listed by 'curate help COMMAND'.\n");
 }

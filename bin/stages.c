@@ -2,12 +2,16 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "dedup/dedup.h"
+#include "filters/filter.h"
 #include "shards/shard.h"
 #include "tokenizer/tokenize_stage.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
+	{ "dedup", "one-pass URL, exact and MinHash dedup (keeps the first)", dd_stage_new, dd_stage_options },
+	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },
 	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
 	  tok_stage_options },
 	{ NULL, NULL, NULL, NULL }

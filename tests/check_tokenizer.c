@@ -277,6 +277,47 @@ START_TEST(test_specials_without_tsv)
 }
 END_TEST
 
+START_TEST(test_specials_tsv_mixed_starts)
+{
+	/* Special tokens that start with different bytes (no memchr shortcut),
+	 * overlapping ones (leftmost, then longest), one that is a prefix. */
+	char dir[] = "/tmp/tok-check-XXXXXX", path[4200], tsv[4200], cmd[8500];
+	tok_tokenizer *t;
+	cur_err err;
+	tok_ids v;
+	FILE *f;
+	static const char text[] = "a[A]b<|x|>c[AB]<|x|[A";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/v.tiktoken", dir);
+	snprintf(tsv, sizeof(tsv), "%s/v-special-tokens.tsv", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", data_path("tests/data/tokenizer/small.tiktoken"),
+		 path);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(tsv, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("1000\t[A]\n1001\t<|x|>\n1002\t[AB]\n1003\t[A\n", f);
+	fclose(f);
+	ck_assert_msg(tok_load(path, &t, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(tok_vocab_size(t), 1004);
+	tok_ids_init(&v);
+	ck_assert_int_eq(tok_encode(t, text, sizeof(text) - 1, 1, &v), 0);
+	/* a [A] b <|x|> c [AB] <|x| ... [A */
+	ck_assert_uint_ge(v.len, 8);
+	ck_assert_uint_eq(v.ids[1], 1000);
+	ck_assert_uint_eq(v.ids[3], 1001);
+	ck_assert_uint_eq(v.ids[5], 1002);
+	ck_assert_uint_eq(v.ids[v.len - 1], 1003);
+	for (size_t i = 6; i + 1 < v.len; i++)
+		ck_assert_uint_lt(v.ids[i], 1000);
+	tok_ids_release(&v);
+	tok_free(t);
+	unlink(path);
+	unlink(tsv);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- decode ---- */
 
 START_TEST(test_decode_errors)
@@ -613,6 +654,43 @@ START_TEST(test_bpe_long_pieces)
 }
 END_TEST
 
+START_TEST(test_piece_cache)
+{
+	/* Rare words repeat: their ids come from the per-call cache, and must
+	 * equal encoding each piece on its own (short texts skip the cache). */
+	static const char *const words[] = {
+		" Xylophonequartzite", " \xce\xa9\xce\xbc\xce\xad\xce\xb3\xce\xb1\xce\xbb",
+		" \xe9\xa1\xba\xe9\xa3\x8e\xe8\x80\xb3\xe6\x9c\xb5", "getElementByIdFoo", "\n\n",
+		" \xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\xd1\x81\xd1\x82\xd0\xb2",
+		" the", "123456", " zzqx", "'s"
+	};
+	tok_ids whole, parts;
+	cur_buf b;
+	size_t pos = 0;
+
+	setup();
+	tok_ids_init(&whole);
+	tok_ids_init(&parts);
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	for (int i = 0; i < 3000; i++) {
+		const char *w = words[rnd_below(10)];
+		cur_buf_append(&b, w, strlen(w));
+	}
+	ck_assert_int_eq(tok_encode(llama3, b.data, b.len, 0, &whole), 0);
+	while (pos < b.len) {
+		size_t end = tok_pretok_next((const uint8_t *)b.data, b.len, pos);
+		ck_assert_uint_lt(end - pos, 256);
+		tok_encode(llama3, b.data + pos, end - pos, 0, &parts);
+		pos = end;
+	}
+	ck_assert_uint_eq(whole.len, parts.len);
+	ck_assert(memcmp(whole.ids, parts.ids, whole.len * sizeof(uint32_t)) == 0);
+	tok_ids_release(&whole);
+	tok_ids_release(&parts);
+	cur_buf_release(&b);
+}
+END_TEST
+
 /* Encode n bytes made by fill(); returns seconds and checks the round trip. */
 static double encode_big(size_t n, void (*fill)(char *, size_t), size_t *ntok)
 {
@@ -773,6 +851,9 @@ static const struct bad_file {
 	{ "not-byte-level.json", "is not a byte-level string", CUR_EDATA },
 	{ "added-object.json", "\"added_tokens\" must be an array", CUR_EDATA },
 	{ "dup-id.json", "duplicate id 0 in model.vocab", CUR_EDATA },
+	{ "merges-order.json", "model.merges[1] ('a' + 'b') is out of rank order", CUR_EDATA },
+	{ "merges-unknown.json", "model.merges[1] ('a' + 'x') does not join two tokens", CUR_EDATA },
+	{ "no-ignore-merges.json", "model.ignore_merges must be true", CUR_EDATA },
 	{ "no-such-file.tiktoken", "cannot open", CUR_EIO },
 };
 
@@ -864,6 +945,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_vocab);
 	tcase_add_test(tc, test_default_load);
 	tcase_add_test(tc, test_specials_without_tsv);
+	tcase_add_test(tc, test_specials_tsv_mixed_starts);
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_roundtrip_random_bytes);
 	tcase_add_test(tc, test_unicode_tsv_classified);
@@ -871,6 +953,7 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_pcre2_oracle);
 	tcase_add_test(tc, test_pcre2_pretokenizer_option);
 	tcase_add_test(tc, test_bpe_long_pieces);
+	tcase_add_test(tc, test_piece_cache);
 	tcase_add_test(tc, test_long_inputs);
 	tcase_add_test(tc, test_loaders_agree_small);
 	tcase_add_test(tc, test_loaders_agree_llama3);

@@ -5,14 +5,18 @@
  * exactly that on arrays on the stack (quadratic, but n is small and there
  * is no allocation). Long pieces are first cut where no token can span the
  * boundary (pair_in_token), then each long segment runs the same merges
- * with a linked list and an indexed binary heap keyed by (rank, position):
- * the heap pops the same pair the linear scan would pick, in O(log n). */
+ * with a linked list and a binary heap of (rank, position) keys: the heap
+ * pops the same pair the linear scan would pick, in O(log n). Segments of
+ * up to LARGE_ON_STACK bytes keep their arrays on the stack. */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tokenizer/tok_int.h"
 
-#define SMALL 64
+#ifndef SMALL
+#define SMALL 24
+#endif
+#define LARGE_ON_STACK 512
 
 static inline uint32_t rank_of(const tok_tokenizer *t, const uint8_t *p, size_t n)
 {
@@ -23,8 +27,34 @@ static inline uint32_t rank_of(const tok_tokenizer *t, const uint8_t *p, size_t 
 	return tok_table_find(t, &t->ranks, p, n);
 }
 
+void tok_piece_cache_clear(tok_piece_cache *c)
+{
+	memset(c->e, 0, sizeof(c->e));
+	memset(c->pair, 0xFF, sizeof(c->pair));
+}
+
+/* The rank of s[0..n), the bytes of tokens a and b side by side. */
+static inline uint32_t merged_rank(const tok_tokenizer *t, tok_piece_cache *c, uint32_t a,
+				   uint32_t b, const uint8_t *s, size_t n)
+{
+	size_t i;
+	uint32_t r;
+
+	if (!c)
+		return rank_of(t, s, n);
+	i = (size_t)((a * 0x9E3779B1u) ^ (b * 0x85EBCA77u)) >> 22;
+	if (c->pair[i].a == a && c->pair[i].b == b)
+		return c->pair[i].rank;
+	r = rank_of(t, s, n);
+	c->pair[i].a = a;
+	c->pair[i].b = b;
+	c->pair[i].rank = r;
+	return r;
+}
+
 /* Pure BPE (no whole-piece lookup) on s[0..n), 2 <= n <= SMALL. */
-static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	uint32_t start[SMALL + 1], prank[SMALL], trank[SMALL];
 	size_t m = n, i, best;
@@ -58,10 +88,12 @@ static int bpe_small(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 		start[m - 1] = start[m];
 		m--;
 		prank[best] = best + 1 < m ?
-			rank_of(t, s + start[best], start[best + 2] - start[best]) : TOK_NONE;
+			merged_rank(t, c, trank[best], trank[best + 1], s + start[best],
+				    start[best + 2] - start[best]) : TOK_NONE;
 		if (best > 0)
-			prank[best - 1] = rank_of(t, s + start[best - 1],
-						  start[best + 1] - start[best - 1]);
+			prank[best - 1] = merged_rank(t, c, trank[best - 1], trank[best],
+						      s + start[best - 1],
+						      start[best + 1] - start[best - 1]);
 	}
 	CUR_FORWARD(tok_ids_reserve(out, m));
 	for (i = 0; i < m; i++)
@@ -105,14 +137,8 @@ static int heap_push(bpe_heap *h, uint32_t rank, uint32_t pos)
 	uint64_t key = (uint64_t)rank << 32 | pos;
 	size_t i;
 
-	if (h->size == h->cap) {
-		size_t cap = h->cap * 2;
-		uint64_t *p = cur_realloc_array(h->heap, cap, sizeof(*p));
-		if (!p)
-			return CUR_ENOMEM;
-		h->heap = p;
-		h->cap = cap;
-	}
+	if (h->size == h->cap)
+		return CUR_ELIMIT; /* cannot happen: see bpe_large */
 	i = h->size++;
 	while (i > 0 && h->heap[(i - 1) / 2] > key) {
 		h->heap[i] = h->heap[(i - 1) / 2];
@@ -132,21 +158,30 @@ static uint64_t heap_pop(bpe_heap *h)
 	return top;
 }
 
-static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	bpe_heap h;
 	uint32_t *mem, i, j, k, p, r;
 	size_t count = 0;
 	int ret = CUR_OK;
 
-	if (n >= TOK_NONE)
+	/* Segments of a few hundred bytes (CJK sentences) use the stack. */
+	uint32_t stack_mem[4 * LARGE_ON_STACK];
+	uint64_t stack_heap[3 * LARGE_ON_STACK];
+	int on_stack = n <= LARGE_ON_STACK;
+
+	if (n >= TOK_NONE / 4)
 		return CUR_ELIMIT;
-	mem = cur_malloc_array(n, 4 * sizeof(uint32_t));
-	h.cap = n + 16;
-	h.heap = cur_malloc_array(h.cap, sizeof(uint64_t));
+	/* Each merge pushes at most two entries: 3n bounds the heap. */
+	h.cap = 3 * n;
+	mem = on_stack ? stack_mem : cur_malloc_array(n, 4 * sizeof(uint32_t));
+	h.heap = on_stack ? stack_heap : cur_malloc_array(h.cap, sizeof(uint64_t));
 	if (!mem || !h.heap) {
-		free(mem);
-		free(h.heap);
+		if (!on_stack) {
+			free(mem);
+			free(h.heap);
+		}
 		return CUR_ENOMEM;
 	}
 	h.next = mem;
@@ -165,12 +200,14 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	for (size_t q = h.size / 2; q-- > 0;)
 		sift_down(h.heap, h.size, q);
 	while (h.size > 0 && ret == CUR_OK) {
-		uint64_t key = heap_pop(&h);
+		uint64_t key = h.heap[0];
 		i = (uint32_t)key;
 		r = (uint32_t)(key >> 32);
 		/* Stale: the token is gone or its pair changed since the push. */
-		if (h.trank[i] == TOK_NONE || h.prank[i] != r)
+		if (h.trank[i] == TOK_NONE || h.prank[i] != r) {
+			heap_pop(&h);
 			continue;
+		}
 		j = h.next[i];
 		k = h.next[j];
 		h.trank[i] = r;
@@ -179,12 +216,18 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 		h.next[i] = k;
 		if (k < n)
 			h.prev[k] = i;
-		h.prank[i] = k < n ? rank_of(t, s + i, h.next[k] - i) : TOK_NONE;
-		if (h.prank[i] != TOK_NONE)
-			ret = heap_push(&h, h.prank[i], i);
+		h.prank[i] = k < n ? merged_rank(t, c, r, h.trank[k], s + i, h.next[k] - i) :
+			     TOK_NONE;
+		/* The top was this pair: replace it in place (one sift, not two). */
+		if (h.prank[i] != TOK_NONE) {
+			h.heap[0] = (uint64_t)h.prank[i] << 32 | i;
+			sift_down(h.heap, h.size, 0);
+		} else {
+			heap_pop(&h);
+		}
 		p = h.prev[i];
 		if (p != TOK_NONE && ret == CUR_OK) {
-			h.prank[p] = rank_of(t, s + p, k - p);
+			h.prank[p] = merged_rank(t, c, h.trank[p], r, s + p, k - p);
 			if (h.prank[p] != TOK_NONE)
 				ret = heap_push(&h, h.prank[p], p);
 		}
@@ -196,36 +239,40 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	if (ret == CUR_OK)
 		for (i = 0; i < n; i = h.next[i])
 			out->ids[out->len++] = h.trank[i];
-	free(mem);
-	free(h.heap);
+	if (!on_stack) {
+		free(mem);
+		free(h.heap);
+	}
 	return ret;
 }
 
 /* Pure BPE on one segment that no token spans the edges of. */
-static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		       tok_piece_cache *c)
 {
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n <= SMALL)
-		return bpe_small(t, s, n, out);
-	return bpe_large(t, s, n, out);
+		return bpe_small(t, s, n, out, c);
+	return bpe_large(t, s, n, out, c);
 }
 
 /* BPE of a piece that is not a token itself. */
-static int bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out)
+static int bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
+		     tok_piece_cache *c)
 {
 	size_t start = 0;
 
 	if (n <= SMALL)
-		return bpe_small(t, s, n, out);
+		return bpe_small(t, s, n, out, c);
 	/* A boundary that no token spans is final: BPE each side alone. */
 	for (size_t i = 1; i < n; i++) {
 		if (t->pair_in_token[(size_t)s[i - 1] << 8 | s[i]])
 			continue;
-		CUR_FORWARD(bpe_segment(t, s + start, i - start, out));
+		CUR_FORWARD(bpe_segment(t, s + start, i - start, out, c));
 		start = i;
 	}
-	return bpe_segment(t, s + start, n - start, out);
+	return bpe_segment(t, s + start, n - start, out, c);
 }
 
 int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
@@ -237,7 +284,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n > t->max_len && !cache)
-		return bpe_piece(t, s, n, out);
+		return bpe_piece(t, s, n, out, cache);
 	h = tok_hash(s, n);
 	/* Whole-piece lookup first: some tokens cannot be built by merging. */
 	if (n <= t->max_len) {
@@ -246,7 +293,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 			return tok_ids_push(out, id);
 	}
 	if (!cache)
-		return bpe_piece(t, s, n, out);
+		return bpe_piece(t, s, n, out, cache);
 	slot = (size_t)(h >> 56) % TOK_CACHE_SIZE;
 	if (cache->e[slot].p && cache->e[slot].h == h && cache->e[slot].n == n &&
 	    memcmp(cache->e[slot].p, s, n) == 0) {
@@ -256,7 +303,7 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 		out->len += count;
 		return CUR_OK;
 	}
-	CUR_FORWARD(bpe_piece(t, s, n, out));
+	CUR_FORWARD(bpe_piece(t, s, n, out, cache));
 	cache->e[slot].p = s;
 	cache->e[slot].h = h;
 	cache->e[slot].n = (uint32_t)n;

@@ -199,19 +199,23 @@ out:
 	return ret;
 }
 
-static int b64_value(uint8_t c)
+/* Base64 digit values plus one (0: not a digit): a table, as the 2 MB file
+ * has 1.5 million of them. */
+static const uint8_t b64_plus1[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+	['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+	['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+	['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+	['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+	['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+static inline int b64_value(uint8_t c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return (int)b64_plus1[c] - 1;
 }
 
 /* Strict base64 with padding; returns the decoded length or -1. */
@@ -380,7 +384,13 @@ out:
 
 static tok_tokenizer *tok_alloc(void)
 {
-	return calloc(1, sizeof(tok_tokenizer));
+	tok_tokenizer *t = calloc(1, sizeof(tok_tokenizer));
+
+	if (t && pthread_mutex_init(&t->sum_lock, NULL) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 static int load_tiktoken_data(const char *path, const char *data, size_t len,
@@ -399,8 +409,10 @@ static int load_tiktoken_data(const char *path, const char *data, size_t len,
 		ret = load_specials(path, (uint32_t)ord.n, &spec, err);
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
+	if (ret == CUR_OK)
+		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
+		      cur_err_set(err, CUR_ENOMEM, "out of memory");
 	if (ret == CUR_OK) {
-		tok_sha256_hex(data, len, t->checksum);
 		*out = t;
 		t = NULL;
 	}
@@ -502,6 +514,65 @@ static int parse_hf(const char *path, json_t *root, vocab *ord, vocab *spec, cur
 	return CUR_OK;
 }
 
+/* The merges list must agree with BPE by rank: every merge joins two tokens
+ * into a token, in the order of the result's rank. Then HF tokenizers (which
+ * applies the merges in list order) and BPE by rank give the same ids.
+ * model.ignore_merges (HF: look a whole word up first) must be true, as
+ * for Llama 3: without it HF skips the whole-piece lookup. */
+static int check_merges(const char *path, json_t *model, tok_tokenizer *t, cur_err *err)
+{
+	json_t *merges = json_object_get(model, "merges"), *m;
+	json_t *ignore = json_object_get(model, "ignore_merges");
+	uint16_t inv[324];
+	uint8_t buf[2048];
+	uint32_t prev = 0;
+	size_t i;
+
+	if (!json_is_true(ignore))
+		return cur_err_set(err, CUR_EDATA, "'%s': model.ignore_merges must be true (BPE "
+				   "with whole-word lookup, as tiktoken)", path);
+	if (!merges || json_is_null(merges))
+		return CUR_OK;
+	if (!json_is_array(merges))
+		return cur_err_set(err, CUR_EDATA, "'%s': model.merges must be an array", path);
+	byte_level_map(inv);
+	json_array_foreach(merges, i, m) {
+		const char *a = NULL, *b = NULL, *sp;
+		char left[1024];
+		long na, nb;
+		uint32_t r;
+
+		if (json_is_string(m) && (sp = strchr(json_string_value(m), ' ')) != NULL &&
+		    (size_t)(sp - json_string_value(m)) < sizeof(left)) {
+			memcpy(left, json_string_value(m), (size_t)(sp - json_string_value(m)));
+			left[sp - json_string_value(m)] = '\0';
+			a = left;
+			b = sp + 1;
+		} else if (json_is_array(m) && json_array_size(m) == 2 &&
+			   json_is_string(json_array_get(m, 0)) && json_is_string(json_array_get(m, 1))) {
+			a = json_string_value(json_array_get(m, 0));
+			b = json_string_value(json_array_get(m, 1));
+		}
+		if (!a)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] must be \"A B\" "
+					   "or [A, B]", path, i);
+		na = byte_level_decode(inv, a, buf, sizeof(buf) / 2);
+		nb = byte_level_decode(inv, b, buf + (na > 0 ? na : 0), sizeof(buf) / 2);
+		if (na <= 0 || nb <= 0 ||
+		    tok_table_find(t, &t->ranks, buf, (size_t)na) == TOK_NONE ||
+		    tok_table_find(t, &t->ranks, buf + na, (size_t)nb) == TOK_NONE ||
+		    (r = tok_table_find(t, &t->ranks, buf, (size_t)(na + nb))) == TOK_NONE)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] ('%s' + '%s') does "
+					   "not join two tokens into a token", path, i, a, b);
+		if (r < prev)
+			return cur_err_set(err, CUR_EDATA, "'%s': model.merges[%zu] ('%s' + '%s') is "
+					   "out of rank order: BPE by rank would not match it", path,
+					   i, a, b);
+		prev = r;
+	}
+	return CUR_OK;
+}
+
 static int load_hf_data(const char *path, const char *data, size_t len, tok_tokenizer **out,
 			cur_err *err)
 {
@@ -523,11 +594,15 @@ static int load_hf_data(const char *path, const char *data, size_t len, tok_toke
 	vocab_init(&ord);
 	vocab_init(&spec);
 	ret = parse_hf(path, root, &ord, &spec, err);
-	json_decref(root);
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
+	if (ret == CUR_OK)
+		ret = check_merges(path, json_object_get(root, "model"), t, err);
+	json_decref(root);
+	if (ret == CUR_OK)
+		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
+		      cur_err_set(err, CUR_ENOMEM, "out of memory");
 	if (ret == CUR_OK) {
-		tok_sha256_hex(data, len, t->checksum);
 		*out = t;
 		t = NULL;
 	}
@@ -568,22 +643,31 @@ const char *tok_default_path(char *buf, size_t cap)
 	return buf;
 }
 
+int tok_load_buffer(const char *name, const void *buf, size_t len, tok_tokenizer **out,
+		    cur_err *err)
+{
+	const char *data = buf;
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+		i++;
+	if (i < len && data[i] == '{')
+		return load_hf_data(name, data, len, out, err);
+	return load_tiktoken_data(name, data, len, out, err);
+}
+
 int tok_load(const char *path, tok_tokenizer **out, cur_err *err)
 {
 	char def[4096], *data;
-	size_t len, i = 0;
+	size_t len;
 	int ret;
 
 	*out = NULL;
 	if (!path)
 		path = tok_default_path(def, sizeof(def));
 	CUR_FORWARD(read_whole(path, &data, &len, err));
-	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
-		i++;
-	if (i < len && data[i] == '{')
-		ret = load_hf_data(path, data, len, out, err);
-	else
-		ret = load_tiktoken_data(path, data, len, out, err);
+	ret = tok_load_buffer(path, data, len, out, err);
 	free(data);
 	return ret;
 }

@@ -17,7 +17,7 @@ tok_dump_SOURCES = bin/tok_dump.c
 tok_dump_LDADD = $(CURATE_LIBS)
 
 check_PROGRAMS += tests/check_tokenizer
-TESTS += tests/check_tokenizer tests/cli/tokenizer.sh
+TESTS += tests/check_tokenizer tests/cli/tokenizer.sh tests/cli/tokenizer_peers.sh
 tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
@@ -26,3 +26,17 @@ tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
 noinst_PROGRAMS += bench/tok_bench
 bench_tok_bench_SOURCES = bench/tok_bench.c
 bench_tok_bench_LDADD = $(CURATE_LIBS)
+
+# libFuzzer targets: the loaders (any bytes as a vocabulary) and encode.
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_tok_load fuzz/fuzz_tok_encode
+fuzz_fuzz_tok_load_SOURCES = fuzz/fuzz_tok_load.c
+fuzz_fuzz_tok_load_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_tok_load_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_tok_load_LDADD = $(CURATE_LIBS)
+fuzz_fuzz_tok_encode_SOURCES = fuzz/fuzz_tok_encode.c
+fuzz_fuzz_tok_encode_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_tok_encode_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_tok_encode_LDADD = $(CURATE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz_tok_load.c fuzz/fuzz_tok_encode.c

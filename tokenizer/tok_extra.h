@@ -22,6 +22,11 @@ int tok_load_tiktoken(const char *path, tok_tokenizer **out, cur_err *err);
  * model: model.vocab gives the ranks, added_tokens the special tokens. */
 int tok_load_hf_json(const char *path, tok_tokenizer **out, cur_err *err);
 
+/* tok_load_buffer: as tok_load, from bytes in memory; name is for
+ * messages (and, ending in .tiktoken, for finding the .tsv beside it). */
+int tok_load_buffer(const char *name, const void *data, size_t len, tok_tokenizer **out,
+		    cur_err *err);
+
 /* tok_default_path: the default vocabulary, written into buf: the installed
  * one if it is readable, else the source tree's. Returns buf. */
 const char *tok_default_path(char *buf, size_t cap);

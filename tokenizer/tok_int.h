@@ -2,6 +2,7 @@
 #ifndef TOK_INT_H
 #define TOK_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
@@ -40,14 +41,28 @@ struct tok_tokenizer {
 	tok_table specials;  /* special tokens */
 	size_t special_min, special_max;
 	uint8_t special_first[256]; /* bytes a special token may start with */
+	int special_one_first;      /* the one such byte, or -1 */
+	uint8_t special_second[256]; /* bytes that follow it (specials of 2+ bytes) */
+	int special_has_1;           /* some special token is one byte long */
+	size_t special_lens[32];     /* the distinct lengths, longest first */
+	size_t nspecial_lens;        /* 0: too many, try every length */
 	/* pair_in_token[a<<8|b]: some token holds bytes a, b side by side. A
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
 	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
+	/* tok_checksum hashes the file on first use (SHA-256 of 2 MB would be
+	 * two thirds of the load time): the file's bytes wait here till then. */
+	pthread_mutex_t sum_lock;
+	char *file;
+	size_t file_len;
+	int sum_done;
 	char checksum[65];
 };
+
+/* tok_keep_file: keep a copy of the loaded file for tok_checksum. */
+int tok_keep_file(tok_tokenizer *t, const void *data, size_t len);
 
 /* tok_short_key: the bytes of p[0..n) packed in 64 bits, one to one for
  * n <= 8 (given n), from overlapping loads; longer strings give their
@@ -82,6 +97,10 @@ uint64_t tok_hash(const void *p, size_t n);
  * rare word copies its ids from its first occurrence in the output. The
  * earlier piece's bytes are still in the caller's text. */
 #define TOK_CACHE_SIZE 256
+/* Also the rank of the concatenation of two tokens, by their ranks (a token
+ * is one byte string, so the pair of ranks decides it): merges of the same
+ * characters repeat throughout a text, and this skips hashing the bytes. */
+#define TOK_PAIR_CACHE 1024
 typedef struct tok_piece_cache {
 	struct {
 		const uint8_t *p;  /* NULL: empty */
@@ -89,7 +108,14 @@ typedef struct tok_piece_cache {
 		size_t pos;        /* its ids: out->ids[pos .. pos+count) */
 		uint32_t n, count;
 	} e[TOK_CACHE_SIZE];
+	struct {
+		uint32_t a, b;     /* a == TOK_NONE: empty */
+		uint32_t rank;
+	} pair[TOK_PAIR_CACHE];
 } tok_piece_cache;
+
+/* tok_piece_cache_clear: make every entry empty. */
+void tok_piece_cache_clear(tok_piece_cache *c);
 
 /* Encode one pre-tokenized piece (ordinary text) with byte-level BPE;
  * cache may be NULL. */

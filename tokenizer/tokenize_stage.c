@@ -197,10 +197,21 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 	if (!v)
 		return CUR_EINVAL;
 	cur_buf_reset(&s->line);
+	/* At most 11 bytes an id: format by hand, snprintf per id is slow. */
+	if (v->len > SIZE_MAX / 11 - 1)
+		return CUR_ENOMEM;
+	CUR_FORWARD(cur_buf_reserve(&s->line, v->len * 11 + 1));
 	for (size_t i = 0; i < v->len; i++) {
-		char num[16];
-		int n = snprintf(num, sizeof(num), i ? " %u" : "%u", v->ids[i]);
-		CUR_FORWARD(cur_buf_append(&s->line, num, (size_t)n));
+		char num[12], *q = num + sizeof(num);
+		uint32_t x = v->ids[i];
+		do {
+			*--q = (char)('0' + x % 10);
+			x /= 10;
+		} while (x);
+		if (i)
+			*--q = ' ';
+		memcpy(s->line.data + s->line.len, q, (size_t)(num + sizeof(num) - q));
+		s->line.len += (size_t)(num + sizeof(num) - q);
 	}
 	CUR_FORWARD(cur_buf_putc(&s->line, '\n'));
 	s->docs++;

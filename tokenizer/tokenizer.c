@@ -141,6 +141,27 @@ static int table_build(tok_tokenizer *t, tok_table *tab, uint32_t first, uint32_
 	return CUR_OK;
 }
 
+/* Keep the distinct special-token lengths, longest first; too many of them
+ * (nspecial_lens = SIZE_MAX) means trying every length. */
+static void add_special_len(tok_tokenizer *t, size_t n)
+{
+	size_t i, cap = sizeof(t->special_lens) / sizeof(t->special_lens[0]);
+
+	if (t->nspecial_lens == SIZE_MAX)
+		return;
+	for (i = 0; i < t->nspecial_lens; i++)
+		if (t->special_lens[i] == n)
+			return;
+	if (t->nspecial_lens == cap) {
+		t->nspecial_lens = SIZE_MAX;
+		return;
+	}
+	for (i = t->nspecial_lens; i > 0 && t->special_lens[i - 1] < n; i--)
+		t->special_lens[i] = t->special_lens[i - 1];
+	t->special_lens[i] = n;
+	t->nspecial_lens++;
+}
+
 int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 {
 	uint32_t total = t->nranks + t->nspecial;
@@ -178,16 +199,32 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 	t->special_min = SIZE_MAX;
 	t->special_max = 0;
 	memset(t->special_first, 0, sizeof(t->special_first));
+	memset(t->special_second, 0, sizeof(t->special_second));
+	t->special_one_first = -1;
+	t->special_has_1 = 0;
+	t->nspecial_lens = 0;
 	for (uint32_t id = t->nranks; id < total; id++) {
 		size_t n = t->off[id + 1] - t->off[id];
 		if (n == 0)
 			continue;
-		t->special_first[(uint8_t)t->blob[t->off[id]]] = 1;
+		uint8_t first = (uint8_t)t->blob[t->off[id]];
+		t->special_first[first] = 1;
+		if (t->special_one_first == -1)
+			t->special_one_first = first;
+		else if (t->special_one_first != first)
+			t->special_one_first = -2;
 		if (n < t->special_min)
 			t->special_min = n;
 		if (n > t->special_max)
 			t->special_max = n;
+		if (n == 1)
+			t->special_has_1 = 1;
+		else
+			t->special_second[(uint8_t)t->blob[t->off[id] + 1]] = 1;
+		add_special_len(t, n);
 	}
+	if (t->special_one_first == -2)
+		t->special_one_first = -1;
 	return CUR_OK;
 }
 
@@ -204,6 +241,8 @@ void tok_free(tok_tokenizer *t)
 	free(t->pair_in_token);
 	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
+	free(t->file);
+	pthread_mutex_destroy(&t->sum_lock);
 	free(t);
 }
 
@@ -217,7 +256,7 @@ static int encode_ordinary(const tok_tokenizer *t, const uint8_t *s, size_t n, t
 	CUR_FORWARD(tok_ids_reserve(out, n / 3 + 8));
 	/* Short texts rarely repeat a rare word: skip clearing the cache. */
 	if (n >= 256)
-		memset(&cache, 0, sizeof(cache));
+		tok_piece_cache_clear(&cache);
 	while (pos < n) {
 		size_t end = tok_pretok_next(s, n, pos);
 		CUR_FORWARD(tok_bpe_piece(t, s + pos, end - pos, out, n >= 256 ? &cache : NULL));
@@ -254,6 +293,23 @@ static uint32_t special_at(const tok_tokenizer *t, const uint8_t *s, size_t n, s
 {
 	size_t max = t->special_max < n - i ? t->special_max : n - i;
 
+	/* Most '<' in text are not followed by '|': one table lookup. */
+	if (!t->special_has_1 && (i + 1 >= n || !t->special_second[s[i + 1]]))
+		return TOK_NONE;
+	if (t->nspecial_lens != SIZE_MAX) {
+		for (size_t k = 0; k < t->nspecial_lens; k++) {
+			size_t l = t->special_lens[k];
+			uint32_t id;
+			if (l > max)
+				continue;
+			id = tok_table_find(t, &t->specials, s + i, l);
+			if (id != TOK_NONE) {
+				*len = l;
+				return id;
+			}
+		}
+		return TOK_NONE;
+	}
 	for (size_t l = max; l >= t->special_min && l > 0; l--) {
 		uint32_t id = tok_table_find(t, &t->specials, s + i, l);
 		if (id != TOK_NONE) {
@@ -270,12 +326,23 @@ int tok_encode(const tok_tokenizer *t, const char *text, size_t len, int allow_s
 	const uint8_t *s = (const uint8_t *)text;
 	size_t start = 0, i, slen;
 
+	if (len == 0)
+		return CUR_OK;
 	if (!allow_special || t->nspecial == 0)
 		return encode_segment(t, s, len, out);
 	/* HF tokenizers splits out added tokens first, leftmost-longest. */
 	for (i = 0; i < len; i++) {
-		if (!t->special_first[s[i]] || len - i < t->special_min)
+		if (t->special_one_first >= 0) {
+			/* All start with one byte ('<' for Llama 3): jump to it. */
+			const uint8_t *q = memchr(s + i, t->special_one_first, len - i);
+			if (!q)
+				break;
+			i = (size_t)(q - s);
+		} else if (!t->special_first[s[i]]) {
 			continue;
+		}
+		if (len - i < t->special_min)
+			break;
 		uint32_t id = special_at(t, s, len, i, &slen);
 		if (id == TOK_NONE)
 			continue;
@@ -313,8 +380,30 @@ size_t tok_vocab_size(const tok_tokenizer *t)
 	return (size_t)t->nranks + t->nspecial;
 }
 
+int tok_keep_file(tok_tokenizer *t, const void *data, size_t len)
+{
+	t->file = malloc(len ? len : 1);
+	if (!t->file)
+		return CUR_ENOMEM;
+	memcpy(t->file, data, len);
+	t->file_len = len;
+	return CUR_OK;
+}
+
 const char *tok_checksum(const tok_tokenizer *t)
 {
+	/* Computed once, under a lock: the only state a loaded tokenizer
+	 * changes, so the cast is safe. */
+	tok_tokenizer *w = (tok_tokenizer *)t;
+
+	pthread_mutex_lock(&w->sum_lock);
+	if (!w->sum_done) {
+		tok_sha256_hex(w->file, w->file_len, w->checksum);
+		free(w->file);
+		w->file = NULL;
+		w->sum_done = 1;
+	}
+	pthread_mutex_unlock(&w->sum_lock);
 	return t->checksum;
 }
 

@@ -98,6 +98,18 @@ check "curate tokenize --emit ids = golden" "$work/want" "$work/got"
 check "curate tokenize --emit ids -j 4 -o" "$work/want" "$work/ids.txt"
 "$curate" tokenize -q -j 2 "$work/g.jsonl" > "$work/out2.jsonl"
 check "curate tokenize -j 2 = -j 1" "$work/out.jsonl" "$work/out2.jsonl"
+# A pipeline file: the tokenize stage, then the ids sink.
+cat > "$work/p.yaml" <<EOF
+inputs:
+  - $work/g.jsonl
+output: $work/p-ids.txt
+stages:
+  - tokenize: {}
+sink:
+  ids: {}
+EOF
+"$curate" run -q "$work/p.yaml"
+check "curate run: tokenize stage and ids sink" "$work/want" "$work/p-ids.txt"
 if "$curate" tokenize -q --emit words "$work/g.jsonl" > /dev/null 2>&1; then fail "--emit words"; fi
 echo "ok - curate tokenize rejects --emit words"
 exit 0

@@ -1,0 +1,399 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "bin/cli.h"
+#include "bin/commands.h"
+#include "dedup/dedup.h"
+
+/* `curate dedup`: two passes over the inputs (sign, then apply) with the
+ * resolve step between them, or one phase of the same run for a batch
+ * scheduler (minhash-sign, minhash-bucket, minhash-cluster, minhash-apply).
+ * See docs/dedup.md. */
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A sink that keeps nothing: pass 1 only records facts. */
+static int null_write(cur_sink *self, cur_doc *doc)
+{
+	(void)self;
+	(void)doc;
+	return CUR_OK;
+}
+
+static int null_finish(cur_sink *self, json_t *report, cur_err *err)
+{
+	(void)self;
+	(void)report;
+	(void)err;
+	return CUR_OK;
+}
+
+static void null_destroy(cur_sink *self)
+{
+	(void)self;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Pass 1: the sign stage over the inputs, into the null sink. */
+static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, const char *dir,
+		    json_t *report)
+{
+	cur_sink sink = { .write = null_write, .finish = null_finish, .destroy = null_destroy };
+	cur_pipeline_opts o;
+	cur_stage *st;
+	cur_err err;
+	int rc;
+
+	cur_err_clear(&err);
+	st = dd_sign_stage_new(dc, dir, c->rank, c->world, c->inputs, (size_t)c->ninputs, &err);
+	if (!st) {
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+		return cli_exit_status(err.code);
+	}
+	cur_pipeline_opts_init(&o);
+	o.cmd = cmd;
+	o.jobs = c->jobs;
+	o.strict = c->strict;
+	o.quiet = c->quiet;
+	o.rank = c->rank;
+	o.world = c->world;
+	o.reader.text_field = c->text_field;
+	o.reader.split_paragraphs = c->split_paragraphs;
+	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, &st, 1, &sink, report, &err);
+	if (rc < 0)
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
+	if (rc == 1)
+		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
+	st->ops->destroy(st);
+	return cli_exit_status(rc);
+}
+
+/* Pass 2: dd_fast_apply, then the report file and the summary line. */
+static int run_apply(const char *cmd, const cli_common *c, const char *dir, json_t *extra)
+{
+	dd_fast_opts o;
+	json_t *report = json_object();
+	cur_err err;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.dir = dir;
+	o.rank = c->rank;
+	o.world = c->world;
+	o.inputs = c->inputs;
+	o.ninputs = (size_t)c->ninputs;
+	cur_reader_opts_init(&o.reader);
+	o.reader.text_field = c->text_field;
+	o.reader.split_paragraphs = c->split_paragraphs;
+	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	o.output = c->output;
+	o.rejects = c->rejects;
+	o.threads = c->jobs;
+	cur_err_clear(&err);
+	json_object_set_new(report, "command", json_string(cmd));
+	rc = dd_fast_apply(&o, extra, report, &err);
+	if (rc == CUR_OK && c->report) {
+		char *s = json_dumps(report, JSON_INDENT(2));
+		FILE *f = s ? fopen(c->report, "w") : NULL;
+		if (!f || fputs(s, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0)
+			rc = cur_err_set(&err, CUR_EIO, "cannot write report '%s'", c->report);
+		free(s);
+	}
+	if (rc != CUR_OK) {
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
+	} else if (!c->quiet) {
+		json_t *st = json_array_get(json_object_get(report, "stages"), 0);
+		const char *k;
+		json_t *v;
+		fprintf(stderr, "curate %s: %lld documents in, %lld out; %.2f MB in, %.2f MB out; "
+			"%lld bad records\n", cmd,
+			(long long)json_integer_value(json_object_get(report, "documents_in")),
+			(long long)json_integer_value(json_object_get(report, "documents_out")),
+			(double)json_integer_value(json_object_get(report, "bytes_in")) / 1e6,
+			(double)json_integer_value(json_object_get(report, "bytes_out")) / 1e6,
+			(long long)json_integer_value(json_object_get(report, "bad_records")));
+		json_object_foreach(json_object_get(st, "dropped"), k, v)
+			fprintf(stderr, "  %-16s %lld\n", k, (long long)json_integer_value(v));
+	}
+	json_decref(report);
+	return cli_exit_status(rc);
+}
+
+/* Copy stdin to DIR/stdin.jsonl: two passes need a file. */
+static int spool_stdin(const char *dir, char **path_out)
+{
+	char path[4096];
+	char buf[1 << 16];
+	size_t n;
+	FILE *f;
+	snprintf(path, sizeof path, "%s/stdin.jsonl", dir);
+	if (!(f = fopen(path, "wb")))
+		return -1;
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+		if (fwrite(buf, 1, n, f) != n) {
+			fclose(f);
+			return -1;
+		}
+	if (ferror(stdin) || fclose(f) != 0)
+		return -1;
+	*path_out = strdup(path);
+	return *path_out ? 0 : -1;
+}
+
+static int parse(const char *cmd, int argc, char **argv, cli_common *c, json_t *cfg,
+		 dd_config *dc)
+{
+	cur_err err;
+	int rc = cli_parse(cmd, dd_cmd_options, argc, argv, c, cfg);
+	if (rc)
+		return rc < 0 ? -1 : rc;
+	cur_err_clear(&err);
+	if (dd_config_from_json(cfg, c->seed, dc, &err) != CUR_OK) {
+		fprintf(stderr, "curate %s: %s\nTry 'curate dedup --help'.\n", cmd, err.msg);
+		return 2;
+	}
+	return 0;
+}
+
+static const char *work_dir(const cli_common *c, json_t *cfg)
+{
+	const char *w = json_string_value(json_object_get(cfg, "work"));
+	return w ? w : c->output;
+}
+
+static int phase_sign(int argc, char **argv)
+{
+	json_t *cfg = json_object(), *report = json_object();
+	cli_common c;
+	dd_config dc;
+	const char *dir;
+	int rc = parse("dedup minhash-sign", argc, argv, &c, cfg, &dc);
+	if (rc)
+		goto out;
+	dc.minhash = 1;
+	dc.url = dc.exact = dc.lines = 0;
+	if (!(dir = work_dir(&c, cfg)) || strcmp(dir, "-") == 0) {
+		fprintf(stderr, "curate dedup minhash-sign: name the work directory with -o DIR\n");
+		rc = 2;
+		goto out;
+	}
+	if (c.ninputs == 0) {
+		fprintf(stderr, "curate dedup minhash-sign: name the input files (the phases read them twice)\n");
+		rc = 2;
+		goto out;
+	}
+	if (mkdir_p(dir) != 0) {
+		fprintf(stderr, "curate dedup minhash-sign: cannot create '%s': %s\n", dir, strerror(errno));
+		rc = 3;
+		goto out;
+	}
+	rc = run_sign("dedup minhash-sign", &c, &dc, dir, report);
+	if (rc == 0 && !c.quiet)
+		fprintf(stderr, "curate dedup minhash-sign: rank %d of %d: %lld documents signed into '%s'\n",
+			c.rank, c.world, (long long)json_integer_value(json_object_get(report, "documents_in")),
+			dir);
+out:
+	json_decref(cfg);
+	json_decref(report);
+	return rc < 0 ? 0 : rc;
+}
+
+static int phase_resolve(int argc, char **argv, int bucket)
+{
+	const char *cmd = bucket ? "dedup minhash-bucket" : "dedup minhash-cluster";
+	json_t *cfg = json_object(), *report = json_object();
+	cli_common c;
+	dd_config dc;
+	cur_err err;
+	const char *dir;
+	int rc = parse(cmd, argc, argv, &c, cfg, &dc);
+	if (rc)
+		goto out;
+	if (!(dir = work_dir(&c, cfg))) {
+		fprintf(stderr, "curate %s: name the work directory with --work DIR\n", cmd);
+		rc = 2;
+		goto out;
+	}
+	cur_err_clear(&err);
+	if (bucket) {
+		json_t *b = json_object_get(cfg, "band");
+		rc = dd_phase_bucket(dir, b ? (int)json_integer_value(b) : -1, report, &err);
+	} else {
+		rc = dd_phase_cluster(dir, report, &err);
+	}
+	if (rc != CUR_OK) {
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+		rc = cli_exit_status(rc);
+		goto out;
+	}
+	if (!c.quiet)
+		fprintf(stderr, "curate %s: %lld documents, %lld candidate pairs%s%lld clusters\n", cmd,
+			(long long)json_integer_value(json_object_get(report, "documents")),
+			(long long)json_integer_value(json_object_get(report, "candidate_pairs")),
+			bucket ? "" : ", ",
+			bucket ? 0LL : (long long)json_integer_value(json_object_get(report, "clusters")));
+	rc = 0;
+out:
+	json_decref(cfg);
+	json_decref(report);
+	return rc < 0 ? 0 : rc;
+}
+
+static int phase_apply(int argc, char **argv)
+{
+	json_t *cfg = json_object();
+	cli_common c;
+	dd_config dc;
+	const char *dir;
+	int rc = parse("dedup minhash-apply", argc, argv, &c, cfg, &dc);
+	if (rc)
+		goto out;
+	if (!(dir = json_string_value(json_object_get(cfg, "work")))) {
+		fprintf(stderr, "curate dedup minhash-apply: name the work directory with --work DIR\n");
+		rc = 2;
+		goto out;
+	}
+	rc = run_apply("dedup minhash-apply", &c, dir, NULL);
+out:
+	json_decref(cfg);
+	return rc < 0 ? 0 : rc;
+}
+
+/* The whole run in one process: sign -> resolve -> apply. */
+static int single(int argc, char **argv)
+{
+	json_t *cfg = json_object(), *fig = json_object(), *r1 = json_object();
+	cli_common c;
+	dd_config dc;
+	cur_err err;
+	char tmpl[4096], *spooled = NULL, *one[1];
+	const char *dir;
+	int own_dir = 0, rc;
+	double t0 = now_s(), t1, t2;
+
+	rc = parse("dedup", argc, argv, &c, cfg, &dc);
+	if (rc)
+		goto out;
+	if (!(dc.url || dc.exact || dc.minhash || dc.lines)) {
+		fprintf(stderr, "curate dedup: choose one or more of --url, --exact, --minhash, --lines\n"
+				"Try 'curate dedup --help'.\n");
+		rc = 2;
+		goto out;
+	}
+	if (c.world > 1) {
+		fprintf(stderr, "curate dedup: --world needs the phased commands "
+				"(curate dedup minhash-sign ...)\n");
+		rc = 2;
+		goto out;
+	}
+	dir = json_string_value(json_object_get(cfg, "work"));
+	if (!dir) {
+		const char *t = getenv("TMPDIR");
+		snprintf(tmpl, sizeof tmpl, "%s/curate-dedup.XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmpl)) {
+			fprintf(stderr, "curate dedup: cannot create '%s': %s\n", tmpl, strerror(errno));
+			rc = 3;
+			goto out;
+		}
+		dir = tmpl;
+		own_dir = 1;
+	} else if (mkdir_p(dir) != 0) {
+		fprintf(stderr, "curate dedup: cannot create '%s': %s\n", dir, strerror(errno));
+		rc = 3;
+		goto out;
+	}
+	if (c.ninputs == 0 || (c.ninputs == 1 && strcmp(c.inputs[0], "-") == 0)) {
+		if (spool_stdin(dir, &spooled) != 0) {
+			fprintf(stderr, "curate dedup: cannot copy stdin to '%s'\n", dir);
+			rc = 3;
+			goto out;
+		}
+		one[0] = spooled;
+		c.inputs = one;
+		c.ninputs = 1;
+	}
+	if ((rc = run_sign("dedup", &c, &dc, dir, r1)) != 0)
+		goto out;
+	t1 = now_s();
+	cur_err_clear(&err);
+	if ((rc = dd_resolve_all(dir, fig, &err)) != CUR_OK) {
+		fprintf(stderr, "curate dedup: %s\n", err.msg);
+		rc = cli_exit_status(rc);
+		goto out;
+	}
+	t2 = now_s();
+	json_object_set_new(fig, "sign_seconds", json_real(t1 - t0));
+	json_object_set_new(fig, "resolve_seconds", json_real(t2 - t1));
+	{
+		json_t *stages = json_object_get(r1, "stages");
+		json_t *s0 = json_array_get(stages, 0);
+		json_object_set(fig, "sign_band_key_bytes_held", json_object_get(s0, "band_key_bytes_held"));
+		/* One figure for the state a run holds per document: the larger of
+		 * what signing and resolving held. */
+		double docs = (double)json_integer_value(json_object_get(fig, "documents"));
+		double held = (double)json_integer_value(json_object_get(s0, "band_key_bytes_held"));
+		double peak = (double)json_integer_value(json_object_get(fig, "resolve_peak_bytes"));
+		json_object_set_new(fig, "state_bytes_per_doc",
+				    json_real(docs > 0 ? (held > peak ? held : peak) / docs : 0.0));
+	}
+	rc = run_apply("dedup", &c, dir, fig);
+out:
+	if (own_dir)
+		nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(spooled);
+	json_decref(cfg);
+	json_decref(fig);
+	json_decref(r1);
+	return rc < 0 ? 0 : rc;
+}
+
+int cmd_dedup(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "minhash-sign") == 0)
+		return phase_sign(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "minhash-bucket") == 0)
+		return phase_resolve(argc - 1, argv + 1, 1);
+	if (argc >= 2 && strcmp(argv[1], "minhash-cluster") == 0)
+		return phase_resolve(argc - 1, argv + 1, 0);
+	if (argc >= 2 && strcmp(argv[1], "minhash-apply") == 0)
+		return phase_apply(argc - 1, argv + 1);
+	return single(argc, argv);
+}

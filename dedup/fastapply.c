@@ -1,0 +1,301 @@
+/* Pass 2 of a dedup run without the pipeline: see dd_fast_apply in
+ * dedup.h. Most documents are kept unchanged, and parsing and re-writing
+ * their JSON would cost more than the whole of pass 1's MinHash work. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/utf8.h"
+#include "core/writer.h"
+#include "dedup/dedup.h"
+
+typedef struct fast {
+	const dd_fast_opts *o;
+	cur_stage *st;
+	void *tls;
+	cur_out *out, *rej;
+	cur_buf line;
+	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad;
+	json_t *dropped, *errors;
+} fast;
+
+static void count(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	json_object_set_new(obj, key, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+static int write_json(cur_out *o, cur_doc *doc, cur_buf *line)
+{
+	line->len = 0;
+	CUR_FORWARD(cur_doc_to_json(doc, line));
+	return cur_out_write(o, line->data, line->len);
+}
+
+/* The pipeline's rejects shape: metadata.curate.dropped_by (and value). */
+static int write_reject(fast *f, cur_doc *doc)
+{
+	json_t *m = cur_doc_metadata(doc), *c;
+	if (!f->rej)
+		return CUR_OK;
+	if (!m)
+		return CUR_ENOMEM;
+	c = json_object_get(m, "curate");
+	if (!json_is_object(c)) {
+		c = json_object();
+		json_object_set_new(m, "curate", c);
+	}
+	json_object_set_new(c, "dropped_by", json_string(doc->drop_reason));
+	if (!isnan(doc->drop_value))
+		json_object_set_new(c, "value", json_real(doc->drop_value));
+	return write_json(f->rej, doc, &f->line);
+}
+
+/* Where "metadata" can go in a raw JSON object line that has none: the
+ * offset of its closing brace, and whether the object is empty. A line that
+ * mentions "metadata" anywhere is left to the parser. */
+static int raw_slot(const char *s, size_t n, size_t *close, int *empty)
+{
+	size_t e = n;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (e < 2 || s[e - 1] != '}' || memmem(s, n, "\"metadata\"", 10))
+		return 0;
+	size_t b = e - 1;
+	while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
+		b--;
+	*close = e - 1;
+	*empty = b > 0 && s[b - 1] == '{';
+	return 1;
+}
+
+/* Write the raw line with ,"metadata":META spliced in before its brace. */
+static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
+			 json_t *meta, cur_buf *line)
+{
+	char *m = json_dumps(meta, JSON_COMPACT);
+	int rc;
+	if (!m)
+		return CUR_ENOMEM;
+	line->len = 0;
+	rc = cur_buf_append(line, s, close);
+	if (rc == CUR_OK)
+		rc = cur_buf_printf(line, "%s\"metadata\":%s", empty ? "" : ",", m);
+	if (rc == CUR_OK)
+		rc = cur_buf_append(line, s + close, n - close);
+	if (rc == CUR_OK)
+		rc = cur_buf_putc(line, '\n');
+	free(m);
+	return rc == CUR_OK ? cur_out_write(o, line->data, line->len) : rc;
+}
+
+/* A kept or dropped record written from its raw line, without a parse. */
+static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
+{
+	uint32_t len = d->length;
+	json_t *meta;
+	const char *why = dd_apply_consume(f->st, &meta);
+	double v = d->kind == DD_KIND_MINHASH ? d->value : NAN;
+	int rc = CUR_OK;
+	if (why) {
+		count(f->dropped, why);
+		if (f->rej) {
+			json_t *c = json_object();
+			json_object_set_new(c, "dropped_by", json_string(why));
+			if (!isnan(v))
+				json_object_set_new(c, "value", json_real(v));
+			json_object_set_new(meta, "curate", c);
+			rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, meta, &f->line);
+		}
+	} else {
+		f->docs_out++;
+		f->bytes_out += len;
+		if (meta)
+			rc = write_spliced(f->out, doc->text, close, doc->text_len, empty, meta, &f->line);
+		else if ((rc = cur_out_write(f->out, doc->text, doc->text_len)) == CUR_OK)
+			rc = cur_out_write(f->out, "\n", 1);
+	}
+	json_decref(meta);
+	return rc;
+}
+
+static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
+{
+	size_t close;
+	int empty, rc;
+	f->docs_in++;
+	f->bytes_in += d->length;
+	if (doc->raw_json && cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len) {
+		if (dd_apply_trivial(f->st, d)) {
+			dd_apply_pass(f->st);
+			f->docs_out++;
+			f->bytes_out += d->length;
+			CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
+			return cur_out_write(f->out, "\n", 1);
+		}
+		if ((!dd_apply_lines(f->st) || !d->strip) &&
+		    raw_slot(doc->text, doc->text_len, &close, &empty))
+			return raw_doc(f, doc, d, close, empty);
+	}
+	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)
+		return rc == CUR_ENOMEM ? rc : cur_err_set(err, CUR_EDATA,
+			"%s:%llu: parsed when signed, not now: %s", doc->origin,
+			(unsigned long long)doc->record, err->msg);
+	if (f->st->ops->prepare && (rc = f->st->ops->prepare(f->st, f->tls, doc)) < 0)
+		return cur_err_set(err, rc, "out of memory");
+	rc = f->st->ops->process(f->st, f->tls, doc);
+	if (rc < 0)
+		return cur_err_set(err, rc, "%s:%llu: dedup failed: %s", doc->origin,
+				   (unsigned long long)doc->record, cur_strerror(rc));
+	if (rc == CUR_DROP) {
+		count(f->dropped, doc->drop_reason);
+		return write_reject(f, doc);
+	}
+	f->docs_out++;
+	f->bytes_out += doc->text_len;
+	return write_json(f->out, doc, &f->line);
+}
+
+/* One input file: match each record to the next decision by order key. */
+static int one_input(fast *f, size_t i, cur_err *err)
+{
+	const dd_fast_opts *o = f->o;
+	cur_reader_opts ro = o->reader;
+	cur_reader *r = NULL;
+	int rc;
+	if (o->ninputs == 1) {
+		ro.rank = o->rank;
+		ro.world = o->world;
+	}
+	if (cur_reader_open(&r, o->inputs[i], &ro, err) != CUR_OK) {
+		if (err->code == CUR_ENOMEM)
+			return CUR_ENOMEM;
+		f->bad++; /* the sign pass could not open it either */
+		count(f->errors, err->reason ? err->reason : "open");
+		return CUR_OK;
+	}
+	for (;;) {
+		cur_doc doc;
+		const dd_decision *d;
+		cur_doc_init(&doc);
+		rc = cur_reader_next(r, &doc, err);
+		if (rc == CUR_EOF) {
+			rc = CUR_OK;
+			break;
+		}
+		if (rc == CUR_EDATA || rc == CUR_EIO) {
+			f->bad++;
+			count(f->errors, err->reason ? err->reason : "error");
+			cur_doc_release(&doc);
+			if (rc == CUR_EIO) {
+				rc = CUR_OK;
+				break;
+			}
+			continue;
+		}
+		if (rc != CUR_OK) {
+			cur_doc_release(&doc);
+			break;
+		}
+		uint64_t order = (uint64_t)i << 40 | (doc.record & (((uint64_t)1 << 40) - 1));
+		rc = dd_apply_peek(f->st, &d, err);
+		if (rc == CUR_OK && d->order < order)
+			rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
+					 o->inputs[i]);
+		if (rc == CUR_EOF || (rc == CUR_OK && d->order > order)) {
+			/* No decision: the sign pass could not parse this record, so
+			 * it must fail here too; if it parses, the input changed. */
+			cur_err e2;
+			cur_err_clear(&e2);
+			rc = cur_doc_parse_raw(&doc, o->reader.text_field, &e2);
+			if (rc == CUR_OK && !doc.raw_json) {
+				rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
+						 o->inputs[i]);
+			} else if (rc != CUR_ENOMEM) {
+				f->bad++;
+				count(f->errors, e2.reason ? e2.reason : "error");
+				rc = CUR_OK;
+			}
+		} else if (rc == CUR_OK) {
+			rc = one_doc(f, &doc, d, err);
+		}
+		cur_doc_release(&doc);
+		if (rc != CUR_OK)
+			break;
+	}
+	cur_reader_close(r);
+	return rc;
+}
+
+static void fill_report(fast *f, json_t *report, json_t *stage, double secs)
+{
+	json_t *inputs = json_array(), *stages = json_array();
+	for (size_t i = 0; i < f->o->ninputs; i++)
+		json_array_append_new(inputs, json_string(f->o->inputs[i]));
+	json_object_set_new(report, "inputs", inputs);
+	json_object_set_new(report, "documents_in", json_integer((json_int_t)f->docs_in));
+	json_object_set_new(report, "documents_out", json_integer((json_int_t)f->docs_out));
+	json_object_set_new(report, "bytes_in", json_integer((json_int_t)f->bytes_in));
+	json_object_set_new(report, "bytes_out", json_integer((json_int_t)f->bytes_out));
+	json_object_set_new(report, "bad_records", json_integer((json_int_t)f->bad));
+	json_object_set(report, "errors", f->errors);
+	json_object_set_new(stage, "name", json_string("dedup"));
+	json_object_set_new(stage, "docs_in", json_integer((json_int_t)f->docs_in));
+	json_object_set_new(stage, "docs_out", json_integer((json_int_t)f->docs_out));
+	json_object_set_new(stage, "bytes_in", json_integer((json_int_t)f->bytes_in));
+	json_object_set_new(stage, "bytes_out", json_integer((json_int_t)f->bytes_out));
+	json_object_set(stage, "dropped", f->dropped);
+	json_array_append(stages, stage);
+	json_object_set_new(report, "stages", stages);
+	json_object_set_new(report, "apply_seconds", json_real(secs));
+}
+
+int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err *err)
+{
+	fast f = { .o = o };
+	json_t *stage = json_object();
+	struct timespec t0, t1;
+	int rc = CUR_OK;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cur_buf_init(&f.line, CUR_BUF_UNLIMITED);
+	f.dropped = json_object();
+	f.errors = json_object();
+	if (!(f.st = dd_apply_stage_new(o->dir, o->rank, extra, err)))
+		goto out;
+	if (!(f.tls = dd_scratch_new(f.st))) {
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = cur_out_open(&f.out, o->output, o->threads, err)) != CUR_OK ||
+	    (o->rejects && (rc = cur_out_open(&f.rej, o->rejects, 1, err)) != CUR_OK))
+		goto out;
+	for (size_t i = 0; i < o->ninputs && rc == CUR_OK; i++)
+		if (o->ninputs == 1 || (int)(i % (size_t)o->world) == o->rank)
+			rc = one_input(&f, i, err);
+	if (rc == CUR_OK && f.st->ops->finish(f.st, stage) != CUR_OK)
+		rc = cur_err_set(err, CUR_EDATA, "fewer documents than were signed: inputs changed");
+	if (rc == CUR_OK)
+		rc = cur_out_finish(f.out, err);
+	if (rc == CUR_OK && f.rej)
+		rc = cur_out_finish(f.rej, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (report)
+		fill_report(&f, report, stage, (double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+out:
+	if (!f.st && rc == CUR_OK)
+		rc = err->code ? err->code : CUR_ENOMEM;
+	cur_out_free(f.out);
+	cur_out_free(f.rej);
+	if (f.st) {
+		dd_scratch_free(f.st, f.tls);
+		f.st->ops->destroy(f.st);
+	}
+	cur_buf_release(&f.line);
+	json_decref(f.dropped);
+	json_decref(f.errors);
+	json_decref(stage);
+	return rc;
+}
