@@ -397,10 +397,8 @@ static int draw(plan *pl, shard_spill *spills, size_t n, lens_reader *lr, cur_er
 }
 
 int shard_plan_run(const shard_plan_cfg *cfg, shard_spill *spills, size_t nspills,
-		   const char *workdir, const shard_emit *emit, shard_plan_stats *st,
-		   cur_err *err)
+		   const shard_emit *emit, shard_plan_stats *st, cur_err *err)
 {
-	(void)workdir;
 	plan pl;
 	memset(&pl, 0, sizeof pl);
 	memset(st, 0, sizeof *st);

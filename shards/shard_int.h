@@ -95,8 +95,7 @@ typedef struct shard_plan_stats {
 /* shard_plan_run: draw, split, shuffle, pack and cut the documents whose
  * lengths are in spills (opened for reading), calling emit. */
 int shard_plan_run(const shard_plan_cfg *cfg, shard_spill *spills, size_t nspills,
-		   const char *workdir, const shard_emit *emit, shard_plan_stats *st,
-		   cur_err *err);
+		   const shard_emit *emit, shard_plan_stats *st, cur_err *err);
 
 /* ---- rng ---- */
 static inline uint64_t shard_mix64(uint64_t x)

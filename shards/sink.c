@@ -710,7 +710,7 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	memset(&dry, 0, sizeof dry);
 	shard_emit e;
 	shard_dry_emit(&dry, &e);
-	int rc = shard_plan_run(&j->plan, j->spills, n, j->workdir, &e, st, err);
+	int rc = shard_plan_run(&j->plan, j->spills, n, &e, st, err);
 	if (rc < 0)
 		goto out;
 	w->plan = &dry;
@@ -722,7 +722,7 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	if ((rc = shard_writer_init(w, err)) < 0)
 		goto out;
 	shard_writer_emit(w, &e);
-	rc = shard_plan_run(&j->plan, j->spills, n, j->workdir, &e, st, err);
+	rc = shard_plan_run(&j->plan, j->spills, n, &e, st, err);
 out:
 	w->plan = NULL;
 	shard_dry_release(&dry);
