@@ -164,6 +164,65 @@ static void warn(shard_job *j, const char *fmt, ...)
 	cur_buf_printf(&j->warnings, "%s\n", line);
 }
 
+/* Keep only the categories of the default mix that some --source gives. */
+static int shrink_default_mix(shard_job *j, const int *has, json_t *src, cur_err *err)
+{
+	mix_target m = j->mix;
+	size_t k = 0;
+	int keep[MIX_MAX_CATEGORIES];
+	for (size_t c = 0; c < m.n; c++)
+		if (has[c]) {
+			memcpy(j->mix.names[k], m.names[c], MIX_NAME_MAX);
+			j->mix.weights[k] = m.weights[c];
+			keep[k++] = 1;
+		}
+	j->mix.n = k;
+	CUR_FORWARD(mix_target_normalize(&j->mix, keep, err));
+	for (size_t i = 0; i < j->nsrc; i++) {
+		char cat[MIX_NAME_MAX];
+		CUR_FORWARD(parse_source(json_string_value(json_array_get(src, i)), cat, sizeof cat,
+					 &j->src[i].path, err));
+		j->src[i].cat = mix_target_find(&j->mix, cat);
+	}
+	return CUR_OK;
+}
+
+/* --source: map each file to its category (by path, and by device and
+ * inode in case the reader names it differently); every source category
+ * must be in the mix, and every --mix category must have a source. */
+static int setup_sources(shard_job *j, json_t *src, size_t ns, cur_err *err)
+{
+	j->src = cur_calloc_array(ns, sizeof *j->src);
+	if (!j->src)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	j->nsrc = ns;
+	int has[MIX_MAX_CATEGORIES] = { 0 };
+	for (size_t i = 0; i < ns; i++) {
+		char cat[MIX_NAME_MAX];
+		CUR_FORWARD(parse_source(json_string_value(json_array_get(src, i)), cat, sizeof cat,
+					 &j->src[i].path, err));
+		int c = mix_target_find(&j->mix, cat);
+		if (c < 0)
+			return cur_err_set(err, CUR_EINVAL, "category '%s' of --source is not in the mix%s", cat,
+					   j->mix_given ? "" : " (give --mix)");
+		j->src[i].cat = c;
+		has[c] = 1;
+		struct stat st;
+		if (stat(j->src[i].path, &st) == 0) {
+			j->src[i].dev = st.st_dev;
+			j->src[i].ino = st.st_ino;
+			j->src[i].have_stat = 1;
+		}
+	}
+	if (!j->mix_given)
+		return shrink_default_mix(j, has, src, err);
+	for (size_t c = 0; c < j->mix.n; c++)
+		if (!has[c])
+			return cur_err_set(err, CUR_EINVAL, "unknown category '%s' in --mix: no --source gives it",
+					   j->mix.names[c]);
+	return CUR_OK;
+}
+
 /* The categories and their target: from --source, --category-field or none. */
 static int setup_mix(shard_job *j, cur_err *err)
 {
@@ -182,67 +241,17 @@ static int setup_mix(shard_job *j, cur_err *err)
 		j->field = "category";
 	if (j->mode == MODE_PLAIN) {
 		if (mixs)
-			return cur_err_set(err, CUR_EINVAL, "--mix needs categories: give --source CATEGORY=PATH or --category-field");
+			return cur_err_set(err, CUR_EINVAL,
+					   "--mix needs categories: give --source CATEGORY=PATH or --category-field");
 		return mix_target_parse("general=100", &j->mix, err);
 	}
-	int given = mixs != NULL;
-	j->mix_given = given;
-	CUR_FORWARD(mix_target_parse(given ? mixs : MIX_DEFAULT, &j->mix, err));
-	if (given && fabs(j->mix.sum - 100.0) > 1e-9)
+	j->mix_given = mixs != NULL;
+	CUR_FORWARD(mix_target_parse(mixs ? mixs : MIX_DEFAULT, &j->mix, err));
+	if (mixs && fabs(j->mix.sum - 100.0) > 1e-9)
 		warn(j, "--mix sums to %g, not 100: normalized", j->mix.sum);
 	if (j->field && strncmp(j->field, "metadata.", 9) == 0)
 		j->field += 9;
-	if (j->mode == MODE_FIELD || j->mode == MODE_AUTO)
-		return CUR_OK;
-	/* --source: every source category must be in the mix and the
-	 * default mix shrinks to the categories given. */
-	j->src = cur_calloc_array(ns, sizeof *j->src);
-	if (!j->src)
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	int has[MIX_MAX_CATEGORIES] = { 0 };
-	for (size_t i = 0; i < ns; i++) {
-		char cat[MIX_NAME_MAX];
-		CUR_FORWARD(parse_source(json_string_value(json_array_get(src, i)), cat, sizeof cat,
-					 &j->src[i].path, err));
-		int c = mix_target_find(&j->mix, cat);
-		if (c < 0)
-			return cur_err_set(err, CUR_EINVAL, "category '%s' of --source is not in the mix%s", cat,
-					   given ? "" : " (give --mix)");
-		j->src[i].cat = c;
-		has[c] = 1;
-		struct stat st;
-		if (stat(j->src[i].path, &st) == 0) {
-			j->src[i].dev = st.st_dev;
-			j->src[i].ino = st.st_ino;
-			j->src[i].have_stat = 1;
-		}
-	}
-	j->nsrc = ns;
-	for (size_t c = 0; c < j->mix.n; c++)
-		if (!has[c] && given)
-			return cur_err_set(err, CUR_EINVAL, "unknown category '%s' in --mix: no --source gives it",
-					   j->mix.names[c]);
-	if (!given) {
-		/* Drop the default categories that have no source. */
-		mix_target m = j->mix;
-		size_t k = 0;
-		for (size_t c = 0; c < m.n; c++)
-			if (has[c]) {
-				memcpy(j->mix.names[k], m.names[c], MIX_NAME_MAX);
-				j->mix.weights[k++] = m.weights[c];
-			}
-		j->mix.n = k;
-		int keep[MIX_MAX_CATEGORIES];
-		for (size_t c = 0; c < k; c++)
-			keep[c] = 1;
-		CUR_FORWARD(mix_target_normalize(&j->mix, keep, err));
-		for (size_t i = 0; i < ns; i++) {
-			char cat[MIX_NAME_MAX];
-			parse_source(json_string_value(json_array_get(src, i)), cat, sizeof cat, &j->src[i].path, err);
-			j->src[i].cat = mix_target_find(&j->mix, cat);
-		}
-	}
-	return CUR_OK;
+	return j->mode == MODE_SOURCE ? setup_sources(j, src, ns, err) : CUR_OK;
 }
 
 static int setup_options(shard_job *j, cur_err *err)
@@ -770,6 +779,48 @@ static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
 	cur_buf_printf(b, "  manifest: %s/manifest.json\n", j->outdir);
 }
 
+static void writer_setup(shard_job *j, shard_writer *w)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+	w->outdir = j->outdir;
+	w->format = j->format;
+	/* Megatron's preprocess_data.py: uint16 below 65,500 ids, else int32. */
+	w->dtype_code = tok_vocab_size(j->tok) < 65500 ? SHARD_DTYPE_UINT16 : SHARD_DTYPE_INT32;
+	w->itemsize = j->format == SHARD_FORMAT_LLMC || w->dtype_code == SHARD_DTYPE_INT32 ? 4 : 2;
+	w->resume = j->resume;
+	w->spills = j->spills;
+	w->ncat = j->mix.n;
+	w->cat_names = (const char (*)[MIX_NAME_MAX])j->mix.names;
+}
+
+static int write_manifest(shard_job *j, json_t *m, cur_err *err)
+{
+	char *s = m ? json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *mp = shard_path(j->outdir, "manifest.json");
+	int rc = s && mp ? write_file_atomic(mp, s, strlen(s), err)
+			 : cur_err_set(err, CUR_ENOMEM, "out of memory");
+	free(mp);
+	free(s);
+	return rc;
+}
+
+/* The run report's "sink" object: the manifest's figures and the run's own. */
+static void fill_report(shard_job *j, json_t *report, json_t *m, const shard_writer *w, double secs)
+{
+	static const char *const keys[] = { "tokens", "documents", "padding_tokens", "categories",
+					    "splits", "stopped_by", NULL };
+	for (int i = 0; keys[i]; i++)
+		json_object_set(report, keys[i], json_object_get(m, keys[i]));
+	json_object_set_new(report, "shards_written", json_integer((json_int_t)w->written));
+	json_object_set_new(report, "shards_resumed", json_integer((json_int_t)w->resumed));
+	json_object_set_new(report, "skipped",
+			    json_pack("{s:I}", "unknown_category", (json_int_t)j->skipped_category));
+	json_object_set_new(report, "output", json_string(j->outdir));
+	json_object_set_new(report, "warnings", warnings_json(j));
+	json_object_set_new(report, "write_seconds", json_real(secs));
+}
+
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	shard_job *j = self->priv;
@@ -783,56 +834,26 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	}
 	shard_plan_stats st;
 	shard_writer w;
-	memset(&w, 0, sizeof w);
-	w.fd = -1;
-	w.outdir = j->outdir;
-	w.format = j->format;
-	w.dtype_code = tok_vocab_size(j->tok) < 65500 ? SHARD_DTYPE_UINT16 : SHARD_DTYPE_INT32;
-	w.itemsize = j->format == SHARD_FORMAT_LLMC || w.dtype_code == SHARD_DTYPE_INT32 ? 4 : 2;
-	w.resume = j->resume;
-	w.spills = j->spills;
-	w.ncat = j->mix.n;
-	w.cat_names = (const char (*)[MIX_NAME_MAX])j->mix.names;
+	writer_setup(j, &w);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = run_pass2(j, &st, &w, err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 	json_t *m = NULL;
-	char *s = NULL;
 	if (rc < 0)
 		goto out;
 	m = manifest_json(j, &st, w.hash ? &w : NULL);
-	s = m ? json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-	char *mp = shard_path(j->outdir, "manifest.json");
-	rc = s && mp ? write_file_atomic(mp, s, strlen(s), err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
-	free(mp);
-	if (rc < 0)
+	if ((rc = write_manifest(j, m, err)) < 0)
 		goto out;
-	if (report) {
-		json_t *keys[] = { json_object_get(m, "tokens"), json_object_get(m, "documents"),
-				   json_object_get(m, "padding_tokens") };
-		json_object_set(report, "tokens", keys[0]);
-		json_object_set(report, "documents", keys[1]);
-		json_object_set(report, "padding_tokens", keys[2]);
-		json_object_set(report, "categories", json_object_get(m, "categories"));
-		json_object_set(report, "splits", json_object_get(m, "splits"));
-		json_object_set(report, "stopped_by", json_object_get(m, "stopped_by"));
-		json_object_set_new(report, "shards_written", json_integer((json_int_t)w.written));
-		json_object_set_new(report, "shards_resumed", json_integer((json_int_t)w.resumed));
-		json_object_set_new(report, "skipped", json_pack("{s:I}", "unknown_category",
-								  (json_int_t)j->skipped_category));
-		json_object_set_new(report, "output", json_string(j->outdir));
-		json_object_set_new(report, "write_seconds",
-				    json_real((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)));
-		json_object_set_new(report, "warnings", warnings_json(j));
-	}
+	if (report)
+		fill_report(j, report, m, &w, secs);
 	make_summary(j, m, &w);
 	j->finished = 1;
 	for (size_t c = 0; c < j->mix.n; c++)
 		shard_spill_release(&j->spills[c]);
 	clean_workdir(j);
 out:
-	free(s);
 	json_decref(m);
 	shard_writer_release(&w);
 	return rc;
