@@ -5,6 +5,7 @@
 #include "dedup/dedup.h"
 #include "filters/filter.h"
 #include "pii/stage.h"
+#include "shards/shard.h"
 #include "tokenizer/tokenize_stage.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
@@ -34,6 +35,7 @@ const cur_stage_row *cur_stage_find(const char *name)
 /* Sinks a pipeline file may name; the JSONL writer is the default. */
 const cur_sink_row cur_sink_table[] = {
 	{ "ids", "token ids, one line per document", tok_ids_sink_new },
+	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_create },
 	{ NULL, NULL, NULL }
 };
 

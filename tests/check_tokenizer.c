@@ -609,6 +609,50 @@ static void reference_bpe(const tok_tokenizer *t, const uint8_t *s, size_t n, to
 	free(start);
 }
 
+START_TEST(test_bpe_safe_cuts)
+{
+	/* Long segments are merged between safe cuts (bpe.c): with a tiny
+	 * window nearly every segment is cut, and the ids must not change. */
+	static const char *const alphabets[] = {
+		"abcdefghijklmnopqrstuvwxyz", "qxzjkvw",
+		"\xe4\xb8\x80\xe4\xba\x8c\xe6\x97\xa5\xe6\x9c\xac\xe3\x81\x82\xe3\x82\xa2",
+		"\xd0\xb0\xd0\xb1\xd0\xb2\xd0\xb3\xd1\x8f", "ab\xc3\xa9\xc3\xb8z"
+	};
+	tok_tokenizer *t;
+	cur_err err;
+	tok_ids got, want;
+	cur_buf b;
+
+	setup();
+	ck_assert_int_eq(tok_load(data_path("data/tokenizers/llama3.tiktoken"), &t, &err), 0);
+	t->cut_window = 40;
+	tok_ids_init(&got);
+	tok_ids_init(&want);
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	for (int iter = 0; iter < 400; iter++) {
+		const char *al = alphabets[iter % 5];
+		size_t n = 50 + rnd_below(iter % 20 == 0 ? 5000 : 600), alen = strlen(al);
+		cur_buf_reset(&b);
+		while (b.len < n) {
+			size_t i = rnd_below((uint32_t)alen);
+			uint32_t cp;
+			while (i > 0 && ((uint8_t)al[i] & 0xC0) == 0x80)
+				i--;
+			cur_buf_append(&b, al + i, tok_utf8_decode((const uint8_t *)al + i, alen - i, &cp));
+		}
+		got.len = want.len = 0;
+		ck_assert_int_eq(tok_encode(t, b.data, b.len, 0, &got), 0);
+		ck_assert_int_eq(tok_encode(llama3, b.data, b.len, 0, &want), 0);
+		ck_assert_uint_eq(got.len, want.len);
+		ck_assert(memcmp(got.ids, want.ids, got.len * sizeof(uint32_t)) == 0);
+	}
+	tok_ids_release(&got);
+	tok_ids_release(&want);
+	cur_buf_release(&b);
+	tok_free(t);
+}
+END_TEST
+
 START_TEST(test_bpe_long_pieces)
 {
 	static const char *const alphabets[] = { "ab", "aeiou", "abcdefghijklmnopqrstuvwxyz",
@@ -833,6 +877,31 @@ START_TEST(test_loaders_agree_llama3)
 }
 END_TEST
 
+START_TEST(test_ignore_merges)
+{
+	/* "xyz" is a token no merge builds: only the whole-word lookup (HF's
+	 * ignore_merges, tiktoken) finds it. */
+	tok_tokenizer *a, *b;
+	cur_err err;
+	tok_ids v;
+
+	ck_assert_int_eq(tok_load(data_path("tests/data/tokenizer/merges-ignored.json"), &a, &err), 0);
+	ck_assert_int_eq(tok_load(data_path("tests/data/tokenizer/merges-only.json"), &b, &err), 0);
+	tok_ids_init(&v);
+	tok_encode(a, "xyz abcd", 8, 0, &v);
+	ck_assert_uint_eq(v.len, 4); /* xyz, ' ', ab, cd */
+	ck_assert_uint_eq(v.ids[0], 258);
+	v.len = 0;
+	tok_encode(b, "xyz abcd", 8, 0, &v);
+	ck_assert_uint_eq(v.len, 6); /* x, y, z, ' ', ab, cd */
+	ck_assert_uint_eq(v.ids[4], 256);
+	ck_assert_uint_eq(v.ids[5], 257);
+	tok_ids_release(&v);
+	tok_free(a);
+	tok_free(b);
+}
+END_TEST
+
 static const struct bad_file {
 	const char *name, *want;
 	int code;
@@ -853,7 +922,6 @@ static const struct bad_file {
 	{ "dup-id.json", "duplicate id 0 in model.vocab", CUR_EDATA },
 	{ "merges-order.json", "model.merges[1] ('a' + 'b') is out of rank order", CUR_EDATA },
 	{ "merges-unknown.json", "model.merges[1] ('a' + 'x') does not join two tokens", CUR_EDATA },
-	{ "no-ignore-merges.json", "model.ignore_merges must be true", CUR_EDATA },
 	{ "no-such-file.tiktoken", "cannot open", CUR_EIO },
 };
 
@@ -953,11 +1021,13 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_pcre2_oracle);
 	tcase_add_test(tc, test_pcre2_pretokenizer_option);
 	tcase_add_test(tc, test_bpe_long_pieces);
+	tcase_add_test(tc, test_bpe_safe_cuts);
 	tcase_add_test(tc, test_piece_cache);
 	tcase_add_test(tc, test_long_inputs);
 	tcase_add_test(tc, test_loaders_agree_small);
 	tcase_add_test(tc, test_loaders_agree_llama3);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_ignore_merges);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_ids_buffer);
 	suite_add_tcase(s, tc);

@@ -246,15 +246,68 @@ static int bpe_large(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids
 	return ret;
 }
 
+/* Is c (0 < c < n) a final boundary for BPE of s[0..n)? A merge across c
+ * would join the token that ends at c and the token that starts at c at
+ * that moment, x and y, into a token xy. Every token of every moment is in
+ * the vocabulary, so if no token ending at c followed by a token starting
+ * at c makes a token, no merge ever crosses c and both sides can be merged
+ * alone (exact, like the pair_in_token cut, but it needs lookups). */
+static int safe_cut(const tok_tokenizer *t, const uint8_t *s, size_t n, size_t c,
+		    size_t *budget)
+{
+	uint8_t ylen[256];
+	size_t ny = 0, i, j, k, maxl = t->max_len;
+
+	/* Runs and ordinary text fail here at once: a token of two bytes. */
+	if (t->pair_rank[(size_t)s[c - 1] << 8 | s[c]] != TOK_NONE || maxl > sizeof(ylen) ||
+	    *budget == 0)
+		return 0;
+	(*budget)--;
+	for (j = 1; j < maxl && c + j <= n; j++)
+		if (j == 1 || rank_of(t, s + c, j) != TOK_NONE)
+			ylen[ny++] = (uint8_t)j;
+	for (i = 1; i < maxl && i <= c; i++) {
+		if (i > 1 && rank_of(t, s + c - i, i) == TOK_NONE)
+			continue;
+		for (k = 0; k < ny && i + ylen[k] <= maxl; k++)
+			if (rank_of(t, s + c - i, i + ylen[k]) != TOK_NONE)
+				return 0;
+	}
+	return 1;
+}
+
 /* Pure BPE on one segment that no token spans the edges of. */
 static int bpe_segment(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *out,
 		       tok_piece_cache *c)
 {
+	size_t start = 0, w = t->cut_window;
+
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
 	if (n <= SMALL)
 		return bpe_small(t, s, n, out, c);
-	return bpe_large(t, s, n, out, c);
+	/* A long segment (a 100 MB word) is merged a window at a time,
+	 * between safe cuts, so its working memory stays bounded. A run of
+	 * one character has no safe cut: it is merged whole. */
+	while (n - start > w) {
+		/* Full checks allowed in one window: a text that passes the
+		 * two-byte test everywhere but never the whole one (a repeated
+		 * pair of CJK characters that is a token) gives up quickly. */
+		size_t pos, cut = 0, budget = 4096;
+		for (pos = start + w / 2; pos < n && !cut && budget; pos++)
+			if (safe_cut(t, s + start, n - start, pos - start, &budget))
+				cut = pos;
+		if (!cut)
+			break;
+		CUR_FORWARD(cut - start <= SMALL ? bpe_small(t, s + start, cut - start, out, c) :
+			    bpe_large(t, s + start, cut - start, out, c));
+		start = cut;
+	}
+	if (n - start == 1)
+		return tok_ids_push(out, t->byte_rank[s[start]]);
+	if (n - start <= SMALL)
+		return bpe_small(t, s + start, n - start, out, c);
+	return bpe_large(t, s + start, n - start, out, c);
 }
 
 /* BPE of a piece that is not a token itself. */
@@ -283,11 +336,11 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
 
 	if (n == 1)
 		return tok_ids_push(out, t->byte_rank[s[0]]);
-	if (n > t->max_len && !cache)
+	if ((n > t->max_len || !t->whole_lookup) && !cache)
 		return bpe_piece(t, s, n, out, cache);
 	h = tok_hash(s, n);
 	/* Whole-piece lookup first: some tokens cannot be built by merging. */
-	if (n <= t->max_len) {
+	if (n <= t->max_len && t->whole_lookup) {
 		uint32_t id = tok_table_find_h(t, &t->ranks, s, n, h);
 		if (id != TOK_NONE)
 			return tok_ids_push(out, id);

@@ -386,6 +386,8 @@ static tok_tokenizer *tok_alloc(void)
 {
 	tok_tokenizer *t = calloc(1, sizeof(tok_tokenizer));
 
+	if (t)
+		t->whole_lookup = 1;
 	if (t && pthread_mutex_init(&t->sum_lock, NULL) != 0) {
 		free(t);
 		return NULL;
@@ -517,8 +519,8 @@ static int parse_hf(const char *path, json_t *root, vocab *ord, vocab *spec, cur
 /* The merges list must agree with BPE by rank: every merge joins two tokens
  * into a token, in the order of the result's rank. Then HF tokenizers (which
  * applies the merges in list order) and BPE by rank give the same ids.
- * model.ignore_merges (HF: look a whole word up first) must be true, as
- * for Llama 3: without it HF skips the whole-piece lookup. */
+ * model.ignore_merges (HF: look a whole word up first, true for Llama 3)
+ * decides whether pieces are looked up whole. */
 static int check_merges(const char *path, json_t *model, tok_tokenizer *t, cur_err *err)
 {
 	json_t *merges = json_object_get(model, "merges"), *m;
@@ -528,9 +530,8 @@ static int check_merges(const char *path, json_t *model, tok_tokenizer *t, cur_e
 	uint32_t prev = 0;
 	size_t i;
 
-	if (!json_is_true(ignore))
-		return cur_err_set(err, CUR_EDATA, "'%s': model.ignore_merges must be true (BPE "
-				   "with whole-word lookup, as tiktoken)", path);
+	/* Without ignore_merges, HF never looks a whole word up. */
+	t->whole_lookup = json_is_true(ignore);
 	if (!merges || json_is_null(merges))
 		return CUR_OK;
 	if (!json_is_array(merges))

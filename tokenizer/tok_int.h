@@ -50,6 +50,10 @@ struct tok_tokenizer {
 	 * boundary between a and b that no token spans is final for BPE. */
 	uint8_t *pair_in_token;
 	uint32_t *pair_rank; /* [a<<8|b]: rank of the 2 bytes, TOK_NONE if none */
+	size_t cut_window;   /* segments longer than this look for cut points
+			      * (bpe.c), to bound the memory of long pieces */
+	int whole_lookup;    /* look a piece up whole before BPE (tiktoken, HF's
+			      * ignore_merges); 0 for a tokenizer.json without it */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
 	/* tok_checksum hashes the file on first use (SHA-256 of 2 MB would be

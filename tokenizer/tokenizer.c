@@ -168,6 +168,7 @@ int tok_index_build(tok_tokenizer *t, uint32_t dup[2])
 
 	CUR_FORWARD(table_build(t, &t->ranks, 0, t->nranks, dup));
 	CUR_FORWARD(table_build(t, &t->specials, t->nranks, total, dup));
+	t->cut_window = 16384;
 	t->pair_in_token = calloc(65536, 1);
 	if (!t->pair_in_token)
 		return CUR_ENOMEM;
