@@ -47,14 +47,10 @@ int cmd_shard(int argc, char **argv)
 		run.inputs = paths;
 		run.ninputs = (int)n;
 	}
+	/* The pipeline prints the sink's own error message and summary. */
 	rc = cli_run_pipeline("shard", &run, NULL, 0, sink);
-	if (rc != 0)
-		print_lines(shard_sink_error(sink));
-	if (!c.quiet) {
+	if (!c.quiet)
 		print_lines(shard_sink_warnings(sink));
-		if (rc == 0)
-			print_lines(shard_sink_summary(sink));
-	}
 out:
 	if (sink)
 		sink->destroy(sink);

@@ -344,11 +344,25 @@ static int setup_specials(shard_job *j, cur_err *err)
 }
 
 /* ---- the work directory and resume state ---- */
+/* Create dir and any missing parents (mkdir -p). */
 static int mkdir_p(const char *dir, cur_err *err)
 {
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-		return CUR_OK;
-	return cur_err_set(err, CUR_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(path))
+		return cur_err_set(err, CUR_EINVAL, "directory name too long: '%s'", dir);
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return cur_err_set(err, CUR_EIO, "cannot create directory '%s': %s", path,
+					   strerror(errno));
+		path[i] = dir[i];
+	}
+	return CUR_OK;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -904,6 +918,13 @@ const char *shard_sink_warnings(const cur_sink *sink)
 	return j->warnings.data ? j->warnings.data : "";
 }
 
+static const char *sink_error_message(const cur_sink *sink)
+{
+	const shard_job *j = sink->priv;
+
+	return j->err.code < 0 ? j->err.msg : "";
+}
+
 static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env,
 			  const char *outdir, char *const *inputs, size_t ninputs, cur_err *err)
 {
@@ -922,6 +943,8 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	sk->write = sink_write;
 	sk->finish = sink_finish;
 	sk->destroy = sink_destroy;
+	sk->error_message = sink_error_message;
+	sk->summary = shard_sink_summary;
 	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
 		j->spills[c].tok_fd = -1;
 	cur_buf_init(&j->warnings, 1 << 16);
