@@ -360,8 +360,13 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	}
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
-	else if (!c->quiet)
+	else if (!c->quiet) {
+		const char *more = sink->summary ? sink->summary(sink) : "";
+
 		print_summary(cmd, report);
+		if (more && *more)
+			fputs(more, stderr);
+	}
 	if (rc == 1)
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
 	if (own)

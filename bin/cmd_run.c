@@ -215,11 +215,117 @@ static const char *str_or(json_t *o, const char *key, const char *def)
 	return s ? s : def;
 }
 
-/* A stage entry is {"name": X, ...options} or {X: {options}}. */
+/* ---- stages limited to some categories ----
+ * `- filter: {categories: [general], ...}` runs the filter on documents whose
+ * metadata.category is listed and passes the others through untouched
+ * (Llama 3 applies its web heuristics to web data, not to code or math). */
+
+typedef struct scoped {
+	cur_stage self;
+	cur_stage *inner;
+	json_t *categories; /* array of strings */
+} scoped;
+
+static int in_scope(const scoped *sc, const cur_doc *doc)
+{
+	const char *cat = cur_doc_meta_str(doc, "category");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(sc->categories, i, v)
+		if (cat && strcmp(cat, json_string_value(v)) == 0)
+			return 1;
+	return 0;
+}
+
+static void *scoped_thread_new(cur_stage *self)
+{
+	scoped *sc = self->priv;
+
+	return sc->inner->ops->thread_new ? sc->inner->ops->thread_new(sc->inner) : NULL;
+}
+
+static void scoped_thread_free(cur_stage *self, void *tls)
+{
+	scoped *sc = self->priv;
+
+	if (sc->inner->ops->thread_free)
+		sc->inner->ops->thread_free(sc->inner, tls);
+}
+
+static int scoped_prepare(cur_stage *self, void *tls, cur_doc *doc)
+{
+	scoped *sc = self->priv;
+
+	if (!sc->inner->ops->prepare || !in_scope(sc, doc))
+		return CUR_KEEP;
+	return sc->inner->ops->prepare(sc->inner, tls, doc);
+}
+
+static int scoped_process(cur_stage *self, void *tls, cur_doc *doc)
+{
+	scoped *sc = self->priv;
+
+	return in_scope(sc, doc) ? sc->inner->ops->process(sc->inner, tls, doc) : CUR_KEEP;
+}
+
+static int scoped_finish(cur_stage *self, json_t *report)
+{
+	scoped *sc = self->priv;
+
+	json_object_set(report, "categories", sc->categories);
+	return sc->inner->ops->finish ? sc->inner->ops->finish(sc->inner, report) : CUR_OK;
+}
+
+static void scoped_destroy(cur_stage *self)
+{
+	scoped *sc = self->priv;
+
+	sc->inner->ops->destroy(sc->inner);
+	json_decref(sc->categories);
+	free(sc);
+}
+
+static const cur_stage_ops scoped_ops = {
+	scoped_thread_new, scoped_thread_free, scoped_prepare, scoped_process,
+	scoped_finish, scoped_destroy
+};
+
+static cur_stage *scope_stage(cur_stage *inner, json_t *categories, cur_err *err)
+{
+	scoped *sc;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(categories, i, v)
+		if (!json_is_string(v))
+			break;
+	if (!json_is_array(categories) || i < json_array_size(categories)) {
+		inner->ops->destroy(inner);
+		cur_err_set(err, CUR_EINVAL, "'categories' must be a list of names");
+		return NULL;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		inner->ops->destroy(inner);
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	sc->inner = inner;
+	sc->categories = json_incref(categories);
+	sc->self.ops = &scoped_ops;
+	sc->self.name = inner->name;
+	sc->self.serial = inner->serial;
+	sc->self.priv = sc;
+	return &sc->self;
+}
+
+/* A stage entry is {"name": X, ...options} or {X: {options}}; either may
+ * carry "categories": [...] to limit it. */
 static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *err)
 {
 	const cur_stage_row *row = NULL;
-	json_t *cfg = NULL;
+	json_t *cfg = NULL, *categories;
 	cur_stage *st;
 	const char *name = str_or(entry, "name", NULL);
 
@@ -243,8 +349,19 @@ static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *e
 		cur_err_set(err, CUR_EINVAL, "unknown stage '%s'", name);
 		return NULL;
 	}
+	categories = json_incref(json_object_get(cfg, "categories"));
+	if (categories) {
+		json_t *copy = json_deep_copy(cfg);
+
+		json_decref(cfg);
+		cfg = copy;
+		json_object_del(cfg, "categories");
+	}
 	st = row->create(cfg, env, err);
 	json_decref(cfg);
+	if (st && categories)
+		st = scope_stage(st, categories, err);
+	json_decref(categories);
 	return st;
 }
 

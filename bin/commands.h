@@ -5,6 +5,8 @@
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

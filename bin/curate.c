@@ -19,8 +19,10 @@ static const struct command commands[] = {
 	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
+	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
 	{ "tokenize", cmd_tokenize, "count Llama 3 tokens (metadata.tokens), or --emit ids" },
+	{ "verify", cmd_verify, "check the shards of a directory against its manifest" },
 };
 
 static void usage(FILE *f)

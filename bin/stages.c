@@ -4,6 +4,8 @@
 #include "bin/cli.h"
 #include "dedup/dedup.h"
 #include "filters/filter.h"
+#include "pii/stage.h"
+#include "shards/shard.h"
 #include "tokenizer/tokenize_stage.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
@@ -11,6 +13,8 @@
 const cur_stage_row cur_stage_table[] = {
 	{ "dedup", "one-pass URL, exact and MinHash dedup (keeps the first)", dd_stage_new, dd_stage_options },
 	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },
+	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)",
+	  pii_stage_new, pii_stage_options },
 	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
 	  tok_stage_options },
 	{ NULL, NULL, NULL, NULL }
@@ -31,6 +35,7 @@ const cur_stage_row *cur_stage_find(const char *name)
 /* Sinks a pipeline file may name; the JSONL writer is the default. */
 const cur_sink_row cur_sink_table[] = {
 	{ "ids", "token ids, one line per document", tok_ids_sink_new },
+	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_create },
 	{ NULL, NULL, NULL }
 };
 

@@ -356,8 +356,9 @@ static int sink_turn(pipe_t *p, batch *b)
 	}
 	if (rc < 0) {
 		cur_err e;
+		const char *why = p->sink->error_message ? p->sink->error_message(p->sink) : "";
 
-		cur_err_set(&e, rc, "cannot write output: %s", cur_strerror(rc));
+		cur_err_set(&e, rc, "cannot write output: %s", why && *why ? why : cur_strerror(rc));
 		pipe_fatal(p, &e, rc);
 	}
 	progress(p, b);

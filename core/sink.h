@@ -19,6 +19,11 @@ struct cur_sink {
 	int (*finish)(cur_sink *self, json_t *report, cur_err *err);
 	/* Free; an unfinished output is removed, never left under its name. */
 	void (*destroy)(cur_sink *self);
+	/* Optional: the detailed message of the last failure in write(), or "". */
+	const char *(*error_message)(const cur_sink *self);
+	/* Optional: lines for the user after a finished run (where the output
+	 * went, what it holds), or "". */
+	const char *(*summary)(const cur_sink *self);
 	void *priv;
 };
 

@@ -296,11 +296,42 @@ void cur_out_free(cur_out *o)
 
 /* ---- the JSONL sink over cur_out ---- */
 
+/* Serializing is the costly part of writing: do it on the workers, in
+ * prepare(), and leave the ordered turn only the copy into the output. */
+static void free_line(void *p)
+{
+	cur_buf *b = p;
+
+	cur_buf_release(b);
+	free(b);
+}
+
+static int jsonl_prepare(cur_sink *self, void *tls, cur_doc *doc)
+{
+	cur_buf *line = malloc(sizeof(*line));
+	int rc;
+
+	(void)tls;
+	if (!line)
+		return CUR_ENOMEM;
+	cur_buf_init(line, CUR_BUF_UNLIMITED);
+	rc = cur_doc_to_json(doc, line);
+	if (rc) {
+		free_line(line);
+		return rc;
+	}
+	return cur_doc_attach(doc, self, line, free_line);
+}
+
 static int jsonl_write(cur_sink *self, cur_doc *doc)
 {
 	cur_out *o = self->priv;
+	cur_buf *line = cur_doc_attached(doc, self);
 
-	CUR_FORWARD(cur_doc_to_json(doc, cur_out_buffer(o)));
+	if (line)
+		CUR_FORWARD(cur_buf_append(cur_out_buffer(o), line->data, line->len));
+	else
+		CUR_FORWARD(cur_doc_to_json(doc, cur_out_buffer(o)));
 	return cur_out_maybe_flush(o);
 }
 
@@ -330,6 +361,7 @@ cur_sink *cur_jsonl_sink_new(const char *path, int threads, cur_err *err)
 		free(s);
 		return NULL;
 	}
+	s->prepare = jsonl_prepare;
 	s->write = jsonl_write;
 	s->finish = jsonl_finish;
 	s->destroy = jsonl_destroy;

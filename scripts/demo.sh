@@ -1,12 +1,15 @@
 #!/bin/sh
 # The main job on the bundled sample: set up, build, then run the pipeline in
-# data/pipeline.yaml over data/sample/ (raw WARC/WET and JSONL in) and leave
-# the outputs and the run report under out/.
+# data/pipeline.yaml over data/sample/ (raw WARC/WET and JSONL in: ingest ->
+# dedup -> filter -> pii -> shard), verify the shards, and say where
+# everything is.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 mkdir -p out
 build/curate run data/pipeline.yaml
 echo
-echo "demo: outputs in $(pwd)/out:"
-ls -l out
+build/curate verify out/shards
+echo
+echo "demo: token shards and manifest.json in $(pwd)/out/shards/"
+echo "demo: run report in $(pwd)/out/report.json; dropped documents in $(pwd)/out/rejects.jsonl.zst"

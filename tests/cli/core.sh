@@ -118,6 +118,17 @@ YAML
 expect_status "inputs by category" 0 "$CURATE" run -q "$WORK/cat.yaml"
 [ "$(grep -c '"category":"math"' "$WORK/cat.jsonl")" = 2000 ] && [ "$(grep -c '"category":"general"' "$WORK/cat.jsonl")" = 5 ] &&
 	ok "categories land in metadata" || fail "categories land in metadata"
+cat > "$WORK/scoped.yaml" <<YAML
+inputs:
+  general: [$D/good.jsonl]
+  math: $D/many.jsonl.zst
+output: $WORK/scoped.jsonl
+stages:
+  - filter: {rules: length, set: [length.min_chars=1000000], categories: [general]}
+YAML
+expect_status "a stage scoped to one category" 0 "$CURATE" run -q "$WORK/scoped.yaml"
+[ "$(grep -c '"category":"math"' "$WORK/scoped.jsonl")" = 2000 ] && [ "$(grep -c '"category":"general"' "$WORK/scoped.jsonl")" = 0 ] &&
+	ok "only the scoped category is filtered" || fail "only the scoped category is filtered" "$(head -c 300 "$WORK/scoped.jsonl")"
 printf 'inputs: [a\nstages: {' > "$WORK/bad.yaml"
 expect_status "broken pipeline file is a usage error" 2 "$CURATE" run "$WORK/bad.yaml"
 printf 'inputs: x\nstages:\n  - nosuchstage: {}\n' > "$WORK/bad2.yaml"

@@ -1,0 +1,228 @@
+/* Per-category spill files: the ids of every document (uint32 LE, no
+ * separators) and their lengths (uint32 LE), written in input order by
+ * pass 1 and read back by the plan and the writers. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include "core/buf.h"
+#include "shards/shard_int.h"
+
+char *shard_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static int spill_paths(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
+{
+	char name[64];
+	snprintf(name, sizeof name, "cat%zu.tok", idx);
+	s->tok_path = shard_path(workdir, name);
+	snprintf(name, sizeof name, "cat%zu.len", idx);
+	s->len_path = shard_path(workdir, name);
+	if (!s->tok_path || !s->len_path)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	return CUR_OK;
+}
+
+int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
+{
+	memset(s, 0, sizeof *s);
+	s->tok_fd = -1;
+	CUR_FORWARD(spill_paths(s, workdir, idx, err));
+	s->tok_out = fopen(s->tok_path, "wb");
+	if (!s->tok_out)
+		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->tok_path, strerror(errno));
+	s->len_out = fopen(s->len_path, "wb");
+	if (!s->len_out)
+		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->len_path, strerror(errno));
+	setvbuf(s->tok_out, NULL, _IOFBF, 1 << 20);
+	return CUR_OK;
+}
+
+static void put_le32(unsigned char *b, uint32_t v)
+{
+	b[0] = (unsigned char)v;
+	b[1] = (unsigned char)(v >> 8);
+	b[2] = (unsigned char)(v >> 16);
+	b[3] = (unsigned char)(v >> 24);
+}
+
+int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err)
+{
+	if (n > INT32_MAX)
+		return cur_err_set(err, CUR_ELIMIT, "a document of %zu tokens exceeds the format's limit of %d",
+				   n, INT32_MAX);
+	unsigned char b[4];
+	put_le32(b, (uint32_t)n);
+	size_t w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = fwrite(ids, 4, n, s->tok_out);
+#else
+	w = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char t[4];
+		put_le32(t, ids[i]);
+		w += fwrite(t, 4, 1, s->tok_out);
+	}
+#endif
+	if (w != n || fwrite(b, 1, 4, s->len_out) != 4)
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->tok_path, strerror(errno));
+	s->docs++;
+	s->tokens += n;
+	return CUR_OK;
+}
+
+static int close_one(FILE **f, const char *path, cur_err *err)
+{
+	int bad = 0;
+	if (*f) {
+		bad = fflush(*f) != 0 || ferror(*f);
+		bad |= fclose(*f) != 0;
+		*f = NULL;
+	}
+	if (bad)
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
+	return CUR_OK;
+}
+
+int shard_spill_close_write(shard_spill *s, cur_err *err)
+{
+	int rc = close_one(&s->tok_out, s->tok_path, err);
+	int rc2 = close_one(&s->len_out, s->len_path, rc < 0 ? NULL : err);
+	return rc < 0 ? rc : rc2;
+}
+
+int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
+{
+	if (!s->tok_path)
+		CUR_FORWARD(spill_paths(s, workdir, idx, err));
+	s->tok_fd = open(s->tok_path, O_RDONLY | O_CLOEXEC);
+	if (s->tok_fd < 0)
+		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->tok_path, strerror(errno));
+	return CUR_OK;
+}
+
+int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err)
+{
+	char *p = (char *)ids;
+	size_t want = n * 4;
+	off_t at = (off_t)(off * 4);
+	while (want > 0) {
+		ssize_t r = pread(s->tok_fd, p, want, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return cur_err_set(err, CUR_EIO, "cannot read '%s' at %lld: %s", s->tok_path,
+					   (long long)at, r < 0 ? strerror(errno) : "unexpected end of file");
+		p += r;
+		at += r;
+		want -= (size_t)r;
+	}
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *b = (const unsigned char *)&ids[i];
+		ids[i] = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+			 (uint32_t)b[3] << 24;
+	}
+#endif
+	return CUR_OK;
+}
+
+void shard_spill_release(shard_spill *s)
+{
+	if (s->tok_out)
+		fclose(s->tok_out);
+	if (s->len_out)
+		fclose(s->len_out);
+	if (s->tok_fd >= 0)
+		close(s->tok_fd);
+	free(s->tok_path);
+	free(s->len_path);
+	memset(s, 0, sizeof *s);
+	s->tok_fd = -1;
+}
+
+/* ---- small file helpers shared by the writers and verify ---- */
+const char *shard_split_name(int split)
+{
+	return split == SHARD_VALID ? "valid" : "train";
+}
+
+void shard_file_name(char *buf, size_t size, int split, uint64_t k)
+{
+	snprintf(buf, size, "%s_%05llu", shard_split_name(split), (unsigned long long)k);
+}
+
+void shard_xxh3_hex(const void *canonical16, char hex[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *c = canonical16;
+	for (int i = 0; i < 16; i++) {
+		hex[2 * i] = digits[c[i] >> 4];
+		hex[2 * i + 1] = digits[c[i] & 15];
+	}
+	hex[32] = '\0';
+}
+
+int shard_file_xxh3(const char *path, char hex[33], uint64_t *bytes, cur_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path, strerror(errno));
+	XXH3_state_t *st = XXH3_createState();
+	char *buf = malloc(1 << 20);
+	int rc = CUR_OK;
+	if (!st || !buf) {
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+		goto out;
+	}
+	XXH3_128bits_reset(st);
+	uint64_t total = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, 1 << 20);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cur_err_set(err, CUR_EIO, "cannot read '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		XXH3_128bits_update(st, buf, (size_t)r);
+		total += (uint64_t)r;
+	}
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	shard_xxh3_hex(&c, hex);
+	*bytes = total;
+out:
+	free(buf);
+	XXH3_freeState(st);
+	close(fd);
+	return rc;
+}
+
+int shard_write_all(int fd, const void *p, size_t n, const char *path, cur_err *err)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path,
+					   w < 0 ? strerror(errno) : "short write");
+		c += w;
+		n -= (size_t)w;
+	}
+	return CUR_OK;
+}

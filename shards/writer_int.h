@@ -1,0 +1,81 @@
+/* Shared inside shards/ only: file layouts and the writers of writer.c. */
+#ifndef SHARD_WRITER_INT_H
+#define SHARD_WRITER_INT_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include <xxhash.h>
+#include "shards/shard_int.h"
+
+/* Megatron-LM MMapIndexedDataset .idx header: 9-byte magic, u64 version 1,
+ * u8 dtype code, u64 sequence count, u64 document-index count. */
+#define SHARD_IDX_MAGIC "MMIDIDX\x00\x00"
+#define SHARD_IDX_HEADER 34
+/* Megatron dtype codes (megatron/core/datasets/indexed_dataset.py). */
+enum { SHARD_DTYPE_INT32 = 4, SHARD_DTYPE_UINT16 = 8 };
+/* llm.c: 256 int32 header (magic, version, token count), then uint32 ids. */
+#define SHARD_LLMC_MAGIC 20240801
+#define SHARD_LLMC_VERSION 7
+#define SHARD_LLMC_HEADER 1024
+
+enum { SHARD_FORMAT_MEGATRON = 0, SHARD_FORMAT_LLMC = 1 };
+
+#define SHARD_OUTBUF (1u << 20)
+
+uint64_t shard_idx_bytes(uint64_t nseq, uint64_t ndoc);
+
+typedef struct shard_u64v {
+	uint64_t *v;
+	size_t n, cap;
+} shard_u64v;
+
+/* The dry run's result: tokens and sequences of every shard, per split. */
+typedef struct shard_dry {
+	int split;
+	shard_u64v tokens[SHARD_NSPLITS], seqs[SHARD_NSPLITS];
+} shard_dry;
+
+void shard_dry_emit(shard_dry *d, shard_emit *e);
+void shard_dry_release(shard_dry *d);
+
+typedef struct shard_writer {
+	/* set by the caller before shard_writer_init */
+	const char *outdir;
+	int format;
+	int dtype_code;
+	size_t itemsize;
+	int resume;
+	shard_spill *spills;
+	size_t ncat;
+	const char (*cat_names)[MIX_NAME_MAX];
+	const shard_dry *plan;
+	uint64_t *perm[SHARD_NSPLITS];  /* stream position -> name number, or NULL; owned */
+	/* results */
+	json_t *entries[SHARD_NSPLITS]; /* manifest entries by name number; owned */
+	uint64_t written, resumed;
+	/* the shard being written */
+	int split;
+	uint64_t k, exp_tokens, exp_seqs;
+	char name[64];
+	char *bin_tmp, *idx_tmp, *bin_final, *idx_final;
+	int fd, skip;
+	XXH3_state_t *hash;
+	unsigned char *out;
+	size_t outn;
+	uint32_t *ids;
+	shard_u64v lens;
+	uint64_t ntok, nseq, ndocs, padding;
+	uint64_t written_bytes, synced_bytes; /* of the .bin, for sync_file_range */
+	uint64_t cat_tokens[MIX_MAX_CATEGORIES];
+} shard_writer;
+
+int shard_writer_init(shard_writer *w, cur_err *err);
+void shard_writer_emit(shard_writer *w, shard_emit *e);
+/* shard_writer_release: frees; removes the temporary files of a shard left
+ * unfinished by an error. */
+void shard_writer_release(shard_writer *w);
+
+/* shard_perm_make: a seeded permutation of [0, n) (NULL when !shuffle). */
+int shard_perm_make(uint64_t **out, uint64_t n, uint64_t seed, int split, int shuffle);
+
+#endif
