@@ -10,6 +10,7 @@
 #include "tokenizer/pretok.h"
 #include "tokenizer/tok_extra.h"
 #include "tokenizer/tokenizer.h"
+#include "shards/reader.h"
 
 /* tok-dump: show how text splits into Llama 3 tokens, or decode ids. */
 
@@ -22,9 +23,13 @@ typedef struct dump_opts {
 	const char *pretokenizer;
 	int allow_special;
 	int color; /* 1 always, 0 when stdout is a TTY, -1 never */
+	const char *shard;   /* --shard DIR/NAME */
+	long long seq;       /* --seq K (default 0) */
+	int docs;            /* --docs */
 } dump_opts;
 
-enum { OPT_TOKENIZER = 256, OPT_PRETOK, OPT_ALLOW, OPT_COLOR, OPT_DECODE, OPT_IDS, OPT_STATS };
+enum { OPT_TOKENIZER = 256, OPT_PRETOK, OPT_ALLOW, OPT_COLOR, OPT_DECODE, OPT_IDS, OPT_STATS,
+       OPT_SHARD, OPT_SEQ, OPT_DOCS };
 
 static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
@@ -35,6 +40,9 @@ static const struct option long_opts[] = {
 	{ "decode", no_argument, NULL, OPT_DECODE },
 	{ "ids", no_argument, NULL, OPT_IDS },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "seq", required_argument, NULL, OPT_SEQ },
+	{ "docs", no_argument, NULL, OPT_DOCS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -51,6 +59,8 @@ static void usage(FILE *f)
 		"      --ids              print only the ids, space-separated\n"
 		"      --decode           treat the arguments (or stdin) as ids; print their bytes\n"
 		"      --stats            characters, bytes, tokens, bytes per token\n"
+		"      --shard DIR/NAME   a token shard: decode sequence --seq K (default 0),\n"
+		"                         or list its documents with --docs\n"
 		"      --color[=WHEN]     the text with alternating token colours\n"
 		"                         (WHEN: auto [default: on a TTY], always, never)\n"
 		"      --allow-special    encode special-token strings as their ids\n"
@@ -74,6 +84,17 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 		case OPT_DECODE: o->mode = MODE_DECODE; break;
 		case OPT_IDS: o->mode = MODE_IDS; break;
 		case OPT_STATS: o->mode = MODE_STATS; break;
+		case OPT_SHARD: o->shard = optarg; break;
+		case OPT_SEQ: {
+			char *end;
+			o->seq = strtoll(optarg, &end, 10);
+			if (*end || o->seq < 0) {
+				fprintf(stderr, "tok-dump: --seq takes a sequence number\n");
+				return 2;
+			}
+			break;
+		}
+		case OPT_DOCS: o->docs = 1; break;
 		case OPT_COLOR:
 			o->mode = MODE_COLOR;
 			if (!optarg || strcmp(optarg, "auto") == 0) {
@@ -311,6 +332,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tok-dump: %s\n", err.msg);
 		tok_free(t);
 		return err.code == CUR_EINVAL ? 2 : 3;
+	}
+	if (o.shard) {
+		cur_buf out;
+		cur_buf_init(&out, CUR_BUF_UNLIMITED);
+		rc = o.docs ? shard_dump_docs(o.shard, &out, &err)
+			    : shard_dump_seq(o.shard, (uint64_t)o.seq, t, &out, &err);
+		if (rc < 0)
+			fprintf(stderr, "tok-dump: %s\n", err.msg);
+		else
+			fwrite(out.data ? out.data : "", 1, out.len, stdout);
+		cur_buf_release(&out);
+		tok_free(t);
+		return rc == CUR_OK ? 0 : rc == CUR_EINVAL ? 2 : rc == CUR_EDATA ? 1 : 3;
 	}
 	if (o.mode == MODE_DECODE) {
 		rc = decode_ids(t, argc, argv);
