@@ -11,8 +11,11 @@
 
 typedef struct cur_stream {
 	struct archive *a;
-	char *buf;          /* look-ahead window: bytes [pos, len) are unread */
-	size_t pos, len, cap;
+	char *buf;          /* look-ahead window: bytes [pos, len) are unread;
+			     * own, or libarchive's current block (borrowed) */
+	size_t pos, len;
+	char *own;          /* our buffer, cap bytes */
+	size_t cap;
 	int eof;            /* the source has no more bytes */
 	int failed;         /* the source broke (truncated or corrupt) */
 	char errmsg[256];   /* libarchive's message when failed */

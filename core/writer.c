@@ -308,10 +308,13 @@ static void free_line(void *p)
 
 static int jsonl_prepare(cur_sink *self, void *tls, cur_doc *doc)
 {
-	cur_buf *line = malloc(sizeof(*line));
+	cur_buf *line;
 	int rc;
 
 	(void)tls;
+	if (doc->raw_json == 2)
+		return CUR_OK; /* already a checked, minified line: write() copies it */
+	line = malloc(sizeof(*line));
 	if (!line)
 		return CUR_ENOMEM;
 	cur_buf_init(line, CUR_BUF_UNLIMITED);
