@@ -275,21 +275,22 @@ static inline uint64_t swar_special(uint64_t v)
 	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
 }
 
-/* Offset of the first byte at or after i that is not plain string ASCII (a
- * quote, a backslash, a control or a non-ASCII byte), roughly: it may stop
- * early, never late. SSE2 (every x86-64) takes 16 bytes a step. */
-static inline size_t skip_plain_ascii(const char *p, size_t n, size_t i)
+/* Offset of the first byte at or after i that may end a plain run inside a
+ * string (a quote, a backslash or a control), roughly: it may stop early,
+ * never late. UTF-8 was checked over the whole line before. SSE2 (every
+ * x86-64) takes 16 bytes a step. */
+static inline size_t skip_plain(const char *p, size_t n, size_t i)
 {
 #ifdef __SSE2__
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(0x20);
+	const __m128i ctl = _mm_set1_epi8(0x1F);
 
 	while (i + 16 <= n) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		/* Signed compare: bytes < 0x20 and bytes >= 0x80 are both "less". */
+		/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
 		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
 							  _mm_cmpeq_epi8(v, bslash)),
-					   _mm_cmplt_epi8(v, space));
+					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
 
 		if (_mm_movemask_epi8(bad))
 			return i;
@@ -300,7 +301,7 @@ static inline size_t skip_plain_ascii(const char *p, size_t n, size_t i)
 		uint64_t v;
 
 		memcpy(&v, p + i, 8);
-		if ((swar_special(v) | v) & HIGHS)
+		if (swar_special(v) & HIGHS)
 			return i;
 		i += 8;
 	}
@@ -341,43 +342,11 @@ static int mf_string(minify *m, size_t *decoded)
 	size_t i = m->i + 1, n = m->n, saved = 0;
 
 	for (;;) {
-		/* Plain ASCII eight bytes at a time; anything else (a quote, a
-		 * backslash, a control or a non-ASCII byte) drops to the byte loop,
-		 * which also checks UTF-8 sequences: one pass does both. */
-		i = skip_plain_ascii(p, n, i);
-		while (i < n) {
-			unsigned char c = (unsigned char)p[i];
-
-			if (c >= 0x80) {
-				const unsigned char *u = (const unsigned char *)p + i;
-				uint32_t cp;
-				size_t k;
-
-				if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (u[1] & 0xC0) == 0x80) {
-					i += 2;
-					continue;
-				}
-				if (c >= 0xE1 && c <= 0xEC && i + 2 < n && (u[1] & 0xC0) == 0x80 &&
-				    (u[2] & 0xC0) == 0x80) {
-					i += 3;
-					continue;
-				}
-				k = cur_utf8_decode(u, n - i, &cp);
-				if (!k)
-					return -1;
-				i += k;
-				continue;
-			}
-			if (c == '"' || c == '\\' || c < 0x20)
-				break;
+		i = skip_plain(p, n, i);
+		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
 			i++;
-			if ((i & 7) == 0 && i + 8 <= n)
-				break; /* back to the word loop */
-		}
 		if (i >= n || (unsigned char)p[i] < 0x20)
 			return -1;
-		if (p[i] != '"' && p[i] != '\\')
-			continue;
 		if (p[i] == '"')
 			break;
 		if (i + 1 >= n)

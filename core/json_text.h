@@ -38,7 +38,7 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
  * remove its insignificant whitespace in place. Returns the new length and
  * the decoded text length in *text_len, or 0 with p untouched when the
  * record needs the full path: invalid, pretty-printed, or missing what the
- * fast path assumes. Invalid UTF-8 makes it fail too. */
+ * fast path assumes. The caller has checked that p is valid UTF-8. */
 size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
 
 #endif

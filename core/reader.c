@@ -424,9 +424,8 @@ int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 {
 	size_t text_len = 0, len;
 
-	/* The check covers UTF-8: strings are validated as they are scanned,
-	 * and outside strings only ASCII is valid JSON. */
-	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
+	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0 ||
+	    cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
 		return 0;
 	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
 	if (!len)
