@@ -8,7 +8,7 @@
 # usage: bench/filters.sh [BUILD_DIR]   (default: the source tree)
 set -eu
 cd "$(dirname "$0")/.."
-B=${1:-.}
+B=${1:-$( [ -x build/curate ] && echo build || echo . )}
 CURATE=$B/curate
 WORK=bench/work/filters
 CORPUS=${CORPUS:-../shared/corpus}

@@ -6,7 +6,7 @@
 # usage: bench/filters_report.sh [BUILD_DIR]
 set -eu
 cd "$(dirname "$0")/.."
-B=${1:-.}
+B=${1:-$( [ -x build/curate ] && echo build || echo . )}
 CURATE=$B/curate
 CORPUS=${CORPUS:-../shared/corpus}
 SRC=$CORPUS/web/jsonl/cc-2019-30-dolma.jsonl.zst

@@ -16,8 +16,9 @@ MB=${1:-200}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$TOP/../shared/corpus}
 W=$TOP/bench/work/pii
-CURATE=$TOP/curate
-SPEED=$TOP/bench/pii_speed
+BLD=$TOP; [ -x "$TOP/build/curate" ] && BLD=$TOP/build
+CURATE=$BLD/curate
+SPEED=$BLD/bench/pii_speed
 mkdir -p "$W"
 [ -x "$CURATE" ] && [ -x "$SPEED" ] || { echo "build first (make)" >&2; exit 1; }
 [ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }

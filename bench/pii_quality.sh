@@ -17,7 +17,8 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$TOP/../shared/corpus}
-CURATE=$TOP/curate
+BLD=$TOP; [ -x "$TOP/build/curate" ] && BLD=$TOP/build
+CURATE=$BLD/curate
 W=$TOP/bench/work/pii
 mkdir -p "$W"
 [ -d "$CORPUS/pii" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }

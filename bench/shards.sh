@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 CORPUS=${1:-../shared/corpus}
 SMALL=${2:-50}
 LARGE=${3:-200}
-CURATE=./curate
+B=$( [ -x build/curate ] && echo build || echo . )
+CURATE=$B/curate
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
@@ -72,12 +73,12 @@ for mb in "$SMALL" "$LARGE"; do
 	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
 	cat "$W/in$mb"/*.jsonl > "$W/all.jsonl"
 	for j in 1 2; do
-		if [ -x bench/tok_bench ]; then
+		if [ -x $B/bench/tok_bench ]; then
 			# The encoder alone (texts in memory): wall from its own
 			# best-of-2 timing; CPU of one pass from the CPU time of
 			# -p 3 minus that of -p 1 (halved), which load cannot skew.
-			/usr/bin/time -f "%U %S" -o "$W/t1" bench/tok_bench -j $j -p 1 "$W/all.jsonl" > /dev/null
-			/usr/bin/time -f "%U %S" -o "$W/t3" bench/tok_bench -j $j -p 3 "$W/all.jsonl" > "$W/tb.json"
+			/usr/bin/time -f "%U %S" -o "$W/t1" $B/bench/tok_bench -j $j -p 1 "$W/all.jsonl" > /dev/null
+			/usr/bin/time -f "%U %S" -o "$W/t3" $B/bench/tok_bench -j $j -p 3 "$W/all.jsonl" > "$W/tb.json"
 			best=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["best_s"])' "$W/tb.json")
 			cpu=$(python3 -c 'import sys
 a = sum(map(float, open(sys.argv[1]).read().split()))
