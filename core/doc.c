@@ -31,6 +31,7 @@ static void doc_free_attached(cur_doc *d)
 void cur_doc_release(cur_doc *d)
 {
 	free(d->text);
+	free(d->raw);
 	json_decref(d->obj);
 	doc_free_attached(d);
 	cur_doc_init(d);
@@ -59,6 +60,7 @@ json_t *cur_doc_metadata(cur_doc *d)
 
 	if (!d->obj)
 		d->obj = json_object();
+	d->dirty = 1;
 	m = json_object_get(d->obj, "metadata");
 	if (!json_is_object(m)) {
 		m = json_object();
@@ -83,6 +85,7 @@ void cur_doc_take_text(cur_doc *d, char *s, size_t n)
 	d->text = s;
 	d->text_len = n;
 	d->text_changed = 1;
+	d->dirty = 1;
 	d->raw_json = 0;
 }
 
@@ -156,6 +159,7 @@ static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
 
 	if (json_is_string(id))
 		return CUR_OK;
+	d->dirty = 1;
 	if (json_is_integer(id)) {
 		snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(id));
 		return json_object_set_new(d->obj, "id", json_string(tmp)) ? CUR_ENOMEM : CUR_OK;
@@ -268,6 +272,16 @@ int cur_doc_to_json(cur_doc *d, cur_buf *out)
 	if (d->raw_json == 2) {
 		CUR_FORWARD(cur_buf_append(out, d->text, d->text_len));
 		return cur_buf_putc(out, '\n');
+	}
+	if (d->raw && !d->dirty) {
+		/* Unchanged since it was read: the record itself, minified. */
+		size_t text_len, len = cur_json_minify_inplace(d->raw, d->raw_len, "text", &text_len);
+
+		if (len) {
+			d->raw_len = len;
+			CUR_FORWARD(cur_buf_append(out, d->raw, len));
+			return cur_buf_putc(out, '\n');
+		}
 	}
 	CUR_FORWARD(cur_buf_putc(out, '{'));
 	json_object_foreach(d->obj, key, v) {

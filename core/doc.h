@@ -41,6 +41,12 @@ typedef struct cur_doc {
 			       * 2: text holds the checked, minified record,
 			       * written as it is (cur_doc_pass_raw) */
 	size_t raw_text_len;  /* raw_json 2: length of the decoded text */
+	/* The record as read (valid UTF-8 JSON, owned), kept so that a document
+	 * no stage changed is written back without re-serializing. Any change
+	 * (cur_doc_metadata, cur_doc_set_text, ...) sets dirty. */
+	char *raw;
+	size_t raw_len;
+	int dirty;
 	cur_attach *attached;
 } cur_doc;
 
@@ -51,7 +57,8 @@ void cur_doc_release(cur_doc *d);
 const char *cur_doc_id(const cur_doc *d);
 /* cur_doc_source: the "source" string ("" when absent). */
 const char *cur_doc_source(const cur_doc *d);
-/* cur_doc_metadata: the "metadata" object, created empty when absent. */
+/* cur_doc_metadata: the "metadata" object, created empty when absent. It
+ * may be changed, so the record counts as modified from then on. */
 json_t *cur_doc_metadata(cur_doc *d);
 /* cur_doc_meta_str: metadata[key] as a string, or the top-level field of
  * that name, or NULL. */

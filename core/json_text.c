@@ -9,6 +9,50 @@
 #include "core/json_text.h"
 #include "core/utf8.h"
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bytes that end a plain run inside a string: '"', '\\', and controls. */
+static inline uint64_t swar_special(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+
+	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
+}
+
+/* Offset of the first byte at or after i that may end a plain run inside a
+ * string (a quote, a backslash or a control), roughly: it may stop early,
+ * never late. UTF-8 was checked over the whole line before. SSE2 (every
+ * x86-64) takes 16 bytes a step. */
+static inline size_t skip_plain(const char *p, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
+		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+							  _mm_cmpeq_epi8(v, bslash)),
+					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+
+		if (_mm_movemask_epi8(bad))
+			return i;
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		if (swar_special(v) & HIGHS)
+			return i;
+		i += 8;
+	}
+	return i;
+}
+
 static size_t skip_ws(const char *p, size_t n, size_t i)
 {
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
@@ -157,6 +201,7 @@ int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 		unsigned char c;
 
 		/* Copy plain runs in one go. */
+		i = skip_plain(p, n, i);
 		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
 			i++;
 		if (i > run && cur_buf_append(out, p + run, i - run))
@@ -228,6 +273,7 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out)
 	while (i < n) {
 		unsigned char c;
 
+		i = skip_plain(s, n, i);
 		while (i < n && !needs_escape[(unsigned char)s[i]])
 			i++;
 		if (i > run)
@@ -263,50 +309,6 @@ typedef struct minify {
 	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
 	size_t ngaps;
 } minify;
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Bytes that end a plain run inside a string: '"', '\\', and controls. */
-static inline uint64_t swar_special(uint64_t v)
-{
-	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
-
-	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
-}
-
-/* Offset of the first byte at or after i that may end a plain run inside a
- * string (a quote, a backslash or a control), roughly: it may stop early,
- * never late. UTF-8 was checked over the whole line before. SSE2 (every
- * x86-64) takes 16 bytes a step. */
-static inline size_t skip_plain(const char *p, size_t n, size_t i)
-{
-#ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
-
-	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
-		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-							  _mm_cmpeq_epi8(v, bslash)),
-					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-
-		if (_mm_movemask_epi8(bad))
-			return i;
-		i += 16;
-	}
-#endif
-	while (i + 8 <= n) {
-		uint64_t v;
-
-		memcpy(&v, p + i, 8);
-		if (swar_special(v) & HIGHS)
-			return i;
-		i += 8;
-	}
-	return i;
-}
 
 static int mf_flush_ws(minify *m)
 {

@@ -381,7 +381,11 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 		return CUR_EAGAIN_SLOW;
 	cur_buf_init(&text, CUR_BUF_UNLIMITED);
 	cur_buf_init(&rest, CUR_BUF_UNLIMITED);
-	rc = cur_json_decode_string(p + off, n - (size_t)off, &text, &used, &repairs, &why);
+	/* The decoded text is never longer than its JSON form: allocate once. */
+	if (cur_buf_reserve(&text, n - (size_t)off) || cur_buf_reserve(&rest, n + 4))
+		rc = CUR_ENOMEM;
+	else
+		rc = cur_json_decode_string(p + off, n - (size_t)off, &text, &used, &repairs, &why);
 	if (rc == CUR_OK && (cur_buf_append(&rest, p, (size_t)off) ||
 			     cur_buf_append(&rest, "null", 4) ||
 			     cur_buf_append(&rest, p + off + used, n - (size_t)off - used)))
@@ -406,7 +410,14 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 	}
 	/* cur_doc_from_json copies the (null) text; hand it ours afterwards. */
 	json_object_set_new(obj, text_field, json_string(""));
-	free(doc->text);
+	/* Keep the line itself when it is what we parsed (no UTF-8 repair, no
+	 * renamed text field): an unchanged record is written back from it. */
+	if (p == doc->text && !repairs && strcmp(text_field, "text") == 0) {
+		doc->raw = doc->text;
+		doc->raw_len = n;
+	} else {
+		free(doc->text);
+	}
 	doc->text = NULL;
 	rc = cur_doc_from_json(doc, obj, text_field, doc->origin, doc->record, err);
 	if (rc != CUR_OK) {
