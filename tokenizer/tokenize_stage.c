@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "tokenizer/tok_extra.h"
+#include "core/writer.h"
 #include "tokenizer/tokenize_stage.h"
 #include "tokenizer/tokenizer.h"
 
@@ -160,47 +161,37 @@ cur_stage *tok_stage_new(json_t *config, const cur_stage_env *env, cur_err *err)
 
 /* ---- the ids sink ---- */
 
+/* One line of ids per document, in input order, through core/writer.h's
+ * atomic output (compressed by the name: .zst, .gz). Encoding and
+ * formatting run on the workers (prepare); the ordered turn only copies. */
 typedef struct ids_sink {
 	cur_sink base;
 	tok_conf conf;
 	const void *key;   /* the attachment key: the sink's own address */
-	char *path, *tmp;  /* NULL for stdout */
-	FILE *f;
-	cur_buf line;
+	cur_out *out;
 	long long docs, tokens;
-	int failed;
 } ids_sink;
 
-/* Encode concurrently; keep the ids on the document for the ordered write. */
-static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
-{
-	ids_sink *s = self->priv;
-	tok_ids *v = ids_new();
-	int rc;
+typedef struct ids_line {
+	cur_buf text;
+	size_t tokens;
+} ids_line;
 
-	(void)tls;
-	if (!v)
-		return CUR_ENOMEM;
-	rc = tok_encode(s->conf.tok, doc->text, doc->text_len, s->conf.allow_special, v);
-	if (rc < 0) {
-		ids_free(v);
-		return rc;
-	}
-	return cur_doc_attach(doc, s->key, v, ids_free);
+static void ids_line_free(void *p)
+{
+	ids_line *l = p;
+
+	cur_buf_release(&l->text);
+	free(l);
 }
 
-static int sink_write(cur_sink *self, cur_doc *doc)
+/* Append ids as decimal numbers separated by single spaces, and '\n'. */
+static int format_ids(const tok_ids *v, cur_buf *line)
 {
-	ids_sink *s = self->priv;
-	tok_ids *v = cur_doc_attached(doc, s->key);
-
-	if (!v)
-		return CUR_EINVAL;
-	cur_buf_reset(&s->line);
 	/* At most 11 bytes an id: format by hand, snprintf per id is slow. */
 	if (v->len > SIZE_MAX / 11 - 1)
 		return CUR_ENOMEM;
-	CUR_FORWARD(cur_buf_reserve(&s->line, v->len * 11 + 1));
+	CUR_FORWARD(cur_buf_reserve(line, v->len * 11 + 1));
 	for (size_t i = 0; i < v->len; i++) {
 		char num[12], *q = num + sizeof(num);
 		uint32_t x = v->ids[i];
@@ -210,44 +201,65 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 		} while (x);
 		if (i)
 			*--q = ' ';
-		memcpy(s->line.data + s->line.len, q, (size_t)(num + sizeof(num) - q));
-		s->line.len += (size_t)(num + sizeof(num) - q);
+		memcpy(line->data + line->len, q, (size_t)(num + sizeof(num) - q));
+		line->len += (size_t)(num + sizeof(num) - q);
 	}
-	CUR_FORWARD(cur_buf_putc(&s->line, '\n'));
+	return cur_buf_putc(line, '\n');
+}
+
+static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
+{
+	ids_sink *s = self->priv;
+	ids_line *l = calloc(1, sizeof(*l));
+	tok_ids v;
+	int rc;
+
+	(void)tls;
+	if (!l)
+		return CUR_ENOMEM;
+	tok_ids_init(&v);
+	cur_buf_init(&l->text, (size_t)1 << 34);
+	rc = tok_encode(s->conf.tok, doc->text, doc->text_len, s->conf.allow_special, &v);
+	if (rc >= 0)
+		rc = format_ids(&v, &l->text);
+	l->tokens = v.len;
+	tok_ids_release(&v);
+	if (rc < 0) {
+		ids_line_free(l);
+		return rc;
+	}
+	return cur_doc_attach(doc, s->key, l, ids_line_free);
+}
+
+static int sink_write(cur_sink *self, cur_doc *doc)
+{
+	ids_sink *s = self->priv;
+	ids_line *l = cur_doc_attached(doc, s->key);
+
+	if (!l)
+		return CUR_EINVAL;
 	s->docs++;
-	s->tokens += (long long)v->len;
-	if (fwrite(s->line.data, 1, s->line.len, s->f) != s->line.len) {
-		s->failed = 1;
-		return CUR_EIO;
-	}
-	return CUR_OK;
+	s->tokens += (long long)l->tokens;
+	return cur_out_write(s->out, l->text.data, l->text.len);
 }
 
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	ids_sink *s = self->priv;
-	const char *name = s->path ? s->path : "stdout";
 
-	if (fflush(s->f) != 0 || ferror(s->f) || s->failed)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", name, strerror(errno));
-	if (s->path) {
-		if (fsync(fileno(s->f)) != 0 || fclose(s->f) != 0) {
-			s->f = NULL;
-			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", name,
-					   strerror(errno));
-		}
-		s->f = NULL;
-		if (rename(s->tmp, s->path) != 0)
-			return cur_err_set(err, CUR_EIO, "cannot rename '%s' to '%s': %s", s->tmp,
-					   s->path, strerror(errno));
-		free(s->tmp);
-		s->tmp = NULL;
-	}
+	CUR_FORWARD(cur_out_finish(s->out, err));
 	json_object_set_new(report, "format", json_string("ids"));
 	json_object_set_new(report, "documents", json_integer(s->docs));
 	json_object_set_new(report, "tokens", json_integer(s->tokens));
 	json_object_set_new(report, "vocab_checksum", json_string(tok_checksum(s->conf.tok)));
 	return CUR_OK;
+}
+
+static const char *sink_error(const cur_sink *self)
+{
+	const ids_sink *s = self->priv;
+
+	return s->out ? cur_out_error(s->out) : "";
 }
 
 static void sink_destroy(cur_sink *self)
@@ -257,13 +269,7 @@ static void sink_destroy(cur_sink *self)
 	if (!self)
 		return;
 	s = self->priv;
-	if (s->f && s->f != stdout)
-		fclose(s->f);
-	if (s->tmp)
-		unlink(s->tmp); /* unfinished: never left under the final name */
-	free(s->tmp);
-	free(s->path);
-	cur_buf_release(&s->line);
+	cur_out_free(s->out); /* unfinished: never left under the final name */
 	tok_free(s->conf.tok);
 	free(s);
 }
@@ -282,36 +288,17 @@ cur_sink *tok_ids_sink_new(json_t *config, const cur_stage_env *env, const char 
 	}
 	/* The sink always emits ids, whatever "emit" says. */
 	json_object_del(cfg, "emit");
-	cur_buf_init(&s->line, (size_t)1 << 34);
 	s->key = s;
 	if (conf_load(&s->conf, cfg, env, err) < 0)
 		goto fail;
-	if (output && strcmp(output, "-") != 0) {
-		cur_buf b;
-		size_t len;
-		cur_buf_init(&b, 8192);
-		s->path = strdup(output);
-		if (cur_buf_printf(&b, "%s.tmp.%ld", output, (long)getpid()) < 0 || !s->path) {
-			cur_buf_release(&b);
-			cur_err_set(err, CUR_ENOMEM, "out of memory");
-			goto fail;
-		}
-		s->tmp = cur_buf_detach(&b, &len);
-		s->f = fopen(s->tmp, "wb");
-		if (!s->f) {
-			cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->tmp, strerror(errno));
-			free(s->tmp);
-			s->tmp = NULL;
-			goto fail;
-		}
-	} else {
-		s->f = stdout;
-	}
+	if (cur_out_open(&s->out, output, env ? env->jobs : 1, err) < 0)
+		goto fail;
 	json_decref(cfg);
 	s->base.prepare = sink_prepare;
 	s->base.write = sink_write;
 	s->base.finish = sink_finish;
 	s->base.destroy = sink_destroy;
+	s->base.error_message = sink_error;
 	s->base.priv = s;
 	return &s->base;
 fail:
