@@ -26,7 +26,7 @@ typedef struct flt_word {
 	uint32_t chars;      /* code points */
 	uint32_t line;       /* index of its '\n' segment */
 	uint32_t flags;
-	uint64_t hash;       /* XXH3 of the bytes */
+	uint64_t hash;       /* XXH3 of the bytes, after flt_scan_hash_words */
 } flt_word;
 
 /* Line flags. */
@@ -44,7 +44,7 @@ typedef struct flt_line {
 	uint32_t ws_tokens;      /* str.split() tokens */
 	uint32_t max_ws_chars;   /* longest of them, in code points */
 	uint32_t flags;
-	uint64_t hash;
+	uint64_t hash;           /* XXH3 of the bytes, after flt_scan_hash_lines */
 } flt_line;
 
 typedef struct flt_scan {
@@ -60,12 +60,17 @@ typedef struct flt_scan {
 	size_t nwords, capw;
 	flt_line *lines;
 	size_t nlines, capl;
+	int words_hashed, lines_hashed;
 } flt_scan;
 
 void flt_scan_init(flt_scan *s);
 void flt_scan_release(flt_scan *s);
 /* flt_scan_text: tokenize text (valid UTF-8) into s. CUR_ENOMEM on failure. */
 int flt_scan_text(flt_scan *s, const char *text, size_t len);
+/* Word and line hashes are computed on first use: many documents fail a
+ * rule that needs none before any rule that does. */
+void flt_scan_hash_words(flt_scan *s);
+void flt_scan_hash_lines(flt_scan *s);
 /* flt_word_fold_hash: hash of the lower-cased word (for word lists). */
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp);
 /* flt_is_terminal: whether cp is sentence-terminal punctuation. */

@@ -291,6 +291,7 @@ static int group_pre(flt_ctx *c)
 			return c->err = CUR_ENOMEM;
 		c->cappre = cap;
 	}
+	flt_scan_hash_words(&c->scan);
 	c->pre[0] = c->cpre[0] = 0;
 	for (size_t i = 0; i < w; i++) {
 		c->pre[i + 1] = c->pre[i] * HASH_BASE + c->scan.words[i].hash;
@@ -667,6 +668,7 @@ static double st_fw_dup(flt_ctx *c, int arg)
 		return NAN;
 	}
 	size_t dup = 0;
+	flt_scan_hash_lines(&c->scan);
 	for (size_t i = 0; i < c->scan.nlines; i++) {
 		const flt_line *l = &c->scan.lines[i];
 		if (l->flags & FLT_L_BLANK)
@@ -706,6 +708,7 @@ static int group_fold(flt_ctx *c)
 		c->fold = f;
 		c->capfold = cap;
 	}
+	flt_scan_hash_words(&c->scan);
 	for (size_t i = 0; i < w; i++) {
 		const flt_word *wd = &c->scan.words[i];
 		if (!(wd->flags & FLT_W_FOLD)) {
