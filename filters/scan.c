@@ -2,6 +2,7 @@
  * rule sets share. The text is valid UTF-8 (the document guarantees it). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -151,6 +152,33 @@ static int classify(uint32_t cp)
 	}
 }
 
+static int is_space_cp(uint32_t cp)
+{
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) ||
+	       cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* classify() and is_space_cp() of every code point of the Basic
+ * Multilingual Plane, computed once per process (a constant table after
+ * that): a lookup instead of a utf8proc property search per character. */
+#define BMP_SPACE 0x10
+static unsigned char bmp_class[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
+{
+	for (uint32_t cp = 0; cp < 0x10000; cp++)
+		bmp_class[cp] = (unsigned char)(classify(cp) | (is_space_cp(cp) ? BMP_SPACE : 0));
+}
+
+static inline unsigned class_of(uint32_t cp)
+{
+	if (cp < 0x10000)
+		return bmp_class[cp];
+	return (unsigned)classify(cp) | (is_space_cp(cp) ? BMP_SPACE : 0);
+}
+
 int flt_is_terminal(uint32_t cp)
 {
 	switch (cp) {
@@ -187,12 +215,6 @@ uint32_t flt_last_cp(const char *s, size_t n)
 	return cp;
 }
 
-static int is_space_cp(uint32_t cp)
-{
-	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) ||
-	       cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-	       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
 
 /* Python's str.rstrip(): length without trailing whitespace. */
 size_t flt_rstrip_len(const char *s, size_t n)
@@ -374,6 +396,7 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	s->words_hashed = s->lines_hashed = 0;
 	if (len > UINT32_MAX)
 		return CUR_ELIMIT;
+	pthread_once(&bmp_once, bmp_build);
 	tok_state t = {0, 0, 0, 0, 0, SIZE_MAX, 0, 0};
 	const unsigned char *u = (const unsigned char *)text;
 	size_t line_start = 0, line_word = 0, dots = 0, ws_chars = 0;
@@ -425,10 +448,11 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 		}
 		uint32_t cp;
 		size_t k = u[i] < 0x80 ? (cp = u[i], 1) : decode(u + i, len - i, &cp);
-		int c = classify(cp);
+		unsigned cl = cp < 0x80 ? ascii_class[cp] : class_of(cp);
+		int c = (int)(cl & 0x0F);
 		s->chars++;
 		/* str.split() tokens for C4 */
-		if (c == C_SPACE || c == C_NL || (cp >= 0x80 && is_space_cp(cp))) {
+		if (c == C_SPACE || c == C_NL || (cl & BMP_SPACE)) {
 			if (in_ws_token && ws_chars > max_ws)
 				max_ws = (uint32_t)ws_chars;
 			in_ws_token = 0;
