@@ -294,7 +294,7 @@ static int is_stop(const char *p, size_t n)
 	}
 }
 
-static inline int emit(flt_scan *s, tok_state *t, size_t end, uint32_t line)
+static inline __attribute__((always_inline)) int emit(flt_scan *s, tok_state *t, size_t end, uint32_t line)
 {
 	if (!t->kind)
 		return CUR_OK;
