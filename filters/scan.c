@@ -284,13 +284,29 @@ typedef struct tok_state {
 	int last_digit;    /* the word's last character is an ASCII digit */
 } tok_state;
 
-static int is_stop(const char *p, size_t n)
+/* Little-endian-independent packing of 2, 3 or 4 bytes for is_stop(). */
+#define PK2(a, b) ((uint32_t)(unsigned char)(a) | (uint32_t)(unsigned char)(b) << 8)
+#define PK3(a, b, c) (PK2(a, b) | (uint32_t)(unsigned char)(c) << 16)
+#define PK4(a, b, c, d) (PK3(a, b, c) | (uint32_t)(unsigned char)(d) << 24)
+
+/* One of the eight stop words: the bytes packed into an integer and compared
+ * (no memcmp call per word). */
+static inline int is_stop(const char *p, size_t n)
 {
+	if (n < 2 || n > 4)
+		return 0;
+	const unsigned char *u = (const unsigned char *)p;
+	uint32_t v = PK2(u[0], u[1]);
 	switch (n) {
-	case 2: return !memcmp(p, "be", 2) || !memcmp(p, "to", 2) || !memcmp(p, "of", 2);
-	case 3: return !memcmp(p, "the", 3) || !memcmp(p, "and", 3);
-	case 4: return !memcmp(p, "that", 4) || !memcmp(p, "have", 4) || !memcmp(p, "with", 4);
-	default: return 0;
+	case 2:
+		return v == PK2('b', 'e') || v == PK2('t', 'o') || v == PK2('o', 'f');
+	case 3:
+		v |= (uint32_t)u[2] << 16;
+		return v == PK3('t', 'h', 'e') || v == PK3('a', 'n', 'd');
+	default:
+		v |= (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+		return v == PK4('t', 'h', 'a', 't') || v == PK4('h', 'a', 'v', 'e') ||
+		       v == PK4('w', 'i', 't', 'h');
 	}
 }
 
