@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "filters/filter_int.h"
@@ -452,22 +455,51 @@ static const flt_rule gopher_repetition[] = {
 enum { C4_TERMINAL, C4_MIN_LINE_WORDS, C4_MAX_WORD_LEN, C4_CITATIONS, C4_JAVASCRIPT,
        C4_POLICY };
 
-/* p is already lower-cased (ASCII letters). */
-static int has_sub(const char *p, size_t n, const char *needle)
+/* ASCII lower case of a byte (other bytes unchanged). */
+static inline unsigned char low_byte(unsigned char b)
 {
-	return memmem(p, n, needle, strlen(needle)) != NULL;
+	return (b >= 'A' && b <= 'Z') ? (unsigned char)(b + 32) : b;
 }
 
-static const char *lower_ascii(cur_buf *b, const char *p, size_t n)
+static int ci_eq(const unsigned char *p, const char *q, size_t n)
 {
-	cur_buf_reset(b);
-	if (cur_buf_reserve(b, n) < 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		b->data[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
-	b->len = n;
-	b->data[n] = 0;
-	return b->data;
+	for (size_t j = 0; j < n; j++)
+		if (low_byte(p[j]) != (unsigned char)q[j])
+			return 0;
+	return 1;
+}
+
+/* Whether needle (lower-case ASCII, starting and ending with a letter, at
+ * least 2 bytes) occurs in p[0..n) when A-Z are lower-cased. Sixteen
+ * positions at a time: the first and last letters must match (x | 0x20
+ * equals a lower-case letter only for that letter in either case), then
+ * the candidates are checked; no lower-cased copy of the line is made. */
+static int has_sub(const char *p, size_t n, const char *needle)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t m = strlen(needle), i = 0;
+	if (n < m)
+		return 0;
+#ifdef __SSE2__
+	const __m128i f = _mm_set1_epi8(needle[0]), l = _mm_set1_epi8(needle[m - 1]);
+	const __m128i b20 = _mm_set1_epi8(0x20);
+	for (; i + m - 1 + 16 <= n; i += 16) {
+		__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + i)), b20);
+		__m128i z = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + i + m - 1)), b20);
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(z, l)));
+		while (mask) {
+			unsigned k = (unsigned)__builtin_ctz(mask);
+			if (ci_eq(u + i + k + 1, needle + 1, m - 2))
+				return 1;
+			mask &= mask - 1;
+		}
+	}
+#endif
+	for (; i + m <= n; i++)
+		if (ci_eq(u + i, needle, m))
+			return 1;
+	return 0;
 }
 
 /* Remove "[1]", "[]", "[edit]", "[citation needed]" (C4's citation regex). */
@@ -568,14 +600,11 @@ static int c4_rewrite(flt_ctx *c)
 			goto drop;
 		if (l->ws_tokens < t[C4_MIN_LINE_WORDS])
 			goto drop;
-		const char *low = lower_ascii(&c->low, s, len);
-		if (!low)
-			return c->err = CUR_ENOMEM;
-		if (has_sub(low, len, "lorem ipsum")) {
+		if (has_sub(s, len, "lorem ipsum")) {
 			c->v[V_C4_LOREM] = 1;
 			break;
 		}
-		if (t[C4_JAVASCRIPT] != 0 && has_sub(low, len, "javascript"))
+		if (t[C4_JAVASCRIPT] != 0 && has_sub(s, len, "javascript"))
 			goto drop;
 		if (memchr(s, '{', len)) {
 			c->v[V_C4_CURLY] = 1;
@@ -584,7 +613,7 @@ static int c4_rewrite(flt_ctx *c)
 		if (t[C4_POLICY] != 0) {
 			size_t k;
 			for (k = 0; k < sizeof(c4_policy) / sizeof(c4_policy[0]); k++)
-				if (has_sub(low, len, c4_policy[k]))
+				if (has_sub(s, len, c4_policy[k]))
 					break;
 			if (k < sizeof(c4_policy) / sizeof(c4_policy[0]))
 				goto drop;
