@@ -98,8 +98,32 @@ void flt_hset_init(flt_hset *h);
 void flt_hset_release(flt_hset *h);
 /* flt_hset_clear: empty the set, with room for n keys. */
 int flt_hset_clear(flt_hset *h, size_t n);
-/* flt_hset_add: count key; returns its slot (count already incremented). */
-flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos);
+static inline size_t flt_hset_slot(uint64_t key, size_t mask)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* flt_hset_add: count key; returns its slot (count already incremented).
+ * Inline: the n-gram loops call it once per word. */
+static inline flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
+{
+	key |= !key;
+	size_t i = flt_hset_slot(key, h->mask);
+	for (;;) {
+		flt_hslot *s = &h->slots[i];
+		if (!s->key) {
+			s->key = key;
+			s->count = 1;
+			s->first = pos;
+			return s;
+		}
+		if (s->key == key) {
+			s->count++;
+			return s;
+		}
+		i = (i + 1) & h->mask;
+	}
+}
 /* flt_hset_find: the slot of key, or NULL. */
 flt_hslot *flt_hset_find(const flt_hset *h, uint64_t key);
 

@@ -643,35 +643,10 @@ int flt_hset_clear(flt_hset *h, size_t n)
 	return CUR_OK;
 }
 
-static size_t slot_of(uint64_t key, size_t mask)
-{
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
-}
-
-flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
-{
-	key |= !key;
-	size_t i = slot_of(key, h->mask);
-	for (;;) {
-		flt_hslot *s = &h->slots[i];
-		if (!s->key) {
-			s->key = key;
-			s->count = 1;
-			s->first = pos;
-			return s;
-		}
-		if (s->key == key) {
-			s->count++;
-			return s;
-		}
-		i = (i + 1) & h->mask;
-	}
-}
-
 flt_hslot *flt_hset_find(const flt_hset *h, uint64_t key)
 {
 	key |= !key;
-	size_t i = slot_of(key, h->mask);
+	size_t i = flt_hset_slot(key, h->mask);
 	for (;;) {
 		flt_hslot *s = &h->slots[i];
 		if (!s->key)
