@@ -70,7 +70,7 @@ static inline size_t ascii_run(const unsigned char *u, size_t i, size_t len, uns
 }
 
 /* Decode one code point of valid UTF-8; returns its length. */
-static size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
+static inline size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	unsigned c = p[0];
 	if (c < 0x80) {
@@ -207,6 +207,8 @@ uint32_t flt_last_cp(const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if ((unsigned char)s[n - 1] < 0x80)
+		return (unsigned char)s[n - 1];
 	size_t i = n - 1;
 	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
 		i--;
@@ -219,6 +221,9 @@ uint32_t flt_last_cp(const char *s, size_t n)
 /* Python's str.rstrip(): length without trailing whitespace. */
 size_t flt_rstrip_len(const char *s, size_t n)
 {
+	/* the common case: the last byte is printable ASCII */
+	if (n > 0 && (unsigned char)s[n - 1] > ' ' && (unsigned char)s[n - 1] < 0x80)
+		return n;
 	while (n > 0) {
 		size_t i = n - 1;
 		while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
@@ -235,6 +240,8 @@ size_t flt_rstrip_len(const char *s, size_t n)
 /* Python's str.lstrip(): offset of the first non-whitespace byte. */
 size_t flt_lstrip_off(const char *s, size_t n)
 {
+	if (n > 0 && (unsigned char)s[0] > ' ' && (unsigned char)s[0] < 0x80)
+		return 0;
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
