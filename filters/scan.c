@@ -576,13 +576,22 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	return end_line(s, line_start, len, line_word, ws_tokens, max_ws, s->chars - line_chars0);
 }
 
+/* XXH3_64bits(p, n), with the path for n <= 16 (most words) inlined: the
+ * same value without the library's dispatch call per word. */
+static inline uint64_t flt_short_hash(const char *p, size_t n)
+{
+	if (n <= 16)
+		return XXH3_len_0to16_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0);
+	return XXH3_64bits(p, n);
+}
+
 void flt_scan_hash_words(flt_scan *s)
 {
 	if (s->words_hashed)
 		return;
 	for (size_t i = 0; i < s->nwords; i++) {
 		flt_word *w = &s->words[i];
-		w->hash = XXH3_64bits(s->text + w->off, w->len);
+		w->hash = flt_short_hash(s->text + w->off, w->len);
 	}
 	s->words_hashed = 1;
 }
