@@ -70,6 +70,13 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len);
 /* Word and line hashes are computed on first use: many documents fail a
  * rule that needs none before any rule that does. */
 void flt_scan_hash_words(flt_scan *s);
+/* flt_scan_keep_lines: turn the scan of a text into the scan of text
+ * (len), which is "\n".join of nkept of its lines, keep[2k] the index of
+ * the k-th and keep[2k+1] the bytes stripped from its start, each stripped
+ * of surrounding whitespace and non-empty. No scan again: tokens never span
+ * a newline nor hold whitespace, so a line's words stay the same. */
+void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32_t *keep,
+			 size_t nkept);
 void flt_scan_hash_lines(flt_scan *s);
 /* flt_word_fold_hash: hash of the lower-cased word (for word lists). */
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp);
@@ -250,6 +257,8 @@ struct flt_ctx {
 	tok_ids ids;
 	uint64_t *fold;              /* lower-cased word hashes */
 	size_t capfold;
+	uint32_t *keep;              /* c4: (line index, strip offset) of kept lines */
+	size_t capkeep;
 	int err;                     /* CUR_ENOMEM met while computing */
 	int exact;                   /* every value is wanted (annotate, explain) */
 	double cur_thr;              /* threshold of the rule being evaluated */

@@ -57,6 +57,7 @@ void flt_ctx_release(flt_ctx *c)
 	free(c->pre);
 	free(c->cpre);
 	free(c->fold);
+	free(c->keep);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -571,14 +572,28 @@ static int line_ends_c4(const char *p, size_t n)
 static const char *const c4_policy[] = {"terms of use", "privacy policy", "cookie policy",
 					  "uses cookies", "use of cookies", "use cookies"};
 
+/* Room for 2 * n entries in c->keep; with no memory, no derived scan. */
+static int keep_grow(flt_ctx *c, size_t n)
+{
+	uint32_t *k = cur_realloc_array(c->keep, 2 * n, sizeof(*k));
+	if (!k)
+		return CUR_ENOMEM;
+	c->keep = k;
+	c->capkeep = 2 * n;
+	return CUR_OK;
+}
+
 static int c4_rewrite(flt_ctx *c)
 {
 	if (flt_ctx_scan(c) < 0)
 		return c->err;
 	const double *t = c->thr;
-	size_t n = n_splitlines(c), sentences = 0, removed = 0;
+	size_t n = n_splitlines(c), sentences = 0, removed = 0, nkept = 0;
 	cur_buf *out = flt_ctx_rewrite_begin(c);
 	c->v[V_C4_LOREM] = c->v[V_C4_CURLY] = 0;
+	/* while every kept line is a non-empty piece of the text, the new
+	 * text's scan is derived from this one (see flt_scan_keep_lines) */
+	int derive = 2 * n <= c->capkeep || keep_grow(c, n) == CUR_OK;
 	for (size_t i = 0; i < n; i++) {
 		const flt_line *l = &c->scan.lines[i];
 		const char *p = c->text + l->off;
@@ -619,6 +634,13 @@ static int c4_rewrite(flt_ctx *c)
 				goto drop;
 		}
 		sentences += count_sentences(s, len);
+		if (derive && (s != p + a || len == 0))
+			derive = 0;
+		if (derive) {
+			c->keep[2 * nkept] = (uint32_t)i;
+			c->keep[2 * nkept + 1] = (uint32_t)a;
+			nkept++;
+		}
 		if (out->len)
 			cur_buf_putc(out, '\n');
 		cur_buf_append(out, s, len);
@@ -630,8 +652,13 @@ drop:
 	c->v[V_C4_REMOVED] = (double)removed;
 	/* "\n".join(kept).strip(): lines are stripped already. An unchanged text
 	 * keeps its scan for the rule sets after this one. */
-	if (out->len != c->len || memcmp(out->data ? out->data : "", c->text, c->len) != 0)
+	if (out->len != c->len || memcmp(out->data ? out->data : "", c->text, c->len) != 0) {
 		flt_ctx_rewrite_end(c, out);
+		if (!c->err && derive && nkept > 0) {
+			flt_scan_keep_lines(&c->scan, c->text, c->len, c->keep, nkept);
+			c->scanned = 1;
+		}
+	}
 	return c->err;
 }
 

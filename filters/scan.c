@@ -576,6 +576,78 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	return end_line(s, line_start, len, line_word, ws_tokens, max_ws, s->chars - line_chars0);
 }
 
+/* '#' and ellipses as the scan counts them: non-overlapping "..." within a
+ * run of dots, and U+2026. */
+static void count_marks(flt_scan *s)
+{
+	const unsigned char *u = (const unsigned char *)s->text;
+	size_t dots = 0, hashes = 0, ell = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		if (u[i] == '.') {
+			if (++dots == 3) {
+				ell++;
+				dots = 0;
+			}
+			continue;
+		}
+		dots = 0;
+		if (u[i] == '#')
+			hashes++;
+		else if (u[i] == 0xE2 && i + 2 < s->len && u[i + 1] == 0x80 && u[i + 2] == 0xA6)
+			ell++;
+	}
+	s->hashes = hashes;
+	s->ellipses = ell;
+}
+
+void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32_t *keep,
+			 size_t nkept)
+{
+	size_t nw = 0, pos = 0, chars = 0;
+	s->symbol_words = s->alpha_words = s->cjk_words = s->stop_words = s->word_chars = 0;
+	/* in place: the k-th kept line and its words move down, never up */
+	for (size_t k = 0; k < nkept; k++) {
+		flt_line l = s->lines[keep[2 * k]];
+		uint32_t from = l.off + keep[2 * k + 1];
+		uint32_t first = (uint32_t)nw;
+		for (uint32_t i = l.first_word; i < l.first_word + l.nwords; i++) {
+			flt_word w = s->words[i];
+			w.off = w.off - from + (uint32_t)pos;
+			w.line = (uint32_t)k;
+			if (w.flags & FLT_W_SYMBOL)
+				s->symbol_words++;
+			else
+				s->word_chars += w.chars;
+			s->alpha_words += (w.flags & FLT_W_ALPHA) != 0;
+			s->cjk_words += (w.flags & FLT_W_CJK) != 0;
+			s->stop_words += (w.flags & FLT_W_STOP) != 0;
+			s->words[nw++] = w;
+		}
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text) - pos : len - pos;
+		flt_line *d = &s->lines[k];
+		*d = l;
+		d->off = (uint32_t)pos;
+		d->len = (uint32_t)n;
+		d->chars = (uint32_t)flt_count_chars(text + pos, n);
+		d->first_word = first;
+		/* blank, bullet and ellipsis look past the whitespace: unchanged */
+		d->flags &= ~(uint32_t)FLT_L_TERM_RAW;
+		if (flt_is_terminal(flt_last_cp(text + pos, n)))
+			d->flags |= FLT_L_TERM_RAW;
+		chars += d->chars;
+		pos += n + 1;
+	}
+	s->text = text;
+	s->len = len;
+	s->nwords = nw;
+	s->nlines = nkept;
+	s->newlines = nkept - 1;
+	s->chars = chars + nkept - 1;
+	s->lines_hashed = 0;
+	count_marks(s);
+}
+
 /* XXH3_64bits(p, n), with the path for n <= 16 (most words) inlined: the
  * same value without the library's dispatch call per word. */
 static inline uint64_t flt_short_hash(const char *p, size_t n)
