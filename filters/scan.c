@@ -474,6 +474,19 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 		unsigned cl = cp < 0x80 ? ascii_class[cp] : class_of(cp);
 		int c = (int)(cl & 0x0F);
 		s->chars++;
+		if (cp >= 0x80 && t.kind == C_WORD && t.join_at == SIZE_MAX &&
+		    (c == C_LETTER || c == C_WORD || c == C_MARK)) {
+			/* a non-ASCII letter, mark or digit continuing a word (inside
+			 * a word the str.split() token is open): the general path's
+			 * effects, without its tests */
+			ws_chars++;
+			dots = 0;
+			t.chars++;
+			t.last_digit = 0;
+			t.flags |= FLT_W_FOLD | (c == C_LETTER ? FLT_W_ALPHA : 0);
+			i += k;
+			continue;
+		}
 		/* str.split() tokens for C4 */
 		if (c == C_SPACE || c == C_NL || (cl & BMP_SPACE)) {
 			if (in_ws_token && ws_chars > max_ws)
