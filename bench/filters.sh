@@ -29,7 +29,7 @@ cc -O2 -I. -I"$B" -pthread bench/filters_speed.c "$B/libcurate.a" \
 
 ALL=length,gopher-quality,gopher-repetition,c4,fineweb,safety
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# input: $(du -m "$WORK/web215.jsonl" | cut -f1) MB JSONL"
+echo "# input: $(du -mL "$WORK/web215.jsonl" | cut -f1) MB JSONL"
 echo "## engine alone"
 for r in length gopher-quality gopher-repetition c4 fineweb safety "$ALL"; do
 	"$WORK/filters_speed" "$r" 1 "$WORK/web215.jsonl"
@@ -40,7 +40,7 @@ done
 "$WORK/filters_speed" "$ALL,llama3" 1 "$WORK/web24.jsonl"
 
 echo "## curate filter end to end (default rule sets; read, parse, filter, write)"
-MB=$(stat -c %s "$WORK/web215.jsonl")
+MB=$(stat -L -c %s "$WORK/web215.jsonl")
 for j in 1 2; do
 	t=$( { /usr/bin/time -f "%e %U" "$CURATE" filter -q -j "$j" "$WORK/web215.jsonl" -o /dev/null; } 2>&1 | tail -1)
 	echo "$t" | awk -v j="$j" -v b="$MB" '{ printf "curate filter -j %d: wall %.2f s %.1f MB/s, user %.2f s %.1f MB/cpu-s (JSONL bytes)\n", j, $1, b / 1e6 / $1, $2, b / 1e6 / $2 }'

@@ -26,7 +26,7 @@ typedef struct flt_word {
 	uint32_t chars;      /* code points */
 	uint32_t line;       /* index of its '\n' segment */
 	uint32_t flags;
-	uint64_t hash;       /* XXH3 of the bytes */
+	uint64_t hash;       /* XXH3 of the bytes, after flt_scan_hash_words */
 } flt_word;
 
 /* Line flags. */
@@ -44,7 +44,7 @@ typedef struct flt_line {
 	uint32_t ws_tokens;      /* str.split() tokens */
 	uint32_t max_ws_chars;   /* longest of them, in code points */
 	uint32_t flags;
-	uint64_t hash;
+	uint64_t hash;           /* XXH3 of the bytes, after flt_scan_hash_lines */
 } flt_line;
 
 typedef struct flt_scan {
@@ -60,12 +60,24 @@ typedef struct flt_scan {
 	size_t nwords, capw;
 	flt_line *lines;
 	size_t nlines, capl;
+	int words_hashed, lines_hashed;
 } flt_scan;
 
 void flt_scan_init(flt_scan *s);
 void flt_scan_release(flt_scan *s);
 /* flt_scan_text: tokenize text (valid UTF-8) into s. CUR_ENOMEM on failure. */
 int flt_scan_text(flt_scan *s, const char *text, size_t len);
+/* Word and line hashes are computed on first use: many documents fail a
+ * rule that needs none before any rule that does. */
+void flt_scan_hash_words(flt_scan *s);
+/* flt_scan_keep_lines: turn the scan of a text into the scan of text
+ * (len), which is "\n".join of nkept of its lines, keep[2k] the index of
+ * the k-th and keep[2k+1] the bytes stripped from its start, each stripped
+ * of surrounding whitespace and non-empty. No scan again: tokens never span
+ * a newline nor hold whitespace, so a line's words stay the same. */
+void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32_t *keep,
+			 size_t nkept);
+void flt_scan_hash_lines(flt_scan *s);
 /* flt_word_fold_hash: hash of the lower-cased word (for word lists). */
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp);
 /* flt_is_terminal: whether cp is sentence-terminal punctuation. */
@@ -93,8 +105,32 @@ void flt_hset_init(flt_hset *h);
 void flt_hset_release(flt_hset *h);
 /* flt_hset_clear: empty the set, with room for n keys. */
 int flt_hset_clear(flt_hset *h, size_t n);
-/* flt_hset_add: count key; returns its slot (count already incremented). */
-flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos);
+static inline size_t flt_hset_slot(uint64_t key, size_t mask)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* flt_hset_add: count key; returns its slot (count already incremented).
+ * Inline: the n-gram loops call it once per word. */
+static inline flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
+{
+	key |= !key;
+	size_t i = flt_hset_slot(key, h->mask);
+	for (;;) {
+		flt_hslot *s = &h->slots[i];
+		if (!s->key) {
+			s->key = key;
+			s->count = 1;
+			s->first = pos;
+			return s;
+		}
+		if (s->key == key) {
+			s->count++;
+			return s;
+		}
+		i = (i + 1) & h->mask;
+	}
+}
 /* flt_hset_find: the slot of key, or NULL. */
 flt_hslot *flt_hset_find(const flt_hset *h, uint64_t key);
 
@@ -221,6 +257,8 @@ struct flt_ctx {
 	tok_ids ids;
 	uint64_t *fold;              /* lower-cased word hashes */
 	size_t capfold;
+	uint32_t *keep;              /* c4: (line index, strip offset) of kept lines */
+	size_t capkeep;
 	int err;                     /* CUR_ENOMEM met while computing */
 	int exact;                   /* every value is wanted (annotate, explain) */
 	double cur_thr;              /* threshold of the rule being evaluated */

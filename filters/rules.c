@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "filters/filter_int.h"
@@ -54,6 +57,7 @@ void flt_ctx_release(flt_ctx *c)
 	free(c->pre);
 	free(c->cpre);
 	free(c->fold);
+	free(c->keep);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -291,6 +295,7 @@ static int group_pre(flt_ctx *c)
 			return c->err = CUR_ENOMEM;
 		c->cappre = cap;
 	}
+	flt_scan_hash_words(&c->scan);
 	c->pre[0] = c->cpre[0] = 0;
 	for (size_t i = 0; i < w; i++) {
 		c->pre[i + 1] = c->pre[i] * HASH_BASE + c->scan.words[i].hash;
@@ -451,22 +456,51 @@ static const flt_rule gopher_repetition[] = {
 enum { C4_TERMINAL, C4_MIN_LINE_WORDS, C4_MAX_WORD_LEN, C4_CITATIONS, C4_JAVASCRIPT,
        C4_POLICY };
 
-/* p is already lower-cased (ASCII letters). */
-static int has_sub(const char *p, size_t n, const char *needle)
+/* ASCII lower case of a byte (other bytes unchanged). */
+static inline unsigned char low_byte(unsigned char b)
 {
-	return memmem(p, n, needle, strlen(needle)) != NULL;
+	return (b >= 'A' && b <= 'Z') ? (unsigned char)(b + 32) : b;
 }
 
-static const char *lower_ascii(cur_buf *b, const char *p, size_t n)
+static int ci_eq(const unsigned char *p, const char *q, size_t n)
 {
-	cur_buf_reset(b);
-	if (cur_buf_reserve(b, n) < 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		b->data[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] + 32) : p[i];
-	b->len = n;
-	b->data[n] = 0;
-	return b->data;
+	for (size_t j = 0; j < n; j++)
+		if (low_byte(p[j]) != (unsigned char)q[j])
+			return 0;
+	return 1;
+}
+
+/* Whether needle (lower-case ASCII, starting and ending with a letter, at
+ * least 2 bytes) occurs in p[0..n) when A-Z are lower-cased. Sixteen
+ * positions at a time: the first and last letters must match (x | 0x20
+ * equals a lower-case letter only for that letter in either case), then
+ * the candidates are checked; no lower-cased copy of the line is made. */
+static int has_sub(const char *p, size_t n, const char *needle)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t m = strlen(needle), i = 0;
+	if (n < m)
+		return 0;
+#ifdef __SSE2__
+	const __m128i f = _mm_set1_epi8(needle[0]), l = _mm_set1_epi8(needle[m - 1]);
+	const __m128i b20 = _mm_set1_epi8(0x20);
+	for (; i + m - 1 + 16 <= n; i += 16) {
+		__m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + i)), b20);
+		__m128i z = _mm_or_si128(_mm_loadu_si128((const __m128i *)(u + i + m - 1)), b20);
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(z, l)));
+		while (mask) {
+			unsigned k = (unsigned)__builtin_ctz(mask);
+			if (ci_eq(u + i + k + 1, needle + 1, m - 2))
+				return 1;
+			mask &= mask - 1;
+		}
+	}
+#endif
+	for (; i + m <= n; i++)
+		if (ci_eq(u + i, needle, m))
+			return 1;
+	return 0;
 }
 
 /* Remove "[1]", "[]", "[edit]", "[citation needed]" (C4's citation regex). */
@@ -538,14 +572,28 @@ static int line_ends_c4(const char *p, size_t n)
 static const char *const c4_policy[] = {"terms of use", "privacy policy", "cookie policy",
 					  "uses cookies", "use of cookies", "use cookies"};
 
+/* Room for 2 * n entries in c->keep; with no memory, no derived scan. */
+static int keep_grow(flt_ctx *c, size_t n)
+{
+	uint32_t *k = cur_realloc_array(c->keep, 2 * n, sizeof(*k));
+	if (!k)
+		return CUR_ENOMEM;
+	c->keep = k;
+	c->capkeep = 2 * n;
+	return CUR_OK;
+}
+
 static int c4_rewrite(flt_ctx *c)
 {
 	if (flt_ctx_scan(c) < 0)
 		return c->err;
 	const double *t = c->thr;
-	size_t n = n_splitlines(c), sentences = 0, removed = 0;
+	size_t n = n_splitlines(c), sentences = 0, removed = 0, nkept = 0;
 	cur_buf *out = flt_ctx_rewrite_begin(c);
 	c->v[V_C4_LOREM] = c->v[V_C4_CURLY] = 0;
+	/* while every kept line is a non-empty piece of the text, the new
+	 * text's scan is derived from this one (see flt_scan_keep_lines) */
+	int derive = 2 * n <= c->capkeep || keep_grow(c, n) == CUR_OK;
 	for (size_t i = 0; i < n; i++) {
 		const flt_line *l = &c->scan.lines[i];
 		const char *p = c->text + l->off;
@@ -567,14 +615,11 @@ static int c4_rewrite(flt_ctx *c)
 			goto drop;
 		if (l->ws_tokens < t[C4_MIN_LINE_WORDS])
 			goto drop;
-		const char *low = lower_ascii(&c->low, s, len);
-		if (!low)
-			return c->err = CUR_ENOMEM;
-		if (has_sub(low, len, "lorem ipsum")) {
+		if (has_sub(s, len, "lorem ipsum")) {
 			c->v[V_C4_LOREM] = 1;
 			break;
 		}
-		if (t[C4_JAVASCRIPT] != 0 && has_sub(low, len, "javascript"))
+		if (t[C4_JAVASCRIPT] != 0 && has_sub(s, len, "javascript"))
 			goto drop;
 		if (memchr(s, '{', len)) {
 			c->v[V_C4_CURLY] = 1;
@@ -583,12 +628,19 @@ static int c4_rewrite(flt_ctx *c)
 		if (t[C4_POLICY] != 0) {
 			size_t k;
 			for (k = 0; k < sizeof(c4_policy) / sizeof(c4_policy[0]); k++)
-				if (has_sub(low, len, c4_policy[k]))
+				if (has_sub(s, len, c4_policy[k]))
 					break;
 			if (k < sizeof(c4_policy) / sizeof(c4_policy[0]))
 				goto drop;
 		}
 		sentences += count_sentences(s, len);
+		if (derive && (s != p + a || len == 0))
+			derive = 0;
+		if (derive) {
+			c->keep[2 * nkept] = (uint32_t)i;
+			c->keep[2 * nkept + 1] = (uint32_t)a;
+			nkept++;
+		}
 		if (out->len)
 			cur_buf_putc(out, '\n');
 		cur_buf_append(out, s, len);
@@ -600,8 +652,13 @@ drop:
 	c->v[V_C4_REMOVED] = (double)removed;
 	/* "\n".join(kept).strip(): lines are stripped already. An unchanged text
 	 * keeps its scan for the rule sets after this one. */
-	if (out->len != c->len || memcmp(out->data ? out->data : "", c->text, c->len) != 0)
+	if (out->len != c->len || memcmp(out->data ? out->data : "", c->text, c->len) != 0) {
 		flt_ctx_rewrite_end(c, out);
+		if (!c->err && derive && nkept > 0) {
+			flt_scan_keep_lines(&c->scan, c->text, c->len, c->keep, nkept);
+			c->scanned = 1;
+		}
+	}
 	return c->err;
 }
 
@@ -667,6 +724,7 @@ static double st_fw_dup(flt_ctx *c, int arg)
 		return NAN;
 	}
 	size_t dup = 0;
+	flt_scan_hash_lines(&c->scan);
 	for (size_t i = 0; i < c->scan.nlines; i++) {
 		const flt_line *l = &c->scan.lines[i];
 		if (l->flags & FLT_L_BLANK)
@@ -706,6 +764,7 @@ static int group_fold(flt_ctx *c)
 		c->fold = f;
 		c->capfold = cap;
 	}
+	flt_scan_hash_words(&c->scan);
 	for (size_t i = 0; i < w; i++) {
 		const flt_word *wd = &c->scan.words[i];
 		if (!(wd->flags & FLT_W_FOLD)) {

@@ -2,9 +2,13 @@
  * rule sets share. The text is valid UTF-8 (the document guarantees it). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/buf.h"
@@ -21,8 +25,52 @@ static const unsigned char ascii_word[256] = {
 	['a'] = 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 };
 
+/* The end of the run of ASCII word bytes (ascii_word != 0) that starts at
+ * i, with the OR of their ascii_word values in *alpha. Sixteen bytes at a
+ * time: a word's end is found without a mispredicted branch per byte. */
+static inline size_t ascii_run(const unsigned char *u, size_t i, size_t len, unsigned *alpha)
+{
+	size_t j = i;
+	unsigned al = 0;
+#ifdef __SSE2__
+	while (j + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(u + j));
+		__m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		/* signed compares: bytes >= 0x80 are negative, so never match */
+		__m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+					       _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+		__m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+					      _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+		__m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+					      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i word = _mm_or_si128(_mm_or_si128(letter, digit),
+					    _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+		unsigned m = (unsigned)_mm_movemask_epi8(word);
+		unsigned n = (unsigned)__builtin_ctz(~m | 0x10000u);
+		unsigned in = (1u << n) - 1;
+		al |= in ? 1 : 0;
+		if ((unsigned)_mm_movemask_epi8(letter) & in)
+			al |= 2;
+		if ((unsigned)_mm_movemask_epi8(upper) & in)
+			al |= 4;
+		j += n;
+		if (n < 16) {
+			*alpha = al;
+			return j;
+		}
+	}
+#endif
+	unsigned a;
+	while (j < len && (a = ascii_word[u[j]]) != 0) {
+		al |= a;
+		j++;
+	}
+	*alpha = al;
+	return j;
+}
+
 /* Decode one code point of valid UTF-8; returns its length. */
-static size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
+static inline size_t decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	unsigned c = p[0];
 	if (c < 0x80) {
@@ -104,6 +152,33 @@ static int classify(uint32_t cp)
 	}
 }
 
+static int is_space_cp(uint32_t cp)
+{
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) ||
+	       cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* classify() and is_space_cp() of every code point of the Basic
+ * Multilingual Plane, computed once per process (a constant table after
+ * that): a lookup instead of a utf8proc property search per character. */
+#define BMP_SPACE 0x10
+static unsigned char bmp_class[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
+{
+	for (uint32_t cp = 0; cp < 0x10000; cp++)
+		bmp_class[cp] = (unsigned char)(classify(cp) | (is_space_cp(cp) ? BMP_SPACE : 0));
+}
+
+static inline unsigned class_of(uint32_t cp)
+{
+	if (cp < 0x10000)
+		return bmp_class[cp];
+	return (unsigned)classify(cp) | (is_space_cp(cp) ? BMP_SPACE : 0);
+}
+
 int flt_is_terminal(uint32_t cp)
 {
 	switch (cp) {
@@ -132,6 +207,8 @@ uint32_t flt_last_cp(const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if ((unsigned char)s[n - 1] < 0x80)
+		return (unsigned char)s[n - 1];
 	size_t i = n - 1;
 	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
 		i--;
@@ -140,16 +217,13 @@ uint32_t flt_last_cp(const char *s, size_t n)
 	return cp;
 }
 
-static int is_space_cp(uint32_t cp)
-{
-	return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) ||
-	       cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-	       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
 
 /* Python's str.rstrip(): length without trailing whitespace. */
 size_t flt_rstrip_len(const char *s, size_t n)
 {
+	/* the common case: the last byte is printable ASCII */
+	if (n > 0 && (unsigned char)s[n - 1] > ' ' && (unsigned char)s[n - 1] < 0x80)
+		return n;
 	while (n > 0) {
 		size_t i = n - 1;
 		while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
@@ -166,6 +240,8 @@ size_t flt_rstrip_len(const char *s, size_t n)
 /* Python's str.lstrip(): offset of the first non-whitespace byte. */
 size_t flt_lstrip_off(const char *s, size_t n)
 {
+	if (n > 0 && (unsigned char)s[0] > ' ' && (unsigned char)s[0] < 0x80)
+		return 0;
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
@@ -215,21 +291,38 @@ typedef struct tok_state {
 	int last_digit;    /* the word's last character is an ASCII digit */
 } tok_state;
 
-static int is_stop(const char *p, size_t n)
+/* Little-endian-independent packing of 2, 3 or 4 bytes for is_stop(). */
+#define PK2(a, b) ((uint32_t)(unsigned char)(a) | (uint32_t)(unsigned char)(b) << 8)
+#define PK3(a, b, c) (PK2(a, b) | (uint32_t)(unsigned char)(c) << 16)
+#define PK4(a, b, c, d) (PK3(a, b, c) | (uint32_t)(unsigned char)(d) << 24)
+
+/* One of the eight stop words: the bytes packed into an integer and compared
+ * (no memcmp call per word). */
+static inline int is_stop(const char *p, size_t n)
 {
+	if (n < 2 || n > 4)
+		return 0;
+	const unsigned char *u = (const unsigned char *)p;
+	uint32_t v = PK2(u[0], u[1]);
 	switch (n) {
-	case 2: return !memcmp(p, "be", 2) || !memcmp(p, "to", 2) || !memcmp(p, "of", 2);
-	case 3: return !memcmp(p, "the", 3) || !memcmp(p, "and", 3);
-	case 4: return !memcmp(p, "that", 4) || !memcmp(p, "have", 4) || !memcmp(p, "with", 4);
-	default: return 0;
+	case 2:
+		return v == PK2('b', 'e') || v == PK2('t', 'o') || v == PK2('o', 'f');
+	case 3:
+		v |= (uint32_t)u[2] << 16;
+		return v == PK3('t', 'h', 'e') || v == PK3('a', 'n', 'd');
+	default:
+		v |= (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+		return v == PK4('t', 'h', 'a', 't') || v == PK4('h', 'a', 'v', 'e') ||
+		       v == PK4('w', 'i', 't', 'h');
 	}
 }
 
-static int emit(flt_scan *s, tok_state *t, size_t end, uint32_t line)
+static inline __attribute__((always_inline)) int emit(flt_scan *s, tok_state *t, size_t end, uint32_t line)
 {
 	if (!t->kind)
 		return CUR_OK;
-	CUR_FORWARD(grow((void **)&s->words, &s->capw, s->nwords + 1, sizeof(flt_word)));
+	if (s->nwords >= s->capw)
+		CUR_FORWARD(grow((void **)&s->words, &s->capw, s->nwords + 1, sizeof(flt_word)));
 	flt_word *w = &s->words[s->nwords++];
 	w->off = (uint32_t)t->start;
 	w->len = (uint32_t)(end - t->start);
@@ -240,7 +333,6 @@ static int emit(flt_scan *s, tok_state *t, size_t end, uint32_t line)
 		w->flags |= FLT_W_SYMBOL;
 	else if (is_stop(s->text + w->off, w->len))
 		w->flags |= FLT_W_STOP;
-	w->hash = XXH3_64bits(s->text + w->off, w->len);
 	if (w->flags & FLT_W_SYMBOL)
 		s->symbol_words++;
 	else
@@ -299,7 +391,6 @@ static int end_line(flt_scan *s, size_t line_start, size_t end, size_t first_wor
 	l->nwords = (uint32_t)(s->nwords - first_word);
 	l->ws_tokens = ws_tokens;
 	l->max_ws_chars = max_ws;
-	l->hash = XXH3_64bits(p, len);
 	l->flags = 0;
 	size_t a = flt_lstrip_off(p, len), b = flt_rstrip_len(p, len);
 	if (a >= len) {
@@ -325,8 +416,10 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	s->symbol_words = s->alpha_words = s->cjk_words = s->stop_words = 0;
 	s->word_chars = 0;
 	s->nwords = s->nlines = 0;
+	s->words_hashed = s->lines_hashed = 0;
 	if (len > UINT32_MAX)
 		return CUR_ELIMIT;
+	pthread_once(&bmp_once, bmp_build);
 	tok_state t = {0, 0, 0, 0, 0, SIZE_MAX, 0, 0};
 	const unsigned char *u = (const unsigned char *)text;
 	size_t line_start = 0, line_word = 0, dots = 0, ws_chars = 0;
@@ -351,12 +444,8 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 					in_ws_token = 1;
 				}
 			}
-			size_t j = i;
-			unsigned alpha = 0;
-			do {
-				alpha |= a;
-				j++;
-			} while (j < len && (a = ascii_word[u[j]]) != 0);
+			unsigned alpha;
+			size_t j = ascii_run(u, i, len, &alpha);
 			size_t n = j - i;
 			t.chars += n;
 			s->chars += n;
@@ -382,10 +471,24 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 		}
 		uint32_t cp;
 		size_t k = u[i] < 0x80 ? (cp = u[i], 1) : decode(u + i, len - i, &cp);
-		int c = classify(cp);
+		unsigned cl = cp < 0x80 ? ascii_class[cp] : class_of(cp);
+		int c = (int)(cl & 0x0F);
 		s->chars++;
+		if (cp >= 0x80 && t.kind == C_WORD && t.join_at == SIZE_MAX &&
+		    (c == C_LETTER || c == C_WORD || c == C_MARK)) {
+			/* a non-ASCII letter, mark or digit continuing a word (inside
+			 * a word the str.split() token is open): the general path's
+			 * effects, without its tests */
+			ws_chars++;
+			dots = 0;
+			t.chars++;
+			t.last_digit = 0;
+			t.flags |= FLT_W_FOLD | (c == C_LETTER ? FLT_W_ALPHA : 0);
+			i += k;
+			continue;
+		}
 		/* str.split() tokens for C4 */
-		if (c == C_SPACE || c == C_NL || (cp >= 0x80 && is_space_cp(cp))) {
+		if (c == C_SPACE || c == C_NL || (cl & BMP_SPACE)) {
 			if (in_ws_token && ws_chars > max_ws)
 				max_ws = (uint32_t)ws_chars;
 			in_ws_token = 0;
@@ -486,6 +589,109 @@ int flt_scan_text(flt_scan *s, const char *text, size_t len)
 	return end_line(s, line_start, len, line_word, ws_tokens, max_ws, s->chars - line_chars0);
 }
 
+/* '#' and ellipses as the scan counts them: non-overlapping "..." within a
+ * run of dots, and U+2026. */
+static void count_marks(flt_scan *s)
+{
+	const unsigned char *u = (const unsigned char *)s->text;
+	size_t dots = 0, hashes = 0, ell = 0;
+	for (size_t i = 0; i < s->len; i++) {
+		if (u[i] == '.') {
+			if (++dots == 3) {
+				ell++;
+				dots = 0;
+			}
+			continue;
+		}
+		dots = 0;
+		if (u[i] == '#')
+			hashes++;
+		else if (u[i] == 0xE2 && i + 2 < s->len && u[i + 1] == 0x80 && u[i + 2] == 0xA6)
+			ell++;
+	}
+	s->hashes = hashes;
+	s->ellipses = ell;
+}
+
+void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32_t *keep,
+			 size_t nkept)
+{
+	size_t nw = 0, pos = 0, chars = 0;
+	s->symbol_words = s->alpha_words = s->cjk_words = s->stop_words = s->word_chars = 0;
+	/* in place: the k-th kept line and its words move down, never up */
+	for (size_t k = 0; k < nkept; k++) {
+		flt_line l = s->lines[keep[2 * k]];
+		uint32_t from = l.off + keep[2 * k + 1];
+		uint32_t first = (uint32_t)nw;
+		for (uint32_t i = l.first_word; i < l.first_word + l.nwords; i++) {
+			flt_word w = s->words[i];
+			w.off = w.off - from + (uint32_t)pos;
+			w.line = (uint32_t)k;
+			if (w.flags & FLT_W_SYMBOL)
+				s->symbol_words++;
+			else
+				s->word_chars += w.chars;
+			s->alpha_words += (w.flags & FLT_W_ALPHA) != 0;
+			s->cjk_words += (w.flags & FLT_W_CJK) != 0;
+			s->stop_words += (w.flags & FLT_W_STOP) != 0;
+			s->words[nw++] = w;
+		}
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text) - pos : len - pos;
+		flt_line *d = &s->lines[k];
+		*d = l;
+		d->off = (uint32_t)pos;
+		d->len = (uint32_t)n;
+		d->chars = (uint32_t)flt_count_chars(text + pos, n);
+		d->first_word = first;
+		/* blank, bullet and ellipsis look past the whitespace: unchanged */
+		d->flags &= ~(uint32_t)FLT_L_TERM_RAW;
+		if (flt_is_terminal(flt_last_cp(text + pos, n)))
+			d->flags |= FLT_L_TERM_RAW;
+		chars += d->chars;
+		pos += n + 1;
+	}
+	s->text = text;
+	s->len = len;
+	s->nwords = nw;
+	s->nlines = nkept;
+	s->newlines = nkept - 1;
+	s->chars = chars + nkept - 1;
+	s->lines_hashed = 0;
+	count_marks(s);
+}
+
+/* XXH3_64bits(p, n), with the path for n <= 16 (most words) inlined: the
+ * same value without the library's dispatch call per word. */
+static inline uint64_t flt_short_hash(const char *p, size_t n)
+{
+	if (n <= 16)
+		return XXH3_len_0to16_64b((const xxh_u8 *)p, n, XXH3_kSecret, 0);
+	return XXH3_64bits(p, n);
+}
+
+void flt_scan_hash_words(flt_scan *s)
+{
+	if (s->words_hashed)
+		return;
+	for (size_t i = 0; i < s->nwords; i++) {
+		flt_word *w = &s->words[i];
+		w->hash = flt_short_hash(s->text + w->off, w->len);
+	}
+	s->words_hashed = 1;
+}
+
+void flt_scan_hash_lines(flt_scan *s)
+{
+	if (s->lines_hashed)
+		return;
+	for (size_t i = 0; i < s->nlines; i++) {
+		flt_line *l = &s->lines[i];
+		l->hash = XXH3_64bits(s->text + l->off, l->len);
+	}
+	s->lines_hashed = 1;
+}
+
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp)
 {
 	cur_buf_reset(tmp);
@@ -538,35 +744,10 @@ int flt_hset_clear(flt_hset *h, size_t n)
 	return CUR_OK;
 }
 
-static size_t slot_of(uint64_t key, size_t mask)
-{
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
-}
-
-flt_hslot *flt_hset_add(flt_hset *h, uint64_t key, uint32_t pos)
-{
-	key |= !key;
-	size_t i = slot_of(key, h->mask);
-	for (;;) {
-		flt_hslot *s = &h->slots[i];
-		if (!s->key) {
-			s->key = key;
-			s->count = 1;
-			s->first = pos;
-			return s;
-		}
-		if (s->key == key) {
-			s->count++;
-			return s;
-		}
-		i = (i + 1) & h->mask;
-	}
-}
-
 flt_hslot *flt_hset_find(const flt_hset *h, uint64_t key)
 {
 	key |= !key;
-	size_t i = slot_of(key, h->mask);
+	size_t i = flt_hset_slot(key, h->mask);
 	for (;;) {
 		flt_hslot *s = &h->slots[i];
 		if (!s->key)
