@@ -354,7 +354,7 @@ static int single(int argc, char **argv)
 		goto out;
 	t1 = now_s();
 	cur_err_clear(&err);
-	if ((rc = dd_resolve_all(dir, fig, &err)) != CUR_OK) {
+	if ((rc = dd_resolve_all_threads(dir, c.jobs, fig, &err)) != CUR_OK) {
 		fprintf(stderr, "curate dedup: %s\n", err.msg);
 		rc = cli_exit_status(rc);
 		goto out;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
@@ -27,6 +29,9 @@ struct dd_work {
 	uint32_t *l_of;      /* global -> local */
 	size_t n;
 	int *sigfd, *shfd, *shxfd;
+	const unsigned char **sigmap; /* per rank: sig-R.bin mapped, or NULL */
+	size_t *siglen;
+	int threads;         /* run_all: bands bucketed on this many threads */
 	/* results */
 	unsigned char *kind; /* per global: enum dd_kind */
 	uint32_t *of;        /* per global: survivor (for kind != KEEP) */
@@ -188,6 +193,36 @@ static int open_fds(dd_work *w, int **fds, const char *name, cur_err *err)
 	return CUR_OK;
 }
 
+/* Map every rank's signature file read-only; a rank that cannot be mapped
+ * is read with pread instead. */
+static void map_sigs(dd_work *w)
+{
+	w->sigmap = calloc((size_t)w->world, sizeof *w->sigmap);
+	w->siglen = calloc((size_t)w->world, sizeof *w->siglen);
+	if (!w->sigmap || !w->siglen)
+		return;
+	for (int r = 0; r < w->world; r++) {
+		struct stat st;
+		void *m;
+		if (fstat(w->sigfd[r], &st) != 0 || st.st_size <= 0)
+			continue;
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, w->sigfd[r], 0);
+		if (m == MAP_FAILED)
+			continue;
+		w->sigmap[r] = m;
+		w->siglen[r] = (size_t)st.st_size;
+	}
+}
+
+static void unmap_sigs(dd_work *w)
+{
+	for (int r = 0; w->sigmap && r < w->world; r++)
+		if (w->sigmap[r])
+			munmap((void *)w->sigmap[r], w->siglen[r]);
+	free(w->sigmap);
+	free(w->siglen);
+}
+
 int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 {
 	dd_work *w = calloc(1, sizeof *w);
@@ -243,6 +278,8 @@ int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 			goto fail;
 		}
 	}
+	if (w->cfg.minhash)
+		map_sigs(w);
 	if (w->cfg.minhash && w->cfg.verify_exact &&
 	    ((rc = open_fds(w, &w->shfd, "sh", err)) != CUR_OK ||
 	     (rc = open_fds(w, &w->shxfd, "shx", err)) != CUR_OK))
@@ -272,6 +309,7 @@ void dd_work_free(dd_work *w)
 	free(w->count);
 	free(w->r_of);
 	free(w->l_of);
+	unmap_sigs(w);
 	close_fds(w->sigfd, w->world);
 	close_fds(w->shfd, w->world);
 	close_fds(w->shxfd, w->world);
@@ -318,9 +356,16 @@ void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uin
 static int load_sig(const dd_work *w, uint32_t g, uint32_t *sig)
 {
 	int nperm = w->cfg.bands * w->cfg.rows;
-	unsigned char buf[4 * DD_MAX_PERM];
+	unsigned char tmp[4 * DD_MAX_PERM];
+	const unsigned char *buf = tmp;
 	uint64_t off = DD_SIG_HDR + (uint64_t)w->l_of[g] * 4 * (uint64_t)nperm;
-	CUR_FORWARD(read_all(w->sigfd[w->r_of[g]], buf, 4 * (size_t)nperm, off));
+	int r = w->r_of[g];
+	/* A mapped file saves a pread per candidate: bucketing checks
+	 * hundreds of thousands of them. */
+	if (w->sigmap && w->sigmap[r] && off + 4 * (uint64_t)nperm <= w->siglen[r])
+		buf = w->sigmap[r] + off;
+	else
+		CUR_FORWARD(read_all(w->sigfd[r], tmp, 4 * (size_t)nperm, off));
 	for (int i = 0; i < nperm; i++)
 		sig[i] = dd_get32(buf + 4 * i);
 	return CUR_OK;
@@ -466,7 +511,7 @@ static int verify(dd_work *w, uint32_t a, const uint32_t *siga, const dd_u64vec 
 /* Walk the merged band: pair the first live member of each key group with
  * every other live member whose similarity passes the threshold. */
 static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char *excl,
-			pairw *pw, cur_err *err)
+			dd_uf *live, uint64_t *skipped, pairw *pw, cur_err *err)
 {
 	run **h = cur_malloc_array(nruns ? nruns : 1, sizeof *h);
 	uint32_t siga[DD_MAX_PERM], sigb[DD_MAX_PERM];
@@ -503,11 +548,11 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				first = g;
 				have_first = 1;
 				first_loaded = 0;
-			} else if (w->live.parent &&
-				   dd_uf_find(&w->live, first) == dd_uf_find(&w->live, g)) {
+			} else if (live && live->parent &&
+				   dd_uf_find(live, first) == dd_uf_find(live, g)) {
 				/* Joined through an earlier band: the pair changes no
 				 * cluster, so a one-process run need not check it. */
-				w->skipped++;
+				(*skipped)++;
 			} else {
 				int ok = 0;
 				if (!first_loaded) {
@@ -517,8 +562,8 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				}
 				if (rc == CUR_OK)
 					rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
-				if (rc == CUR_OK && ok && w->live.parent)
-					dd_uf_union(&w->live, first, g);
+				if (rc == CUR_OK && ok && live && live->parent)
+					dd_uf_union(live, first, g);
 				if (rc == CUR_OK && ok) {
 					unsigned char p[8];
 					dd_put32(p, first);
@@ -583,7 +628,11 @@ static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
 	return f;
 }
 
-int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err)
+/* One band into pairs-BAND.bin. live (may be NULL) holds the pairs joined
+ * so far by this thread's earlier bands; only the files are shared, so
+ * several bands can run at once. */
+static int bucket_band(dd_work *w, int band, const unsigned char *excluded, dd_uf *live,
+		       uint64_t *skipped, uint64_t *npairs, cur_err *err)
 {
 	run *runs = NULL;
 	size_t nruns = 0;
@@ -604,12 +653,12 @@ int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err 
 		rc = CUR_EIO;
 		goto out;
 	}
-	rc = bucket_merge(w, runs, nruns, excluded, &pw, err);
+	rc = bucket_merge(w, runs, nruns, excluded, live, skipped, &pw, err);
 	if (rc == CUR_OK) {
 		rc = commit_tmp(pw.f, pw.path, err);
 		pw.f = NULL;
 	}
-	w->pairs += pw.n;
+	*npairs += pw.n;
 out:
 	if (pw.f) {
 		fclose(pw.f);
@@ -625,6 +674,91 @@ out:
 			fclose(runs[i].f);
 	free(runs);
 	return rc;
+}
+
+int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err)
+{
+	return bucket_band(w, band, excluded, w->live.parent ? &w->live : NULL, &w->skipped,
+			   &w->pairs, err);
+}
+
+/* run_all's bands on several threads: thread t takes bands t, t + T, ...
+ * (fixed, so the figures depend only on -j) with a union-find of its own.
+ * A pair skipped because this thread's earlier bands joined it changes no
+ * cluster, so the clusters equal the phased run's for any T. */
+typedef struct band_job {
+	dd_work *w;
+	int first, step;
+	dd_uf live;
+	uint64_t skipped, pairs;
+	int rc;
+	cur_err err;
+} band_job;
+
+static void *band_thread(void *arg)
+{
+	band_job *j = arg;
+	cur_err_clear(&j->err);
+	j->rc = CUR_OK;
+	for (int b = j->first; b < j->w->cfg.bands && j->rc == CUR_OK; b += j->step)
+		j->rc = bucket_band(j->w, b, j->w->kind, &j->live, &j->skipped, &j->pairs, &j->err);
+	return NULL;
+}
+
+static int bucket_all(dd_work *w, cur_err *err)
+{
+	int t = w->threads < 1 ? 1 : w->threads, started = 0, rc = CUR_OK;
+	band_job *jobs;
+	pthread_t *tid;
+	if (t > w->cfg.bands)
+		t = w->cfg.bands;
+	jobs = calloc((size_t)t, sizeof *jobs);
+	tid = calloc((size_t)t, sizeof *tid);
+	if (!jobs || !tid) {
+		free(jobs);
+		free(tid);
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < t; i++) {
+		jobs[i].w = w;
+		jobs[i].first = i;
+		jobs[i].step = t;
+		if (dd_uf_init(&jobs[i].live, w->n) != CUR_OK) {
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == CUR_OK)
+		mem_add(w, (size_t)t * w->n * 4);
+	/* Thread 0's bands run here; the others on their own threads. */
+	for (int i = 1; i < t && rc == CUR_OK; i++, started++)
+		if (pthread_create(&tid[i], NULL, band_thread, &jobs[i]) != 0) {
+			rc = cur_err_set(err, CUR_ENOMEM, "cannot start a thread");
+			break;
+		}
+	if (rc == CUR_OK)
+		band_thread(&jobs[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < t; i++) {
+		if (rc == CUR_OK && (i == 0 || i <= started) && jobs[i].rc != CUR_OK) {
+			*err = jobs[i].err;
+			rc = jobs[i].rc;
+		}
+		w->skipped += jobs[i].skipped;
+		w->pairs += jobs[i].pairs;
+		dd_uf_release(&jobs[i].live);
+	}
+	if (rc == CUR_OK)
+		w->mem -= (size_t)t * w->n * 4;
+	free(jobs);
+	free(tid);
+	return rc;
+}
+
+void dd_work_set_threads(dd_work *w, int threads)
+{
+	w->threads = threads;
 }
 
 /* ---- cluster and decide ------------------------------------------------ */
@@ -1279,15 +1413,8 @@ int dd_work_run_all(dd_work *w, cur_err *err)
 		CUR_FORWARD(hash_dedup(w, 1, err));
 	if (w->cfg.exact)
 		CUR_FORWARD(hash_dedup(w, 0, err));
-	if (w->cfg.minhash) {
-		if (dd_uf_init(&w->live, w->n) != CUR_OK)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory");
-		mem_add(w, w->n * 4);
-		/* kind[] doubles as the exclusion map: non-zero is removed. */
-		for (int b = 0; b < w->cfg.bands; b++)
-			CUR_FORWARD(dd_work_bucket(w, b, w->kind, err));
-		dd_uf_release(&w->live);
-		w->mem -= w->n * 4;
-	}
+	/* kind[] doubles as the exclusion map: non-zero is removed. */
+	if (w->cfg.minhash)
+		CUR_FORWARD(bucket_all(w, err));
 	return dd_work_cluster(w, NULL, err);
 }

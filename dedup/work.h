@@ -95,6 +95,9 @@ int dd_work_cluster(dd_work *w, const unsigned char *excluded, cur_err *err);
 /* dd_work_run_all: url -> exact -> bucket(all bands) -> cluster -> lines,
  * the whole single-process resolve. */
 int dd_work_run_all(dd_work *w, cur_err *err);
+/* dd_work_set_threads: bands run_all buckets at once (default 1); the
+ * result is the same for any number. */
+void dd_work_set_threads(dd_work *w, int threads);
 
 /* Figures for the report: documents per kind, clusters, memory. */
 void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clusters,
