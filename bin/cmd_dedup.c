@@ -81,8 +81,10 @@ static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, c
 	cur_err err;
 	int rc;
 
+	dd_config d2 = *dc;
+	d2.threads = c->jobs;
 	cur_err_clear(&err);
-	st = dd_sign_stage_new(dc, dir, c->rank, c->world, c->inputs, (size_t)c->ninputs, &err);
+	st = dd_sign_stage_new(&d2, dir, c->rank, c->world, c->inputs, (size_t)c->ninputs, &err);
 	if (!st) {
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
 		return cli_exit_status(err.code);

@@ -31,6 +31,8 @@ typedef struct dd_config {
 	int64_t min_chars;
 	uint64_t mem_limit;              /* bytes of band keys held before a spill */
 	uint64_t seed;
+	int threads;                     /* -j: sign sorts band keys on this many
+					  * threads (not stored: no effect on files) */
 } dd_config;
 
 void dd_config_init(dd_config *c);
