@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
@@ -29,8 +28,6 @@ struct dd_work {
 	uint32_t *l_of;      /* global -> local */
 	size_t n;
 	int *sigfd, *shfd, *shxfd;
-	const unsigned char **sigmap; /* per rank: sig-R.bin mapped, or NULL */
-	size_t *siglen;
 	int threads;         /* run_all: bands bucketed on this many threads */
 	/* results */
 	unsigned char *kind; /* per global: enum dd_kind */
@@ -193,36 +190,6 @@ static int open_fds(dd_work *w, int **fds, const char *name, cur_err *err)
 	return CUR_OK;
 }
 
-/* Map every rank's signature file read-only; a rank that cannot be mapped
- * is read with pread instead. */
-static void map_sigs(dd_work *w)
-{
-	w->sigmap = calloc((size_t)w->world, sizeof *w->sigmap);
-	w->siglen = calloc((size_t)w->world, sizeof *w->siglen);
-	if (!w->sigmap || !w->siglen)
-		return;
-	for (int r = 0; r < w->world; r++) {
-		struct stat st;
-		void *m;
-		if (fstat(w->sigfd[r], &st) != 0 || st.st_size <= 0)
-			continue;
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, w->sigfd[r], 0);
-		if (m == MAP_FAILED)
-			continue;
-		w->sigmap[r] = m;
-		w->siglen[r] = (size_t)st.st_size;
-	}
-}
-
-static void unmap_sigs(dd_work *w)
-{
-	for (int r = 0; w->sigmap && r < w->world; r++)
-		if (w->sigmap[r])
-			munmap((void *)w->sigmap[r], w->siglen[r]);
-	free(w->sigmap);
-	free(w->siglen);
-}
-
 int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 {
 	dd_work *w = calloc(1, sizeof *w);
@@ -278,8 +245,6 @@ int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 			goto fail;
 		}
 	}
-	if (w->cfg.minhash)
-		map_sigs(w);
 	if (w->cfg.minhash && w->cfg.verify_exact &&
 	    ((rc = open_fds(w, &w->shfd, "sh", err)) != CUR_OK ||
 	     (rc = open_fds(w, &w->shxfd, "shx", err)) != CUR_OK))
@@ -309,7 +274,6 @@ void dd_work_free(dd_work *w)
 	free(w->count);
 	free(w->r_of);
 	free(w->l_of);
-	unmap_sigs(w);
 	close_fds(w->sigfd, w->world);
 	close_fds(w->shfd, w->world);
 	close_fds(w->shxfd, w->world);
@@ -356,16 +320,11 @@ void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uin
 static int load_sig(const dd_work *w, uint32_t g, uint32_t *sig)
 {
 	int nperm = w->cfg.bands * w->cfg.rows;
-	unsigned char tmp[4 * DD_MAX_PERM];
-	const unsigned char *buf = tmp;
+	unsigned char buf[4 * DD_MAX_PERM];
 	uint64_t off = DD_SIG_HDR + (uint64_t)w->l_of[g] * 4 * (uint64_t)nperm;
-	int r = w->r_of[g];
-	/* A mapped file saves a pread per candidate: bucketing checks
-	 * hundreds of thousands of them. */
-	if (w->sigmap && w->sigmap[r] && off + 4 * (uint64_t)nperm <= w->siglen[r])
-		buf = w->sigmap[r] + off;
-	else
-		CUR_FORWARD(read_all(w->sigfd[r], tmp, 4 * (size_t)nperm, off));
+	/* pread, not mmap: a mapping would count the whole signature file in
+	 * the process's resident memory (48 MB on bench/dedup.sh's input). */
+	CUR_FORWARD(read_all(w->sigfd[w->r_of[g]], buf, 4 * (size_t)nperm, off));
 	for (int i = 0; i < nperm; i++)
 		sig[i] = dd_get32(buf + 4 * i);
 	return CUR_OK;
