@@ -1259,7 +1259,7 @@ static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, int *strip, cur_err
 }
 
 static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_t *bucket,
-			   cur_err *err)
+			   const float *est, cur_err *err)
 {
 	char *path = dd_work_path(w->dir, "decide", rank, -1);
 	char *mpath = dd_work_path(w->dir, "meta", rank, -1);
@@ -1291,7 +1291,9 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		dd_meta_decode(mrec, &m);
 		if (w->kind[g] != DD_KIND_KEEP)
 			id = id_of(ids, w->of[g]);
-		if (w->kind[g] == DD_KIND_MINHASH) {
+		if (w->kind[g] == DD_KIND_MINHASH && est) {
+			v = est[g];
+		} else if (w->kind[g] == DD_KIND_MINHASH) {
 			uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
 			if (load_sig(w, g, a) != CUR_OK || load_sig(w, w->of[g], b) != CUR_OK) {
 				rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);
@@ -1331,11 +1333,75 @@ out:
 	return rc;
 }
 
+/* With -j: the Jaccard estimate of every MinHash victim against its
+ * survivor (two signature reads each) on T threads, by ranges of global
+ * numbers, before the serial writing of the decisions. */
+typedef struct est_job {
+	dd_work *w;
+	float *est;
+	size_t lo, hi;
+	int rc;
+} est_job;
+
+static void *est_thread(void *arg)
+{
+	est_job *j = arg;
+	uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
+	for (size_t g = j->lo; g < j->hi && j->rc == CUR_OK; g++) {
+		if (j->w->kind[g] != DD_KIND_MINHASH)
+			continue;
+		if (load_sig(j->w, (uint32_t)g, a) != CUR_OK ||
+		    load_sig(j->w, j->w->of[g], b) != CUR_OK)
+			j->rc = CUR_EIO;
+		else
+			j->est[g] = (float)dd_mh_estimate(a, b, j->w->cfg.bands * j->w->cfg.rows);
+	}
+	return NULL;
+}
+
+static int estimate_victims(dd_work *w, float **out, cur_err *err)
+{
+	int t = w->threads > 8 ? 8 : w->threads, started = 0, rc = CUR_OK;
+	est_job jobs[8];
+	pthread_t tid[8];
+	float *est = cur_calloc_array(w->n ? w->n : 1, sizeof *est);
+	*out = NULL;
+	if (!est)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	mem_add(w, w->n * sizeof *est);
+	for (int i = 0; i < t; i++)
+		jobs[i] = (est_job){ .w = w, .est = est, .lo = w->n * (size_t)i / (size_t)t,
+				     .hi = w->n * (size_t)(i + 1) / (size_t)t };
+	for (int i = 1; i < t; i++, started++)
+		if (pthread_create(&tid[i], NULL, est_thread, &jobs[i]) != 0)
+			break;
+	est_thread(&jobs[0]);
+	for (int i = started + 1; i < t; i++)
+		est_thread(&jobs[i]); /* its thread did not start */
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < t; i++)
+		if (jobs[i].rc != CUR_OK)
+			rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);
+	if (rc != CUR_OK) {
+		free(est);
+		w->mem -= w->n * sizeof *est;
+		return rc;
+	}
+	*out = est;
+	return CUR_OK;
+}
+
 static int decide_all(dd_work *w, cur_err *err)
 {
 	idtab ids = { 0 };
 	uint32_t *bucket = NULL;
-	int rc = load_ids(w, &ids, err);
+	float *est = NULL;
+	int rc = CUR_OK;
+	if (w->threads > 1 && w->cfg.minhash && w->counts[DD_KIND_MINHASH] > 0)
+		rc = estimate_victims(w, &est, err);
+	if (rc == CUR_OK)
+		rc = load_ids(w, &ids, err);
 	if (rc == CUR_OK && w->cfg.lines) {
 		uint64_t kept = 0;
 		bucket = cur_malloc_array(w->n ? w->n : 1, sizeof *bucket);
@@ -1347,8 +1413,12 @@ static int decide_all(dd_work *w, cur_err *err)
 		}
 	}
 	for (int r = 0; r < w->world && rc == CUR_OK; r++)
-		rc = write_decisions(w, r, &ids, bucket, err);
+		rc = write_decisions(w, r, &ids, bucket, est, err);
 	free(bucket);
+	if (est) {
+		free(est);
+		w->mem -= w->n * sizeof *est;
+	}
 	idtab_release(&ids);
 	return rc;
 }
