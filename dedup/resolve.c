@@ -158,7 +158,12 @@ static int build_numbering(dd_work *w, cur_err *err)
 		}
 		fclose(f);
 	}
-	qsort(k, w->n, sizeof *k, cmp_okey);
+	/* One rank's keys come in order already: skip the sort then. */
+	size_t sorted = 1;
+	while (sorted < w->n && cmp_okey(&k[sorted - 1], &k[sorted]) <= 0)
+		sorted++;
+	if (sorted < w->n)
+		qsort(k, w->n, sizeof *k, cmp_okey);
 	for (size_t g = 0; g < w->n; g++) {
 		w->r_of[g] = (uint16_t)k[g].rank;
 		w->l_of[g] = k[g].local;
