@@ -43,7 +43,7 @@ run() { # LABEL OUT.json CMD...: wall time, peak RSS, text MB/s
 		"$(echo "$rss $docs" | awk '{print $1 * 1024 / $2}')"
 }
 
-echo "input: $DATA, $(stat -c %s $DATA) bytes, $(wc -l < $DATA) documents; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "input: $DATA, $(stat -L -c %s $DATA) bytes, $(wc -l < $DATA) documents; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "MinHash signatures alone (text in memory, words + shingles + 112 hashes + 14 band keys):"
 $ONE $SIGN $DATA
@@ -58,6 +58,38 @@ run "dedup --lines -j 1" $W/l1.json $ONE $CURATE dedup --lines -j 1 $DATA
 run "dedup --url --exact --minhash --lines -j 2" $W/a2.json $CURATE dedup --url --exact --minhash --lines -j 2 $DATA
 run "curate ingest -j 1 (one parse + write, for scale)" $W/i1.json $ONE $CURATE ingest -j 1 $DATA
 echo
+# -j scaling on a shared machine: one run of each is noise, so run -j 1
+# (pinned) and -j 2 alternately REPS times and keep the best and the median
+# of each; and, in the same window, what two independent single-threaded
+# processes get from the two cores (the best any -j 2 can do here).
+REPS=${REPS:-5}
+echo
+echo "-j scaling, $REPS alternating runs each (wall s; sign / resolve / apply s of the best run):"
+: > $W/scale.txt
+for i in $(seq $REPS); do
+	for j in 1 2; do
+		p=$([ $j = 1 ] && echo "$ONE" || true)
+		/usr/bin/time -f "%e %U %S" -o $W/time $p $CURATE dedup --minhash -j $j $DATA \
+			-o /dev/null -q --report $W/s$j.json
+		echo "$j $(cut -d' ' -f1-3 $W/time) $(field $W/s$j.json sign_seconds)" \
+			"$(field $W/s$j.json resolve_seconds) $(field $W/s$j.json apply_seconds)" >> $W/scale.txt
+	done
+done
+for j in 1 2; do
+	grep "^$j " $W/scale.txt | sort -n -k2 | awk -v j=$j '{w[NR]=$2; if (NR==1) b=$0}
+		END {split(b, f, " "); printf "  -j %d: best %.2f s (CPU %.2f s; sign %.2f, resolve %.2f, apply %.2f), median %.2f s\n",
+			j, f[2], f[3] + f[4], f[5], f[6], f[7], w[int((NR + 1) / 2)]}'
+done
+b1=$(grep '^1 ' $W/scale.txt | sort -n -k2 | head -1 | cut -d' ' -f2)
+b2=$(grep '^2 ' $W/scale.txt | sort -n -k2 | head -1 | cut -d' ' -f2)
+echo "  best -j 2 speedup: $(echo "$b1 $b2" | awk '{printf "%.2f", $1 / $2}')x"
+head -c 40000000 $DATA | head -n -1 > $W/dedup-40.jsonl
+t1=$( { /usr/bin/time -f %e $ONE $SIGN $W/dedup-40.jsonl > /dev/null; } 2>&1 )
+t2=$( { /usr/bin/time -f %e $SIGN $W/dedup-40.jsonl > /dev/null & /usr/bin/time -f %e $SIGN $W/dedup-40.jsonl > /dev/null; wait; } 2>&1 | sort -n | tail -1)
+echo "  calibration: one dedup-sign-bench alone $t1 s, two at once $t2 s:" \
+	"the two cores gave $(echo "$t1 $t2" | awk '{printf "%.2f", 2 * $1 / $2}')x one core's throughput"
+echo
+
 for f in m1 m2 mm; do
 	echo "$f: sign $(field $W/$f.json sign_seconds) s, resolve $(field $W/$f.json resolve_seconds) s," \
 		"apply $(field $W/$f.json apply_seconds) s; resolve state $(field $W/$f.json resolve_bytes_per_doc) bytes/doc," \

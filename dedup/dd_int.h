@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -109,25 +110,50 @@ uint32_t dd_uf_find(dd_uf *u, uint32_t x);
 void dd_uf_union(dd_uf *u, uint32_t x, uint32_t y);
 
 /* ---- little-endian helpers for files --------------------------------- */
+/* On a little-endian host these are plain (unaligned) copies: the byte
+ * loops were not merged by the compiler and cost pass 1's serial turn a
+ * store per byte of every signature. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DD_HOST_LE 1
+#else
+#define DD_HOST_LE 0
+#endif
 static inline void dd_put64(unsigned char *p, uint64_t v)
 {
+	if (DD_HOST_LE) {
+		memcpy(p, &v, 8);
+		return;
+	}
 	for (int i = 0; i < 8; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 static inline uint64_t dd_get64(const unsigned char *p)
 {
 	uint64_t v = 0;
+	if (DD_HOST_LE) {
+		memcpy(&v, p, 8);
+		return v;
+	}
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
 }
 static inline void dd_put32(unsigned char *p, uint32_t v)
 {
+	if (DD_HOST_LE) {
+		memcpy(p, &v, 4);
+		return;
+	}
 	for (int i = 0; i < 4; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 static inline uint32_t dd_get32(const unsigned char *p)
 {
+	uint32_t v;
+	if (DD_HOST_LE) {
+		memcpy(&v, p, 4);
+		return v;
+	}
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 

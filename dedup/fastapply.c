@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,13 +122,16 @@ static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, in
 	return rc;
 }
 
-static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
+/* valid: whether doc is a raw JSON line of valid UTF-8 (-1: not checked yet). */
+static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, int valid, cur_err *err)
 {
 	size_t close;
 	int empty, rc;
 	f->docs_in++;
 	f->bytes_in += d->length;
-	if (doc->raw_json && cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len) {
+	if (valid < 0)
+		valid = doc->raw_json && cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len;
+	if (valid) {
 		if (dd_apply_trivial(f->st, d)) {
 			dd_apply_pass(f->st);
 			f->docs_out++;
@@ -158,13 +162,163 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 	return write_json(f->out, doc, &f->line);
 }
 
+/* One record from input i as the reader returned it (rc, err): match it to
+ * the next decision by order key. *stop: the input ends here. */
+static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int valid, int *stop,
+		      cur_err *err)
+{
+	const dd_fast_opts *o = f->o;
+	const dd_decision *d;
+	*stop = 0;
+	if (rc == CUR_EOF) {
+		*stop = 1;
+		return CUR_OK;
+	}
+	if (rc == CUR_EDATA || rc == CUR_EIO) {
+		f->bad++;
+		count(f->errors, err->reason ? err->reason : "error");
+		*stop = rc == CUR_EIO;
+		return CUR_OK;
+	}
+	if (rc != CUR_OK)
+		return rc;
+	uint64_t order = (uint64_t)i << 40 | (doc->record & (((uint64_t)1 << 40) - 1));
+	rc = dd_apply_peek(f->st, &d, err);
+	if (rc == CUR_OK && d->order < order)
+		rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed", o->inputs[i]);
+	if (rc == CUR_EOF || (rc == CUR_OK && d->order > order)) {
+		/* No decision: the sign pass could not parse this record, so
+		 * it must fail here too; if it parses, the input changed. */
+		cur_err e2;
+		cur_err_clear(&e2);
+		rc = cur_doc_parse_raw(doc, o->reader.text_field, &e2);
+		if (rc == CUR_OK && !doc->raw_json) {
+			rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
+					 o->inputs[i]);
+		} else if (rc != CUR_ENOMEM) {
+			f->bad++;
+			count(f->errors, e2.reason ? e2.reason : "error");
+			rc = CUR_OK;
+		}
+	} else if (rc == CUR_OK) {
+		rc = one_doc(f, doc, d, valid, err);
+	}
+	return rc;
+}
+
+/* With -j 2 or more the reading (lines out of the file, the UTF-8 check)
+ * runs on a thread of its own, a few batches ahead of the matching and
+ * writing; the records still pass one at a time, in order. The reading
+ * thread also frees the documents (before it refills a batch): memory is
+ * cheapest to free on the thread that allocated it. */
+#define QDOCS 128
+#define QBATCHES 4
+
+typedef struct qslot {
+	cur_doc doc;
+	int rc, valid;
+	cur_err err;
+} qslot;
+
+typedef struct queue {
+	cur_reader *r;
+	qslot *slot;          /* QBATCHES * QDOCS */
+	size_t n[QBATCHES];   /* records in the batch (to free once used) */
+	int full[QBATCHES];
+	int stop;             /* the consumer gave up */
+	pthread_mutex_t mx;
+	pthread_cond_t cv;
+} queue;
+
+static void queue_free_batch(queue *q, size_t b)
+{
+	for (size_t k = 0; k < q->n[b]; k++)
+		cur_doc_release(&q->slot[b * QDOCS + k].doc);
+	q->n[b] = 0;
+}
+
+static void *reader_main(void *arg)
+{
+	queue *q = arg;
+	int done = 0;
+	for (size_t b = 0; !done; b = (b + 1) % QBATCHES) {
+		size_t k = 0;
+		pthread_mutex_lock(&q->mx);
+		while (q->full[b] && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mx);
+		done = q->stop;
+		pthread_mutex_unlock(&q->mx);
+		if (done)
+			break;
+		queue_free_batch(q, b);
+		while (!done && k < QDOCS) {
+			qslot *s = &q->slot[b * QDOCS + k++];
+			cur_doc_init(&s->doc);
+			cur_err_clear(&s->err);
+			s->rc = cur_reader_next(q->r, &s->doc, &s->err);
+			s->valid = s->rc == CUR_OK && s->doc.raw_json &&
+				   cur_utf8_valid_prefix(s->doc.text, s->doc.text_len) == s->doc.text_len;
+			done = s->rc != CUR_OK && s->rc != CUR_EDATA;
+		}
+		pthread_mutex_lock(&q->mx);
+		q->n[b] = k;
+		q->full[b] = 1;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mx);
+	}
+	return NULL;
+}
+
+static int queued_input(fast *f, size_t i, cur_reader *r, cur_err *err)
+{
+	queue q = { .r = r };
+	pthread_t tid;
+	int rc = CUR_OK, stop = 0;
+	if (!(q.slot = cur_calloc_array(QBATCHES * QDOCS, sizeof *q.slot)))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	pthread_mutex_init(&q.mx, NULL);
+	pthread_cond_init(&q.cv, NULL);
+	if (pthread_create(&tid, NULL, reader_main, &q) != 0) {
+		rc = cur_err_set(err, CUR_ENOMEM, "cannot start a thread");
+		goto out;
+	}
+	/* Every record up to the reader's last ends the input (EOF, EIO, a
+	 * fatal error), so this loop never waits for a batch that won't come. */
+	for (size_t b = 0; !stop; b = (b + 1) % QBATCHES) {
+		pthread_mutex_lock(&q.mx);
+		while (!q.full[b])
+			pthread_cond_wait(&q.cv, &q.mx);
+		pthread_mutex_unlock(&q.mx);
+		for (size_t k = 0; k < q.n[b] && !stop; k++) {
+			qslot *s = &q.slot[b * QDOCS + k];
+			*err = s->err; /* the reader's, for a bad record */
+			rc = one_record(f, i, &s->doc, s->rc, s->valid, &stop, err);
+			if (rc != CUR_OK)
+				stop = 1;
+		}
+		pthread_mutex_lock(&q.mx);
+		q.full[b] = 0;
+		q.stop = stop;
+		pthread_cond_broadcast(&q.cv);
+		pthread_mutex_unlock(&q.mx);
+	}
+	pthread_join(tid, NULL);
+	for (size_t b = 0; b < QBATCHES; b++)
+		queue_free_batch(&q, b);
+out:
+	pthread_mutex_destroy(&q.mx);
+	pthread_cond_destroy(&q.cv);
+	free(q.slot);
+	return rc;
+}
+
 /* One input file: match each record to the next decision by order key. */
 static int one_input(fast *f, size_t i, cur_err *err)
 {
 	const dd_fast_opts *o = f->o;
 	cur_reader_opts ro = o->reader;
 	cur_reader *r = NULL;
-	int rc;
+	int rc, stop = 0;
 	if (o->ninputs == 1) {
 		ro.rank = o->rank;
 		ro.world = o->world;
@@ -176,55 +330,18 @@ static int one_input(fast *f, size_t i, cur_err *err)
 		count(f->errors, err->reason ? err->reason : "open");
 		return CUR_OK;
 	}
-	for (;;) {
+	if (o->threads > 1) {
+		rc = queued_input(f, i, r, err);
+		cur_reader_close(r);
+		return rc;
+	}
+	do {
 		cur_doc doc;
-		const dd_decision *d;
 		cur_doc_init(&doc);
 		rc = cur_reader_next(r, &doc, err);
-		if (rc == CUR_EOF) {
-			rc = CUR_OK;
-			break;
-		}
-		if (rc == CUR_EDATA || rc == CUR_EIO) {
-			f->bad++;
-			count(f->errors, err->reason ? err->reason : "error");
-			cur_doc_release(&doc);
-			if (rc == CUR_EIO) {
-				rc = CUR_OK;
-				break;
-			}
-			continue;
-		}
-		if (rc != CUR_OK) {
-			cur_doc_release(&doc);
-			break;
-		}
-		uint64_t order = (uint64_t)i << 40 | (doc.record & (((uint64_t)1 << 40) - 1));
-		rc = dd_apply_peek(f->st, &d, err);
-		if (rc == CUR_OK && d->order < order)
-			rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
-					 o->inputs[i]);
-		if (rc == CUR_EOF || (rc == CUR_OK && d->order > order)) {
-			/* No decision: the sign pass could not parse this record, so
-			 * it must fail here too; if it parses, the input changed. */
-			cur_err e2;
-			cur_err_clear(&e2);
-			rc = cur_doc_parse_raw(&doc, o->reader.text_field, &e2);
-			if (rc == CUR_OK && !doc.raw_json) {
-				rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
-						 o->inputs[i]);
-			} else if (rc != CUR_ENOMEM) {
-				f->bad++;
-				count(f->errors, e2.reason ? e2.reason : "error");
-				rc = CUR_OK;
-			}
-		} else if (rc == CUR_OK) {
-			rc = one_doc(f, &doc, d, err);
-		}
+		rc = one_record(f, i, &doc, rc, -1, &stop, err);
 		cur_doc_release(&doc);
-		if (rc != CUR_OK)
-			break;
-	}
+	} while (rc == CUR_OK && !stop);
 	cur_reader_close(r);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
@@ -27,6 +28,7 @@ struct dd_work {
 	uint32_t *l_of;      /* global -> local */
 	size_t n;
 	int *sigfd, *shfd, *shxfd;
+	int threads;         /* run_all: bands bucketed on this many threads */
 	/* results */
 	unsigned char *kind; /* per global: enum dd_kind */
 	uint32_t *of;        /* per global: survivor (for kind != KEEP) */
@@ -156,7 +158,12 @@ static int build_numbering(dd_work *w, cur_err *err)
 		}
 		fclose(f);
 	}
-	qsort(k, w->n, sizeof *k, cmp_okey);
+	/* One rank's keys come in order already: skip the sort then. */
+	size_t sorted = 1;
+	while (sorted < w->n && cmp_okey(&k[sorted - 1], &k[sorted]) <= 0)
+		sorted++;
+	if (sorted < w->n)
+		qsort(k, w->n, sizeof *k, cmp_okey);
 	for (size_t g = 0; g < w->n; g++) {
 		w->r_of[g] = (uint16_t)k[g].rank;
 		w->l_of[g] = k[g].local;
@@ -320,6 +327,8 @@ static int load_sig(const dd_work *w, uint32_t g, uint32_t *sig)
 	int nperm = w->cfg.bands * w->cfg.rows;
 	unsigned char buf[4 * DD_MAX_PERM];
 	uint64_t off = DD_SIG_HDR + (uint64_t)w->l_of[g] * 4 * (uint64_t)nperm;
+	/* pread, not mmap: a mapping would count the whole signature file in
+	 * the process's resident memory (48 MB on bench/dedup.sh's input). */
 	CUR_FORWARD(read_all(w->sigfd[w->r_of[g]], buf, 4 * (size_t)nperm, off));
 	for (int i = 0; i < nperm; i++)
 		sig[i] = dd_get32(buf + 4 * i);
@@ -466,7 +475,7 @@ static int verify(dd_work *w, uint32_t a, const uint32_t *siga, const dd_u64vec 
 /* Walk the merged band: pair the first live member of each key group with
  * every other live member whose similarity passes the threshold. */
 static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char *excl,
-			pairw *pw, cur_err *err)
+			dd_uf *live, uint64_t *skipped, pairw *pw, cur_err *err)
 {
 	run **h = cur_malloc_array(nruns ? nruns : 1, sizeof *h);
 	uint32_t siga[DD_MAX_PERM], sigb[DD_MAX_PERM];
@@ -503,11 +512,11 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				first = g;
 				have_first = 1;
 				first_loaded = 0;
-			} else if (w->live.parent &&
-				   dd_uf_find(&w->live, first) == dd_uf_find(&w->live, g)) {
+			} else if (live && live->parent &&
+				   dd_uf_find(live, first) == dd_uf_find(live, g)) {
 				/* Joined through an earlier band: the pair changes no
 				 * cluster, so a one-process run need not check it. */
-				w->skipped++;
+				(*skipped)++;
 			} else {
 				int ok = 0;
 				if (!first_loaded) {
@@ -517,8 +526,8 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				}
 				if (rc == CUR_OK)
 					rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
-				if (rc == CUR_OK && ok && w->live.parent)
-					dd_uf_union(&w->live, first, g);
+				if (rc == CUR_OK && ok && live && live->parent)
+					dd_uf_union(live, first, g);
 				if (rc == CUR_OK && ok) {
 					unsigned char p[8];
 					dd_put32(p, first);
@@ -583,7 +592,11 @@ static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
 	return f;
 }
 
-int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err)
+/* One band into pairs-BAND.bin. live (may be NULL) holds the pairs joined
+ * so far by this thread's earlier bands; only the files are shared, so
+ * several bands can run at once. */
+static int bucket_band(dd_work *w, int band, const unsigned char *excluded, dd_uf *live,
+		       uint64_t *skipped, uint64_t *npairs, cur_err *err)
 {
 	run *runs = NULL;
 	size_t nruns = 0;
@@ -604,12 +617,12 @@ int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err 
 		rc = CUR_EIO;
 		goto out;
 	}
-	rc = bucket_merge(w, runs, nruns, excluded, &pw, err);
+	rc = bucket_merge(w, runs, nruns, excluded, live, skipped, &pw, err);
 	if (rc == CUR_OK) {
 		rc = commit_tmp(pw.f, pw.path, err);
 		pw.f = NULL;
 	}
-	w->pairs += pw.n;
+	*npairs += pw.n;
 out:
 	if (pw.f) {
 		fclose(pw.f);
@@ -625,6 +638,91 @@ out:
 			fclose(runs[i].f);
 	free(runs);
 	return rc;
+}
+
+int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err)
+{
+	return bucket_band(w, band, excluded, w->live.parent ? &w->live : NULL, &w->skipped,
+			   &w->pairs, err);
+}
+
+/* run_all's bands on several threads: thread t takes bands t, t + T, ...
+ * (fixed, so the figures depend only on -j) with a union-find of its own.
+ * A pair skipped because this thread's earlier bands joined it changes no
+ * cluster, so the clusters equal the phased run's for any T. */
+typedef struct band_job {
+	dd_work *w;
+	int first, step;
+	dd_uf live;
+	uint64_t skipped, pairs;
+	int rc;
+	cur_err err;
+} band_job;
+
+static void *band_thread(void *arg)
+{
+	band_job *j = arg;
+	cur_err_clear(&j->err);
+	j->rc = CUR_OK;
+	for (int b = j->first; b < j->w->cfg.bands && j->rc == CUR_OK; b += j->step)
+		j->rc = bucket_band(j->w, b, j->w->kind, &j->live, &j->skipped, &j->pairs, &j->err);
+	return NULL;
+}
+
+static int bucket_all(dd_work *w, cur_err *err)
+{
+	int t = w->threads < 1 ? 1 : w->threads, started = 0, rc = CUR_OK;
+	band_job *jobs;
+	pthread_t *tid;
+	if (t > w->cfg.bands)
+		t = w->cfg.bands;
+	jobs = calloc((size_t)t, sizeof *jobs);
+	tid = calloc((size_t)t, sizeof *tid);
+	if (!jobs || !tid) {
+		free(jobs);
+		free(tid);
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < t; i++) {
+		jobs[i].w = w;
+		jobs[i].first = i;
+		jobs[i].step = t;
+		if (dd_uf_init(&jobs[i].live, w->n) != CUR_OK) {
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == CUR_OK)
+		mem_add(w, (size_t)t * w->n * 4);
+	/* Thread 0's bands run here; the others on their own threads. */
+	for (int i = 1; i < t && rc == CUR_OK; i++, started++)
+		if (pthread_create(&tid[i], NULL, band_thread, &jobs[i]) != 0) {
+			rc = cur_err_set(err, CUR_ENOMEM, "cannot start a thread");
+			break;
+		}
+	if (rc == CUR_OK)
+		band_thread(&jobs[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < t; i++) {
+		if (rc == CUR_OK && (i == 0 || i <= started) && jobs[i].rc != CUR_OK) {
+			*err = jobs[i].err;
+			rc = jobs[i].rc;
+		}
+		w->skipped += jobs[i].skipped;
+		w->pairs += jobs[i].pairs;
+		dd_uf_release(&jobs[i].live);
+	}
+	if (rc == CUR_OK)
+		w->mem -= (size_t)t * w->n * 4;
+	free(jobs);
+	free(tid);
+	return rc;
+}
+
+void dd_work_set_threads(dd_work *w, int threads)
+{
+	w->threads = threads;
 }
 
 /* ---- cluster and decide ------------------------------------------------ */
@@ -1166,7 +1264,7 @@ static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, int *strip, cur_err
 }
 
 static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_t *bucket,
-			   cur_err *err)
+			   const float *est, cur_err *err)
 {
 	char *path = dd_work_path(w->dir, "decide", rank, -1);
 	char *mpath = dd_work_path(w->dir, "meta", rank, -1);
@@ -1198,7 +1296,9 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		dd_meta_decode(mrec, &m);
 		if (w->kind[g] != DD_KIND_KEEP)
 			id = id_of(ids, w->of[g]);
-		if (w->kind[g] == DD_KIND_MINHASH) {
+		if (w->kind[g] == DD_KIND_MINHASH && est) {
+			v = est[g];
+		} else if (w->kind[g] == DD_KIND_MINHASH) {
 			uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
 			if (load_sig(w, g, a) != CUR_OK || load_sig(w, w->of[g], b) != CUR_OK) {
 				rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);
@@ -1238,11 +1338,75 @@ out:
 	return rc;
 }
 
+/* With -j: the Jaccard estimate of every MinHash victim against its
+ * survivor (two signature reads each) on T threads, by ranges of global
+ * numbers, before the serial writing of the decisions. */
+typedef struct est_job {
+	dd_work *w;
+	float *est;
+	size_t lo, hi;
+	int rc;
+} est_job;
+
+static void *est_thread(void *arg)
+{
+	est_job *j = arg;
+	uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
+	for (size_t g = j->lo; g < j->hi && j->rc == CUR_OK; g++) {
+		if (j->w->kind[g] != DD_KIND_MINHASH)
+			continue;
+		if (load_sig(j->w, (uint32_t)g, a) != CUR_OK ||
+		    load_sig(j->w, j->w->of[g], b) != CUR_OK)
+			j->rc = CUR_EIO;
+		else
+			j->est[g] = (float)dd_mh_estimate(a, b, j->w->cfg.bands * j->w->cfg.rows);
+	}
+	return NULL;
+}
+
+static int estimate_victims(dd_work *w, float **out, cur_err *err)
+{
+	int t = w->threads > 8 ? 8 : w->threads, started = 0, rc = CUR_OK;
+	est_job jobs[8];
+	pthread_t tid[8];
+	float *est = cur_calloc_array(w->n ? w->n : 1, sizeof *est);
+	*out = NULL;
+	if (!est)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	mem_add(w, w->n * sizeof *est);
+	for (int i = 0; i < t; i++)
+		jobs[i] = (est_job){ .w = w, .est = est, .lo = w->n * (size_t)i / (size_t)t,
+				     .hi = w->n * (size_t)(i + 1) / (size_t)t };
+	for (int i = 1; i < t; i++, started++)
+		if (pthread_create(&tid[i], NULL, est_thread, &jobs[i]) != 0)
+			break;
+	est_thread(&jobs[0]);
+	for (int i = started + 1; i < t; i++)
+		est_thread(&jobs[i]); /* its thread did not start */
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < t; i++)
+		if (jobs[i].rc != CUR_OK)
+			rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);
+	if (rc != CUR_OK) {
+		free(est);
+		w->mem -= w->n * sizeof *est;
+		return rc;
+	}
+	*out = est;
+	return CUR_OK;
+}
+
 static int decide_all(dd_work *w, cur_err *err)
 {
 	idtab ids = { 0 };
 	uint32_t *bucket = NULL;
-	int rc = load_ids(w, &ids, err);
+	float *est = NULL;
+	int rc = CUR_OK;
+	if (w->threads > 1 && w->cfg.minhash && w->counts[DD_KIND_MINHASH] > 0)
+		rc = estimate_victims(w, &est, err);
+	if (rc == CUR_OK)
+		rc = load_ids(w, &ids, err);
 	if (rc == CUR_OK && w->cfg.lines) {
 		uint64_t kept = 0;
 		bucket = cur_malloc_array(w->n ? w->n : 1, sizeof *bucket);
@@ -1254,8 +1418,12 @@ static int decide_all(dd_work *w, cur_err *err)
 		}
 	}
 	for (int r = 0; r < w->world && rc == CUR_OK; r++)
-		rc = write_decisions(w, r, &ids, bucket, err);
+		rc = write_decisions(w, r, &ids, bucket, est, err);
 	free(bucket);
+	if (est) {
+		free(est);
+		w->mem -= w->n * sizeof *est;
+	}
 	idtab_release(&ids);
 	return rc;
 }
@@ -1279,15 +1447,8 @@ int dd_work_run_all(dd_work *w, cur_err *err)
 		CUR_FORWARD(hash_dedup(w, 1, err));
 	if (w->cfg.exact)
 		CUR_FORWARD(hash_dedup(w, 0, err));
-	if (w->cfg.minhash) {
-		if (dd_uf_init(&w->live, w->n) != CUR_OK)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory");
-		mem_add(w, w->n * 4);
-		/* kind[] doubles as the exclusion map: non-zero is removed. */
-		for (int b = 0; b < w->cfg.bands; b++)
-			CUR_FORWARD(dd_work_bucket(w, b, w->kind, err));
-		dd_uf_release(&w->live);
-		w->mem -= w->n * 4;
-	}
+	/* kind[] doubles as the exclusion map: non-zero is removed. */
+	if (w->cfg.minhash)
+		CUR_FORWARD(bucket_all(w, err));
 	return dd_work_cluster(w, NULL, err);
 }

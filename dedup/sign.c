@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,15 +176,70 @@ static int sort_entries(unsigned char *e, size_t n, unsigned char **tmp, size_t 
 	return CUR_OK;
 }
 
+/* The band sorts of a spill on cfg.threads threads (-j): thread t sorts
+ * bands t, t + T, ... with scratch of its own (thread 0 uses the
+ * signer's). Done at the end of pass 1 and, past --mem-limit, inside the
+ * serial turn, so it is time no other worker can use. */
+typedef struct sort_job {
+	dd_signer *s;
+	int first, step;
+	unsigned char *tmp;
+	size_t tmpcap;
+	int rc;
+} sort_job;
+
+static void *sort_thread(void *arg)
+{
+	sort_job *j = arg;
+	for (int b = j->first; b < j->s->cfg.bands && j->rc == CUR_OK; b += j->step)
+		j->rc = sort_entries(j->s->buf[b], j->s->nbuf, &j->tmp, &j->tmpcap);
+	return NULL;
+}
+
+static int sort_bands(dd_signer *s)
+{
+	int t = s->cfg.threads < 1 ? 1 : s->cfg.threads, started = 0, rc;
+	sort_job jobs[8];
+	pthread_t tid[8];
+	if (t > 8)
+		t = 8;
+	if (t > s->cfg.bands)
+		t = s->cfg.bands;
+	if (s->nbuf < 4096)
+		t = 1; /* not worth a thread */
+	for (int i = 0; i < t; i++)
+		jobs[i] = (sort_job){ .s = s, .first = i, .step = t };
+	jobs[0].tmp = s->tmp;
+	jobs[0].tmpcap = s->tmpcap;
+	for (int i = 1; i < t; i++, started++)
+		if (pthread_create(&tid[i], NULL, sort_thread, &jobs[i]) != 0)
+			break;
+	sort_thread(&jobs[0]);
+	for (int i = started + 1; i < t; i++)
+		sort_thread(&jobs[i]); /* its thread did not start */
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	rc = CUR_OK;
+	for (int i = 0; i < t; i++) {
+		if (jobs[i].rc != CUR_OK)
+			rc = jobs[i].rc;
+		if (i > 0)
+			free(jobs[i].tmp);
+	}
+	s->tmp = jobs[0].tmp;
+	s->tmpcap = jobs[0].tmpcap;
+	return rc;
+}
+
 /* Sort each band's pending entries and append them as one run. */
 static int spill(dd_signer *s, cur_err *err)
 {
 	unsigned char hdr[8];
 	if (s->nbuf == 0)
 		return CUR_OK;
+	if (s->cfg.minhash && sort_bands(s) != CUR_OK)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++) {
-		if (sort_entries(s->buf[b], s->nbuf, &s->tmp, &s->tmpcap) != CUR_OK)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
 		dd_put64(hdr, s->nbuf);
 		if (fwrite(hdr, 1, 8, s->band[b]) != 8 ||
 		    fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)

@@ -31,6 +31,8 @@ typedef struct dd_config {
 	int64_t min_chars;
 	uint64_t mem_limit;              /* bytes of band keys held before a spill */
 	uint64_t seed;
+	int threads;                     /* -j: sign sorts band keys on this many
+					  * threads (not stored: no effect on files) */
 } dd_config;
 
 void dd_config_init(dd_config *c);
@@ -95,6 +97,9 @@ int dd_work_cluster(dd_work *w, const unsigned char *excluded, cur_err *err);
 /* dd_work_run_all: url -> exact -> bucket(all bands) -> cluster -> lines,
  * the whole single-process resolve. */
 int dd_work_run_all(dd_work *w, cur_err *err);
+/* dd_work_set_threads: bands run_all buckets at once (default 1); the
+ * result is the same for any number. */
+void dd_work_set_threads(dd_work *w, int threads);
 
 /* Figures for the report: documents per kind, clusters, memory. */
 void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clusters,
