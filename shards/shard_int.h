@@ -37,10 +37,6 @@ int shard_spill_close_write(shard_spill *s, cur_err *err);
 int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_err *err);
 /* shard_spill_read: ids[0..n) from token offset off. */
 int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err);
-/* shard_spill_ids: *p = the mapped ids[0..n) from token offset off (their
- * bytes are the uint32 LE spill's). 1: done; 0: not mapped, read them with
- * shard_spill_read; < 0: past the end (err set). */
-int shard_spill_ids(const shard_spill *s, uint64_t off, size_t n, const void **p, cur_err *err);
 void shard_spill_release(shard_spill *s);
 
 /* ---- plan ---- */

@@ -125,17 +125,6 @@ int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_e
 	return CUR_OK;
 }
 
-int shard_spill_ids(const shard_spill *s, uint64_t off, size_t n, const void **p, cur_err *err)
-{
-	if (!s->map)
-		return 0;
-	if (off > s->map_len / 4 || n > s->map_len / 4 - off)
-		return cur_err_set(err, CUR_EIO, "cannot read '%s' at %llu: unexpected end of file",
-				   s->tok_path, (unsigned long long)(off * 4));
-	*p = s->map + off * 4;
-	return 1;
-}
-
 int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err)
 {
 	char *p = (char *)ids;

@@ -104,59 +104,14 @@ static int file_exists_size(const char *path, uint64_t size)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
 }
 
-/* out_seal: the bytes put in the buffer since the last segment become one. */
-static void out_seal(shard_writer *w)
-{
-	if (w->outn > w->out_from) {
-		w->iov[w->niov].iov_base = w->out + w->out_from;
-		w->iov[w->niov].iov_len = w->outn - w->out_from;
-		w->niov++;
-		w->out_from = w->outn;
-	}
-}
-
-static int writev_all(shard_writer *w, cur_err *err)
-{
-	struct iovec *v = w->iov;
-	int n = w->niov;
-	while (n > 0) {
-		ssize_t r = writev(w->fd, v, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", w->bin_tmp,
-					   r < 0 ? strerror(errno) : "short write");
-		size_t left = (size_t)r;
-		while (n > 0 && left >= v->iov_len) {
-			left -= v->iov_len;
-			v++;
-			n--;
-		}
-		if (n > 0) {
-			v->iov_base = (char *)v->iov_base + left;
-			v->iov_len -= left;
-		}
-	}
-	return CUR_OK;
-}
-
-/* out_flush: write the pending segments (buffered bytes and runs of the
- * mapped spill, in file order) with one writev, hashing them on the way. */
 static int out_flush(shard_writer *w, cur_err *err)
 {
-	out_seal(w);
-	if (w->niov == 0)
+	if (w->outn == 0)
 		return CUR_OK;
-	size_t total = 0;
-	for (int i = 0; i < w->niov; i++) {
-		XXH3_128bits_update(w->hash, w->iov[i].iov_base, w->iov[i].iov_len);
-		total += w->iov[i].iov_len;
-	}
-	int rc = writev_all(w, err);
-	w->written_bytes += total;
-	w->outn = w->out_from = 0;
-	w->niov = 0;
-	w->pending = 0;
+	XXH3_128bits_update(w->hash, w->out, w->outn);
+	int rc = shard_write_all(w->fd, w->out, w->outn, w->bin_tmp, err);
+	w->written_bytes += w->outn;
+	w->outn = 0;
 #ifdef SYNC_FILE_RANGE_WRITE
 	/* Start the disk writes as we go (without waiting), so that the fsync
 	 * at the end of the shard has little left to do. */
@@ -167,21 +122,6 @@ static int out_flush(shard_writer *w, cur_err *err)
 	}
 #endif
 	return rc;
-}
-
-/* out_ref: n bytes at p (the mapped spill, which outlives the flush) go to
- * the file without a copy into the buffer. */
-static int out_ref(shard_writer *w, const void *p, size_t n, cur_err *err)
-{
-	/* Room for this run, the bytes buffered before it and those after. */
-	if (w->niov + 3 > SHARD_IOV || w->pending >= SHARD_OUTBUF)
-		CUR_FORWARD(out_flush(w, err));
-	out_seal(w);
-	w->iov[w->niov].iov_base = (void *)(uintptr_t)p;
-	w->iov[w->niov].iov_len = n;
-	w->niov++;
-	w->pending += n;
-	return CUR_OK;
 }
 
 /* out_put: n <= SHARD_OUTBUF bytes. */
@@ -264,9 +204,7 @@ static int wr_begin(void *ctx, int split, uint64_t k, cur_err *err)
 	w->ntok = w->nseq = w->ndocs = w->padding = 0;
 	memset(w->cat_tokens, 0, sizeof w->cat_tokens);
 	w->lens.n = 0;
-	w->outn = w->out_from = 0;
-	w->niov = 0;
-	w->pending = 0;
+	w->outn = 0;
 	w->written_bytes = w->synced_bytes = 0;
 	uint64_t bin_bytes = w->exp_tokens * w->itemsize +
 			     (w->format == SHARD_FORMAT_LLMC ? SHARD_LLMC_HEADER : 0);
@@ -308,15 +246,8 @@ static int wr_piece(shard_writer *w, const shard_piece *pc, cur_err *err)
 	uint64_t off = pc->off;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (w->itemsize == 4) {
-		/* The spill's bytes are the file's: when it is mapped, write them
-		 * from the mapping (writev, no copy here); else read them into the
+		/* The spill's bytes are the file's: read them straight into the
 		 * output buffer (outn stays a multiple of 4, so it is aligned). */
-		const void *mapped;
-		int got = shard_spill_ids(&w->spills[pc->cat], off, pc->n, &mapped, err);
-		if (got < 0)
-			return got;
-		if (got)
-			return out_ref(w, mapped, (size_t)pc->n * 4, err);
 		for (uint32_t left = pc->n; left > 0;) {
 			if (SHARD_OUTBUF - w->outn < 4)
 				CUR_FORWARD(out_flush(w, err));

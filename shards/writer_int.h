@@ -3,7 +3,6 @@
 #define SHARD_WRITER_INT_H
 
 #include <stdint.h>
-#include <sys/uio.h>
 #include <jansson.h>
 #include <xxhash.h>
 #include "shards/shard_int.h"
@@ -22,8 +21,6 @@ enum { SHARD_DTYPE_INT32 = 4, SHARD_DTYPE_UINT16 = 8 };
 enum { SHARD_FORMAT_MEGATRON = 0, SHARD_FORMAT_LLMC = 1 };
 
 #define SHARD_OUTBUF (1u << 20)
-/* Segments (buffered bytes or runs of the mapped spill) per writev. */
-#define SHARD_IOV 256
 
 uint64_t shard_idx_bytes(uint64_t nseq, uint64_t ndoc);
 
@@ -65,10 +62,6 @@ typedef struct shard_writer {
 	XXH3_state_t *hash;
 	unsigned char *out;
 	size_t outn;
-	size_t out_from;   /* out[out_from..outn) is not yet in iov */
-	struct iovec iov[SHARD_IOV];
-	int niov;
-	size_t pending;    /* mapped bytes in iov */
 	uint32_t *ids;
 	shard_u64v lens;
 	uint64_t ntok, nseq, ndocs, padding;
