@@ -23,9 +23,7 @@
 typedef struct shard_spill {
 	char *tok_path, *len_path;
 	FILE *tok_out, *len_out;  /* pass 1 */
-	int tok_fd;               /* pass 2 */
-	const char *map;          /* pass 2: the ids mapped (NULL: pread) */
-	size_t map_len;
+	int tok_fd;               /* pass 2: pread */
 	uint64_t docs, tokens;    /* what pass 1 stored */
 	uint64_t empty;           /* empty documents skipped */
 } shard_spill;

@@ -7,8 +7,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include "core/buf.h"
@@ -110,18 +108,6 @@ int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_e
 	s->tok_fd = open(s->tok_path, O_RDONLY | O_CLOEXEC);
 	if (s->tok_fd < 0)
 		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->tok_path, strerror(errno));
-	/* Map the ids: the writers copy each document straight from the page
-	 * cache into their output buffer, instead of a pread (a syscall and a
-	 * kernel copy) per document. pread stays the fallback. */
-	struct stat st;
-	if (fstat(s->tok_fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE,
-			       s->tok_fd, 0);
-		if (m != MAP_FAILED) {
-			s->map = m;
-			s->map_len = (size_t)st.st_size;
-		}
-	}
 	return CUR_OK;
 }
 
@@ -130,13 +116,6 @@ int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n
 	char *p = (char *)ids;
 	size_t want = n * 4;
 	off_t at = (off_t)(off * 4);
-	if (s->map) {
-		if (off > s->map_len / 4 || n > s->map_len / 4 - off)
-			return cur_err_set(err, CUR_EIO, "cannot read '%s' at %lld: %s", s->tok_path,
-					   (long long)at, "unexpected end of file");
-		memcpy(p, s->map + at, want);
-		want = 0;
-	}
 	while (want > 0) {
 		ssize_t r = pread(s->tok_fd, p, want, at);
 		if (r < 0 && errno == EINTR)
@@ -164,8 +143,6 @@ void shard_spill_release(shard_spill *s)
 		fclose(s->tok_out);
 	if (s->len_out)
 		fclose(s->len_out);
-	if (s->map)
-		munmap((void *)(uintptr_t)s->map, s->map_len);
 	if (s->tok_fd >= 0)
 		close(s->tok_fd);
 	free(s->tok_path);
