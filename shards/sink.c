@@ -66,6 +66,7 @@ typedef struct shard_job {
 	int format, mode, resume, force;
 	int pass1_done, finished;
 	uint64_t seed;
+	int jobs;                 /* -j: pass 2 writes on a second thread when > 1 */
 	const char *tok_path;
 	shard_plan_cfg plan;
 	mix_target mix;
@@ -803,6 +804,7 @@ static void writer_setup(shard_job *j, shard_writer *w)
 	w->dtype_code = tok_vocab_size(j->tok) < 65500 ? SHARD_DTYPE_UINT16 : SHARD_DTYPE_INT32;
 	w->itemsize = j->format == SHARD_FORMAT_LLMC || w->dtype_code == SHARD_DTYPE_INT32 ? 4 : 2;
 	w->resume = j->resume;
+	w->async = j->jobs > 1;
 	w->spills = j->spills;
 	w->ncat = j->mix.n;
 	w->cat_names = (const char (*)[MIX_NAME_MAX])j->mix.names;
@@ -955,6 +957,7 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	j->inputs = inputs;
 	j->ninputs = ninputs;
 	j->seed = env ? env->seed : 0;
+	j->jobs = env ? env->jobs : 1;
 	j->tok_path = env ? env->tokenizer_path : NULL;
 	j->last_cat = -1;
 	if (!outdir || !*outdir || strcmp(outdir, "-") == 0) {

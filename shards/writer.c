@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,14 +105,13 @@ static int file_exists_size(const char *path, uint64_t size)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
 }
 
-static int out_flush(shard_writer *w, cur_err *err)
+/* Hash and write n bytes of the .bin (the writer thread's work when there
+ * is one, else the caller's). */
+static int bin_write(shard_writer *w, const unsigned char *p, size_t n, cur_err *err)
 {
-	if (w->outn == 0)
-		return CUR_OK;
-	XXH3_128bits_update(w->hash, w->out, w->outn);
-	int rc = shard_write_all(w->fd, w->out, w->outn, w->bin_tmp, err);
-	w->written_bytes += w->outn;
-	w->outn = 0;
+	XXH3_128bits_update(w->hash, p, n);
+	int rc = shard_write_all(w->fd, p, n, w->bin_tmp, err);
+	w->written_bytes += n;
 #ifdef SYNC_FILE_RANGE_WRITE
 	/* Start the disk writes as we go (without waiting), so that the fsync
 	 * at the end of the shard has little left to do. */
@@ -122,6 +122,82 @@ static int out_flush(shard_writer *w, cur_err *err)
 	}
 #endif
 	return rc;
+}
+
+/* With -j 2 or more, a second thread hashes and writes full buffers while
+ * the plan goes on reading the spill into the next one: pass 2 runs after
+ * the pipeline, on one thread otherwise, and its read and write copies are
+ * about the same size. Buffers are handed over in order, so the bytes and
+ * the hash are those of the serial writer. */
+static void *bin_thread(void *arg)
+{
+	shard_writer *w = arg;
+	pthread_mutex_lock(&w->mx);
+	for (;;) {
+		while (w->queued == 0 && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mx);
+		if (w->queued == 0)
+			break;
+		unsigned char *p = w->bufs[w->head];
+		size_t n = w->lens_q[w->head];
+		int failed = w->werr.code < 0;
+		pthread_mutex_unlock(&w->mx);
+		cur_err e;
+		cur_err_clear(&e);
+		int rc = failed ? CUR_OK : bin_write(w, p, n, &e);
+		pthread_mutex_lock(&w->mx);
+		if (rc < 0)
+			w->werr = e;
+		w->head = (w->head + 1) % SHARD_NBUF;
+		w->queued--;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mx);
+	return NULL;
+}
+
+/* bin_drain: wait until the writer thread has written every queued buffer;
+ * its error, if any. */
+static int bin_drain(shard_writer *w, cur_err *err)
+{
+	if (!w->async)
+		return CUR_OK;
+	pthread_mutex_lock(&w->mx);
+	while (w->queued > 0)
+		pthread_cond_wait(&w->cv, &w->mx);
+	int rc = w->werr.code < 0 ? w->werr.code : CUR_OK;
+	if (rc < 0 && err)
+		*err = w->werr;
+	cur_err_clear(&w->werr);
+	pthread_mutex_unlock(&w->mx);
+	return rc;
+}
+
+static int out_flush(shard_writer *w, cur_err *err)
+{
+	if (w->outn == 0)
+		return CUR_OK;
+	if (!w->async) {
+		int rc = bin_write(w, w->out, w->outn, err);
+		w->outn = 0;
+		return rc;
+	}
+	pthread_mutex_lock(&w->mx);
+	while (w->queued >= SHARD_NBUF - 1 && w->werr.code >= 0)
+		pthread_cond_wait(&w->cv, &w->mx);
+	if (w->werr.code < 0) {
+		*err = w->werr;
+		pthread_mutex_unlock(&w->mx);
+		return err->code;
+	}
+	size_t slot = (w->head + w->queued) % SHARD_NBUF;
+	w->lens_q[slot] = w->outn;
+	w->queued++;
+	w->out = w->bufs[(slot + 1) % SHARD_NBUF];
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mx);
+	w->outn = 0;
+	return CUR_OK;
 }
 
 /* out_put: n <= SHARD_OUTBUF bytes. */
@@ -401,6 +477,7 @@ static int commit(shard_writer *w, char bhex[33], uint64_t *bbytes, char ihex[33
 		return CUR_OK;
 	}
 	CUR_FORWARD(out_flush(w, err));
+	CUR_FORWARD(bin_drain(w, err));
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w->hash));
 	shard_xxh3_hex(&c, bhex);
@@ -468,7 +545,30 @@ int shard_writer_init(shard_writer *w, cur_err *err)
 {
 	w->fd = -1;
 	w->hash = XXH3_createState();
-	w->out = malloc(SHARD_OUTBUF);
+	if (w->async) {
+		for (int i = 0; i < SHARD_NBUF; i++)
+			if (!(w->bufs[i] = malloc(SHARD_OUTBUF)))
+				return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		cur_err_clear(&w->werr);
+		pthread_mutex_init(&w->mx, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		if (pthread_create(&w->th, NULL, bin_thread, w) != 0) {
+			/* Write on this thread, from one buffer. */
+			pthread_mutex_destroy(&w->mx);
+			pthread_cond_destroy(&w->cv);
+			for (int i = 1; i < SHARD_NBUF; i++) {
+				free(w->bufs[i]);
+				w->bufs[i] = NULL;
+			}
+			w->out = w->bufs[0];
+			w->bufs[0] = NULL;
+			w->async = 0;
+		} else {
+			w->started = 1;
+		}
+	}
+	if (!w->out)
+		w->out = w->async ? w->bufs[0] : malloc(SHARD_OUTBUF);
 	w->ids = cur_malloc_array(CHUNK_IDS, sizeof *w->ids);
 	for (int s = 0; s < SHARD_NSPLITS; s++) {
 		w->entries[s] = json_array();
@@ -490,6 +590,22 @@ void shard_writer_emit(shard_writer *w, shard_emit *e)
 
 void shard_writer_release(shard_writer *w)
 {
+	if (w->started) {
+		bin_drain(w, NULL);
+		pthread_mutex_lock(&w->mx);
+		w->stop = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mx);
+		pthread_join(w->th, NULL);
+		pthread_mutex_destroy(&w->mx);
+		pthread_cond_destroy(&w->cv);
+		w->started = 0;
+	}
+	if (w->async) {
+		for (int i = 0; i < SHARD_NBUF; i++)
+			free(w->bufs[i]);
+		w->out = NULL;
+	}
 	if (w->fd >= 0) {
 		/* An unfinished shard never stays, not even under its temporary name. */
 		close(w->fd);

@@ -2,6 +2,7 @@
 #ifndef SHARD_WRITER_INT_H
 #define SHARD_WRITER_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <jansson.h>
 #include <xxhash.h>
@@ -21,6 +22,8 @@ enum { SHARD_DTYPE_INT32 = 4, SHARD_DTYPE_UINT16 = 8 };
 enum { SHARD_FORMAT_MEGATRON = 0, SHARD_FORMAT_LLMC = 1 };
 
 #define SHARD_OUTBUF (1u << 20)
+/* Output buffers with a writer thread: one filling, the rest queued. */
+#define SHARD_NBUF 4
 
 uint64_t shard_idx_bytes(uint64_t nseq, uint64_t ndoc);
 
@@ -45,6 +48,7 @@ typedef struct shard_writer {
 	int dtype_code;
 	size_t itemsize;
 	int resume;
+	int async;      /* hash and write the .bin on a second thread (-j > 1) */
 	shard_spill *spills;
 	size_t ncat;
 	const char (*cat_names)[MIX_NAME_MAX];
@@ -62,6 +66,15 @@ typedef struct shard_writer {
 	XXH3_state_t *hash;
 	unsigned char *out;
 	size_t outn;
+	/* the writer thread (async): a ring of buffers, queued[head..) */
+	unsigned char *bufs[SHARD_NBUF];
+	size_t lens_q[SHARD_NBUF];
+	size_t head, queued;
+	int stop, started;
+	cur_err werr;
+	pthread_t th;
+	pthread_mutex_t mx;
+	pthread_cond_t cv;
 	uint32_t *ids;
 	shard_u64v lens;
 	uint64_t ntok, nseq, ndocs, padding;
