@@ -14,7 +14,10 @@
  * assigns each batch its sequence number), parse and run the parallel stages
  * on their own, and wait at each serial stage and at the sink until every
  * earlier batch has passed ("turnstiles"). So the result depends only on the
- * input order, never on -j, and at most one batch per worker is in memory. */
+ * input order, never on -j. A worker that finishes a batch before its turn
+ * to be written leaves it queued and reads the next one (the worker that
+ * delivers the next batch in order writes it and those queued after it), so
+ * at most two batches per worker are in memory. */
 
 enum slot_state { SLOT_OK, SLOT_BAD, SLOT_DROPPED };
 
@@ -63,6 +66,17 @@ typedef struct pipe {
 	int fatal;
 	cur_err fatal_err;
 	int strict_hit;
+
+	/* Batches: a fixed pool. A processed batch waits in done[] (by seq) for
+	 * the ordered writer; whichever worker delivers the next one in order
+	 * writes it and any that follow, so no worker idles at the sink. */
+	batch *pool;
+	size_t npool;
+	batch **free_batches;
+	size_t nfree;
+	batch **done;          /* npool entries, indexed by seq % npool */
+	uint64_t next_write;
+	int draining;
 
 	/* Touched only inside the sink's turn. */
 	stage_count *counts;
@@ -370,7 +384,6 @@ static int sink_turn(pipe_t *p, batch *b)
 typedef struct worker {
 	pipe_t *p;
 	void **tls;   /* per stage, then the sink's */
-	batch b;
 } worker;
 
 static void parse_batch(pipe_t *p, batch *b)
@@ -413,10 +426,9 @@ static void free_batch_docs(batch *b)
 	b->n = 0;
 }
 
-static int process_batch(worker *w)
+static int process_batch(worker *w, batch *b)
 {
 	pipe_t *p = w->p;
-	batch *b = &w->b;
 	size_t si, i;
 
 	parse_batch(p, b);
@@ -449,11 +461,65 @@ static int process_batch(worker *w)
 			}
 		}
 	}
-	if (!turn_wait(p, p->nstages, b->seq))
-		return CUR_OK;
-	sink_turn(p, b);
-	turn_pass(p, p->nstages);
 	return CUR_OK;
+}
+
+/* ---- the batch pool and the ordered writer ---- */
+
+/* A free batch, or NULL once the run is stopping. */
+static batch *pool_get(pipe_t *p)
+{
+	batch *b = NULL;
+
+	pthread_mutex_lock(&p->turn_mx);
+	while (!p->nfree && !p->stop)
+		pthread_cond_wait(&p->turn_cv, &p->turn_mx);
+	if (!p->stop)
+		b = p->free_batches[--p->nfree];
+	pthread_mutex_unlock(&p->turn_mx);
+	return b;
+}
+
+/* Called with turn_mx held. */
+static void pool_put_locked(pipe_t *p, batch *b)
+{
+	free_batch_docs(b);
+	p->free_batches[p->nfree++] = b;
+	pthread_cond_broadcast(&p->turn_cv);
+}
+
+static void pool_put(pipe_t *p, batch *b)
+{
+	pthread_mutex_lock(&p->turn_mx);
+	pool_put_locked(p, b);
+	pthread_mutex_unlock(&p->turn_mx);
+}
+
+/* Hand a processed batch to the writer. If nobody is writing, this worker
+ * writes every batch that is next in order, then goes back to reading. */
+static void deliver(pipe_t *p, batch *b)
+{
+	pthread_mutex_lock(&p->turn_mx);
+	p->done[b->seq % p->npool] = b;
+	if (p->draining) {
+		pthread_mutex_unlock(&p->turn_mx);
+		return;
+	}
+	p->draining = 1;
+	for (;;) {
+		batch *next = p->done[p->next_write % p->npool];
+
+		if (p->stop || !next || next->seq != p->next_write)
+			break;
+		p->done[p->next_write % p->npool] = NULL;
+		pthread_mutex_unlock(&p->turn_mx);
+		sink_turn(p, next);
+		pthread_mutex_lock(&p->turn_mx);
+		p->next_write++;
+		pool_put_locked(p, next);
+	}
+	p->draining = 0;
+	pthread_mutex_unlock(&p->turn_mx);
 }
 
 static void *worker_main(void *arg)
@@ -462,24 +528,64 @@ static void *worker_main(void *arg)
 	pipe_t *p = w->p;
 
 	for (;;) {
+		batch *b = pool_get(p);
 		cur_err err;
 		int rc;
 
+		if (!b)
+			break;
 		cur_err_clear(&err);
 		pthread_mutex_lock(&p->read_mx);
-		rc = p->stop ? CUR_OK : read_batch(p, &w->b, &err);
+		rc = p->stop ? CUR_OK : read_batch(p, b, &err);
 		pthread_mutex_unlock(&p->read_mx);
-		if (rc < 0) {
+		if (rc < 0)
 			pipe_fatal(p, &err, rc);
+		if (rc < 0 || b->n == 0) {
+			pool_put(p, b);
 			break;
 		}
-		if (w->b.n == 0)
-			break;
-		process_batch(w);
-		free_batch_docs(&w->b);
+		process_batch(w, b);
+		deliver(p, b);
 	}
-	free_batch_docs(&w->b);
 	return NULL;
+}
+
+/* Two batches per worker: one being processed, one waiting to be written. */
+static int pool_init(pipe_t *p, int jobs)
+{
+	size_t i;
+
+	p->npool = 2 * (size_t)jobs;
+	p->pool = cur_calloc_array(p->npool, sizeof(batch));
+	p->free_batches = cur_calloc_array(p->npool, sizeof(batch *));
+	p->done = cur_calloc_array(p->npool, sizeof(batch *));
+	if (!p->pool || !p->free_batches || !p->done)
+		return CUR_ENOMEM;
+	for (i = 0; i < p->npool; i++) {
+		batch *b = &p->pool[i];
+
+		b->slots = cur_calloc_array(p->o->batch_docs, sizeof(slot));
+		b->len_at = cur_calloc_array(p->o->batch_docs * (p->nstages + 1), sizeof(size_t));
+		if (!b->slots || !b->len_at)
+			return CUR_ENOMEM;
+		p->free_batches[p->nfree++] = b;
+	}
+	return CUR_OK;
+}
+
+static void pool_release(pipe_t *p)
+{
+	size_t i;
+
+	for (i = 0; p->pool && i < p->npool; i++) {
+		if (p->pool[i].slots)
+			free_batch_docs(&p->pool[i]);
+		free(p->pool[i].slots);
+		free(p->pool[i].len_at);
+	}
+	free(p->pool);
+	free(p->free_batches);
+	free(p->done);
 }
 
 static int worker_init(worker *w, pipe_t *p)
@@ -489,9 +595,7 @@ static int worker_init(worker *w, pipe_t *p)
 	memset(w, 0, sizeof(*w));
 	w->p = p;
 	w->tls = calloc(p->nstages + 1, sizeof(void *));
-	w->b.slots = cur_calloc_array(p->o->batch_docs, sizeof(slot));
-	w->b.len_at = cur_calloc_array(p->o->batch_docs * (p->nstages + 1), sizeof(size_t));
-	if (!w->tls || !w->b.slots || !w->b.len_at)
+	if (!w->tls)
 		return CUR_ENOMEM;
 	for (i = 0; i < p->nstages; i++)
 		if (p->stages[i]->ops->thread_new)
@@ -514,8 +618,6 @@ static void worker_release(worker *w)
 			p->sink->thread_free(p->sink, w->tls[p->nstages]);
 	}
 	free(w->tls);
-	free(w->b.slots);
-	free(w->b.len_at);
 }
 
 /* ---- the run ---- */
@@ -572,6 +674,7 @@ static int run_workers(pipe_t *p)
 		free(th);
 		return CUR_ENOMEM;
 	}
+	rc = pool_init(p, n);
 	for (i = 0; i < n && rc == CUR_OK; i++)
 		rc = worker_init(&ws[i], p);
 	if (rc == CUR_OK) {
@@ -590,6 +693,7 @@ static int run_workers(pipe_t *p)
 	for (i = 0; i < n; i++)
 		if (ws[i].p)
 			worker_release(&ws[i]);
+	pool_release(p);
 	free(ws);
 	free(th);
 	return rc;

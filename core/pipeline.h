@@ -1,8 +1,8 @@
 /* The pipeline: readers -> stage chain on a pool of workers -> ordered sink.
  *
  * Workers take batches of records in turn, parse them, run the parallel
- * stages, wait for their batch's turn at each serial stage and at the sink,
- * so output is byte-identical for any number of jobs. */
+ * stages, wait for their batch's turn at each serial stage, and queue it for
+ * the ordered writer, so output is byte-identical for any number of jobs. */
 #ifndef CUR_PIPELINE_H
 #define CUR_PIPELINE_H
 
