@@ -21,6 +21,8 @@
 
 enum slot_state { SLOT_OK, SLOT_BAD, SLOT_DROPPED };
 
+#define BATCH_BYTES ((size_t)1 << 20)
+
 typedef struct slot {
 	cur_doc doc;
 	const char *category;  /* from the input it was read from, or NULL */
@@ -134,8 +136,12 @@ static int read_batch(pipe_t *p, batch *b, cur_err *err)
 {
 	int rc = CUR_OK;
 
+	size_t bytes = 0;
+
 	b->n = 0;
-	while (b->n < p->o->batch_docs && !p->stop) {
+	/* A batch ends at batch_docs documents or about 1 MiB of records, so
+	 * that one batch of huge documents cannot hold the others up. */
+	while (b->n < p->o->batch_docs && bytes < BATCH_BYTES && !p->stop) {
 		slot *s = &b->slots[b->n];
 
 		if (!p->reader) {
@@ -168,6 +174,7 @@ static int read_batch(pipe_t *p, batch *b, cur_err *err)
 		s->category = p->o->input_category ? p->o->input_category[p->input_idx] : NULL;
 		rc = cur_reader_next(p->reader, &s->doc, err);
 		if (rc == CUR_OK) {
+			bytes += s->doc.text_len;
 			b->n++;
 			continue;
 		}

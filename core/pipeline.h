@@ -20,7 +20,7 @@ typedef struct cur_pipeline_opts {
 	const char *rejects_path; /* dropped documents as JSONL, or NULL */
 	int rank, world;          /* this process's slice of the inputs */
 	cur_reader_opts reader;
-	size_t batch_docs;        /* documents per batch (256) */
+	size_t batch_docs;        /* documents per batch (256; also cut at 1 MiB) */
 	/* Optional, parallel to inputs: each document read from inputs[i] gets
 	 * metadata.category = input_category[i] (a pipeline file's
 	 * `inputs: {math: [...], code: [...]}`); NULL entries leave it alone. */
