@@ -71,9 +71,7 @@ int main(int argc, char **argv)
 		for (;;) {
 			cur_doc d;
 			cur_doc_init(&d);
-			int k = cur_reader_next(r, &d, &err);
-			if (k == CUR_OK && d.raw_json)
-				k = cur_doc_parse_raw(&d, "text", &err);
+			int k = cur_reader_read(r, &d, &err);
 			if (k == CUR_OK) {
 				if (ndocs == capdocs) {
 					capdocs = capdocs ? 2 * capdocs : 1024;

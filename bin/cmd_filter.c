@@ -54,9 +54,7 @@ static int each_doc(const cli_common *c, doc_fn fn, void *arg)
 		for (;;) {
 			cur_doc d;
 			cur_doc_init(&d);
-			int k = cur_reader_next(r, &d, &err);
-			if (k == CUR_OK && d.raw_json)
-				k = cur_doc_parse_raw(&d, c->text_field, &err);
+			int k = cur_reader_read(r, &d, &err);
 			if (k == CUR_EOF) {
 				cur_doc_release(&d);
 				break;

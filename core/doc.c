@@ -84,7 +84,6 @@ void cur_doc_take_text(cur_doc *d, char *s, size_t n)
 	free(d->text);
 	d->text = s;
 	d->text_len = n;
-	d->text_changed = 1;
 	d->dirty = 1;
 	d->raw_json = 0;
 }
@@ -213,7 +212,6 @@ int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		d->text = copy;
 		d->text_len = json_string_length(text);
 	}
-	d->text_changed = 0;
 	d->raw_json = 0;
 	/* The text lives in d->text; obj keeps a null in its place so the field
 	 * order survives, and the output always names it "text". */

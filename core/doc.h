@@ -35,7 +35,6 @@ typedef struct cur_doc {
 	/* Set by a stage that drops the document (see cur_doc_drop). */
 	const char *drop_reason; /* "STAGE:rule", static storage */
 	double drop_value;
-	int text_changed;     /* a stage replaced the text */
 	size_t utf8_repairs;  /* invalid sequences replaced at ingest */
 	int raw_json;         /* 1: text holds the unparsed JSON line (reader);
 			       * 2: text holds the checked, minified record,

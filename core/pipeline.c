@@ -63,7 +63,7 @@ typedef struct pipe {
 
 	pthread_mutex_t turn_mx;
 	pthread_cond_t turn_cv;
-	uint64_t *turn;       /* nstages + 1 entries; the last is the sink's */
+	uint64_t *turn;       /* per stage: the next batch a serial stage takes */
 	int stop;
 	int fatal;
 	cur_err fatal_err;

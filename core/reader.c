@@ -706,6 +706,15 @@ int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err)
 	}
 }
 
+int cur_reader_read(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	int rc = cur_reader_next(r, doc, err);
+
+	if (rc == CUR_OK && doc->raw_json)
+		rc = cur_doc_parse_raw(doc, r->o.text_field, err);
+	return rc;
+}
+
 uint64_t cur_reader_bytes(const cur_reader *r)
 {
 	la_int64_t n = archive_filter_bytes(r->a, -1);

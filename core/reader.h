@@ -34,6 +34,12 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
  * with cur_doc_parse_raw(), so that parsing can run on worker threads. */
 int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err);
 
+/* cur_reader_read: cur_reader_next, then the parse of a JSONL line (with
+ * the reader's text_field) on the same thread: for callers outside the
+ * pipeline, which have no workers to parse on. Same returns; a line that does
+ * not parse is CUR_EDATA. */
+int cur_reader_read(cur_reader *r, cur_doc *doc, cur_err *err);
+
 /* cur_doc_parse_raw: parse a raw JSON line left by the reader. */
 int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err);
 

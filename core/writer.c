@@ -4,7 +4,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,23 +138,14 @@ static int open_gzip(cur_out *o)
 
 static int open_tmp(cur_out *o, cur_err *err)
 {
-	char *dup = strdup(o->path), *dir, *base;
+	/* DIR/.NAME.tmp.XXXXXX beside the target, so the rename stays on one
+	 * file system. */
+	const char *slash = strrchr(o->path, '/');
+	size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
 	cur_buf b;
 
-	if (!dup)
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	cur_buf_init(&b, 4096);
-	dir = dirname(dup);
-	{
-		char *dup2 = strdup(o->path);
-
-		base = dup2 ? basename(dup2) : NULL;
-		if (base)
-			cur_buf_printf(&b, "%s/.%s.tmp.XXXXXX", dir, base);
-		free(dup2);
-	}
-	free(dup);
-	if (!b.data)
+	cur_buf_init(&b, 8192);
+	if (cur_buf_printf(&b, "%.*s.%s.tmp.XXXXXX", (int)dirlen, o->path, o->path + dirlen))
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	o->tmp = cur_buf_detach(&b, NULL);
 	o->fd = mkstemp(o->tmp);

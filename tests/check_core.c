@@ -219,9 +219,7 @@ static void read_all(const char *path, size_t max, read_result *r)
 		cur_doc d;
 
 		cur_doc_init(&d);
-		rc = cur_reader_next(rd, &d, &err);
-		if (rc == CUR_OK && d.raw_json)
-			rc = cur_doc_parse_raw(&d, "text", &err);
+		rc = cur_reader_read(rd, &d, &err);
 		if (rc == CUR_OK) {
 			r->docs++;
 			if (strlen(r->ids) + strlen(cur_doc_id(&d)) + 2 < sizeof(r->ids)) {
