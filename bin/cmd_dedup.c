@@ -358,6 +358,7 @@ static int single(int argc, char **argv)
 		c.inputs = one;
 		c.ninputs = 1;
 	}
+	dc.scratch = own_dir;
 	if ((rc = run_sign("dedup", &c, &dc, dir, r1)) != 0)
 		goto out;
 	t1 = now_s();

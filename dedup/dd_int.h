@@ -108,6 +108,14 @@ uint32_t dd_uf_find(dd_uf *u, uint32_t x);
 /* dd_uf_union: join the sets of x and y; the smaller root stays root, so a
  * set's root is always its smallest member whatever the order of unions. */
 void dd_uf_union(dd_uf *u, uint32_t x, uint32_t y);
+/* The same for one union-find shared by threads: dd_uf_find_shared takes no
+ * lock (atomic loads; path compression by atomic stores, which only ever
+ * point a node at one of its ancestors) and may return a root that another
+ * thread has since joined to a smaller one, so equal roots always mean
+ * joined, unequal ones only "not joined a moment ago". dd_uf_union_shared
+ * needs the caller's lock against other unions, not against finds. */
+uint32_t dd_uf_find_shared(dd_uf *u, uint32_t x);
+void dd_uf_union_shared(dd_uf *u, uint32_t x, uint32_t y);
 
 /* ---- little-endian helpers for files --------------------------------- */
 /* On a little-endian host these are plain (unaligned) copies: the byte

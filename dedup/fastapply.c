@@ -122,15 +122,16 @@ static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, in
 	return rc;
 }
 
-/* valid: whether doc is a raw JSON line of valid UTF-8 (-1: not checked yet). */
-static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, int valid, cur_err *err)
+static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 {
 	size_t close;
 	int empty, rc;
 	f->docs_in++;
 	f->bytes_in += d->length;
-	if (valid < 0)
-		valid = doc->raw_json && cur_utf8_valid_prefix(doc->text, doc->text_len) == doc->text_len;
+	/* A raw line is written back as it is when it is valid UTF-8: sign
+	 * checked that already when it could keep the line as read. */
+	int valid = doc->raw_json && (d->raw_ok || cur_utf8_valid_prefix(doc->text, doc->text_len) ==
+							   doc->text_len);
 	if (valid) {
 		if (dd_apply_trivial(f->st, d)) {
 			dd_apply_pass(f->st);
@@ -164,7 +165,7 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, int valid, cur_e
 
 /* One record from input i as the reader returned it (rc, err): match it to
  * the next decision by order key. *stop: the input ends here. */
-static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int valid, int *stop,
+static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int *stop,
 		      cur_err *err)
 {
 	const dd_fast_opts *o = f->o;
@@ -201,13 +202,13 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int valid, int *s
 			rc = CUR_OK;
 		}
 	} else if (rc == CUR_OK) {
-		rc = one_doc(f, doc, d, valid, err);
+		rc = one_doc(f, doc, d, err);
 	}
 	return rc;
 }
 
-/* With -j 2 or more the reading (lines out of the file, the UTF-8 check)
- * runs on a thread of its own, a few batches ahead of the matching and
+/* With -j 2 or more the reading (lines out of the file) runs on a thread
+ * of its own, a few batches ahead of the matching and
  * writing; the records still pass one at a time, in order. The reading
  * thread also frees the documents (before it refills a batch): memory is
  * cheapest to free on the thread that allocated it. */
@@ -216,7 +217,7 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int valid, int *s
 
 typedef struct qslot {
 	cur_doc doc;
-	int rc, valid;
+	int rc;
 	cur_err err;
 } qslot;
 
@@ -256,8 +257,6 @@ static void *reader_main(void *arg)
 			cur_doc_init(&s->doc);
 			cur_err_clear(&s->err);
 			s->rc = cur_reader_next(q->r, &s->doc, &s->err);
-			s->valid = s->rc == CUR_OK && s->doc.raw_json &&
-				   cur_utf8_valid_prefix(s->doc.text, s->doc.text_len) == s->doc.text_len;
 			done = s->rc != CUR_OK && s->rc != CUR_EDATA;
 		}
 		pthread_mutex_lock(&q->mx);
@@ -292,7 +291,7 @@ static int queued_input(fast *f, size_t i, cur_reader *r, cur_err *err)
 		for (size_t k = 0; k < q.n[b] && !stop; k++) {
 			qslot *s = &q.slot[b * QDOCS + k];
 			*err = s->err; /* the reader's, for a bad record */
-			rc = one_record(f, i, &s->doc, s->rc, s->valid, &stop, err);
+			rc = one_record(f, i, &s->doc, s->rc, &stop, err);
 			if (rc != CUR_OK)
 				stop = 1;
 		}
@@ -339,7 +338,7 @@ static int one_input(fast *f, size_t i, cur_err *err)
 		cur_doc doc;
 		cur_doc_init(&doc);
 		rc = cur_reader_next(r, &doc, err);
-		rc = one_record(f, i, &doc, rc, -1, &stop, err);
+		rc = one_record(f, i, &doc, rc, &stop, err);
 		cur_doc_release(&doc);
 	} while (rc == CUR_OK && !stop);
 	cur_reader_close(r);

@@ -135,6 +135,30 @@ uint32_t dd_uf_find(dd_uf *u, uint32_t x)
 	return r;
 }
 
+uint32_t dd_uf_find_shared(dd_uf *u, uint32_t x)
+{
+	uint32_t r = x, p;
+	while ((p = __atomic_load_n(&u->parent[r], __ATOMIC_ACQUIRE)) != r)
+		r = p;
+	/* Only non-roots are rewritten here, and only unions rewrite roots. */
+	while ((p = __atomic_load_n(&u->parent[x], __ATOMIC_RELAXED)) != r && p != x) {
+		__atomic_store_n(&u->parent[x], r, __ATOMIC_RELAXED);
+		x = p;
+	}
+	return r;
+}
+
+void dd_uf_union_shared(dd_uf *u, uint32_t x, uint32_t y)
+{
+	uint32_t rx = dd_uf_find_shared(u, x), ry = dd_uf_find_shared(u, y);
+	if (rx == ry)
+		return;
+	if (rx < ry)
+		__atomic_store_n(&u->parent[ry], rx, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&u->parent[rx], ry, __ATOMIC_RELEASE);
+}
+
 void dd_uf_union(dd_uf *u, uint32_t x, uint32_t y)
 {
 	uint32_t rx = dd_uf_find(u, x), ry = dd_uf_find(u, y);

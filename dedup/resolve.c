@@ -38,6 +38,7 @@ struct dd_work {
 	size_t mem, peak;
 	size_t line_peak;    /* bytes of the largest bucket's line counts */
 	dd_uf live;          /* run_all: pairs joined so far, to skip known ones */
+	pthread_mutex_t live_mx; /* held by unions of live (finds take none) */
 	uint64_t *freq;      /* --lines: (bucket, hash) of lines to remove, sorted */
 	size_t nfreq, capfreq;
 	uint64_t skipped;    /* candidate pairs already joined by an earlier band */
@@ -206,6 +207,7 @@ int dd_work_open(dd_work **out, const char *dir, cur_err *err)
 		free(w);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
+	pthread_mutex_init(&w->live_mx, NULL);
 	if ((rc = read_header(dir, 0, &w->cfg, &w->world, &n, err)) != CUR_OK)
 		goto fail;
 	if (w->world > 65535) {
@@ -287,6 +289,7 @@ void dd_work_free(dd_work *w)
 	free(w->root);
 	free(w->csize);
 	dd_uf_release(&w->live);
+	pthread_mutex_destroy(&w->live_mx);
 	free(w->freq);
 	free(w->dir);
 	free(w);
@@ -513,7 +516,7 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				have_first = 1;
 				first_loaded = 0;
 			} else if (live && live->parent &&
-				   dd_uf_find(live, first) == dd_uf_find(live, g)) {
+				   dd_uf_find_shared(live, first) == dd_uf_find_shared(live, g)) {
 				/* Joined through an earlier band: the pair changes no
 				 * cluster, so a one-process run need not check it. */
 				(*skipped)++;
@@ -526,8 +529,11 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				}
 				if (rc == CUR_OK)
 					rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
-				if (rc == CUR_OK && ok && live && live->parent)
-					dd_uf_union(live, first, g);
+				if (rc == CUR_OK && ok && live && live->parent) {
+					pthread_mutex_lock(&w->live_mx);
+					dd_uf_union_shared(live, first, g);
+					pthread_mutex_unlock(&w->live_mx);
+				}
 				if (rc == CUR_OK && ok) {
 					unsigned char p[8];
 					dd_put32(p, first);
@@ -593,8 +599,7 @@ static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
 }
 
 /* One band into pairs-BAND.bin. live (may be NULL) holds the pairs joined
- * so far by this thread's earlier bands; only the files are shared, so
- * several bands can run at once. */
+ * so far, by this band and by the bands the other threads are walking. */
 static int bucket_band(dd_work *w, int band, const unsigned char *excluded, dd_uf *live,
 		       uint64_t *skipped, uint64_t *npairs, cur_err *err)
 {
@@ -647,13 +652,15 @@ int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err 
 }
 
 /* run_all's bands on several threads: thread t takes bands t, t + T, ...
- * (fixed, so the figures depend only on -j) with a union-find of its own.
- * A pair skipped because this thread's earlier bands joined it changes no
- * cluster, so the clusters equal the phased run's for any T. */
+ * All threads share one union-find of the pairs confirmed so far: a pair
+ * already joined (through any band) changes no cluster, so it is not
+ * verified again. Which thread gets to a pair first depends on timing, so
+ * with T > 1 the split of pairs between candidate_pairs and
+ * pairs_already_joined may vary from run to run; the clusters, and so the
+ * output, do not. */
 typedef struct band_job {
 	dd_work *w;
 	int first, step;
-	dd_uf live;
 	uint64_t skipped, pairs;
 	int rc;
 	cur_err err;
@@ -665,7 +672,8 @@ static void *band_thread(void *arg)
 	cur_err_clear(&j->err);
 	j->rc = CUR_OK;
 	for (int b = j->first; b < j->w->cfg.bands && j->rc == CUR_OK; b += j->step)
-		j->rc = bucket_band(j->w, b, j->w->kind, &j->live, &j->skipped, &j->pairs, &j->err);
+		j->rc = bucket_band(j->w, b, j->w->kind, &j->w->live, &j->skipped, &j->pairs,
+				    &j->err);
 	return NULL;
 }
 
@@ -678,22 +686,17 @@ static int bucket_all(dd_work *w, cur_err *err)
 		t = w->cfg.bands;
 	jobs = calloc((size_t)t, sizeof *jobs);
 	tid = calloc((size_t)t, sizeof *tid);
-	if (!jobs || !tid) {
+	if (!jobs || !tid || dd_uf_init(&w->live, w->n) != CUR_OK) {
 		free(jobs);
 		free(tid);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
+	mem_add(w, w->n * 4);
 	for (int i = 0; i < t; i++) {
 		jobs[i].w = w;
 		jobs[i].first = i;
 		jobs[i].step = t;
-		if (dd_uf_init(&jobs[i].live, w->n) != CUR_OK) {
-			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
-			break;
-		}
 	}
-	if (rc == CUR_OK)
-		mem_add(w, (size_t)t * w->n * 4);
 	/* Thread 0's bands run here; the others on their own threads. */
 	for (int i = 1; i < t && rc == CUR_OK; i++, started++)
 		if (pthread_create(&tid[i], NULL, band_thread, &jobs[i]) != 0) {
@@ -711,10 +714,9 @@ static int bucket_all(dd_work *w, cur_err *err)
 		}
 		w->skipped += jobs[i].skipped;
 		w->pairs += jobs[i].pairs;
-		dd_uf_release(&jobs[i].live);
 	}
-	if (rc == CUR_OK)
-		w->mem -= (size_t)t * w->n * 4;
+	dd_uf_release(&w->live);
+	w->mem -= w->n * 4;
 	free(jobs);
 	free(tid);
 	return rc;
@@ -1311,7 +1313,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		if (lf && (rc = doc_strips(w, lf, bucket ? bucket[g] : 0, &strip, err)) != CUR_OK)
 			break;
 		dd_put64(rec, m.order);
-		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0));
+		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0) |
+					 (m.flags & DD_META_RAW ? DD_RAW_OK : 0));
 		dd_put32(rec + 9, vb);
 		dd_put32(rec + 13, w->csize && w->csize[g] > 1 ? w->csize[g] : 0);
 		dd_put64(rec + 17, w->root ? w->root[g] : g);

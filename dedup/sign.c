@@ -331,13 +331,15 @@ ioerr:
 	return cur_err_set(err, CUR_EIO, "cannot write to '%s': %s", s->dir, strerror(errno));
 }
 
-static int finish_file(FILE **fp, const char *path, cur_err *err)
+/* durable: fsync before the rename, for work directories that outlive the
+ * process (the phased commands hand them to the next phase). */
+static int finish_file(FILE **fp, const char *path, int durable, cur_err *err)
 {
 	cur_buf t;
 	int rc = CUR_OK;
 	cur_buf_init(&t, 4096);
 	cur_buf_printf(&t, "%s.tmp", path);
-	if (fflush(*fp) != 0 || fsync(fileno(*fp)) != 0)
+	if (fflush(*fp) != 0 || (durable && fsync(fileno(*fp)) != 0))
 		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
 	fclose(*fp);
 	*fp = NULL;
@@ -363,11 +365,11 @@ int dd_signer_close(dd_signer *s, cur_err *err)
 			return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->path[F_SIG]);
 	}
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++)
-		CUR_FORWARD(finish_file(&s->band[b], s->band_path[b], err));
+		CUR_FORWARD(finish_file(&s->band[b], s->band_path[b], !s->cfg.scratch, err));
 	/* meta last: its presence says the rank is complete. */
 	for (int k = F_NFIXED - 1; k >= 0; k--)
 		if (s->f[k])
-			CUR_FORWARD(finish_file(&s->f[k], s->path[k], err));
+			CUR_FORWARD(finish_file(&s->f[k], s->path[k], !s->cfg.scratch, err));
 	s->closed = 1;
 	return CUR_OK;
 }

@@ -98,6 +98,8 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 		return CUR_ENOMEM;
 	f->meta.length = doc->text_len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->text_len;
 	f->meta.date = -1;
+	if (doc->raw)
+		f->meta.flags |= DD_META_RAW;
 	if ((date = cur_doc_meta_str(doc, "date")) && (f->meta.date = dd_parse_date(date)) >= 0)
 		f->meta.flags |= DD_META_DATE;
 	if (c->url && (url = cur_doc_meta_str(doc, "url"))) {

@@ -33,6 +33,9 @@ typedef struct dd_config {
 	uint64_t seed;
 	int threads;                     /* -j: sign sorts band keys on this many
 					  * threads (not stored: no effect on files) */
+	int scratch;                     /* the work directory dies with this process
+					  * (single-process dedup): no fsync of its
+					  * files, which only a later process needs */
 } dd_config;
 
 void dd_config_init(dd_config *c);
@@ -50,7 +53,9 @@ typedef struct dd_meta {
 	unsigned char url[16];
 } dd_meta;
 
-enum { DD_META_URL = 1, DD_META_DATE = 2 };
+/* DD_META_RAW: the record's line is valid UTF-8 and is the document as
+ * read (no repair), so apply may write it back without checking it again. */
+enum { DD_META_URL = 1, DD_META_DATE = 2, DD_META_RAW = 4 };
 
 /* ---- sign ------------------------------------------------------------ */
 typedef struct dd_signer dd_signer;
@@ -122,6 +127,7 @@ typedef struct dd_decision {
 	uint64_t bucket;     /* lines bucket of a kept document */
 	uint32_t length;     /* text bytes at sign time */
 	int strip;           /* --lines: some line of it goes */
+	int raw_ok;          /* DD_META_RAW when signed */
 } dd_decision;
 
 typedef struct dd_decider dd_decider;

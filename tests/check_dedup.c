@@ -7,6 +7,7 @@
 #include <check.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,58 @@ START_TEST(test_union_find)
 }
 END_TEST
 
+/* The shared union-find (resolve's band threads): unions from two threads,
+ * each under the lock, with lock-free finds racing them, give the same sets
+ * as the same unions made one by one. */
+typedef struct uf_job {
+	dd_uf *u;
+	pthread_mutex_t *mx;
+	const uint32_t *pairs;
+	size_t n;
+} uf_job;
+
+static void *uf_thread(void *arg)
+{
+	uf_job *j = arg;
+	for (size_t i = 0; i < j->n; i++) {
+		uint32_t a = j->pairs[2 * i], b = j->pairs[2 * i + 1];
+		if (dd_uf_find_shared(j->u, a) == dd_uf_find_shared(j->u, b))
+			continue;
+		pthread_mutex_lock(j->mx);
+		dd_uf_union_shared(j->u, a, b);
+		pthread_mutex_unlock(j->mx);
+	}
+	return NULL;
+}
+
+START_TEST(test_union_find_shared)
+{
+	enum { N = 20000, P = 30000 };
+	static uint32_t pairs[2 * P];
+	dd_uf serial, shared;
+	pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
+	pthread_t tid;
+	uint64_t x = 42;
+	for (size_t i = 0; i < 2 * P; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		pairs[i] = (uint32_t)(x >> 33) % N;
+	}
+	ck_assert_int_eq(dd_uf_init(&serial, N), CUR_OK);
+	ck_assert_int_eq(dd_uf_init(&shared, N), CUR_OK);
+	for (size_t i = 0; i < P; i++)
+		dd_uf_union(&serial, pairs[2 * i], pairs[2 * i + 1]);
+	uf_job a = { &shared, &mx, pairs, P / 2 }, b = { &shared, &mx, pairs + P, P - P / 2 };
+	ck_assert_int_eq(pthread_create(&tid, NULL, uf_thread, &b), 0);
+	uf_thread(&a);
+	pthread_join(tid, NULL);
+	/* Roots are the smallest member either way, so they must be equal. */
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert_uint_eq(dd_uf_find_shared(&shared, i), dd_uf_find(&serial, i));
+	dd_uf_release(&serial);
+	dd_uf_release(&shared);
+}
+END_TEST
+
 /* ---- the whole run on real data ------------------------------------- */
 typedef struct keep_sink {
 	json_t *ids; /* object: kept id -> true */
@@ -357,6 +410,7 @@ int main(void)
 	tcase_add_test(tc, test_estimate);
 	tcase_add_test(tc, test_bands);
 	tcase_add_test(tc, test_union_find);
+	tcase_add_test(tc, test_union_find_shared);
 	tcase_add_test(tc, test_quality_copyright);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

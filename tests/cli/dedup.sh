@@ -156,6 +156,16 @@ s=$(wc -l < "$W/run2.out")
 [ "$s" -ge "$kept" ] && [ "$s" -lt 142 ] && echo "ok - pipeline stage dedup {minhash: true} ($s kept)" ||
 	{ echo "not ok - streaming minhash kept $s"; fail=1; }
 
+# invalid UTF-8: sign repairs it, and apply must write the repaired record,
+# never the raw line (a valid line is written back as it is, unparsed)
+printf '{"id":"u1","text":"caf\xc3\xa9 ok"}\n{"id":"u2","text":"bad \xff byte"}\n{"id":"u3","meta":"\xfe","text":"x"}\n' > "$W/utf.jsonl"
+for j in 1 2; do
+	"$C" dedup --minhash -j $j -q "$W/utf.jsonl" -o "$W/utf$j.out"
+	is "$(grep -c $'[\xfe\xff]' "$W/utf$j.out" || true)" 0 "-j $j: no invalid UTF-8 written back"
+	is "$(grep -c $'\xef\xbf\xbd' "$W/utf$j.out")" 2 "-j $j: both invalid records repaired"
+	is "$(head -1 "$W/utf$j.out")" "$(head -1 "$W/utf.jsonl")" "-j $j: a valid line is kept byte for byte"
+done
+
 # bad input and usage
 printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{broken\n{"id":"b","text":"one"}\n{"text":"no id"}\n{"id":"c","text":7}\n' > "$W/bad.jsonl"
 "$C" dedup --minhash --exact --url --lines -q "$W/bad.jsonl" -o "$W/bad.out" --report "$W/bad.json"
