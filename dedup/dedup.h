@@ -50,8 +50,9 @@ void dd_apply_pass(cur_stage *st);
 int dd_apply_trivial(const cur_stage *st, const dd_decision *d);
 /* dd_apply_consume: take the pending decision for a document the caller
  * writes itself; counts it as process() would. Returns the drop reason or
- * NULL to keep; OUT: *meta is the metadata to merge ({"dedup": {...}}, a
- * new reference) or NULL when there is none. Not for --lines runs. */
+ * NULL to keep; OUT: *meta (unless meta is NULL) is the metadata to merge
+ * ({"dedup": {...}}, a new reference) or NULL when there is none. Not for
+ * --lines runs. */
 const char *dd_apply_consume(cur_stage *st, json_t **meta);
 int dd_apply_lines(const cur_stage *st);
 

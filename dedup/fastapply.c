@@ -81,15 +81,15 @@ static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int 
 	if (!m)
 		return CUR_ENOMEM;
 	line->len = 0;
-	rc = cur_buf_append(line, s, close);
-	if (rc == CUR_OK)
-		rc = cur_buf_printf(line, "%s\"metadata\":%s", empty ? "" : ",", m);
-	if (rc == CUR_OK)
-		rc = cur_buf_append(line, s + close, n - close);
-	if (rc == CUR_OK)
-		rc = cur_buf_putc(line, '\n');
+	rc = cur_buf_printf(line, "%s\"metadata\":%s", empty ? "" : ",", m);
 	free(m);
-	return rc == CUR_OK ? cur_out_write(o, line->data, line->len) : rc;
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, s, close);
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, line->data, line->len);
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, s + close, n - close);
+	return rc == CUR_OK ? cur_out_write(o, "\n", 1) : rc;
 }
 
 /* A kept or dropped record written from its raw line, without a parse. */
@@ -128,6 +128,11 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 	int empty, rc;
 	f->docs_in++;
 	f->bytes_in += d->length;
+	if (!f->rej && d->kind != DD_KIND_KEEP && doc->raw_json && !dd_apply_lines(f->st)) {
+		/* A duplicate with no rejects file: nothing of it is written. */
+		count(f->dropped, dd_apply_consume(f->st, NULL));
+		return CUR_OK;
+	}
 	/* A raw line is written back as it is when it is valid UTF-8: sign
 	 * checked that already when it could keep the line as read. */
 	int valid = doc->raw_json && (d->raw_ok || cur_utf8_valid_prefix(doc->text, doc->text_len) ==

@@ -34,6 +34,11 @@ struct dd_work {
 	uint32_t *of;        /* per global: survivor (for kind != KEEP) */
 	uint32_t *root;      /* per global: cluster (smallest member), minhash */
 	uint32_t *csize;     /* per global: size of its cluster, minhash */
+	/* run_all, per global g: the last confirmed pair (p, g) and its
+	 * estimate, packed as (p + 1) << 32 | float bits (0: none), so that
+	 * the victim-survivor estimates need no second signature read when
+	 * the survivor is that partner (the common case). */
+	uint64_t *pair_est;
 	uint64_t counts[4], clusters, pairs;
 	size_t mem, peak;
 	size_t line_peak;    /* bytes of the largest bucket's line counts */
@@ -288,6 +293,7 @@ void dd_work_free(dd_work *w)
 	free(w->of);
 	free(w->root);
 	free(w->csize);
+	free(w->pair_est);
 	dd_uf_release(&w->live);
 	pthread_mutex_destroy(&w->live_mx);
 	free(w->freq);
@@ -461,6 +467,24 @@ typedef struct pairw {
 	uint64_t n;
 } pairw;
 
+static uint64_t pack_est(uint32_t partner, float est)
+{
+	uint32_t bits;
+	memcpy(&bits, &est, 4);
+	return (uint64_t)(partner + 1) << 32 | bits;
+}
+
+/* The estimate of g against partner when bucketing recorded it. */
+static int recorded_est(const dd_work *w, uint32_t g, uint32_t partner, float *est)
+{
+	uint64_t v = w->pair_est ? __atomic_load_n(&w->pair_est[g], __ATOMIC_RELAXED) : 0;
+	uint32_t bits = (uint32_t)v;
+	if (v == 0 || (uint32_t)(v >> 32) != partner + 1)
+		return 0;
+	memcpy(est, &bits, 4);
+	return 1;
+}
+
 static int verify(dd_work *w, uint32_t a, const uint32_t *siga, const dd_u64vec *sha,
 		  uint32_t b, uint32_t *sigb, dd_u64vec *shb, int *ok)
 {
@@ -469,9 +493,13 @@ static int verify(dd_work *w, uint32_t a, const uint32_t *siga, const dd_u64vec 
 		*ok = dd_jaccard_sorted(sha->v, sha->n, shb->v, shb->n) >= w->cfg.threshold;
 	} else {
 		CUR_FORWARD(load_sig(w, b, sigb));
-		*ok = dd_mh_estimate(siga, sigb, w->cfg.bands * w->cfg.rows) >= w->cfg.threshold;
+		double est = dd_mh_estimate(siga, sigb, w->cfg.bands * w->cfg.rows);
+		*ok = est >= w->cfg.threshold;
+		/* Any thread's pair for b will do: the estimate of a given pair
+		 * is the same whoever computes it. */
+		if (*ok && w->pair_est)
+			__atomic_store_n(&w->pair_est[b], pack_est(a, (float)est), __ATOMIC_RELAXED);
 	}
-	(void)a;
 	return CUR_OK;
 }
 
@@ -686,12 +714,15 @@ static int bucket_all(dd_work *w, cur_err *err)
 		t = w->cfg.bands;
 	jobs = calloc((size_t)t, sizeof *jobs);
 	tid = calloc((size_t)t, sizeof *tid);
-	if (!jobs || !tid || dd_uf_init(&w->live, w->n) != CUR_OK) {
+	if (!w->pair_est && !w->cfg.verify_exact)
+		w->pair_est = cur_calloc_array(w->n ? w->n : 1, sizeof *w->pair_est);
+	if (!jobs || !tid || dd_uf_init(&w->live, w->n) != CUR_OK ||
+	    (!w->pair_est && !w->cfg.verify_exact)) {
 		free(jobs);
 		free(tid);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
-	mem_add(w, w->n * 4);
+	mem_add(w, w->n * (4 + (w->pair_est ? sizeof *w->pair_est : 0)));
 	for (int i = 0; i < t; i++) {
 		jobs[i].w = w;
 		jobs[i].first = i;
@@ -1158,7 +1189,14 @@ static int load_ids(dd_work *w, idtab *t, cur_err *err)
 			}
 			len = dd_get32(b);
 			if (!need[g]) {
-				fseek(f, (long)len, SEEK_CUR);
+				/* Read past it: an fseek per id costs a system call. */
+				char skip[256];
+				while (len > 0 && rc == CUR_OK) {
+					uint32_t k = len < sizeof skip ? len : (uint32_t)sizeof skip;
+					if (fread(skip, 1, k, f) != k)
+						rc = cur_err_set(err, CUR_EDATA, "ids file of rank %d is short", r);
+					len -= k;
+				}
 				continue;
 			}
 			/* binary search the slot of g */
@@ -1300,6 +1338,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			id = id_of(ids, w->of[g]);
 		if (w->kind[g] == DD_KIND_MINHASH && est) {
 			v = est[g];
+		} else if (w->kind[g] == DD_KIND_MINHASH && recorded_est(w, g, w->of[g], &v)) {
+			/* bucketing computed it */
 		} else if (w->kind[g] == DD_KIND_MINHASH) {
 			uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
 			if (load_sig(w, g, a) != CUR_OK || load_sig(w, w->of[g], b) != CUR_OK) {
@@ -1356,7 +1396,8 @@ static void *est_thread(void *arg)
 	est_job *j = arg;
 	uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
 	for (size_t g = j->lo; g < j->hi && j->rc == CUR_OK; g++) {
-		if (j->w->kind[g] != DD_KIND_MINHASH)
+		if (j->w->kind[g] != DD_KIND_MINHASH ||
+		    recorded_est(j->w, (uint32_t)g, j->w->of[g], &j->est[g]))
 			continue;
 		if (load_sig(j->w, (uint32_t)g, a) != CUR_OK ||
 		    load_sig(j->w, j->w->of[g], b) != CUR_OK)

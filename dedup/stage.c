@@ -406,8 +406,9 @@ const char *dd_apply_consume(cur_stage *st, json_t **meta)
 	const dd_decision *d = &a->pend;
 	json_t *o = NULL;
 	a->have_pend = 0;
-	*meta = NULL;
-	if (d->cluster_size > 1 || d->kind != DD_KIND_KEEP) {
+	if (meta)
+		*meta = NULL;
+	if (meta && (d->cluster_size > 1 || d->kind != DD_KIND_KEEP)) {
 		o = json_object();
 		if (d->cluster_size > 1) {
 			json_object_set_new(o, "cluster", json_integer((json_int_t)d->cluster));
