@@ -133,9 +133,10 @@ int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 	if (fread(rec, 1, sizeof rec, d->f) != sizeof rec)
 		return cur_err_set(err, CUR_EDATA, "'%s' is short", d->path);
 	o->order = dd_get64(rec);
-	o->kind = rec[8] & ~(DD_STRIP | DD_RAW_OK);
+	o->kind = rec[8] & ~(DD_STRIP | DD_RAW_OK | DD_NO_META);
 	o->strip = (rec[8] & DD_STRIP) != 0;
 	o->raw_ok = (rec[8] & DD_RAW_OK) != 0;
+	o->no_meta = (rec[8] & DD_NO_META) != 0;
 	vb = dd_get32(rec + 9);
 	memcpy(&o->value, &vb, 4);
 	o->cluster_size = dd_get32(rec + 13);

@@ -55,14 +55,15 @@ static int write_reject(fast *f, cur_doc *doc)
 }
 
 /* Where "metadata" can go in a raw JSON object line that has none: the
- * offset of its closing brace, and whether the object is empty. A line that
- * mentions "metadata" anywhere is left to the parser. */
-static int raw_slot(const char *s, size_t n, size_t *close, int *empty)
+ * offset of its closing brace, and whether the object is empty. Unless sign
+ * saw that the record has no metadata (no_meta), a line that mentions
+ * "metadata" anywhere is left to the parser. */
+static int raw_slot(const char *s, size_t n, int no_meta, size_t *close, int *empty)
 {
 	size_t e = n;
 	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
 		e--;
-	if (e < 2 || s[e - 1] != '}' || memmem(s, n, "\"metadata\"", 10))
+	if (e < 2 || s[e - 1] != '}' || (!no_meta && memmem(s, n, "\"metadata\"", 10)))
 		return 0;
 	size_t b = e - 1;
 	while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
@@ -72,34 +73,59 @@ static int raw_slot(const char *s, size_t n, size_t *close, int *empty)
 	return 1;
 }
 
-/* Write the raw line with ,"metadata":META spliced in before its brace. */
+/* Write the raw line with ,"metadata":META spliced in before its brace
+ * (META: the compact JSON text of the object, m bytes). */
 static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
-			 json_t *meta, cur_buf *line)
+			 const char *meta, size_t m)
 {
-	char *m = json_dumps(meta, JSON_COMPACT);
-	int rc;
-	if (!m)
-		return CUR_ENOMEM;
-	line->len = 0;
-	rc = cur_buf_printf(line, "%s\"metadata\":%s", empty ? "" : ",", m);
-	free(m);
+	int rc = cur_out_write(o, s, close);
+	if (rc == CUR_OK && !empty)
+		rc = cur_out_write(o, ",", 1);
 	if (rc == CUR_OK)
-		rc = cur_out_write(o, s, close);
+		rc = cur_out_write(o, "\"metadata\":", 11);
 	if (rc == CUR_OK)
-		rc = cur_out_write(o, line->data, line->len);
+		rc = cur_out_write(o, meta, m);
 	if (rc == CUR_OK)
 		rc = cur_out_write(o, s + close, n - close);
 	return rc == CUR_OK ? cur_out_write(o, "\n", 1) : rc;
+}
+
+static int write_spliced_json(cur_out *o, const char *s, size_t close, size_t n, int empty,
+			      json_t *meta)
+{
+	char *m = json_dumps(meta, JSON_COMPACT);
+	if (!m)
+		return CUR_ENOMEM;
+	int rc = write_spliced(o, s, close, n, empty, m, strlen(m));
+	free(m);
+	return rc;
+}
+
+/* What dd_apply_consume's metadata dumps to for a kept cluster member,
+ * {"dedup":{"cluster":C,"cluster_size":S}}, written without jansson: a
+ * third of a MinHash run's documents can be such members. */
+static size_t survivor_meta(const dd_decision *d, char *b, size_t cap)
+{
+	int k = snprintf(b, cap, "{\"dedup\":{\"cluster\":%llu,\"cluster_size\":%lu}}",
+			 (unsigned long long)d->cluster, (unsigned long)d->cluster_size);
+	return k > 0 && (size_t)k < cap ? (size_t)k : 0;
 }
 
 /* A kept or dropped record written from its raw line, without a parse. */
 static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
 {
 	uint32_t len = d->length;
-	json_t *meta;
-	const char *why = dd_apply_consume(f->st, &meta);
+	json_t *meta = NULL;
+	char mb[96];
+	size_t m = d->kind == DD_KIND_KEEP && d->cluster_size > 1 ? survivor_meta(d, mb, sizeof mb) : 0;
+	const char *why = dd_apply_consume(f->st, m ? NULL : &meta);
 	double v = d->kind == DD_KIND_MINHASH ? d->value : NAN;
 	int rc = CUR_OK;
+	if (m) {
+		f->docs_out++;
+		f->bytes_out += len;
+		return write_spliced(f->out, doc->text, close, doc->text_len, empty, mb, m);
+	}
 	if (why) {
 		count(f->dropped, why);
 		if (f->rej) {
@@ -108,13 +134,13 @@ static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, in
 			if (!isnan(v))
 				json_object_set_new(c, "value", json_real(v));
 			json_object_set_new(meta, "curate", c);
-			rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, meta, &f->line);
+			rc = write_spliced_json(f->rej, doc->text, close, doc->text_len, empty, meta);
 		}
 	} else {
 		f->docs_out++;
 		f->bytes_out += len;
 		if (meta)
-			rc = write_spliced(f->out, doc->text, close, doc->text_len, empty, meta, &f->line);
+			rc = write_spliced_json(f->out, doc->text, close, doc->text_len, empty, meta);
 		else if ((rc = cur_out_write(f->out, doc->text, doc->text_len)) == CUR_OK)
 			rc = cur_out_write(f->out, "\n", 1);
 	}
@@ -146,7 +172,7 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 			return cur_out_write(f->out, "\n", 1);
 		}
 		if ((!dd_apply_lines(f->st) || !d->strip) &&
-		    raw_slot(doc->text, doc->text_len, &close, &empty))
+		    raw_slot(doc->text, doc->text_len, d->no_meta, &close, &empty))
 			return raw_doc(f, doc, d, close, empty);
 	}
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)

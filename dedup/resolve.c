@@ -1354,7 +1354,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			break;
 		dd_put64(rec, m.order);
 		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0) |
-					 (m.flags & DD_META_RAW ? DD_RAW_OK : 0));
+					 (m.flags & DD_META_RAW ? DD_RAW_OK : 0) |
+					 (m.flags & DD_META_NO_META ? DD_NO_META : 0));
 		dd_put32(rec + 9, vb);
 		dd_put32(rec + 13, w->csize && w->csize[g] > 1 ? w->csize[g] : 0);
 		dd_put64(rec + 17, w->root ? w->root[g] : g);

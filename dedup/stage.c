@@ -100,6 +100,8 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 	f->meta.date = -1;
 	if (doc->raw)
 		f->meta.flags |= DD_META_RAW;
+	if (doc->obj && !json_object_get(doc->obj, "metadata"))
+		f->meta.flags |= DD_META_NO_META;
 	if ((date = cur_doc_meta_str(doc, "date")) && (f->meta.date = dd_parse_date(date)) >= 0)
 		f->meta.flags |= DD_META_DATE;
 	if (c->url && (url = cur_doc_meta_str(doc, "url"))) {

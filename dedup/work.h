@@ -54,8 +54,10 @@ typedef struct dd_meta {
 } dd_meta;
 
 /* DD_META_RAW: the record's line is valid UTF-8 and is the document as
- * read (no repair), so apply may write it back without checking it again. */
-enum { DD_META_URL = 1, DD_META_DATE = 2, DD_META_RAW = 4 };
+ * read (no repair), so apply may write it back without checking it again.
+ * DD_META_NO_META: the record has no "metadata" member, so apply may add
+ * one to the line without looking for it. */
+enum { DD_META_URL = 1, DD_META_DATE = 2, DD_META_RAW = 4, DD_META_NO_META = 8 };
 
 /* ---- sign ------------------------------------------------------------ */
 typedef struct dd_signer dd_signer;
@@ -128,6 +130,7 @@ typedef struct dd_decision {
 	uint32_t length;     /* text bytes at sign time */
 	int strip;           /* --lines: some line of it goes */
 	int raw_ok;          /* DD_META_RAW when signed */
+	int no_meta;         /* DD_META_NO_META when signed */
 } dd_decision;
 
 typedef struct dd_decider dd_decider;

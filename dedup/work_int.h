@@ -24,7 +24,8 @@
  * bucket u64, text length u32, id length u32; then the id */
 #define DD_DECIDE_REC 41
 #define DD_STRIP 0x80    /* in the kind byte: --lines removes a line of it */
-#define DD_RAW_OK 0x40   /* in the kind byte: DD_META_RAW */      /* band entry: key u64, local number u32 */
+#define DD_RAW_OK 0x40   /* in the kind byte: DD_META_RAW */
+#define DD_NO_META 0x20  /* in the kind byte: DD_META_NO_META */      /* band entry: key u64, local number u32 */
 
 /* dd_work_path: "DIR/NAME-A-B.bin" (b < 0: "DIR/NAME-A.bin"; a < 0 too:
  * "DIR/NAME.bin"); malloc'd, NULL when out of memory. */

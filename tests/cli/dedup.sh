@@ -166,6 +166,22 @@ for j in 1 2; do
 	is "$(head -1 "$W/utf$j.out")" "$(head -1 "$W/utf.jsonl")" "-j $j: a valid line is kept byte for byte"
 done
 
+# cluster metadata written into raw lines: a line with no metadata (whose
+# text says "metadata"), one with metadata of its own, an empty-ish one
+words=$(seq 1 80 | sed 's/^/w/' | tr '\n' ' ')
+printf '{"id":"k1","text":"%s the \\"metadata\\": here"}\n{"id":"k2","metadata":{"src":"x"},"text":"%s the \\"metadata\\": here"}\n{"text":"%s the \\"metadata\\": here"}\n' \
+	"$words" "$words" "$words" > "$W/meta.jsonl"
+for j in 1 2; do
+	"$C" dedup --minhash -j $j -q "$W/meta.jsonl" -o "$W/meta$j.out" --rejects "$W/meta$j.rej"
+	got=$(python3 -c 'import json, sys
+out = [json.loads(l) for l in open(sys.argv[1])]
+rej = [json.loads(l) for l in open(sys.argv[2])]
+print(len(out), out[0]["id"], out[0]["metadata"]["dedup"]["cluster_size"], out[0]["text"][-16:],
+      sorted(r["metadata"]["dedup"].get("duplicate_of") for r in rej), rej[0]["metadata"].get("src"))' \
+		"$W/meta$j.out" "$W/meta$j.rej")
+	is "$got" "1 k1 3 \"metadata\": here ['k1', 'k1'] x" "-j $j: cluster metadata spliced into raw lines and merged into parsed ones"
+done
+
 # bad input and usage
 printf '{"id":"a","text":""}\n{"id":"a","text":""}\n{broken\n{"id":"b","text":"one"}\n{"text":"no id"}\n{"id":"c","text":7}\n' > "$W/bad.jsonl"
 "$C" dedup --minhash --exact --url --lines -q "$W/bad.jsonl" -o "$W/bad.out" --report "$W/bad.json"
