@@ -334,32 +334,42 @@ static int next_line(cur_reader *r, const char **p, size_t *n, cur_err *err)
 	return CUR_OK;
 }
 
-static int next_jsonl(cur_reader *r, cur_doc *doc, cur_err *err)
+/* The next record's line of this rank, borrowed from the stream. */
+static int jsonl_line(cur_reader *r, const char **p, size_t *n, cur_err *err)
 {
 	for (;;) {
-		const char *p;
-		size_t n;
-		int rc = next_line(r, &p, &n, err);
+		int rc = next_line(r, p, n, err);
 
 		if (rc == CUR_EDATA && !reader_take(r))
 			continue;
 		if (rc != CUR_OK)
 			return rc;
-		if (line_blank(p, n))
+		if (line_blank(*p, *n))
 			continue;
 		if (!reader_take(r))
 			continue;
-		if (n && p[n - 1] == '\r')
-			n--;
-		doc->text = cur_strndup(p, n);
-		if (!doc->text)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory");
-		doc->text_len = n;
-		doc->raw_json = 1;
-		doc->origin = r->path;
-		doc->record = r->line;
+		if (*n && (*p)[*n - 1] == '\r')
+			(*n)--;
 		return CUR_OK;
 	}
+}
+
+static int next_jsonl(cur_reader *r, cur_doc *doc, cur_err *err)
+{
+	const char *p;
+	size_t n;
+	int rc = jsonl_line(r, &p, &n, err);
+
+	if (rc != CUR_OK)
+		return rc;
+	doc->text = cur_strndup(p, n);
+	if (!doc->text)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	doc->text_len = n;
+	doc->raw_json = 1;
+	doc->origin = r->path;
+	doc->record = r->line;
+	return CUR_OK;
 }
 
 #define CUR_EAGAIN_SLOW 100 /* parse_fast: let jansson have the whole line */
@@ -704,6 +714,21 @@ int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err)
 	default:
 		return CUR_EOF;
 	}
+}
+
+int cur_reader_next_line(cur_reader *r, const char **line, size_t *n, uint64_t *record,
+			 cur_err *err)
+{
+	cur_err_clear(err);
+	if (r->fmt == FMT_UNKNOWN && !r->done)
+		reader_sniff(r);
+	if (r->fmt != FMT_JSONL)
+		return CUR_EINVAL;
+	if (r->done)
+		return CUR_EOF;
+	int rc = jsonl_line(r, line, n, err);
+	*record = r->line;
+	return rc;
 }
 
 int cur_reader_read(cur_reader *r, cur_doc *doc, cur_err *err)

@@ -34,6 +34,12 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
  * with cur_doc_parse_raw(), so that parsing can run on worker threads. */
 int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err);
 
+/* cur_reader_next_line: for JSONL input, cur_reader_next without the copy:
+ * the raw line (no newline) is borrowed from the reader and valid until
+ * the next call on r; *record is its line number. CUR_EINVAL when the
+ * input is not JSON Lines (use cur_reader_next); other returns as there. */
+int cur_reader_next_line(cur_reader *r, const char **line, size_t *n, uint64_t *record,
+			 cur_err *err);
 /* cur_reader_read: cur_reader_next, then the parse of a JSONL line (with
  * the reader's text_field) on the same thread: for callers outside the
  * pipeline, which have no workers to parse on. Same returns; a line that does

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +17,7 @@ typedef struct fast {
 	void *tls;
 	cur_out *out, *rej;
 	cur_buf line;
+	cur_doc *borrowed;    /* the document whose text is the reader's line */
 	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad;
 	json_t *dropped, *errors;
 } fast;
@@ -148,6 +148,19 @@ static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, in
 	return rc;
 }
 
+/* Give doc a text of its own before anything that takes it over. */
+static int own_text(fast *f, cur_doc *doc)
+{
+	if (f->borrowed != doc)
+		return CUR_OK;
+	char *t = cur_strndup(doc->text, doc->text_len);
+	if (!t)
+		return CUR_ENOMEM;
+	doc->text = t;
+	f->borrowed = NULL;
+	return CUR_OK;
+}
+
 static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 {
 	size_t close;
@@ -175,6 +188,8 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 		    raw_slot(doc->text, doc->text_len, d->no_meta, &close, &empty))
 			return raw_doc(f, doc, d, close, empty);
 	}
+	if ((rc = own_text(f, doc)) != CUR_OK)
+		return cur_err_set(err, rc, "out of memory");
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)
 		return rc == CUR_ENOMEM ? rc : cur_err_set(err, CUR_EDATA,
 			"%s:%llu: parsed when signed, not now: %s", doc->origin,
@@ -223,6 +238,8 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int *stop,
 		 * it must fail here too; if it parses, the input changed. */
 		cur_err e2;
 		cur_err_clear(&e2);
+		if ((rc = own_text(f, doc)) != CUR_OK)
+			return cur_err_set(err, rc, "out of memory");
 		rc = cur_doc_parse_raw(doc, o->reader.text_field, &e2);
 		if (rc == CUR_OK && !doc->raw_json) {
 			rc = cur_err_set(err, CUR_EDATA, "'%s' changed since it was signed",
@@ -238,107 +255,35 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int *stop,
 	return rc;
 }
 
-/* With -j 2 or more the reading (lines out of the file) runs on a thread
- * of its own, a few batches ahead of the matching and
- * writing; the records still pass one at a time, in order. The reading
- * thread also frees the documents (before it refills a batch): memory is
- * cheapest to free on the thread that allocated it. */
-#define QDOCS 128
-#define QBATCHES 4
-
-typedef struct qslot {
-	cur_doc doc;
-	int rc;
-	cur_err err;
-} qslot;
-
-typedef struct queue {
-	cur_reader *r;
-	qslot *slot;          /* QBATCHES * QDOCS */
-	size_t n[QBATCHES];   /* records in the batch (to free once used) */
-	int full[QBATCHES];
-	int stop;             /* the consumer gave up */
-	pthread_mutex_t mx;
-	pthread_cond_t cv;
-} queue;
-
-static void queue_free_batch(queue *q, size_t b)
+/* A JSON Lines input: each line is matched and written (or not) straight
+ * from the reader's buffer, with no copy unless it must be parsed.
+ * CUR_EINVAL, before reading anything, when the input is not JSON Lines. */
+static int borrowed_input(fast *f, size_t i, cur_reader *r, cur_err *err)
 {
-	for (size_t k = 0; k < q->n[b]; k++)
-		cur_doc_release(&q->slot[b * QDOCS + k].doc);
-	q->n[b] = 0;
-}
-
-static void *reader_main(void *arg)
-{
-	queue *q = arg;
-	int done = 0;
-	for (size_t b = 0; !done; b = (b + 1) % QBATCHES) {
-		size_t k = 0;
-		pthread_mutex_lock(&q->mx);
-		while (q->full[b] && !q->stop)
-			pthread_cond_wait(&q->cv, &q->mx);
-		done = q->stop;
-		pthread_mutex_unlock(&q->mx);
-		if (done)
-			break;
-		queue_free_batch(q, b);
-		while (!done && k < QDOCS) {
-			qslot *s = &q->slot[b * QDOCS + k++];
-			cur_doc_init(&s->doc);
-			cur_err_clear(&s->err);
-			s->rc = cur_reader_next(q->r, &s->doc, &s->err);
-			done = s->rc != CUR_OK && s->rc != CUR_EDATA;
+	int rc, stop = 0;
+	do {
+		const char *line;
+		size_t n;
+		uint64_t record;
+		cur_doc doc;
+		cur_doc_init(&doc);
+		rc = cur_reader_next_line(r, &line, &n, &record, err);
+		if (rc == CUR_EINVAL)
+			return rc;
+		if (rc == CUR_OK) {
+			doc.text = (char *)line;
+			doc.text_len = n;
+			doc.raw_json = 1;
+			doc.origin = f->o->inputs[i];
+			doc.record = record;
+			f->borrowed = &doc;
 		}
-		pthread_mutex_lock(&q->mx);
-		q->n[b] = k;
-		q->full[b] = 1;
-		pthread_cond_broadcast(&q->cv);
-		pthread_mutex_unlock(&q->mx);
-	}
-	return NULL;
-}
-
-static int queued_input(fast *f, size_t i, cur_reader *r, cur_err *err)
-{
-	queue q = { .r = r };
-	pthread_t tid;
-	int rc = CUR_OK, stop = 0;
-	if (!(q.slot = cur_calloc_array(QBATCHES * QDOCS, sizeof *q.slot)))
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	pthread_mutex_init(&q.mx, NULL);
-	pthread_cond_init(&q.cv, NULL);
-	if (pthread_create(&tid, NULL, reader_main, &q) != 0) {
-		rc = cur_err_set(err, CUR_ENOMEM, "cannot start a thread");
-		goto out;
-	}
-	/* Every record up to the reader's last ends the input (EOF, EIO, a
-	 * fatal error), so this loop never waits for a batch that won't come. */
-	for (size_t b = 0; !stop; b = (b + 1) % QBATCHES) {
-		pthread_mutex_lock(&q.mx);
-		while (!q.full[b])
-			pthread_cond_wait(&q.cv, &q.mx);
-		pthread_mutex_unlock(&q.mx);
-		for (size_t k = 0; k < q.n[b] && !stop; k++) {
-			qslot *s = &q.slot[b * QDOCS + k];
-			*err = s->err; /* the reader's, for a bad record */
-			rc = one_record(f, i, &s->doc, s->rc, &stop, err);
-			if (rc != CUR_OK)
-				stop = 1;
-		}
-		pthread_mutex_lock(&q.mx);
-		q.full[b] = 0;
-		q.stop = stop;
-		pthread_cond_broadcast(&q.cv);
-		pthread_mutex_unlock(&q.mx);
-	}
-	pthread_join(tid, NULL);
-	for (size_t b = 0; b < QBATCHES; b++)
-		queue_free_batch(&q, b);
-out:
-	pthread_mutex_destroy(&q.mx);
-	pthread_cond_destroy(&q.cv);
-	free(q.slot);
+		rc = one_record(f, i, &doc, rc, &stop, err);
+		if (f->borrowed == &doc)
+			doc.text = NULL;
+		f->borrowed = NULL;
+		cur_doc_release(&doc);
+	} while (rc == CUR_OK && !stop);
 	return rc;
 }
 
@@ -360,8 +305,8 @@ static int one_input(fast *f, size_t i, cur_err *err)
 		count(f->errors, err->reason ? err->reason : "open");
 		return CUR_OK;
 	}
-	if (o->threads > 1) {
-		rc = queued_input(f, i, r, err);
+	rc = borrowed_input(f, i, r, err);
+	if (rc != CUR_EINVAL) {
 		cur_reader_close(r);
 		return rc;
 	}

@@ -251,6 +251,52 @@ START_TEST(reader_jsonl_skips_bad_lines_keeps_good_ones)
 }
 END_TEST
 
+/* The borrowed lines are the lines cur_reader_next copies: same records,
+ * same numbers, \r and blank lines dropped; other formats say EINVAL. */
+START_TEST(reader_next_line_borrows_what_next_copies)
+{
+	char dir[] = "/tmp/curate-line-XXXXXX", path[64], text[64];
+	const char *line;
+	size_t n;
+	uint64_t rec;
+	cur_reader *rd;
+	cur_reader_opts o;
+	cur_err err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.jsonl", dir);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"1\"}\r\n\n  \n{broken\n{\"id\":\"3\"}", f);
+	fclose(f);
+	cur_reader_opts_init(&o);
+	ck_assert_int_eq(cur_reader_open(&rd, path, &o, &err), CUR_OK);
+	ck_assert_int_eq(cur_reader_next_line(rd, &line, &n, &rec, &err), CUR_OK);
+	ck_assert_uint_eq(rec, 1);
+	ck_assert_int_eq((int)n, 10);
+	ck_assert_int_eq(memcmp(line, "{\"id\":\"1\"}", n), 0);
+	ck_assert_int_eq(cur_reader_next_line(rd, &line, &n, &rec, &err), CUR_OK);
+	ck_assert_uint_eq(rec, 4);
+	ck_assert_int_eq(memcmp(line, "{broken", n), 0);
+	ck_assert_int_eq(cur_reader_next_line(rd, &line, &n, &rec, &err), CUR_OK);
+	ck_assert_uint_eq(rec, 5);
+	ck_assert_int_eq((int)n, 10);
+	ck_assert_int_eq(cur_reader_next_line(rd, &line, &n, &rec, &err), CUR_EOF);
+	cur_reader_close(rd);
+
+	snprintf(text, sizeof(text), "%s/b.txt", dir);
+	f = fopen(text, "w");
+	fputs("plain text\n", f);
+	fclose(f);
+	ck_assert_int_eq(cur_reader_open(&rd, text, &o, &err), CUR_OK);
+	ck_assert_int_eq(cur_reader_next_line(rd, &line, &n, &rec, &err), CUR_EINVAL);
+	cur_reader_close(rd);
+	unlink(path);
+	unlink(text);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(reader_truncated_gzip_and_zstd_keep_the_prefix)
 {
 	read_result r;
@@ -475,6 +521,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, json_minify_keeps_values_drops_whitespace);
 	tcase_add_test(t, json_minify_refuses_what_needs_the_full_parser);
 	tcase_add_test(t, reader_jsonl_skips_bad_lines_keeps_good_ones);
+	tcase_add_test(t, reader_next_line_borrows_what_next_copies);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
 	tcase_add_test(t, reader_real_crawl_files);
