@@ -33,7 +33,7 @@ static int load_freq(dd_decider *d, const char *dir, cur_err *err)
 		goto out;
 	}
 	fstat(fileno(f), &st);
-	if (fread(m, 1, 8, f) != 8 || memcmp(m, DD_MAGIC_FREQ, 8) != 0 || (st.st_size - 8) % 16) {
+	if (dd_fread(m, 1, 8, f) != 8 || memcmp(m, DD_MAGIC_FREQ, 8) != 0 || (st.st_size - 8) % 16) {
 		rc = cur_err_set(err, CUR_EDATA, "'%s' is not a line-count file", path);
 		goto out;
 	}
@@ -45,7 +45,7 @@ static int load_freq(dd_decider *d, const char *dir, cur_err *err)
 	}
 	for (size_t i = 0; i < d->nfreq; i++) {
 		unsigned char b[16];
-		if (fread(b, 1, 16, f) != 16) {
+		if (dd_fread(b, 1, 16, f) != 16) {
 			rc = cur_err_set(err, CUR_EDATA, "'%s' is short", path);
 			goto out;
 		}
@@ -82,7 +82,7 @@ int dd_decider_open(dd_decider **out, const char *dir, int rank, cur_err *err)
 		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (!(mf = fopen(mpath, "rb")) || fread(h, 1, sizeof h, mf) != sizeof h ||
+	if (!(mf = fopen(mpath, "rb")) || dd_fread(h, 1, sizeof h, mf) != sizeof h ||
 	    dd_meta_header_decode(h, &d->cfg, &r, &world, &n) != CUR_OK) {
 		rc = cur_err_set(err, CUR_EDATA, "cannot read '%s' (run minhash-sign first)", mpath);
 		goto fail;
@@ -100,7 +100,7 @@ int dd_decider_open(dd_decider **out, const char *dir, int rank, cur_err *err)
 	setvbuf(d->f, NULL, _IOFBF, 1 << 18);
 	{
 		unsigned char b[16];
-		if (fread(b, 1, 16, d->f) != 16 || memcmp(b, DD_MAGIC_DECIDE, 8) != 0) {
+		if (dd_fread(b, 1, 16, d->f) != 16 || memcmp(b, DD_MAGIC_DECIDE, 8) != 0) {
 			rc = cur_err_set(err, CUR_EDATA, "'%s' is not a decision file", d->path);
 			goto fail;
 		}
@@ -130,7 +130,7 @@ int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 	uint32_t vb, len;
 	if (d->at >= d->ndocs)
 		return CUR_EOF;
-	if (fread(rec, 1, sizeof rec, d->f) != sizeof rec)
+	if (dd_fread(rec, 1, sizeof rec, d->f) != sizeof rec)
 		return cur_err_set(err, CUR_EDATA, "'%s' is short", d->path);
 	o->order = dd_get64(rec);
 	o->kind = rec[8] & ~(DD_STRIP | DD_RAW_OK | DD_NO_META);
@@ -153,7 +153,7 @@ int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 		d->id = p;
 		d->idcap = len + 1;
 	}
-	if (fread(d->id, 1, len, d->f) != len)
+	if (dd_fread(d->id, 1, len, d->f) != len)
 		return cur_err_set(err, CUR_EDATA, "'%s' is short", d->path);
 	d->id[len] = '\0';
 	o->dup_of = d->id;

@@ -79,7 +79,7 @@ static FILE *open_read(const char *path, const char *magic, cur_err *err)
 		return NULL;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 18);
-	if (fread(m, 1, 8, f) != 8 || memcmp(m, magic, 8) != 0) {
+	if (dd_fread(m, 1, 8, f) != 8 || memcmp(m, magic, 8) != 0) {
 		cur_err_set(err, CUR_EDATA, "'%s' is not a curate dedup file", path);
 		fclose(f);
 		return NULL;
@@ -114,7 +114,7 @@ static int read_header(const char *dir, int rank, dd_config *c, int *world, uint
 		goto out;
 	}
 	memcpy(h, DD_MAGIC_META, 8);
-	if (fread(h + 8, 1, sizeof h - 8, f) != sizeof h - 8 ||
+	if (dd_fread(h + 8, 1, sizeof h - 8, f) != sizeof h - 8 ||
 	    dd_meta_header_decode(h, c, &r, world, n) != CUR_OK || r != rank)
 		rc = cur_err_set(err, CUR_EDATA, "bad header in '%s'", path);
 	fclose(f);
@@ -152,7 +152,7 @@ static int build_numbering(dd_work *w, cur_err *err)
 		}
 		fseek(f, DD_META_HDR, SEEK_SET);
 		for (uint64_t i = 0; i < w->count[r]; i++) {
-			if (fread(rec, 1, sizeof rec, f) != sizeof rec) {
+			if (dd_fread(rec, 1, sizeof rec, f) != sizeof rec) {
 				fclose(f);
 				rc = cur_err_set(err, CUR_EDATA, "meta file of rank %d is short", r);
 				goto out;
@@ -376,7 +376,7 @@ static int run_next(run *r, const dd_work *w)
 	unsigned char e[DD_ENTRY];
 	if (r->left == 0)
 		return 0;
-	if (fread(e, 1, DD_ENTRY, r->f) != DD_ENTRY)
+	if (dd_fread(e, 1, DD_ENTRY, r->f) != DD_ENTRY)
 		return -1;
 	r->left--;
 	r->key = dd_get64(e);
@@ -566,7 +566,7 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 					unsigned char p[8];
 					dd_put32(p, first);
 					dd_put32(p + 4, g);
-					if (fwrite(p, 1, 8, pw->f) != 8)
+					if (dd_fwrite(p, 1, 8, pw->f) != 8)
 						rc = CUR_EIO;
 					pw->n++;
 				}
@@ -620,7 +620,7 @@ static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
 		cur_err_set(err, CUR_EIO, "cannot create '%s': %s", t.data, strerror(errno));
 	else {
 		setvbuf(f, NULL, _IOFBF, 1 << 18);
-		fwrite(magic, 1, 8, f);
+		dd_fwrite(magic, 1, 8, f);
 	}
 	cur_buf_release(&t);
 	return f;
@@ -785,7 +785,7 @@ static int each_meta(dd_work *w, int (*fn)(dd_work *, uint32_t, const dd_meta *,
 		fseek(f, DD_META_HDR, SEEK_SET);
 		for (uint64_t i = 0; i < w->count[r]; i++) {
 			dd_meta m;
-			if (fread(rec, 1, sizeof rec, f) != sizeof rec) {
+			if (dd_fread(rec, 1, sizeof rec, f) != sizeof rec) {
 				fclose(f);
 				return cur_err_set(err, CUR_EDATA, "meta file of rank %d is short", r);
 			}
@@ -936,9 +936,9 @@ static int union_pairs(dd_work *w, dd_uf *uf, cur_err *err)
 			break;
 		}
 		setvbuf(f, NULL, _IOFBF, 1 << 18);
-		if (fread(p, 1, 8, f) != 8 || memcmp(p, DD_MAGIC_PAIRS, 8) != 0)
+		if (dd_fread(p, 1, 8, f) != 8 || memcmp(p, DD_MAGIC_PAIRS, 8) != 0)
 			rc = cur_err_set(err, CUR_EDATA, "'%s' is not a pairs file", path);
-		while (rc == CUR_OK && fread(p, 1, 8, f) == 8) {
+		while (rc == CUR_OK && dd_fread(p, 1, 8, f) == 8) {
 			uint32_t a = dd_get32(p), c = dd_get32(p + 4);
 			if (a >= w->n || c >= w->n)
 				rc = cur_err_set(err, CUR_EDATA, "bad pair in '%s'", path);
@@ -1071,7 +1071,7 @@ static int lc_flush(lcount *t, uint64_t bucket, int max, FILE *out, size_t *peak
 			unsigned char b[16];
 			dd_put64(b, bucket);
 			dd_put64(b + 8, t->key[i]);
-			if (fwrite(b, 1, 16, out) != 16)
+			if (dd_fwrite(b, 1, 16, out) != 16)
 				return CUR_EIO;
 		}
 		t->key[i] = 0;
@@ -1106,7 +1106,7 @@ static int count_lines(dd_work *w, cur_err *err)
 		unsigned char b[8];
 		uint32_t g = w->g_of[0][i], nl;
 		int live = w->kind[g] == DD_KIND_KEEP;
-		if (fread(b, 1, 4, f) != 4) {
+		if (dd_fread(b, 1, 4, f) != 4) {
 			rc = cur_err_set(err, CUR_EDATA, "'%s' is short", path);
 			break;
 		}
@@ -1115,7 +1115,7 @@ static int count_lines(dd_work *w, cur_err *err)
 			rc = lc_flush(&t, bucket++, w->cfg.max_line_repeats, out, &peak);
 		}
 		for (uint32_t j = 0; j < nl && rc == CUR_OK; j++) {
-			if (fread(b, 1, 8, f) != 8)
+			if (dd_fread(b, 1, 8, f) != 8)
 				rc = cur_err_set(err, CUR_EDATA, "'%s' is short", path);
 			else if (live && lc_add(&t, dd_get64(b)) != CUR_OK)
 				rc = cur_err_set(err, CUR_ENOMEM, "out of memory counting lines");
@@ -1183,7 +1183,7 @@ static int load_ids(dd_work *w, idtab *t, cur_err *err)
 		for (uint64_t i = 0; i < w->count[r] && rc == CUR_OK; i++) {
 			unsigned char b[4];
 			uint32_t g = w->g_of[r][i], len;
-			if (fread(b, 1, 4, f) != 4) {
+			if (dd_fread(b, 1, 4, f) != 4) {
 				rc = cur_err_set(err, CUR_EDATA, "ids file of rank %d is short", r);
 				break;
 			}
@@ -1193,7 +1193,7 @@ static int load_ids(dd_work *w, idtab *t, cur_err *err)
 				char skip[256];
 				while (len > 0 && rc == CUR_OK) {
 					uint32_t k = len < sizeof skip ? len : (uint32_t)sizeof skip;
-					if (fread(skip, 1, k, f) != k)
+					if (dd_fread(skip, 1, k, f) != k)
 						rc = cur_err_set(err, CUR_EDATA, "ids file of rank %d is short", r);
 					len -= k;
 				}
@@ -1209,7 +1209,7 @@ static int load_ids(dd_work *w, idtab *t, cur_err *err)
 					hi = mid;
 			}
 			char *s = malloc((size_t)len + 1);
-			if (!s || fread(s, 1, len, f) != len) {
+			if (!s || dd_fread(s, 1, len, f) != len) {
 				free(s);
 				rc = cur_err_set(err, CUR_EDATA, "ids file of rank %d is short", r);
 				break;
@@ -1261,7 +1261,7 @@ static int open_lines(dd_work *w, int rank, FILE **out, cur_err *err)
 	if (!f)
 		return CUR_EIO;
 	unsigned char b[16];
-	while (fread(b, 1, 16, f) == 16) {
+	while (dd_fread(b, 1, 16, f) == 16) {
 		if (w->nfreq == w->capfreq) {
 			size_t cap = w->capfreq ? 2 * w->capfreq : 1024;
 			uint64_t *p = cur_realloc_array(w->freq, 2 * cap, sizeof *p);
@@ -1288,12 +1288,12 @@ static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, int *strip, cur_err
 	unsigned char b[8];
 	uint32_t n;
 	*strip = 0;
-	if (fread(b, 1, 4, lf) != 4)
+	if (dd_fread(b, 1, 4, lf) != 4)
 		return cur_err_set(err, CUR_EDATA, "lines file is short");
 	n = dd_get32(b);
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t key[2];
-		if (fread(b, 1, 8, lf) != 8)
+		if (dd_fread(b, 1, 8, lf) != 8)
 			return cur_err_set(err, CUR_EDATA, "lines file is short");
 		key[0] = bucket;
 		key[1] = dd_get64(b);
@@ -1321,7 +1321,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 	if (w->cfg.lines && (rc = open_lines(w, rank, &lf, err)) != CUR_OK)
 		goto out;
 	dd_put64(hdr, w->count[rank]);
-	fwrite(hdr, 1, 8, f);
+	dd_fwrite(hdr, 1, 8, f);
 	for (uint64_t i = 0; i < w->count[rank] && rc == CUR_OK; i++) {
 		uint32_t g = w->g_of[rank][i];
 		unsigned char rec[DD_DECIDE_REC], mrec[DD_META_REC];
@@ -1329,7 +1329,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		const char *id = "";
 		float v = 0;
 		uint32_t vb;
-		if (fread(mrec, 1, sizeof mrec, mf) != sizeof mrec) {
+		if (dd_fread(mrec, 1, sizeof mrec, mf) != sizeof mrec) {
 			rc = cur_err_set(err, CUR_EDATA, "'%s' is short", mpath);
 			break;
 		}
@@ -1362,8 +1362,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		dd_put64(rec + 25, bucket ? bucket[g] : 0);
 		dd_put32(rec + 33, m.length);
 		dd_put32(rec + 37, (uint32_t)strlen(id));
-		if (fwrite(rec, 1, sizeof rec, f) != sizeof rec ||
-		    fwrite(id, 1, strlen(id), f) != strlen(id))
+		if (dd_fwrite(rec, 1, sizeof rec, f) != sizeof rec ||
+		    dd_fwrite(id, 1, strlen(id), f) != strlen(id))
 			rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", path);
 	}
 	if (rc == CUR_OK) {

@@ -78,7 +78,7 @@ static FILE *open_tmp(const char *path, const char *magic, cur_err *err)
 	cur_buf_release(&t);
 	if (f) {
 		setvbuf(f, NULL, _IOFBF, 1 << 18);
-		fwrite(magic, 1, 8, f);
+		dd_fwrite(magic, 1, 8, f);
 	}
 	return f;
 }
@@ -121,9 +121,9 @@ int dd_signer_open(dd_signer **out, const char *dir, int rank, int world, const 
 	/* Room for the headers, written at close. */
 	{
 		unsigned char z[DD_META_HDR] = { 0 };
-		fwrite(z, 1, DD_META_HDR - 8, s->f[F_META]);
+		dd_fwrite(z, 1, DD_META_HDR - 8, s->f[F_META]);
 		if (s->f[F_SIG])
-			fwrite(z, 1, DD_SIG_HDR - 8, s->f[F_SIG]);
+			dd_fwrite(z, 1, DD_SIG_HDR - 8, s->f[F_SIG]);
 	}
 	for (int b = 0; b < nb; b++) {
 		if (!(s->band_path[b] = dd_work_path(dir, "band", b, rank)))
@@ -241,8 +241,8 @@ static int spill(dd_signer *s, cur_err *err)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++) {
 		dd_put64(hdr, s->nbuf);
-		if (fwrite(hdr, 1, 8, s->band[b]) != 8 ||
-		    fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)
+		if (dd_fwrite(hdr, 1, 8, s->band[b]) != 8 ||
+		    dd_fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)
 			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->band_path[b],
 					   strerror(errno));
 	}
@@ -277,11 +277,11 @@ static int put_u64s(FILE *f, const uint64_t *v, size_t n)
 {
 	unsigned char b[8];
 	dd_put32(b, (uint32_t)n);
-	if (fwrite(b, 1, 4, f) != 4)
+	if (dd_fwrite(b, 1, 4, f) != 4)
 		return CUR_EIO;
 	for (size_t i = 0; i < n; i++) {
 		dd_put64(b, v[i]);
-		if (fwrite(b, 1, 8, f) != 8)
+		if (dd_fwrite(b, 1, 8, f) != 8)
 			return CUR_EIO;
 	}
 	return CUR_OK;
@@ -296,17 +296,17 @@ int dd_signer_add(dd_signer *s, const dd_meta *m, const char *id, const uint32_t
 	if (s->ndocs >= UINT32_MAX - 1)
 		return cur_err_set(err, CUR_ELIMIT, "more than 4294967294 documents in one rank");
 	dd_meta_encode(m, rec);
-	if (fwrite(rec, 1, sizeof rec, s->f[F_META]) != sizeof rec)
+	if (dd_fwrite(rec, 1, sizeof rec, s->f[F_META]) != sizeof rec)
 		goto ioerr;
 	dd_put32(b, (uint32_t)idlen);
-	if (fwrite(b, 1, 4, s->f[F_IDS]) != 4 || fwrite(id, 1, idlen, s->f[F_IDS]) != idlen)
+	if (dd_fwrite(b, 1, 4, s->f[F_IDS]) != 4 || dd_fwrite(id, 1, idlen, s->f[F_IDS]) != idlen)
 		goto ioerr;
 	if (s->cfg.minhash) {
 		if (!s->rec && !(s->rec = malloc(4 * (size_t)s->nperm)))
 			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 		for (int i = 0; i < s->nperm; i++)
 			dd_put32(s->rec + 4 * i, sig[i]);
-		if (fwrite(s->rec, 4, (size_t)s->nperm, s->f[F_SIG]) != (size_t)s->nperm)
+		if (dd_fwrite(s->rec, 4, (size_t)s->nperm, s->f[F_SIG]) != (size_t)s->nperm)
 			goto ioerr;
 		if (s->nbuf == s->capbuf)
 			CUR_FORWARD(grow_bufs(s, err));
@@ -319,7 +319,7 @@ int dd_signer_add(dd_signer *s, const dd_meta *m, const char *id, const uint32_t
 	}
 	if (s->f[F_SH]) {
 		dd_put64(b, s->sh_off);
-		if (fwrite(b, 1, 8, s->f[F_SHX]) != 8 || put_u64s(s->f[F_SH], sh, nsh) != CUR_OK)
+		if (dd_fwrite(b, 1, 8, s->f[F_SHX]) != 8 || put_u64s(s->f[F_SH], sh, nsh) != CUR_OK)
 			goto ioerr;
 		s->sh_off += 4 + 8 * (uint64_t)nsh;
 	}
@@ -355,13 +355,13 @@ int dd_signer_close(dd_signer *s, cur_err *err)
 	CUR_FORWARD(spill(s, err));
 	dd_meta_header_encode(&s->cfg, s->rank, s->world, s->ndocs, hdr);
 	if (fseek(s->f[F_META], 0, SEEK_SET) != 0 ||
-	    fwrite(hdr, 1, sizeof hdr, s->f[F_META]) != sizeof hdr)
+	    dd_fwrite(hdr, 1, sizeof hdr, s->f[F_META]) != sizeof hdr)
 		return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->path[F_META]);
 	if (s->f[F_SIG]) {
 		unsigned char sh[DD_SIG_HDR] = { 0 };
 		memcpy(sh, DD_MAGIC_SIG, 8);
 		dd_put32(sh + 8, (uint32_t)s->nperm);
-		if (fseek(s->f[F_SIG], 0, SEEK_SET) != 0 || fwrite(sh, 1, sizeof sh, s->f[F_SIG]) != sizeof sh)
+		if (fseek(s->f[F_SIG], 0, SEEK_SET) != 0 || dd_fwrite(sh, 1, sizeof sh, s->f[F_SIG]) != sizeof sh)
 			return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->path[F_SIG]);
 	}
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++)

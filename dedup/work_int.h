@@ -23,6 +23,12 @@
 /* decision: order u64, kind u8, value f32, cluster size u32, cluster u64,
  * bucket u64, text length u32, id length u32; then the id */
 #define DD_DECIDE_REC 41
+/* The work files are read and written record by record, each FILE by one
+ * thread at a time (the pipeline's serial turn or one resolve thread), so
+ * the lock stdio takes on every call buys nothing and costs ~5% of resolve. */
+#define dd_fread fread_unlocked
+#define dd_fwrite fwrite_unlocked
+
 #define DD_STRIP 0x80    /* in the kind byte: --lines removes a line of it */
 #define DD_RAW_OK 0x40   /* in the kind byte: DD_META_RAW */
 #define DD_NO_META 0x20  /* in the kind byte: DD_META_NO_META */      /* band entry: key u64, local number u32 */
