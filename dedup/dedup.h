@@ -91,8 +91,10 @@ extern const cur_opt_spec dd_stage_options[];
 /* Helpers shared by the stages: what prepare() computes per document. */
 typedef struct dd_facts {
 	dd_meta meta;
-	uint32_t *sig;                  /* nperm minimum hashes (minhash) */
-	uint64_t keys[DD_MAX_PERM];     /* band keys (minhash) */
+	/* minhash: band keys and nperm minimum hashes, in the same block as
+	 * the struct (one allocation a document, not a zeroed 8 KB array) */
+	uint64_t *keys;
+	uint32_t *sig;
 	uint64_t *sh;                   /* sorted unique shingles (verify exact) */
 	size_t nsh;
 	uint64_t *lines;                /* hashes of non-empty lines (lines) */

@@ -18,7 +18,6 @@ void dd_facts_free(void *p)
 	facts *f = p;
 	if (!f)
 		return;
-	free(f->sig);
 	free(f->sh);
 	free(f->lines);
 	free(f);
@@ -90,12 +89,16 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 		     void **out)
 {
 	tls *t = scratch;
-	facts *f = calloc(1, sizeof *f);
+	size_t nb = c->minhash ? (size_t)mh->bands : 0, np = c->minhash ? (size_t)mh->nperm : 0;
+	facts *f = malloc(sizeof *f + nb * sizeof *f->keys + np * sizeof *f->sig);
 	const char *url, *date;
 	int rc = CUR_ENOMEM;
 	*out = NULL;
 	if (!f)
 		return CUR_ENOMEM;
+	memset(f, 0, sizeof *f);
+	f->keys = (uint64_t *)(void *)(f + 1);
+	f->sig = np ? (uint32_t *)(void *)(f->keys + nb) : NULL;
 	f->meta.length = doc->text_len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->text_len;
 	f->meta.date = -1;
 	if (doc->raw)
@@ -121,8 +124,6 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 	}
 	if (c->minhash && !c->verify_exact) {
 		/* Stream: a huge document never holds all its shingles. */
-		if (!(f->sig = malloc((size_t)mh->nperm * sizeof *f->sig)))
-			goto fail;
 		for (int i = 0; i < mh->nperm; i++)
 			f->sig[i] = UINT32_MAX;
 		struct sign_arg sa = { mh, f->sig };
@@ -133,8 +134,6 @@ int dd_facts_compute(const dd_config *c, const dd_mh *mh, void *scratch, cur_doc
 	} else if (c->minhash) {
 		t->sh.n = 0;
 		if (dd_shingles(doc->text, doc->text_len, c->ngram, c->seed, &t->tok, &t->sh) != CUR_OK)
-			goto fail;
-		if (!(f->sig = malloc((size_t)mh->nperm * sizeof *f->sig)))
 			goto fail;
 		dd_mh_sign(mh, t->sh.v, t->sh.n, f->sig);
 		dd_mh_band_keys(mh, f->sig, f->keys);
