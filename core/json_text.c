@@ -23,7 +23,9 @@ static inline uint64_t swar_special(uint64_t v)
 /* Offset of the first byte at or after i that may end a plain run inside a
  * string (a quote, a backslash or a control), roughly: it may stop early,
  * never late. UTF-8 was checked over the whole line before. SSE2 (every
- * x86-64) takes 16 bytes a step. */
+ * x86-64) takes 16 bytes a step and stops exactly at the byte (code is
+ * dense with \n and \" escapes: scanning up to it a byte at a time cost
+ * more than the vector steps). */
 static inline size_t skip_plain(const char *p, size_t n, size_t i)
 {
 #ifdef __SSE2__
@@ -37,8 +39,10 @@ static inline size_t skip_plain(const char *p, size_t n, size_t i)
 							  _mm_cmpeq_epi8(v, bslash)),
 					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
 
-		if (_mm_movemask_epi8(bad))
-			return i;
+		int mask = _mm_movemask_epi8(bad);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
 		i += 16;
 	}
 #endif
@@ -191,6 +195,23 @@ static size_t decode_u(const char *p, size_t n, cur_buf *out, size_t *repairs)
 	return used;
 }
 
+/* The byte a one-letter escape stands for (\n: '\n'), or 0 when c is not
+ * one. */
+static inline int simple_escape(char c)
+{
+	switch (c) {
+	case '"': return '"';
+	case '\\': return '\\';
+	case '/': return '/';
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return 0;
+	}
+}
+
 int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 			   size_t *repairs, const char **why)
 {
@@ -225,26 +246,24 @@ int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 			*why = "unterminated string";
 			return CUR_EDATA;
 		}
-		{
-			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-			const char *e = strchr(from, p[i + 1]);
+		if (p[i + 1] == 'u') {
+			size_t k = decode_u(p + i + 1, n - i - 1, out, repairs);
 
-			if (p[i + 1] == 'u') {
-				size_t k = decode_u(p + i + 1, n - i - 1, out, repairs);
+			if (!k) {
+				*why = "invalid \\u escape";
+				return CUR_EDATA;
+			}
+			i += 1 + k;
+		} else {
+			int e = simple_escape(p[i + 1]);
 
-				if (!k) {
-					*why = "invalid \\u escape";
-					return CUR_EDATA;
-				}
-				i += 1 + k;
-			} else if (e && p[i + 1]) {
-				if (cur_buf_putc(out, to[e - from]))
-					goto nomem;
-				i += 2;
-			} else {
+			if (!e) {
 				*why = "invalid escape";
 				return CUR_EDATA;
 			}
+			if (cur_buf_putc(out, e))
+				goto nomem;
+			i += 2;
 		}
 		run = i;
 	}
@@ -304,6 +323,9 @@ typedef struct minify {
 	const char *p;
 	size_t n, i;
 	int depth;
+	/* The light scan (cur_json_scan_light): whitespace stays, and what
+	 * jansson might refuse or read differently sends the record to it. */
+	int light;
 	/* Whitespace to remove, recorded while checking and removed only once
 	 * the whole record passed, so a failed check leaves the line intact. */
 	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
@@ -317,23 +339,13 @@ static int mf_flush_ws(minify *m)
 	while (m->i < m->n && (m->p[m->i] == ' ' || m->p[m->i] == '\t' || m->p[m->i] == '\r' ||
 			       m->p[m->i] == '\n'))
 		m->i++;
-	if (m->i == start)
+	if (m->i == start || m->light)
 		return 0;
 	if (m->ngaps == MAX_GAPS)
 		return -1; /* pretty-printed: leave it to the full parser */
 	m->gap_at[m->ngaps] = start;
 	m->gap_len[m->ngaps++] = m->i - start;
 	return 0;
-}
-
-static inline int simple_escape(char c)
-{
-	switch (c) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 /* A string at p[i] == '"'; *decoded gets its decoded length. Lone
@@ -383,6 +395,8 @@ static int mf_string(minify *m, size_t *decoded)
 	return 0;
 }
 
+static int mf_number_syntax(minify *m);
+
 static int mf_digits(minify *m)
 {
 	size_t start = m->i;
@@ -393,6 +407,20 @@ static int mf_digits(minify *m)
 }
 
 static int mf_number(minify *m)
+{
+	size_t start = m->i;
+
+	if (mf_number_syntax(m))
+		return -1;
+	/* jansson refuses integers beyond int64 and reals beyond double: up to
+	 * 18 characters without an exponent fit either. */
+	if (m->light && (m->i - start > 18 || memchr(m->p + start, 'e', m->i - start) ||
+			 memchr(m->p + start, 'E', m->i - start)))
+		return -1;
+	return 0;
+}
+
+static int mf_number_syntax(minify *m)
 {
 	if (m->p[m->i] == '-')
 		m->i++;
@@ -458,6 +486,8 @@ static int mf_container(minify *m, mf_want *w)
 			if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
 				return -1;
 			klen = m->i - kstart - 2;
+			if (m->light && memchr(m->p + kstart + 1, '\\', klen))
+				return -1;
 			if (w && klen == 2 && memcmp(m->p + kstart + 1, "id", 2) == 0)
 				w->has_id = -1; /* the value must be a string */
 			if (w && klen == strlen(w->text_field) &&
@@ -521,6 +551,7 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	m->n = n;
 	m->i = 0;
 	m->depth = 0;
+	m->light = 0;
 	m->ngaps = 0;
 	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
 	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
@@ -536,4 +567,163 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	}
 	free(m);
 	return ok ? out : 0;
+}
+
+/* ---- the light scan: the text, the id and one string, read-only ---- */
+
+/* Is the key just read (p[kstart] == '"', unescaped) name? */
+static int key_is(const minify *m, size_t kstart, size_t klen, const char *name)
+{
+	return name && strlen(name) == klen && memcmp(m->p + kstart + 1, name, klen) == 0;
+}
+
+/* The object at p[i] == '{': the top level (top = 1: text, id, metadata and
+ * key) or the metadata object (key only). A second member of any of these
+ * names is left to jansson, whose last-one-wins rule differs from ours. */
+static int light_object(minify *m, cur_json_light *l, const char *text_field,
+			const char *key, int top)
+{
+	int seen_text = 0, seen_id = 0, seen_meta = 0, seen_key = 0;
+
+	if (++m->depth > 256)
+		return -1;
+	m->i++;
+	mf_flush_ws(m);
+	if (m->i < m->n && m->p[m->i] == '}') {
+		m->i++;
+		m->depth--;
+		return 0;
+	}
+	for (;;) {
+		size_t kstart = m->i, klen, v;
+
+		if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
+			return -1;
+		klen = m->i - kstart - 2;
+		if (memchr(m->p + kstart + 1, '\\', klen))
+			return -1;
+		mf_flush_ws(m);
+		if (m->i >= m->n || m->p[m->i] != ':')
+			return -1;
+		m->i++;
+		mf_flush_ws(m);
+		if (m->i >= m->n)
+			return -1;
+		v = m->i;
+		if (top && key_is(m, kstart, klen, text_field)) {
+			if (seen_text++ || m->p[v] != '"' || mf_string(m, &l->text_len))
+				return -1;
+			l->text_at = v;
+		} else if (top && key_is(m, kstart, klen, "id")) {
+			if (seen_id++ || mf_value(m, NULL))
+				return -1;
+			l->id_at = (long)v;
+			l->id_len = m->i - v;
+		} else if (top && key_is(m, kstart, klen, "metadata")) {
+			if (seen_meta++)
+				return -1;
+			if (m->p[v] == '{' && key) {
+				if (light_object(m, l, NULL, key, 0))
+					return -1;
+			} else if (mf_value(m, NULL)) {
+				return -1;
+			}
+		} else if (key_is(m, kstart, klen, key)) {
+			if (seen_key++ || mf_value(m, NULL))
+				return -1;
+			if (m->p[v] == '"' && top) {
+				l->top_at = (long)v;
+				l->top_len = m->i - v;
+			} else if (m->p[v] == '"') {
+				l->meta_at = (long)v;
+				l->meta_len = m->i - v;
+			}
+		} else if (mf_value(m, NULL)) {
+			return -1;
+		}
+		mf_flush_ws(m);
+		if (m->i >= m->n)
+			return -1;
+		if (m->p[m->i] == '}') {
+			m->i++;
+			m->depth--;
+			return 0;
+		}
+		if (m->p[m->i] != ',')
+			return -1;
+		m->i++;
+		mf_flush_ws(m);
+	}
+}
+
+int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
+			cur_json_light *l)
+{
+	minify m;
+	int ok;
+
+	memset(l, 0, sizeof(*l));
+	l->id_at = l->meta_at = l->top_at = -1;
+	/* These names are read from the tree in ways the scan does not follow
+	 * (the text moves to "text", the id is normalized). */
+	if (strcmp(text_field, "id") == 0 || strcmp(text_field, "metadata") == 0 ||
+	    (key && (strcmp(key, "text") == 0 || strcmp(key, text_field) == 0 ||
+		     strcmp(key, "id") == 0 || strcmp(key, "metadata") == 0)))
+		return -1;
+	m.p = p;
+	m.n = n;
+	m.i = 0;
+	m.depth = 0;
+	m.light = 1;
+	m.ngaps = 0;
+	mf_flush_ws(&m);
+	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, 1);
+	if (ok)
+		mf_flush_ws(&m);
+	if (!ok || m.i != n || !l->text_at)
+		return -1;
+	if (l->meta_at < 0) {
+		l->meta_at = l->top_at;
+		l->meta_len = l->top_len;
+	}
+	return 0;
+}
+
+size_t cur_json_decode_checked(const char *p, size_t n, char *out)
+{
+	size_t i = 1, o = 0, run = 1;
+
+	for (;;) {
+		int e;
+
+		i = skip_plain(p, n, i);
+		while (p[i] != '"' && p[i] != '\\')
+			i++;
+		if (i > run) {
+			memmove(out + o, p + run, i - run);
+			o += i - run;
+		}
+		if (p[i] == '"')
+			return o;
+		if (p[i + 1] == 'u') {
+			unsigned hi, lo;
+			uint32_t cp;
+
+			hex4(p + i + 2, &hi);
+			cp = hi;
+			i += 6;
+			if (hi >= 0xD800 && hi <= 0xDBFF) {
+				hex4(p + i + 2, &lo);
+				cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			}
+			/* Read before written: out + o lies behind p + i. */
+			o += cur_utf8_encode(cp, out + o);
+		} else {
+			e = simple_escape(p[i + 1]);
+			out[o++] = (char)e;
+			i += 2;
+		}
+		run = i;
+	}
 }

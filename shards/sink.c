@@ -971,6 +971,9 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 		goto fail;
 	if (make_fingerprint(j, err) < 0 || setup_dirs(j, err) < 0)
 		goto fail;
+	/* category_of and sink_write read no more than this. */
+	sk->text_only = 1;
+	sk->meta_key = j->mode == MODE_FIELD || j->mode == MODE_AUTO ? j->field : NULL;
 	return sk;
 fail:
 	sink_destroy(sk);
