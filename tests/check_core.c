@@ -240,6 +240,172 @@ static void read_all(const char *path, size_t max, read_result *r)
 	cur_reader_close(rd);
 }
 
+/* ---- the light parse (a text-only sink, no stages) ---- */
+
+static void raw_doc(cur_doc *d, const char *line)
+{
+	cur_doc_init(d);
+	d->text = strdup(line);
+	d->text_len = strlen(line);
+	d->raw_json = 1;
+	d->origin = "dir/mem.jsonl";
+	d->record = 3;
+}
+
+/* Parse line both ways: the light parse either agrees with the full one
+ * (text, id, the key's string) or leaves the line untouched for it.
+ * Returns whether the light parse took it; *light is released. */
+static int light_agrees(const char *line, const char *key)
+{
+	cur_doc light, full;
+	cur_err err;
+	int took, frc;
+
+	raw_doc(&light, line);
+	raw_doc(&full, line);
+	cur_err_clear(&err);
+	took = cur_doc_parse_light(&light, "text", key);
+	frc = cur_doc_parse_raw(&full, "text", &err);
+	if (!took) {
+		ck_assert_int_eq(light.raw_json, 1);
+		ck_assert_uint_eq(light.text_len, strlen(line));
+		ck_assert_str_eq(light.text, line);
+	} else {
+		const char *a, *b;
+
+		ck_assert_msg(frc == CUR_OK, "light took what the full parse refuses: %s", line);
+		ck_assert_int_eq(light.raw_json, 0);
+		ck_assert_ptr_null(light.obj);
+		ck_assert_uint_eq(light.text_len, full.text_len);
+		ck_assert_msg(memcmp(light.text, full.text, full.text_len) == 0, "text of %s", line);
+		ck_assert_int_eq(light.text[light.text_len], '\0');
+		ck_assert_uint_eq(light.utf8_repairs, full.utf8_repairs);
+		ck_assert_str_eq(cur_doc_id(&light), cur_doc_id(&full));
+		if (key) {
+			a = cur_doc_meta_str(&light, key);
+			b = cur_doc_meta_str(&full, key);
+			ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0),
+				      "%s of %s: '%s' vs '%s'", key, line, a ? a : "(null)",
+				      b ? b : "(null)");
+		}
+	}
+	cur_doc_release(&light);
+	cur_doc_release(&full);
+	return took;
+}
+
+START_TEST(light_parse_matches_the_full_parse)
+{
+	static const char *taken[] = {
+		"{\"id\":\"a\",\"text\":\"hello\"}",
+		/* escapes, a surrogate pair, U+0000, multi-byte UTF-8 */
+		"{\"id\":\"a\",\"text\":\"l1\\nl2 \\\"q\\\" \\\\ \\/ \\t\\b\\f\\r \\u00e9\\u20ac \\ud83d\\ude00 \\u0000 \xc3\xa9\"}",
+		"{\"text\":\"0123456789abcdef0123456789abcdef\\\"0123456789abcdef0123456789\\n\"}",
+		/* text not first, nested metadata, the category inside it */
+		"{\"id\":7,\"metadata\":{\"x\":[1,{\"y\":null}],\"category\":\"code\"},\"text\":\"t\"}",
+		/* metadata's own wins over the top level one; deeper ones do not count */
+		"{\"category\":\"top\",\"metadata\":{\"a\":{\"category\":\"deep\"},\"category\":\"mid\"},\"text\":\"t\"}",
+		"{\"category\":\"top\",\"metadata\":{\"a\":{\"category\":\"deep\"}},\"text\":\"t\"}",
+		"{\"category\":\"top\",\"metadata\":{\"category\":5},\"text\":\"t\"}",
+		"{\"metadata\":[\"category\"],\"category\":\"c\\u00e9\\n\",\"text\":\"t\"}",
+		"{\"metadata\":{\"category\":\"\"},\"text\":\"\"}",
+		/* ids: missing, real, negative, escaped */
+		"{\"text\":\"no id\"}",
+		"{\"id\":1.5,\"text\":\"x\"}",
+		"{\"id\":-42,\"text\":\"x\"}",
+		"{\"id\":null,\"text\":\"x\"}",
+		"{\"id\":\"a\\u00e9\\\"b\",\"text\":\"x\"}",
+		/* repeated keys that nobody reads */
+		"{\"x\":1,\"x\":{\"x\":2,\"x\":3},\"text\":\"t\"}",
+		/* whitespace anywhere JSON allows it */
+		" { \"text\" :\t\"a\" , \"id\" : \"b\" , \"n\" : [ 1 , -2.5 , true , false , null ] } ",
+		"{\"text\":\"x\",\"big\":123456789012345678}",
+	};
+	static const char *refused[] = {
+		"{\"id\":\"1\",\"text\":\"lone \\ud800\"}",      /* repaired by the full parse */
+		"{\"id\":\"1\",\"text\":\"bad \xff utf8\"}",      /* repaired by the full parse */
+		"{\"text\":\"a\",\"text\":\"b\"}",                /* repeated text */
+		"{\"text\":\"a\",\"id\":\"1\",\"id\":\"2\"}",     /* repeated id */
+		"{\"metadata\":{\"category\":\"a\",\"category\":\"b\"},\"text\":\"x\"}",
+		"{\"metadata\":{},\"metadata\":{\"category\":\"b\"},\"text\":\"x\"}",
+		"{\"category\":\"a\",\"category\":\"b\",\"text\":\"x\"}",
+		"{\"t\\u0065xt\":\"escaped key\"}",
+		"{\"text\":\"a\",\"x\":tru}",                     /* invalid elsewhere */
+		"{\"text\":\"a\",\"x\":[1,2}",
+		"{\"text\":\"a\",\"x\":\"lone \\udc00\"}",
+		"{\"text\":\"a\"} trailing",
+		"{\"text\":\"a\",}",
+		"{\"text\":\"a\",\"n\":123456789012345678901}",   /* jansson: too big */
+		"{\"text\":\"a\",\"n\":1e400}",                  /* jansson: overflow */
+		"{\"text\":\"a\",\"n\":01}",
+		"{\"id\":\"1\"}",                                  /* missing text */
+		"{\"text\":42}",                                   /* not a string */
+		"{\"text\":null,\"text\":\"b\"}",
+		"{\"text\":\"tab\there\"}",                        /* raw control */
+		"{\"text\":\"unterminated}",
+		"[1,2]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		ck_assert_msg(light_agrees(taken[i], "category"), "refused: %s", taken[i]);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		ck_assert_msg(!light_agrees(refused[i], "category"), "taken: %s", refused[i]);
+	/* Without a key, and with keys the scan does not follow. */
+	ck_assert(light_agrees("{\"category\":\"a\",\"category\":\"b\",\"text\":\"x\"}", NULL));
+	ck_assert(!light_agrees("{\"id\":\"a\",\"text\":\"x\"}", "id"));
+	ck_assert(!light_agrees("{\"metadata\":{\"text\":\"m\"},\"text\":\"x\"}", "text"));
+}
+END_TEST
+
+START_TEST(light_parse_fields_and_refusals)
+{
+	cur_doc d;
+	cur_err err;
+
+	raw_doc(&d, "{\"metadata\":{\"category\":\"c\\u00e9\"},\"id\":12,\"text\":\"a\\u0000b\\n\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", "category"), 1);
+	ck_assert_uint_eq(d.text_len, 4);
+	ck_assert(memcmp(d.text, "a\0b\n", 5) == 0);
+	ck_assert_str_eq(cur_doc_id(&d), "12");
+	ck_assert_str_eq(cur_doc_meta_str(&d, "category"), "c\xc3\xa9");
+	ck_assert_ptr_null(cur_doc_meta_str(&d, "url")); /* not asked for */
+	ck_assert_str_eq(cur_doc_source(&d), "");
+	cur_doc_release(&d);
+
+	raw_doc(&d, "{\"text\":\"x\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 1);
+	ck_assert_str_eq(cur_doc_id(&d), "mem.jsonl:3");
+	cur_doc_release(&d);
+
+	/* Another text field: read from it, the rest as before. */
+	raw_doc(&d, "{\"text\":\"not this\",\"content\":\"this\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "content", NULL), 1);
+	ck_assert_str_eq(d.text, "this");
+	cur_doc_release(&d);
+
+	/* A refused record keeps its error: the full parse reports it. */
+	raw_doc(&d, "{\"text\":\"a\",\"x\":tru}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "invalid_json");
+	cur_doc_release(&d);
+	raw_doc(&d, "{\"id\":\"1\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "missing_text");
+	cur_doc_release(&d);
+	raw_doc(&d, "{\"text\":[\"x\"]}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "text_not_string");
+	cur_doc_release(&d);
+}
+END_TEST
+
 START_TEST(reader_jsonl_skips_bad_lines_keeps_good_ones)
 {
 	read_result r;
@@ -474,6 +640,8 @@ static Suite *core_suite(void)
 	tcase_add_test(t, doc_attachments_are_freed);
 	tcase_add_test(t, json_minify_keeps_values_drops_whitespace);
 	tcase_add_test(t, json_minify_refuses_what_needs_the_full_parser);
+	tcase_add_test(t, light_parse_matches_the_full_parse);
+	tcase_add_test(t, light_parse_fields_and_refusals);
 	tcase_add_test(t, reader_jsonl_skips_bad_lines_keeps_good_ones);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
