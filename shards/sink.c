@@ -84,7 +84,11 @@ typedef struct shard_job {
 	cur_buf summary;
 	char errline[600];
 	cur_err err;      /* the first error of write(), which has no err */
+	tok_ids scratch;  /* write()'s ids when no prepare() ran */
 } shard_job;
+
+/* Ids kept between documents by write(): 4 MiB. */
+#define SCRATCH_KEEP ((size_t)1 << 20)
 
 static const char attach_key = 0;
 
@@ -553,7 +557,12 @@ static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 	size_t guess = doc->text_len / 3 + 16;
 	v->ids = cur_malloc_array(guess, sizeof *v->ids);
 	v->cap = v->ids ? guess : 0;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
 	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	static double tot; tot += (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+	static int cnt; if (++cnt == 166803) fprintf(stderr, "TOK %.3f\n", tot);
 	if (rc == CUR_OK)
 		rc = cur_doc_attach(doc, &attach_key, v, ids_free);
 	else
@@ -598,23 +607,25 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 		return CUR_OK;
 	}
 	tok_ids *v = cur_doc_attached(doc, &attach_key);
-	tok_ids local;
-	tok_ids_init(&local);
 	if (!v) {
-		/* No prepare() ran (a caller without workers): encode here. */
-		int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, &local);
-		if (rc < 0) {
-			tok_ids_release(&local);
+		/* No prepare() ran (-j 1, or a caller without workers): encode
+		 * here, into ids that stay warm from one document to the next. */
+		v = &j->scratch;
+		v->len = 0;
+		int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
+		if (rc < 0)
 			return cur_err_set(&j->err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
-		}
-		v = &local;
 	}
 	int rc = CUR_OK;
 	if (v->len == 0)
 		j->spills[c].empty++;
 	else
 		rc = shard_spill_append(&j->spills[c], v->ids, v->len, &j->err);
-	tok_ids_release(&local);
+	/* Do not keep a huge document's ids for the whole run. */
+	if (v == &j->scratch && j->scratch.cap > SCRATCH_KEEP) {
+		tok_ids_release(&j->scratch);
+		tok_ids_init(&j->scratch);
+	}
 	return rc;
 }
 
@@ -888,6 +899,7 @@ static void sink_destroy(cur_sink *self)
 		if (!j->finished && !j->pass1_done && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
+		tok_ids_release(&j->scratch);
 		json_decref(j->own_cfg);
 		free(j->src);
 		free(j->workdir);
@@ -941,7 +953,9 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	sk->priv = j;
 	j->own_cfg = own_cfg;
 	j->auto_mode = own_cfg != NULL;
-	sk->prepare = sink_prepare;
+	/* With one worker, prepare() would run just before write() on the
+	 * same thread: encoding in write() saves an allocation per document. */
+	sk->prepare = env && env->jobs <= 1 ? NULL : sink_prepare;
 	sk->write = sink_write;
 	sk->finish = sink_finish;
 	sk->destroy = sink_destroy;
@@ -952,6 +966,7 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	cur_buf_init(&j->warnings, 1 << 16);
 	cur_buf_init(&j->summary, 1 << 20);
 	cur_err_clear(&j->err);
+	tok_ids_init(&j->scratch);
 	j->cfg = cfg;
 	j->outdir = outdir;
 	j->inputs = inputs;
