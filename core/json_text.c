@@ -20,6 +20,21 @@ static inline uint64_t swar_special(uint64_t v)
 	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
 }
 
+#ifdef __SSE2__
+/* Bit k set when byte k of v is a quote, a backslash or a control. */
+static inline int special_mask(__m128i v)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
+	__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						  _mm_cmpeq_epi8(v, bslash)),
+				   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+
+	return _mm_movemask_epi8(bad);
+}
+#endif
+
 /* Offset of the first byte at or after i that may end a plain run inside a
  * string (a quote, a backslash or a control), roughly: it may stop early,
  * never late. UTF-8 was checked over the whole line before. SSE2 (every
@@ -29,17 +44,8 @@ static inline uint64_t swar_special(uint64_t v)
 static inline size_t skip_plain(const char *p, size_t n, size_t i)
 {
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
-
 	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
-		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-							  _mm_cmpeq_epi8(v, bslash)),
-					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-
-		int mask = _mm_movemask_epi8(bad);
+		int mask = special_mask(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
 
 		if (mask)
 			return i + (size_t)__builtin_ctz((unsigned)mask);
@@ -691,18 +697,34 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 
 size_t cur_json_decode_checked(const char *p, size_t n, char *out)
 {
-	size_t i = 1, o = 0, run = 1;
+	uintptr_t src = (uintptr_t)p, dst = (uintptr_t)out;
+	/* The vector copy stores up to 15 bytes past what it decoded: in
+	 * place, only while that stays behind the bytes still to be read. */
+	int apart = dst >= src + n || dst + n <= src;
+	size_t i = 1, o = 0;
 
 	for (;;) {
-		int e;
+#ifdef __SSE2__
+		/* Copy while scanning: code is dense with escapes, and a call
+		 * to copy each short run between them cost more than this. */
+		while (i + 16 <= n && (apart || src + i - (dst + o) >= 16)) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			int mask = special_mask(v);
 
-		i = skip_plain(p, n, i);
-		while (p[i] != '"' && p[i] != '\\')
-			i++;
-		if (i > run) {
-			memmove(out + o, p + run, i - run);
-			o += i - run;
+			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
+			if (mask) {
+				unsigned k = (unsigned)__builtin_ctz((unsigned)mask);
+
+				i += k;
+				o += k;
+				break;
+			}
+			i += 16;
+			o += 16;
 		}
+#endif
+		while (p[i] != '"' && p[i] != '\\')
+			out[o++] = p[i++];
 		if (p[i] == '"')
 			return o;
 		if (p[i + 1] == 'u') {
@@ -720,10 +742,8 @@ size_t cur_json_decode_checked(const char *p, size_t n, char *out)
 			/* Read before written: out + o lies behind p + i. */
 			o += cur_utf8_encode(cp, out + o);
 		} else {
-			e = simple_escape(p[i + 1]);
-			out[o++] = (char)e;
+			out[o++] = (char)simple_escape(p[i + 1]);
 			i += 2;
 		}
-		run = i;
 	}
 }

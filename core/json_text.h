@@ -66,10 +66,11 @@ typedef struct cur_json_light {
 int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
 			cur_json_light *l);
 
-/* cur_json_decode_checked: decode the string at p[0] == '"' that
- * cur_json_scan_light accepted into out, which may be p itself or lie
- * before it (the decoded form is never longer). Returns its length; writes
- * no terminator. */
+/* cur_json_decode_checked: decode the string p[0..n) (p[0] == '"') that
+ * cur_json_scan_light accepted into out: room for n bytes that is p
+ * itself, lies before p in the same buffer (the decoded form is never
+ * longer), or does not overlap p[0..n). Returns the decoded length; bytes
+ * after it in out may be overwritten, and no terminator is written. */
 size_t cur_json_decode_checked(const char *p, size_t n, char *out);
 
 #endif

@@ -351,6 +351,28 @@ START_TEST(light_parse_matches_the_full_parse)
 		ck_assert_msg(light_agrees(taken[i], "category"), "refused: %s", taken[i]);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		ck_assert_msg(!light_agrees(refused[i], "category"), "taken: %s", refused[i]);
+	/* Long texts with escapes at every distance from each other and from
+	 * the line's start (the decode copies 16 bytes a step in place). */
+	{
+		static const char *const pieces[] = { "a", "\\n", "\\\"", "\\u00e9", "\xc3\xa9",
+						      "\\ud83d\\ude00", "0123456789abcdef", "\\\\", "\\t", " " };
+		uint64_t x = 42;
+		cur_buf line;
+		int k, m;
+
+		cur_buf_init(&line, CUR_BUF_UNLIMITED);
+		for (k = 0; k < 200; k++) {
+			cur_buf_reset(&line);
+			cur_buf_printf(&line, "{\"id\":\"%.*s\",\"text\":\"", k % 23, "iiiiiiiiiiiiiiiiiiiiiiii");
+			for (m = 0; m < k * 3; m++) {
+				x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+				cur_buf_printf(&line, "%s", pieces[(x >> 33) % 10]);
+			}
+			cur_buf_printf(&line, "\"}");
+			ck_assert_msg(light_agrees(line.data, NULL), "refused: %s", line.data);
+		}
+		cur_buf_release(&line);
+	}
 	/* Without a key, and with keys the scan does not follow. */
 	ck_assert(light_agrees("{\"category\":\"a\",\"category\":\"b\",\"text\":\"x\"}", NULL));
 	ck_assert(!light_agrees("{\"id\":\"a\",\"text\":\"x\"}", "id"));
