@@ -542,32 +542,48 @@ static int setup_dirs(shard_job *j, cur_err *err)
 }
 
 /* ---- pass 1 ---- */
+static void *sink_thread_new(cur_sink *self)
+{
+	(void)self;
+	tok_ids *v = malloc(sizeof *v);
+	if (v)
+		tok_ids_init(v);
+	return v;
+}
+
+static void sink_thread_free(cur_sink *self, void *tls)
+{
+	(void)self;
+	ids_free(tls);
+}
+
+/* The ids are encoded into the worker's own buffer, which stays warm, and
+ * kept in one block of their exact size: a tok_ids and the ids after it
+ * (freed with free()). */
 static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 {
 	shard_job *j = self->priv;
-	(void)tls;
+	tok_ids local, *scratch = tls ? tls : &local;
 	if (j->pass1_done)
 		return CUR_OK;
-	tok_ids *v = malloc(sizeof *v);
-	if (!v)
-		return CUR_ENOMEM;
-	tok_ids_init(v);
-	/* Room for ~3 bytes a token up front (Llama 3 averages over 4), so
-	 * the ids rarely move while the document is encoded. */
-	size_t guess = doc->text_len / 3 + 16;
-	v->ids = cur_malloc_array(guess, sizeof *v->ids);
-	v->cap = v->ids ? guess : 0;
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	static double tot; tot += (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
-	static int cnt; if (++cnt == 166803) fprintf(stderr, "TOK %.3f\n", tot);
-	if (rc == CUR_OK)
-		rc = cur_doc_attach(doc, &attach_key, v, ids_free);
-	else
-		ids_free(v);
-	return rc;
+	tok_ids_init(&local);
+	scratch->len = 0;
+	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, scratch);
+	size_t n = scratch->len;
+	tok_ids *v = NULL;
+	if (rc == CUR_OK && n <= (SIZE_MAX - sizeof *v) / sizeof(uint32_t))
+		v = malloc(sizeof *v + n * sizeof(uint32_t));
+	if (v) {
+		v->ids = (uint32_t *)(void *)(v + 1);
+		v->len = v->cap = n;
+		if (n)
+			memcpy(v->ids, scratch->ids, n * sizeof(uint32_t));
+	}
+	if (scratch->cap > SCRATCH_KEEP)
+		tok_ids_release(scratch);
+	if (rc < 0)
+		return rc;
+	return v ? cur_doc_attach(doc, &attach_key, v, free) : CUR_ENOMEM;
 }
 
 static int category_of(shard_job *j, cur_doc *doc)
@@ -956,6 +972,8 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	/* With one worker, prepare() would run just before write() on the
 	 * same thread: encoding in write() saves an allocation per document. */
 	sk->prepare = env && env->jobs <= 1 ? NULL : sink_prepare;
+	sk->thread_new = sink_thread_new;
+	sk->thread_free = sink_thread_free;
 	sk->write = sink_write;
 	sk->finish = sink_finish;
 	sk->destroy = sink_destroy;
