@@ -579,7 +579,7 @@ static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 		if (n)
 			memcpy(v->ids, scratch->ids, n * sizeof(uint32_t));
 	}
-	if (scratch->cap > SCRATCH_KEEP)
+	if (scratch == &local || scratch->cap > SCRATCH_KEEP)
 		tok_ids_release(scratch);
 	if (rc < 0)
 		return rc;
