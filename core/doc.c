@@ -269,8 +269,7 @@ int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key)
 	size_t n = d->text_len, meta = 0;
 	int rc;
 
-	if (d->raw_json != 1 || cur_utf8_valid_prefix(p, n) != n ||
-	    cur_json_scan_light(p, n, text_field, key, &l))
+	if (d->raw_json != 1 || cur_json_scan_light(p, n, text_field, key, &l))
 		return 0;
 	/* The id and the string first: the text is decoded over the line. */
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);

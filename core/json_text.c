@@ -63,6 +63,33 @@ static inline size_t skip_plain(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* skip_plain that also ORs into *hi the top bits of the bytes it passed
+ * (and maybe a few after them): nonzero when there may be non-ASCII. */
+static inline size_t skip_plain_hi(const char *p, size_t n, size_t i, unsigned *hi)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		int mask = special_mask(v);
+
+		*hi |= (unsigned)_mm_movemask_epi8(v);
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		*hi |= (v & HIGHS) != 0;
+		if (swar_special(v) & HIGHS)
+			return i;
+		i += 8;
+	}
+	return i;
+}
+
 static size_t skip_ws(const char *p, size_t n, size_t i)
 {
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
@@ -360,11 +387,12 @@ static int mf_string(minify *m, size_t *decoded)
 {
 	const char *p = m->p;
 	size_t i = m->i + 1, n = m->n, saved = 0;
+	unsigned hi = 0;
 
 	for (;;) {
-		i = skip_plain(p, n, i);
+		i = skip_plain_hi(p, n, i, &hi);
 		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
-			i++;
+			hi |= (unsigned char)p[i++] & 0x80;
 		if (i >= n || (unsigned char)p[i] < 0x20)
 			return -1;
 		if (p[i] == '"')
@@ -395,6 +423,10 @@ static int mf_string(minify *m, size_t *decoded)
 			return -1;
 		}
 	}
+	/* The light scan checks UTF-8 itself, in strings only: a byte over
+	 * 0x7F anywhere else is invalid JSON, and most strings are ASCII. */
+	if (m->light && hi && cur_utf8_valid_prefix(p + m->i + 1, i - m->i - 1) != i - m->i - 1)
+		return -1;
 	if (decoded)
 		*decoded = i - m->i - 1 - saved;
 	m->i = i + 1;

@@ -61,8 +61,9 @@ typedef struct cur_json_light {
  * record must take the full parse: invalid JSON, a lone surrogate, a key
  * with an escape, a repeated text_field, "id", "metadata" or key member,
  * a number jansson might refuse (over 18 characters or with an exponent),
- * nesting over 256, or a missing or non-string text. Reads p only; the
- * caller has checked that p is valid UTF-8. */
+ * nesting over 256, a missing or non-string text, or invalid UTF-8 (it
+ * checks the strings; a byte over 0x7F elsewhere is invalid JSON). Reads
+ * p only. */
 int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
 			cur_json_light *l);
 

@@ -320,10 +320,19 @@ START_TEST(light_parse_matches_the_full_parse)
 		/* whitespace anywhere JSON allows it */
 		" { \"text\" :\t\"a\" , \"id\" : \"b\" , \"n\" : [ 1 , -2.5 , true , false , null ] } ",
 		"{\"text\":\"x\",\"big\":123456789012345678}",
+		"{\"t\xc3\xa9\":\"\xe2\x82\xac\",\"text\":\"\xf0\x9f\x98\x80 0123456789abcdef\xc3\xa9\"}",
 	};
 	static const char *refused[] = {
 		"{\"id\":\"1\",\"text\":\"lone \\ud800\"}",      /* repaired by the full parse */
 		"{\"id\":\"1\",\"text\":\"bad \xff utf8\"}",      /* repaired by the full parse */
+		/* invalid UTF-8 anywhere: the full parse repairs the whole line */
+		"{\"text\":\"0123456789abcdef0123456789\xc3\"}",      /* cut short */
+		"{\"text\":\"overlong \xc0\xaf\"}",
+		"{\"text\":\"surrogate \xed\xa0\x80\"}",
+		"{\"text\":\"x\",\"k\xff\":1}",                        /* in a key */
+		"{\"text\":\"x\",\"metadata\":{\"category\":\"\xe2\x82\"}}",
+		"{\"id\":\"\xf4\x90\x80\x80\",\"text\":\"x\"}",
+		"{\"text\":\"x\",\"n\":\xc3\xa9}",                    /* outside strings */
 		"{\"text\":\"a\",\"text\":\"b\"}",                /* repeated text */
 		"{\"text\":\"a\",\"id\":\"1\",\"id\":\"2\"}",     /* repeated id */
 		"{\"metadata\":{\"category\":\"a\",\"category\":\"b\"},\"text\":\"x\"}",
