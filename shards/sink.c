@@ -87,7 +87,8 @@ typedef struct shard_job {
 	tok_ids scratch;  /* write()'s ids when no prepare() ran */
 } shard_job;
 
-/* Ids kept between documents by write(): 4 MiB. */
+/* A reused ids buffer larger than this many ids (4 MiB) is let go after
+ * its document. */
 #define SCRATCH_KEEP ((size_t)1 << 20)
 
 static const char attach_key = 0;
@@ -638,10 +639,8 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 	else
 		rc = shard_spill_append(&j->spills[c], v->ids, v->len, &j->err);
 	/* Do not keep a huge document's ids for the whole run. */
-	if (v == &j->scratch && j->scratch.cap > SCRATCH_KEEP) {
+	if (v == &j->scratch && j->scratch.cap > SCRATCH_KEEP)
 		tok_ids_release(&j->scratch);
-		tok_ids_init(&j->scratch);
-	}
 	return rc;
 }
 
