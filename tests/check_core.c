@@ -657,6 +657,83 @@ START_TEST(pipeline_rank_world_slices_cover_everything_once)
 }
 END_TEST
 
+/* ---- pipeline: a text-only sink sees what a full one sees ---- */
+
+typedef struct text_sink {
+	cur_buf out;
+	int light;  /* documents that came without a JSON tree */
+} text_sink;
+
+static int text_write(cur_sink *self, cur_doc *doc)
+{
+	text_sink *t = self->priv;
+	const char *cat = cur_doc_meta_str(doc, "category");
+
+	t->light += doc->obj == NULL;
+	CUR_FORWARD(cur_buf_printf(&t->out, "%s:%llu id=%s cat=%s text=", doc->origin,
+				   (unsigned long long)doc->record, cur_doc_id(doc),
+				   cat ? cat : "(none)"));
+	CUR_FORWARD(cur_json_encode_string(doc->text, doc->text_len, &t->out));
+	return cur_buf_putc(&t->out, '\n');
+}
+
+/* Run no stages over name with a sink that is text_only or not; the
+ * documents it saw and the report's counts, as one string. */
+static char *run_text_sink(const char *name, int jobs, int text_only, int *light)
+{
+	char *inputs[] = { strdup(data(name)) };
+	cur_pipeline_opts o;
+	text_sink t;
+	cur_sink sink = { .write = text_write, .finish = mem_finish, .text_only = text_only,
+			  .meta_key = "category", .priv = &t };
+	json_t *report = json_object();
+	static const char *const keys[] = { "documents_in", "documents_out", "bytes_in",
+					    "bytes_out", "bad_records", "utf8_repairs", "errors" };
+	cur_err err;
+	size_t k;
+
+	cur_pipeline_opts_init(&o);
+	o.jobs = jobs;
+	o.quiet = 1;
+	o.batch_docs = 4;
+	cur_buf_init(&t.out, CUR_BUF_UNLIMITED);
+	t.light = 0;
+	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, NULL, 0, &sink, report, &err), CUR_OK);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char *v = json_dumps(json_object_get(report, keys[k]), JSON_ENCODE_ANY | JSON_SORT_KEYS);
+
+		cur_buf_printf(&t.out, "%s=%s\n", keys[k], v);
+		free(v);
+	}
+	json_decref(report);
+	free(inputs[0]);
+	*light = t.light;
+	return cur_buf_detach(&t.out, NULL);
+}
+
+START_TEST(pipeline_text_only_sink_sees_the_same)
+{
+	static const char *const files[] = { "pipeline_light.jsonl", "bad.jsonl", "many.jsonl.zst" };
+	size_t f;
+
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		int light_full, light1, light3;
+		char *full = run_text_sink(files[f], 1, 0, &light_full);
+		char *one = run_text_sink(files[f], 1, 1, &light1);
+		char *three = run_text_sink(files[f], 3, 1, &light3);
+
+		ck_assert_str_eq(one, full);
+		ck_assert_str_eq(three, full);
+		ck_assert_int_eq(light_full, 0);
+		ck_assert_int_gt(light1, 0);
+		ck_assert_int_eq(light3, light1);
+		free(full);
+		free(one);
+		free(three);
+	}
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -682,6 +759,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);
 	tcase_add_test(t, pipeline_rank_world_slices_cover_everything_once);
+	tcase_add_test(t, pipeline_text_only_sink_sees_the_same);
 	suite_add_tcase(s, t);
 	return s;
 }
