@@ -729,11 +729,15 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 
 size_t cur_json_decode_checked(const char *p, size_t n, char *out)
 {
+	size_t i = 1, o = 0;
+#ifdef __SSE2__
 	uintptr_t src = (uintptr_t)p, dst = (uintptr_t)out;
 	/* The vector copy stores up to 15 bytes past what it decoded: in
 	 * place, only while that stays behind the bytes still to be read. */
 	int apart = dst >= src + n || dst + n <= src;
-	size_t i = 1, o = 0;
+#else
+	(void)n; /* the scan found the closing quote */
+#endif
 
 	for (;;) {
 #ifdef __SSE2__
