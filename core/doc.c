@@ -234,11 +234,16 @@ int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		cur_err_set(err, CUR_ENOMEM, "out of memory") : CUR_OK;
 }
 
-/* Append the string at p[0] == '"' that cur_json_scan_light accepted. */
+/* Append the string p[0..n) (p[0] == '"') that cur_json_scan_light
+ * accepted. */
 static int light_string(cur_buf *b, const char *p, size_t n)
 {
+	size_t len, used;
+
 	CUR_FORWARD(cur_buf_reserve(b, n));
-	b->len += cur_json_decode_checked(p, n, b->data + b->len);
+	if (cur_json_decode_light(p, n, b->data + b->len, &len, &used))
+		return CUR_EDATA;
+	b->len += len;
 	b->data[b->len] = '\0';
 	return CUR_OK;
 }
@@ -265,13 +270,21 @@ int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key)
 {
 	cur_json_light l;
 	cur_buf b;
-	char *p = d->text;
+	char *p = d->text, *text;
 	size_t n = d->text_len, meta = 0;
 	int rc;
 
-	if (d->raw_json != 1 || cur_json_scan_light(p, n, text_field, key, &l))
+	if (d->raw_json != 1)
 		return 0;
-	/* The id and the string first: the text is decoded over the line. */
+	/* The text is decoded while the line is checked, into a buffer of its
+	 * own, so a record refused halfway stays intact for the full parse. */
+	text = malloc(n + 1);
+	if (!text)
+		return 0;
+	if (cur_json_scan_light(p, n, text_field, key, &l, text)) {
+		free(text);
+		return 0;
+	}
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
 	rc = light_id(d, p, &l, &b);
 	if (rc == CUR_OK)
@@ -282,10 +295,13 @@ int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key)
 	}
 	if (rc != CUR_OK) {
 		cur_buf_release(&b);
+		free(text);
 		return 0;
 	}
-	d->text_len = cur_json_decode_checked(p + l.text_at, n - l.text_at, p);
-	p[d->text_len] = '\0';
+	text[l.text_len] = '\0';
+	free(d->text);
+	d->text = text;
+	d->text_len = l.text_len;
 	d->raw_json = 0;
 	d->light = cur_buf_detach(&b, NULL);
 	d->light_key = key;

@@ -87,10 +87,10 @@ int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 /* cur_doc_parse_light: for a reader that needs only the text, the id and
  * at most one string (key, for cur_doc_meta_str; may be NULL): take them
  * from the raw line left by the reader (raw_json 1) without building the
- * JSON tree, decoding the text over the line. Returns 1 when done, 0 when
- * the record needs cur_doc_parse_raw (which then sees it untouched):
- * invalid UTF-8 or JSON, or anything jansson might read differently (see
- * cur_json_scan_light). A light document answers cur_doc_id and
+ * JSON tree, decoding the text while the line is checked. Returns 1 when
+ * done (the line is freed), 0 when the record needs cur_doc_parse_raw
+ * (which then sees it untouched): invalid UTF-8 or JSON, or anything
+ * jansson might read differently (see cur_json_scan_light). A light document answers cur_doc_id and
  * cur_doc_meta_str(d, key) as the full parse would; it has no obj, so
  * other fields read as absent, and it must not be changed or written. */
 int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key);

@@ -619,7 +619,7 @@ static int key_is(const minify *m, size_t kstart, size_t klen, const char *name)
  * key) or the metadata object (key only). A second member of any of these
  * names is left to jansson, whose last-one-wins rule differs from ours. */
 static int light_object(minify *m, cur_json_light *l, const char *text_field,
-			const char *key, int top)
+			const char *key, char *text, int top)
 {
 	int seen_text = 0, seen_id = 0, seen_meta = 0, seen_key = 0;
 
@@ -649,9 +649,13 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 			return -1;
 		v = m->i;
 		if (top && key_is(m, kstart, klen, text_field)) {
-			if (seen_text++ || m->p[v] != '"' || mf_string(m, &l->text_len))
+			size_t used;
+
+			if (seen_text++ || m->p[v] != '"' ||
+			    cur_json_decode_light(m->p + v, m->n - v, text, &l->text_len, &used))
 				return -1;
 			l->text_at = v;
+			m->i = v + used;
 		} else if (top && key_is(m, kstart, klen, "id")) {
 			if (seen_id++ || mf_value(m, NULL))
 				return -1;
@@ -661,7 +665,7 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 			if (seen_meta++)
 				return -1;
 			if (m->p[v] == '{' && key) {
-				if (light_object(m, l, NULL, key, 0))
+				if (light_object(m, l, NULL, key, NULL, 0))
 					return -1;
 			} else if (mf_value(m, NULL)) {
 				return -1;
@@ -695,7 +699,7 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 }
 
 int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
-			cur_json_light *l)
+			cur_json_light *l, char *text)
 {
 	minify m;
 	int ok;
@@ -715,7 +719,7 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 	m.light = 1;
 	m.ngaps = 0;
 	mf_flush_ws(&m);
-	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, 1);
+	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, text, 1);
 	if (ok)
 		mf_flush_ws(&m);
 	if (!ok || m.i != n || !l->text_at)
@@ -727,26 +731,21 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 	return 0;
 }
 
-size_t cur_json_decode_checked(const char *p, size_t n, char *out)
+int cur_json_decode_light(const char *p, size_t n, char *out, size_t *len, size_t *used)
 {
 	size_t i = 1, o = 0;
-#ifdef __SSE2__
-	uintptr_t src = (uintptr_t)p, dst = (uintptr_t)out;
-	/* The vector copy stores up to 15 bytes past what it decoded: in
-	 * place, only while that stays behind the bytes still to be read. */
-	int apart = dst >= src + n || dst + n <= src;
-#else
-	(void)n; /* the scan found the closing quote */
-#endif
+	unsigned hi = 0;
 
 	for (;;) {
 #ifdef __SSE2__
 		/* Copy while scanning: code is dense with escapes, and a call
-		 * to copy each short run between them cost more than this. */
-		while (i + 16 <= n && (apart || src + i - (dst + o) >= 16)) {
+		 * to copy each short run between them cost more than this. The
+		 * store may run 15 bytes past the run: out has room for n. */
+		while (i + 16 <= n) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 			int mask = special_mask(v);
 
+			hi |= (unsigned)_mm_movemask_epi8(v);
 			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
 			if (mask) {
 				unsigned k = (unsigned)__builtin_ctz((unsigned)mask);
@@ -759,27 +758,49 @@ size_t cur_json_decode_checked(const char *p, size_t n, char *out)
 			o += 16;
 		}
 #endif
-		while (p[i] != '"' && p[i] != '\\')
+		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20) {
+			hi |= (unsigned char)p[i] & 0x80;
 			out[o++] = p[i++];
+		}
+		if (i >= n || (unsigned char)p[i] < 0x20)
+			return -1;
 		if (p[i] == '"')
-			return o;
+			break;
+		if (i + 1 >= n)
+			return -1;
 		if (p[i + 1] == 'u') {
-			unsigned hi, lo;
+			unsigned h, lo;
 			uint32_t cp;
 
-			hex4(p + i + 2, &hi);
-			cp = hi;
-			i += 6;
-			if (hi >= 0xD800 && hi <= 0xDBFF) {
-				hex4(p + i + 2, &lo);
-				cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+			if (i + 6 > n || !hex4(p + i + 2, &h))
+				return -1;
+			if (h >= 0xD800 && h <= 0xDBFF) {
+				if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
+				    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				cp = 0x10000 + ((h - 0xD800) << 10) + (lo - 0xDC00);
+				i += 12;
+			} else if (h >= 0xDC00 && h <= 0xDFFF) {
+				return -1;
+			} else {
+				cp = h;
 				i += 6;
 			}
-			/* Read before written: out + o lies behind p + i. */
 			o += cur_utf8_encode(cp, out + o);
 		} else {
-			out[o++] = (char)simple_escape(p[i + 1]);
+			int e = simple_escape(p[i + 1]);
+
+			if (!e)
+				return -1;
+			out[o++] = (char)e;
 			i += 2;
 		}
 	}
+	/* Escapes decode to whole, valid sequences, so checking the output
+	 * checks the raw bytes between them. */
+	if (hi && cur_utf8_valid_prefix(out, o) != o)
+		return -1;
+	*len = o;
+	*used = i + 1;
+	return 0;
 }

@@ -56,22 +56,24 @@ typedef struct cur_json_light {
 } cur_json_light;
 
 /* cur_json_scan_light: check that p[0..n) is one JSON object that jansson
- * would read exactly as this scan does, and find its text_field string, its
- * "id" and the string named key (may be NULL). Returns 0, or -1 when the
- * record must take the full parse: invalid JSON, a lone surrogate, a key
- * with an escape, a repeated text_field, "id", "metadata" or key member,
- * a number jansson might refuse (over 18 characters or with an exponent),
- * nesting over 256, a missing or non-string text, or invalid UTF-8 (it
- * checks the strings; a byte over 0x7F elsewhere is invalid JSON). Reads
- * p only. */
+ * would read exactly as this scan does; find its "id" and the string named
+ * key (may be NULL), and decode its text_field string into text (room for
+ * n bytes, apart from p; not terminated) as it goes. Returns 0, or -1 when
+ * the record must take the full parse: invalid JSON, a lone surrogate, a
+ * key with an escape, a repeated text_field, "id", "metadata" or key
+ * member, a number jansson might refuse (over 18 characters or with an
+ * exponent), nesting over 256, a missing or non-string text, or invalid
+ * UTF-8 (it checks the strings; a byte over 0x7F elsewhere is invalid
+ * JSON). Reads p only. */
 int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
-			cur_json_light *l);
+			cur_json_light *l, char *text);
 
-/* cur_json_decode_checked: decode the string p[0..n) (p[0] == '"') that
- * cur_json_scan_light accepted into out: room for n bytes that is p
- * itself, lies before p in the same buffer (the decoded form is never
- * longer), or does not overlap p[0..n). Returns the decoded length; bytes
- * after it in out may be overwritten, and no terminator is written. */
-size_t cur_json_decode_checked(const char *p, size_t n, char *out);
+/* cur_json_decode_light: decode the JSON string p[0..n) (p[0] == '"') into
+ * out, which has room for n bytes and does not overlap p (bytes after the
+ * decoded ones may be overwritten; no terminator). OUT: *len its decoded
+ * length, *used the bytes consumed with both quotes. Returns 0, or -1 for
+ * what the light scan refuses: a bad escape, a lone surrogate, a raw
+ * control character, invalid UTF-8, no closing quote. */
+int cur_json_decode_light(const char *p, size_t n, char *out, size_t *len, size_t *used);
 
 #endif

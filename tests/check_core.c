@@ -361,7 +361,7 @@ START_TEST(light_parse_matches_the_full_parse)
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		ck_assert_msg(!light_agrees(refused[i], "category"), "taken: %s", refused[i]);
 	/* Long texts with escapes at every distance from each other and from
-	 * the line's start (the decode copies 16 bytes a step in place). */
+	 * the line's start (the decode copies 16 bytes a step). */
 	{
 		static const char *const pieces[] = { "a", "\\n", "\\\"", "\\u00e9", "\xc3\xa9",
 						      "\\ud83d\\ude00", "0123456789abcdef", "\\\\", "\\t", " " };
