@@ -32,6 +32,7 @@ void cur_doc_release(cur_doc *d)
 {
 	free(d->text);
 	free(d->raw);
+	free(d->light);
 	json_decref(d->obj);
 	doc_free_attached(d);
 	cur_doc_init(d);
@@ -46,6 +47,8 @@ static const char *obj_str(const json_t *obj, const char *key)
 
 const char *cur_doc_id(const cur_doc *d)
 {
+	if (d->light)
+		return d->light;
 	return obj_str(d->obj, "id");
 }
 
@@ -71,6 +74,8 @@ json_t *cur_doc_metadata(cur_doc *d)
 
 const char *cur_doc_meta_str(const cur_doc *d, const char *key)
 {
+	if (d->light)
+		return d->light_key && strcmp(key, d->light_key) == 0 ? d->light_meta : NULL;
 	json_t *m = d->obj ? json_object_get(d->obj, "metadata") : NULL;
 	const char *s = m ? json_string_value(json_object_get(m, key)) : NULL;
 
@@ -149,6 +154,17 @@ const char *cur_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* A document read from a file without an id is named by its place. */
+static int doc_default_id(cur_buf *b, const char *origin, uint64_t record)
+{
+	/* The file's base name keeps ids the same wherever the data lives. */
+	const char *base = cur_basename(origin);
+
+	if (!base || strcmp(base, "-") == 0)
+		base = "stdin";
+	return cur_buf_printf(b, "%s:%llu", base, (unsigned long long)record);
+}
+
 /* Integer ids (common in exported datasets) become strings so that every
  * stage can name a document the same way. */
 static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
@@ -168,12 +184,7 @@ static int doc_normalize_id(cur_doc *d, const char *origin, uint64_t record)
 		int rc;
 
 		cur_buf_init(&b, CUR_BUF_UNLIMITED);
-		/* The file's base name keeps ids the same wherever the data lives. */
-		const char *base = cur_basename(origin);
-
-		if (!base || strcmp(base, "-") == 0)
-			base = "stdin";
-		rc = cur_buf_printf(&b, "%s:%llu", base, (unsigned long long)record);
+		rc = doc_default_id(&b, origin, record);
 		if (rc == CUR_OK && json_object_set_new(d->obj, "id", json_string(b.data)))
 			rc = CUR_ENOMEM;
 		cur_buf_release(&b);
@@ -221,6 +232,81 @@ int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return doc_normalize_id(d, origin, record) ?
 		cur_err_set(err, CUR_ENOMEM, "out of memory") : CUR_OK;
+}
+
+/* Append the string p[0..n) (p[0] == '"') that cur_json_scan_light
+ * accepted. */
+static int light_string(cur_buf *b, const char *p, size_t n)
+{
+	size_t len, used;
+
+	CUR_FORWARD(cur_buf_reserve(b, n));
+	if (cur_json_decode_light(p, n, b->data + b->len, &len, &used))
+		return CUR_EDATA;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return CUR_OK;
+}
+
+/* The id as cur_doc_from_json leaves it: a string as it is, an integer
+ * printed, anything else "<file>:<record>". */
+static int light_id(const cur_doc *d, const char *p, const cur_json_light *l, cur_buf *b)
+{
+	const char *v = l->id_at >= 0 ? p + l->id_at : NULL;
+	char num[24];
+
+	if (v && *v == '"')
+		return light_string(b, v, l->id_len);
+	/* The scan passed numbers of at most 18 characters, no exponent. */
+	if (v && (*v == '-' || (*v >= '0' && *v <= '9')) && !memchr(v, '.', l->id_len)) {
+		memcpy(num, v, l->id_len);
+		num[l->id_len] = '\0';
+		return cur_buf_printf(b, "%lld", strtoll(num, NULL, 10));
+	}
+	return doc_default_id(b, d->origin, d->record);
+}
+
+int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key)
+{
+	cur_json_light l;
+	cur_buf b;
+	char *p = d->text, *text;
+	size_t n = d->text_len, meta = 0;
+	int rc;
+
+	if (d->raw_json != 1)
+		return 0;
+	/* The text is decoded while the line is checked, into a buffer of its
+	 * own, so a record refused halfway stays intact for the full parse. */
+	text = malloc(n + 1);
+	if (!text)
+		return 0;
+	if (cur_json_scan_light(p, n, text_field, key, &l, text)) {
+		free(text);
+		return 0;
+	}
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	rc = light_id(d, p, &l, &b);
+	if (rc == CUR_OK)
+		rc = cur_buf_putc(&b, '\0');
+	if (rc == CUR_OK && l.meta_at >= 0) {
+		meta = b.len;
+		rc = light_string(&b, p + l.meta_at, l.meta_len);
+	}
+	if (rc != CUR_OK) {
+		cur_buf_release(&b);
+		free(text);
+		return 0;
+	}
+	text[l.text_len] = '\0';
+	free(d->text);
+	d->text = text;
+	d->text_len = l.text_len;
+	d->raw_json = 0;
+	d->light = cur_buf_detach(&b, NULL);
+	d->light_key = key;
+	d->light_meta = meta ? d->light + meta : NULL;
+	return 1;
 }
 
 int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,

@@ -47,6 +47,11 @@ typedef struct cur_doc {
 	size_t raw_len;
 	int dirty;
 	cur_attach *attached;
+	/* A light document (cur_doc_parse_light) has no obj: light holds its
+	 * id, a NUL, and the string light_key named (light_meta, or NULL). */
+	char *light;
+	const char *light_key;   /* borrowed from the caller */
+	const char *light_meta;  /* into light */
 } cur_doc;
 
 void cur_doc_init(cur_doc *d);
@@ -78,6 +83,17 @@ int cur_doc_drop(cur_doc *d, const char *reason, double value);
  * "<origin>:<record>". On error obj is freed and err says why. */
 int cur_doc_from_json(cur_doc *d, json_t *obj, const char *text_field,
 		      const char *origin, uint64_t record, cur_err *err);
+
+/* cur_doc_parse_light: for a reader that needs only the text, the id and
+ * at most one string (key, for cur_doc_meta_str; may be NULL): take them
+ * from the raw line left by the reader (raw_json 1) without building the
+ * JSON tree, decoding the text while the line is checked. Returns 1 when
+ * done (the line is freed), 0 when the record needs cur_doc_parse_raw
+ * (which then sees it untouched): invalid UTF-8 or JSON, or anything
+ * jansson might read differently (see cur_json_scan_light). A light document answers cur_doc_id and
+ * cur_doc_meta_str(d, key) as the full parse would; it has no obj, so
+ * other fields read as absent, and it must not be changed or written. */
+int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key);
 
 /* cur_basename: the part of path after its last '/' (documents name their
  * source file this way, so outputs do not depend on where data lives). */

@@ -20,25 +20,35 @@ static inline uint64_t swar_special(uint64_t v)
 	return ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((v - ONES * 0x20) & ~v);
 }
 
+#ifdef __SSE2__
+/* Bit k set when byte k of v is a quote, a backslash or a control. */
+static inline int special_mask(__m128i v)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i ctl = _mm_set1_epi8(0x1F);
+	/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
+	__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						  _mm_cmpeq_epi8(v, bslash)),
+				   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+
+	return _mm_movemask_epi8(bad);
+}
+#endif
+
 /* Offset of the first byte at or after i that may end a plain run inside a
  * string (a quote, a backslash or a control), roughly: it may stop early,
  * never late. UTF-8 was checked over the whole line before. SSE2 (every
- * x86-64) takes 16 bytes a step. */
+ * x86-64) takes 16 bytes a step and stops exactly at the byte (code is
+ * dense with \n and \" escapes: scanning up to it a byte at a time cost
+ * more than the vector steps). */
 static inline size_t skip_plain(const char *p, size_t n, size_t i)
 {
 #ifdef __SSE2__
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i ctl = _mm_set1_epi8(0x1F);
-
 	while (i + 16 <= n) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-		/* Unsigned: max(v, 0x1F) == 0x1F exactly for bytes <= 0x1F. */
-		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-							  _mm_cmpeq_epi8(v, bslash)),
-					   _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+		int mask = special_mask(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
 
-		if (_mm_movemask_epi8(bad))
-			return i;
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
 		i += 16;
 	}
 #endif
@@ -46,6 +56,33 @@ static inline size_t skip_plain(const char *p, size_t n, size_t i)
 		uint64_t v;
 
 		memcpy(&v, p + i, 8);
+		if (swar_special(v) & HIGHS)
+			return i;
+		i += 8;
+	}
+	return i;
+}
+
+/* skip_plain that also ORs into *hi the top bits of the bytes it passed
+ * (and maybe a few after them): nonzero when there may be non-ASCII. */
+static inline size_t skip_plain_hi(const char *p, size_t n, size_t i, unsigned *hi)
+{
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		int mask = special_mask(v);
+
+		*hi |= (unsigned)_mm_movemask_epi8(v);
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+		i += 16;
+	}
+#endif
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		*hi |= (v & HIGHS) != 0;
 		if (swar_special(v) & HIGHS)
 			return i;
 		i += 8;
@@ -191,6 +228,23 @@ static size_t decode_u(const char *p, size_t n, cur_buf *out, size_t *repairs)
 	return used;
 }
 
+/* The byte a one-letter escape stands for (\n: '\n'), or 0 when c is not
+ * one. */
+static inline int simple_escape(char c)
+{
+	switch (c) {
+	case '"': return '"';
+	case '\\': return '\\';
+	case '/': return '/';
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return 0;
+	}
+}
+
 int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 			   size_t *repairs, const char **why)
 {
@@ -225,26 +279,24 @@ int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 			*why = "unterminated string";
 			return CUR_EDATA;
 		}
-		{
-			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-			const char *e = strchr(from, p[i + 1]);
+		if (p[i + 1] == 'u') {
+			size_t k = decode_u(p + i + 1, n - i - 1, out, repairs);
 
-			if (p[i + 1] == 'u') {
-				size_t k = decode_u(p + i + 1, n - i - 1, out, repairs);
+			if (!k) {
+				*why = "invalid \\u escape";
+				return CUR_EDATA;
+			}
+			i += 1 + k;
+		} else {
+			int e = simple_escape(p[i + 1]);
 
-				if (!k) {
-					*why = "invalid \\u escape";
-					return CUR_EDATA;
-				}
-				i += 1 + k;
-			} else if (e && p[i + 1]) {
-				if (cur_buf_putc(out, to[e - from]))
-					goto nomem;
-				i += 2;
-			} else {
+			if (!e) {
 				*why = "invalid escape";
 				return CUR_EDATA;
 			}
+			if (cur_buf_putc(out, e))
+				goto nomem;
+			i += 2;
 		}
 		run = i;
 	}
@@ -304,6 +356,9 @@ typedef struct minify {
 	const char *p;
 	size_t n, i;
 	int depth;
+	/* The light scan (cur_json_scan_light): whitespace stays, and what
+	 * jansson might refuse or read differently sends the record to it. */
+	int light;
 	/* Whitespace to remove, recorded while checking and removed only once
 	 * the whole record passed, so a failed check leaves the line intact. */
 	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
@@ -317,7 +372,7 @@ static int mf_flush_ws(minify *m)
 	while (m->i < m->n && (m->p[m->i] == ' ' || m->p[m->i] == '\t' || m->p[m->i] == '\r' ||
 			       m->p[m->i] == '\n'))
 		m->i++;
-	if (m->i == start)
+	if (m->i == start || m->light)
 		return 0;
 	if (m->ngaps == MAX_GAPS)
 		return -1; /* pretty-printed: leave it to the full parser */
@@ -326,27 +381,18 @@ static int mf_flush_ws(minify *m)
 	return 0;
 }
 
-static inline int simple_escape(char c)
-{
-	switch (c) {
-	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* A string at p[i] == '"'; *decoded gets its decoded length. Lone
  * surrogates are refused so that the slow path repairs them. */
 static int mf_string(minify *m, size_t *decoded)
 {
 	const char *p = m->p;
 	size_t i = m->i + 1, n = m->n, saved = 0;
+	unsigned hi = 0;
 
 	for (;;) {
-		i = skip_plain(p, n, i);
+		i = skip_plain_hi(p, n, i, &hi);
 		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
-			i++;
+			hi |= (unsigned char)p[i++] & 0x80;
 		if (i >= n || (unsigned char)p[i] < 0x20)
 			return -1;
 		if (p[i] == '"')
@@ -377,11 +423,17 @@ static int mf_string(minify *m, size_t *decoded)
 			return -1;
 		}
 	}
+	/* The light scan checks UTF-8 itself, in strings only: a byte over
+	 * 0x7F anywhere else is invalid JSON, and most strings are ASCII. */
+	if (m->light && hi && cur_utf8_valid_prefix(p + m->i + 1, i - m->i - 1) != i - m->i - 1)
+		return -1;
 	if (decoded)
 		*decoded = i - m->i - 1 - saved;
 	m->i = i + 1;
 	return 0;
 }
+
+static int mf_number_syntax(minify *m);
 
 static int mf_digits(minify *m)
 {
@@ -393,6 +445,20 @@ static int mf_digits(minify *m)
 }
 
 static int mf_number(minify *m)
+{
+	size_t start = m->i;
+
+	if (mf_number_syntax(m))
+		return -1;
+	/* jansson refuses integers beyond int64 and reals beyond double: up to
+	 * 18 characters without an exponent fit either. */
+	if (m->light && (m->i - start > 18 || memchr(m->p + start, 'e', m->i - start) ||
+			 memchr(m->p + start, 'E', m->i - start)))
+		return -1;
+	return 0;
+}
+
+static int mf_number_syntax(minify *m)
 {
 	if (m->p[m->i] == '-')
 		m->i++;
@@ -458,6 +524,8 @@ static int mf_container(minify *m, mf_want *w)
 			if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
 				return -1;
 			klen = m->i - kstart - 2;
+			if (m->light && memchr(m->p + kstart + 1, '\\', klen))
+				return -1;
 			if (w && klen == 2 && memcmp(m->p + kstart + 1, "id", 2) == 0)
 				w->has_id = -1; /* the value must be a string */
 			if (w && klen == strlen(w->text_field) &&
@@ -521,6 +589,7 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	m->n = n;
 	m->i = 0;
 	m->depth = 0;
+	m->light = 0;
 	m->ngaps = 0;
 	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
 	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
@@ -536,4 +605,202 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	}
 	free(m);
 	return ok ? out : 0;
+}
+
+/* ---- the light scan: the text, the id and one string, read-only ---- */
+
+/* Is the key just read (p[kstart] == '"', unescaped) name? */
+static int key_is(const minify *m, size_t kstart, size_t klen, const char *name)
+{
+	return name && strlen(name) == klen && memcmp(m->p + kstart + 1, name, klen) == 0;
+}
+
+/* The object at p[i] == '{': the top level (top = 1: text, id, metadata and
+ * key) or the metadata object (key only). A second member of any of these
+ * names is left to jansson, whose last-one-wins rule differs from ours. */
+static int light_object(minify *m, cur_json_light *l, const char *text_field,
+			const char *key, char *text, int top)
+{
+	int seen_text = 0, seen_id = 0, seen_meta = 0, seen_key = 0;
+
+	if (++m->depth > 256)
+		return -1;
+	m->i++;
+	mf_flush_ws(m);
+	if (m->i < m->n && m->p[m->i] == '}') {
+		m->i++;
+		m->depth--;
+		return 0;
+	}
+	for (;;) {
+		size_t kstart = m->i, klen, v;
+
+		if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
+			return -1;
+		klen = m->i - kstart - 2;
+		if (memchr(m->p + kstart + 1, '\\', klen))
+			return -1;
+		mf_flush_ws(m);
+		if (m->i >= m->n || m->p[m->i] != ':')
+			return -1;
+		m->i++;
+		mf_flush_ws(m);
+		if (m->i >= m->n)
+			return -1;
+		v = m->i;
+		if (top && key_is(m, kstart, klen, text_field)) {
+			size_t used;
+
+			if (seen_text++ || m->p[v] != '"' ||
+			    cur_json_decode_light(m->p + v, m->n - v, text, &l->text_len, &used))
+				return -1;
+			l->text_at = v;
+			m->i = v + used;
+		} else if (top && key_is(m, kstart, klen, "id")) {
+			if (seen_id++ || mf_value(m, NULL))
+				return -1;
+			l->id_at = (long)v;
+			l->id_len = m->i - v;
+		} else if (top && key_is(m, kstart, klen, "metadata")) {
+			if (seen_meta++)
+				return -1;
+			if (m->p[v] == '{' && key) {
+				if (light_object(m, l, NULL, key, NULL, 0))
+					return -1;
+			} else if (mf_value(m, NULL)) {
+				return -1;
+			}
+		} else if (key_is(m, kstart, klen, key)) {
+			if (seen_key++ || mf_value(m, NULL))
+				return -1;
+			if (m->p[v] == '"' && top) {
+				l->top_at = (long)v;
+				l->top_len = m->i - v;
+			} else if (m->p[v] == '"') {
+				l->meta_at = (long)v;
+				l->meta_len = m->i - v;
+			}
+		} else if (mf_value(m, NULL)) {
+			return -1;
+		}
+		mf_flush_ws(m);
+		if (m->i >= m->n)
+			return -1;
+		if (m->p[m->i] == '}') {
+			m->i++;
+			m->depth--;
+			return 0;
+		}
+		if (m->p[m->i] != ',')
+			return -1;
+		m->i++;
+		mf_flush_ws(m);
+	}
+}
+
+int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
+			cur_json_light *l, char *text)
+{
+	minify m;
+	int ok;
+
+	memset(l, 0, sizeof(*l));
+	l->id_at = l->meta_at = l->top_at = -1;
+	/* These names are read from the tree in ways the scan does not follow
+	 * (the text moves to "text", the id is normalized). */
+	if (strcmp(text_field, "id") == 0 || strcmp(text_field, "metadata") == 0 ||
+	    (key && (strcmp(key, "text") == 0 || strcmp(key, text_field) == 0 ||
+		     strcmp(key, "id") == 0 || strcmp(key, "metadata") == 0)))
+		return -1;
+	m.p = p;
+	m.n = n;
+	m.i = 0;
+	m.depth = 0;
+	m.light = 1;
+	m.ngaps = 0;
+	mf_flush_ws(&m);
+	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, text, 1);
+	if (ok)
+		mf_flush_ws(&m);
+	if (!ok || m.i != n || !l->text_at)
+		return -1;
+	if (l->meta_at < 0) {
+		l->meta_at = l->top_at;
+		l->meta_len = l->top_len;
+	}
+	return 0;
+}
+
+int cur_json_decode_light(const char *p, size_t n, char *out, size_t *len, size_t *used)
+{
+	size_t i = 1, o = 0;
+	unsigned hi = 0;
+
+	for (;;) {
+#ifdef __SSE2__
+		/* Copy while scanning: code is dense with escapes, and a call
+		 * to copy each short run between them cost more than this. The
+		 * store may run 15 bytes past the run: out has room for n. */
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			int mask = special_mask(v);
+
+			hi |= (unsigned)_mm_movemask_epi8(v);
+			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
+			if (mask) {
+				unsigned k = (unsigned)__builtin_ctz((unsigned)mask);
+
+				i += k;
+				o += k;
+				break;
+			}
+			i += 16;
+			o += 16;
+		}
+#endif
+		while (i < n && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20) {
+			hi |= (unsigned char)p[i] & 0x80;
+			out[o++] = p[i++];
+		}
+		if (i >= n || (unsigned char)p[i] < 0x20)
+			return -1;
+		if (p[i] == '"')
+			break;
+		if (i + 1 >= n)
+			return -1;
+		if (p[i + 1] == 'u') {
+			unsigned h, lo;
+			uint32_t cp;
+
+			if (i + 6 > n || !hex4(p + i + 2, &h))
+				return -1;
+			if (h >= 0xD800 && h <= 0xDBFF) {
+				if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
+				    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				cp = 0x10000 + ((h - 0xD800) << 10) + (lo - 0xDC00);
+				i += 12;
+			} else if (h >= 0xDC00 && h <= 0xDFFF) {
+				return -1;
+			} else {
+				cp = h;
+				i += 6;
+			}
+			o += cur_utf8_encode(cp, out + o);
+		} else {
+			int e = simple_escape(p[i + 1]);
+
+			if (!e)
+				return -1;
+			out[o++] = (char)e;
+			i += 2;
+		}
+	}
+	/* Escapes decode to whole, valid sequences, so checking the output
+	 * checks the raw bytes between them. */
+	if (hi && cur_utf8_valid_prefix(out, o) != o)
+		return -1;
+	*len = o;
+	*used = i + 1;
+	return 0;
 }

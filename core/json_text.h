@@ -41,4 +41,39 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
  * fast path assumes. The caller has checked that p is valid UTF-8. */
 size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
 
+/* cur_json_light: where cur_json_scan_light found what a text-only reader
+ * takes from a record. Offsets are into the line; -1 when absent. */
+typedef struct cur_json_light {
+	size_t text_at;   /* the text member's string, at its '"' */
+	size_t text_len;  /* its decoded length */
+	long id_at;       /* the "id" member's value (any type) */
+	size_t id_len;    /* its length in the line */
+	long meta_at;     /* the string key names, as cur_doc_meta_str finds it:
+			   * metadata[key], else the top-level member key */
+	size_t meta_len;
+	long top_at;      /* (the top-level one, while scanning) */
+	size_t top_len;
+} cur_json_light;
+
+/* cur_json_scan_light: check that p[0..n) is one JSON object that jansson
+ * would read exactly as this scan does; find its "id" and the string named
+ * key (may be NULL), and decode its text_field string into text (room for
+ * n bytes, apart from p; not terminated) as it goes. Returns 0, or -1 when
+ * the record must take the full parse: invalid JSON, a lone surrogate, a
+ * key with an escape, a repeated text_field, "id", "metadata" or key
+ * member, a number jansson might refuse (over 18 characters or with an
+ * exponent), nesting over 256, a missing or non-string text, or invalid
+ * UTF-8 (it checks the strings; a byte over 0x7F elsewhere is invalid
+ * JSON). Reads p only. */
+int cur_json_scan_light(const char *p, size_t n, const char *text_field, const char *key,
+			cur_json_light *l, char *text);
+
+/* cur_json_decode_light: decode the JSON string p[0..n) (p[0] == '"') into
+ * out, which has room for n bytes and does not overlap p (bytes after the
+ * decoded ones may be overwritten; no terminator). OUT: *len its decoded
+ * length, *used the bytes consumed with both quotes. Returns 0, or -1 for
+ * what the light scan refuses: a bad escape, a lone surrogate, a raw
+ * control character, invalid UTF-8, no closing quote. */
+int cur_json_decode_light(const char *p, size_t n, char *out, size_t *len, size_t *used);
+
 #endif

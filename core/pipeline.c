@@ -410,6 +410,12 @@ static void parse_batch(pipe_t *p, batch *b)
 			b->len_at[i * (p->nstages + 1)] = s->doc.raw_text_len;
 			continue;
 		}
+		/* Nothing but the sink sees the document, and it reads little. */
+		if (!p->nstages && p->sink->text_only && !p->o->passthrough && !s->category &&
+		    cur_doc_parse_light(&s->doc, p->o->reader.text_field, p->sink->meta_key)) {
+			b->len_at[i * (p->nstages + 1)] = s->doc.text_len;
+			continue;
+		}
 		if (cur_doc_parse_raw(&s->doc, p->o->reader.text_field, &err) != CUR_OK) {
 			slot_bad(s, &err);
 			continue;

@@ -24,6 +24,14 @@ struct cur_sink {
 	/* Optional: lines for the user after a finished run (where the output
 	 * went, what it holds), or "". */
 	const char *(*summary)(const cur_sink *self);
+	/* 1 when prepare() and write() read only a document's text, origin,
+	 * record, cur_doc_id (for messages) and cur_doc_meta_str(doc,
+	 * meta_key) (meta_key may be NULL). A pipeline with no stages then
+	 * takes JSON Lines records apart without building their JSON tree
+	 * (cur_doc_parse_light): for a tokenizing sink the tree was most of
+	 * what reading costs (docs/internals/shards.md). */
+	int text_only;
+	const char *meta_key;
 	void *priv;
 };
 

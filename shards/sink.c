@@ -84,7 +84,12 @@ typedef struct shard_job {
 	cur_buf summary;
 	char errline[600];
 	cur_err err;      /* the first error of write(), which has no err */
+	tok_ids scratch;  /* write()'s ids when no prepare() ran */
 } shard_job;
+
+/* A reused ids buffer larger than this many ids (4 MiB) is let go after
+ * its document. */
+#define SCRATCH_KEEP ((size_t)1 << 20)
 
 static const char attach_key = 0;
 
@@ -538,27 +543,48 @@ static int setup_dirs(shard_job *j, cur_err *err)
 }
 
 /* ---- pass 1 ---- */
+static void *sink_thread_new(cur_sink *self)
+{
+	(void)self;
+	tok_ids *v = malloc(sizeof *v);
+	if (v)
+		tok_ids_init(v);
+	return v;
+}
+
+static void sink_thread_free(cur_sink *self, void *tls)
+{
+	(void)self;
+	ids_free(tls);
+}
+
+/* The ids are encoded into the worker's own buffer, which stays warm, and
+ * kept in one block of their exact size: a tok_ids and the ids after it
+ * (freed with free()). */
 static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 {
 	shard_job *j = self->priv;
-	(void)tls;
+	tok_ids local, *scratch = tls ? tls : &local;
 	if (j->pass1_done)
 		return CUR_OK;
-	tok_ids *v = malloc(sizeof *v);
-	if (!v)
-		return CUR_ENOMEM;
-	tok_ids_init(v);
-	/* Room for ~3 bytes a token up front (Llama 3 averages over 4), so
-	 * the ids rarely move while the document is encoded. */
-	size_t guess = doc->text_len / 3 + 16;
-	v->ids = cur_malloc_array(guess, sizeof *v->ids);
-	v->cap = v->ids ? guess : 0;
-	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
-	if (rc == CUR_OK)
-		rc = cur_doc_attach(doc, &attach_key, v, ids_free);
-	else
-		ids_free(v);
-	return rc;
+	tok_ids_init(&local);
+	scratch->len = 0;
+	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, scratch);
+	size_t n = scratch->len;
+	tok_ids *v = NULL;
+	if (rc == CUR_OK && n <= (SIZE_MAX - sizeof *v) / sizeof(uint32_t))
+		v = malloc(sizeof *v + n * sizeof(uint32_t));
+	if (v) {
+		v->ids = (uint32_t *)(void *)(v + 1);
+		v->len = v->cap = n;
+		if (n)
+			memcpy(v->ids, scratch->ids, n * sizeof(uint32_t));
+	}
+	if (scratch == &local || scratch->cap > SCRATCH_KEEP)
+		tok_ids_release(scratch);
+	if (rc < 0)
+		return rc;
+	return v ? cur_doc_attach(doc, &attach_key, v, free) : CUR_ENOMEM;
 }
 
 static int category_of(shard_job *j, cur_doc *doc)
@@ -598,23 +624,23 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 		return CUR_OK;
 	}
 	tok_ids *v = cur_doc_attached(doc, &attach_key);
-	tok_ids local;
-	tok_ids_init(&local);
 	if (!v) {
-		/* No prepare() ran (a caller without workers): encode here. */
-		int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, &local);
-		if (rc < 0) {
-			tok_ids_release(&local);
+		/* No prepare() ran (-j 1, or a caller without workers): encode
+		 * here, into ids that stay warm from one document to the next. */
+		v = &j->scratch;
+		v->len = 0;
+		int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
+		if (rc < 0)
 			return cur_err_set(&j->err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
-		}
-		v = &local;
 	}
 	int rc = CUR_OK;
 	if (v->len == 0)
 		j->spills[c].empty++;
 	else
 		rc = shard_spill_append(&j->spills[c], v->ids, v->len, &j->err);
-	tok_ids_release(&local);
+	/* Do not keep a huge document's ids for the whole run. */
+	if (v == &j->scratch && j->scratch.cap > SCRATCH_KEEP)
+		tok_ids_release(&j->scratch);
 	return rc;
 }
 
@@ -888,6 +914,7 @@ static void sink_destroy(cur_sink *self)
 		if (!j->finished && !j->pass1_done && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
+		tok_ids_release(&j->scratch);
 		json_decref(j->own_cfg);
 		free(j->src);
 		free(j->workdir);
@@ -941,7 +968,11 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	sk->priv = j;
 	j->own_cfg = own_cfg;
 	j->auto_mode = own_cfg != NULL;
-	sk->prepare = sink_prepare;
+	/* With one worker, prepare() would run just before write() on the
+	 * same thread: encoding in write() saves an allocation per document. */
+	sk->prepare = env && env->jobs <= 1 ? NULL : sink_prepare;
+	sk->thread_new = sink_thread_new;
+	sk->thread_free = sink_thread_free;
 	sk->write = sink_write;
 	sk->finish = sink_finish;
 	sk->destroy = sink_destroy;
@@ -952,6 +983,7 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	cur_buf_init(&j->warnings, 1 << 16);
 	cur_buf_init(&j->summary, 1 << 20);
 	cur_err_clear(&j->err);
+	tok_ids_init(&j->scratch);
 	j->cfg = cfg;
 	j->outdir = outdir;
 	j->inputs = inputs;
@@ -971,6 +1003,9 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 		goto fail;
 	if (make_fingerprint(j, err) < 0 || setup_dirs(j, err) < 0)
 		goto fail;
+	/* category_of and sink_write read no more than this. */
+	sk->text_only = 1;
+	sk->meta_key = j->mode == MODE_FIELD || j->mode == MODE_AUTO ? j->field : NULL;
 	return sk;
 fail:
 	sink_destroy(sk);

@@ -124,11 +124,54 @@ static int bin_write(shard_writer *w, const unsigned char *p, size_t n, cur_err 
 	return rc;
 }
 
+/* Do the spill reads recorded for buffer slot s. */
+static int fill_reads(shard_writer *w, size_t s, cur_err *err)
+{
+	for (size_t i = 0; i < w->nreads[s]; i++) {
+		const shard_read *r = &w->reads[s][i];
+		CUR_FORWARD(shard_spill_read(&w->spills[r->cat], r->off,
+					     (uint32_t *)(void *)(w->bufs[s] + r->at), r->n, err));
+	}
+	return CUR_OK;
+}
+
+/* Called with mx held, by the thread that claimed slot s's reads: do them
+ * without the lock. A failure stops the writes that follow. */
+static void fill_claimed(shard_writer *w, size_t s)
+{
+	cur_err e;
+	cur_err_clear(&e);
+	int failed = w->werr.code < 0;
+	pthread_mutex_unlock(&w->mx);
+	int rc = failed ? CUR_OK : fill_reads(w, s, &e);
+	pthread_mutex_lock(&w->mx);
+	if (rc < 0 && w->werr.code >= 0)
+		w->werr = e;
+	w->rstate[s] = SHARD_READS_DONE;
+	pthread_cond_broadcast(&w->cv);
+}
+
+/* Called with mx held by the planning thread instead of waiting for the
+ * writer thread: do the reads of the newest queued buffer nobody has
+ * started (the writer thread starts from the oldest), else wait. */
+static void help_or_wait(shard_writer *w)
+{
+	for (size_t k = w->queued; k-- > 0;) {
+		size_t s = (w->head + k) % SHARD_NBUF;
+		if (w->rstate[s] == SHARD_READS_PENDING) {
+			w->rstate[s] = SHARD_READS_BUSY;
+			fill_claimed(w, s);
+			return;
+		}
+	}
+	pthread_cond_wait(&w->cv, &w->mx);
+}
+
 /* With -j 2 or more, a second thread hashes and writes full buffers while
- * the plan goes on reading the spill into the next one: pass 2 runs after
- * the pipeline, on one thread otherwise, and its read and write copies are
- * about the same size. Buffers are handed over in order, so the bytes and
- * the hash are those of the serial writer. */
+ * the plan goes on into the next one: pass 2 runs after the pipeline, on
+ * one thread otherwise. The spill reads are shared (see shard_writer).
+ * Buffers are written in order, and every read lands where the serial
+ * writer would have put it, so the bytes and the hash are the same. */
 static void *bin_thread(void *arg)
 {
 	shard_writer *w = arg;
@@ -138,6 +181,12 @@ static void *bin_thread(void *arg)
 			pthread_cond_wait(&w->cv, &w->mx);
 		if (w->queued == 0)
 			break;
+		if (w->rstate[w->head] == SHARD_READS_PENDING) {
+			w->rstate[w->head] = SHARD_READS_BUSY;
+			fill_claimed(w, w->head);
+		}
+		while (w->rstate[w->head] == SHARD_READS_BUSY)
+			pthread_cond_wait(&w->cv, &w->mx);
 		unsigned char *p = w->bufs[w->head];
 		size_t n = w->lens_q[w->head];
 		int failed = w->werr.code < 0;
@@ -164,7 +213,7 @@ static int bin_drain(shard_writer *w, cur_err *err)
 		return CUR_OK;
 	pthread_mutex_lock(&w->mx);
 	while (w->queued > 0)
-		pthread_cond_wait(&w->cv, &w->mx);
+		help_or_wait(w);
 	int rc = w->werr.code < 0 ? w->werr.code : CUR_OK;
 	if (rc < 0 && err)
 		*err = w->werr;
@@ -183,18 +232,21 @@ static int out_flush(shard_writer *w, cur_err *err)
 		return rc;
 	}
 	pthread_mutex_lock(&w->mx);
-	while (w->queued >= SHARD_NBUF - 1 && w->werr.code >= 0)
-		pthread_cond_wait(&w->cv, &w->mx);
+	size_t slot = (w->head + w->queued) % SHARD_NBUF;
+	w->lens_q[slot] = w->outn;
+	w->rstate[slot] = w->nreads[slot] ? SHARD_READS_PENDING : SHARD_READS_DONE;
+	w->queued++;
+	pthread_cond_broadcast(&w->cv);
+	while (w->queued >= SHARD_NBUF && w->werr.code >= 0)
+		help_or_wait(w);
 	if (w->werr.code < 0) {
 		*err = w->werr;
 		pthread_mutex_unlock(&w->mx);
 		return err->code;
 	}
-	size_t slot = (w->head + w->queued) % SHARD_NBUF;
-	w->lens_q[slot] = w->outn;
-	w->queued++;
-	w->out = w->bufs[(slot + 1) % SHARD_NBUF];
-	pthread_cond_broadcast(&w->cv);
+	w->fill = (slot + 1) % SHARD_NBUF;
+	w->nreads[w->fill] = 0;
+	w->out = w->bufs[w->fill];
 	pthread_mutex_unlock(&w->mx);
 	w->outn = 0;
 	return CUR_OK;
@@ -306,6 +358,23 @@ static int wr_begin(void *ctx, int split, uint64_t k, cur_err *err)
 	return CUR_OK;
 }
 
+/* Record a spill read of n ids into the buffer being filled, at outn. */
+static int read_later(shard_writer *w, uint32_t cat, uint64_t off, uint32_t n, cur_err *err)
+{
+	size_t s = w->fill;
+	if (!w->reads[s]) {
+		w->reads[s] = cur_malloc_array(SHARD_NREADS, sizeof(shard_read));
+		if (!w->reads[s])
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
+	shard_read *r = &w->reads[s][w->nreads[s]++];
+	r->off = off;
+	r->at = w->outn;
+	r->n = n;
+	r->cat = cat;
+	return CUR_OK;
+}
+
 static int wr_piece(shard_writer *w, const shard_piece *pc, cur_err *err)
 {
 	uint32_t *ids = w->ids;
@@ -323,14 +392,20 @@ static int wr_piece(shard_writer *w, const shard_piece *pc, cur_err *err)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (w->itemsize == 4) {
 		/* The spill's bytes are the file's: read them straight into the
-		 * output buffer (outn stays a multiple of 4, so it is aligned). */
+		 * output buffer (outn stays a multiple of 4, so it is aligned);
+		 * with a writer thread, later (see shard_writer). */
 		for (uint32_t left = pc->n; left > 0;) {
-			if (SHARD_OUTBUF - w->outn < 4)
+			if (SHARD_OUTBUF - w->outn < 4 ||
+			    (w->async && w->nreads[w->fill] == SHARD_NREADS))
 				CUR_FORWARD(out_flush(w, err));
 			size_t room = (SHARD_OUTBUF - w->outn) / 4;
 			uint32_t m = left < room ? left : (uint32_t)room;
-			CUR_FORWARD(shard_spill_read(&w->spills[pc->cat], off,
-						     (uint32_t *)(void *)(w->out + w->outn), m, err));
+			if (w->async)
+				CUR_FORWARD(read_later(w, pc->cat, off, m, err));
+			else
+				CUR_FORWARD(shard_spill_read(&w->spills[pc->cat], off,
+							     (uint32_t *)(void *)(w->out + w->outn), m,
+							     err));
 			w->outn += (size_t)m * 4;
 			off += m;
 			left -= m;
@@ -602,8 +677,10 @@ void shard_writer_release(shard_writer *w)
 		w->started = 0;
 	}
 	if (w->async) {
-		for (int i = 0; i < SHARD_NBUF; i++)
+		for (int i = 0; i < SHARD_NBUF; i++) {
 			free(w->bufs[i]);
+			free(w->reads[i]);
+		}
 		w->out = NULL;
 	}
 	if (w->fd >= 0) {

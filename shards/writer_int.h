@@ -24,6 +24,18 @@ enum { SHARD_FORMAT_MEGATRON = 0, SHARD_FORMAT_LLMC = 1 };
 #define SHARD_OUTBUF (1u << 20)
 /* Output buffers with a writer thread: one filling, the rest queued. */
 #define SHARD_NBUF 4
+/* Spill reads recorded for one buffer at most (then it is queued early). */
+#define SHARD_NREADS 8192
+
+/* A spill read into an output buffer, done later by either thread. */
+typedef struct shard_read {
+	uint64_t off;    /* in ids */
+	size_t at;       /* in the buffer */
+	uint32_t n;
+	uint32_t cat;
+} shard_read;
+
+enum { SHARD_READS_PENDING, SHARD_READS_BUSY, SHARD_READS_DONE };
 
 uint64_t shard_idx_bytes(uint64_t nseq, uint64_t ndoc);
 
@@ -75,6 +87,14 @@ typedef struct shard_writer {
 	pthread_t th;
 	pthread_mutex_t mx;
 	pthread_cond_t cv;
+	/* async: each buffer's spill reads are recorded while it fills and done
+	 * by the writer thread when the buffer reaches it, or by this thread
+	 * while it would otherwise wait for a free buffer: the reads are most
+	 * of pass 2, and so both threads share them. */
+	size_t fill;                       /* the slot of out */
+	shard_read *reads[SHARD_NBUF];
+	size_t nreads[SHARD_NBUF];
+	int rstate[SHARD_NBUF];            /* SHARD_READS_* */
 	uint32_t *ids;
 	shard_u64v lens;
 	uint64_t ntok, nseq, ndocs, padding;

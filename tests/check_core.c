@@ -240,6 +240,203 @@ static void read_all(const char *path, size_t max, read_result *r)
 	cur_reader_close(rd);
 }
 
+/* ---- the light parse (a text-only sink, no stages) ---- */
+
+static void raw_doc(cur_doc *d, const char *line)
+{
+	cur_doc_init(d);
+	d->text = strdup(line);
+	d->text_len = strlen(line);
+	d->raw_json = 1;
+	d->origin = "dir/mem.jsonl";
+	d->record = 3;
+}
+
+/* Parse line both ways: the light parse either agrees with the full one
+ * (text, id, the key's string) or leaves the line untouched for it.
+ * Returns whether the light parse took it; *light is released. */
+static int light_agrees(const char *line, const char *key)
+{
+	cur_doc light, full;
+	cur_err err;
+	int took, frc;
+
+	raw_doc(&light, line);
+	raw_doc(&full, line);
+	cur_err_clear(&err);
+	took = cur_doc_parse_light(&light, "text", key);
+	frc = cur_doc_parse_raw(&full, "text", &err);
+	if (!took) {
+		ck_assert_int_eq(light.raw_json, 1);
+		ck_assert_uint_eq(light.text_len, strlen(line));
+		ck_assert_str_eq(light.text, line);
+	} else {
+		const char *a, *b;
+
+		ck_assert_msg(frc == CUR_OK, "light took what the full parse refuses: %s", line);
+		ck_assert_int_eq(light.raw_json, 0);
+		ck_assert_ptr_null(light.obj);
+		ck_assert_uint_eq(light.text_len, full.text_len);
+		ck_assert_msg(memcmp(light.text, full.text, full.text_len) == 0, "text of %s", line);
+		ck_assert_int_eq(light.text[light.text_len], '\0');
+		ck_assert_uint_eq(light.utf8_repairs, full.utf8_repairs);
+		ck_assert_str_eq(cur_doc_id(&light), cur_doc_id(&full));
+		if (key) {
+			a = cur_doc_meta_str(&light, key);
+			b = cur_doc_meta_str(&full, key);
+			ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0),
+				      "%s of %s: '%s' vs '%s'", key, line, a ? a : "(null)",
+				      b ? b : "(null)");
+		}
+	}
+	cur_doc_release(&light);
+	cur_doc_release(&full);
+	return took;
+}
+
+START_TEST(light_parse_matches_the_full_parse)
+{
+	static const char *taken[] = {
+		"{\"id\":\"a\",\"text\":\"hello\"}",
+		/* escapes, a surrogate pair, U+0000, multi-byte UTF-8 */
+		"{\"id\":\"a\",\"text\":\"l1\\nl2 \\\"q\\\" \\\\ \\/ \\t\\b\\f\\r \\u00e9\\u20ac \\ud83d\\ude00 \\u0000 \xc3\xa9\"}",
+		"{\"text\":\"0123456789abcdef0123456789abcdef\\\"0123456789abcdef0123456789\\n\"}",
+		/* text not first, nested metadata, the category inside it */
+		"{\"id\":7,\"metadata\":{\"x\":[1,{\"y\":null}],\"category\":\"code\"},\"text\":\"t\"}",
+		/* metadata's own wins over the top level one; deeper ones do not count */
+		"{\"category\":\"top\",\"metadata\":{\"a\":{\"category\":\"deep\"},\"category\":\"mid\"},\"text\":\"t\"}",
+		"{\"category\":\"top\",\"metadata\":{\"a\":{\"category\":\"deep\"}},\"text\":\"t\"}",
+		"{\"category\":\"top\",\"metadata\":{\"category\":5},\"text\":\"t\"}",
+		"{\"metadata\":[\"category\"],\"category\":\"c\\u00e9\\n\",\"text\":\"t\"}",
+		"{\"metadata\":{\"category\":\"\"},\"text\":\"\"}",
+		/* ids: missing, real, negative, escaped */
+		"{\"text\":\"no id\"}",
+		"{\"id\":1.5,\"text\":\"x\"}",
+		"{\"id\":-42,\"text\":\"x\"}",
+		"{\"id\":null,\"text\":\"x\"}",
+		"{\"id\":\"a\\u00e9\\\"b\",\"text\":\"x\"}",
+		/* repeated keys that nobody reads */
+		"{\"x\":1,\"x\":{\"x\":2,\"x\":3},\"text\":\"t\"}",
+		/* whitespace anywhere JSON allows it */
+		" { \"text\" :\t\"a\" , \"id\" : \"b\" , \"n\" : [ 1 , -2.5 , true , false , null ] } ",
+		"{\"text\":\"x\",\"big\":123456789012345678}",
+		"{\"t\xc3\xa9\":\"\xe2\x82\xac\",\"text\":\"\xf0\x9f\x98\x80 0123456789abcdef\xc3\xa9\"}",
+	};
+	static const char *refused[] = {
+		"{\"id\":\"1\",\"text\":\"lone \\ud800\"}",      /* repaired by the full parse */
+		"{\"id\":\"1\",\"text\":\"bad \xff utf8\"}",      /* repaired by the full parse */
+		/* invalid UTF-8 anywhere: the full parse repairs the whole line */
+		"{\"text\":\"0123456789abcdef0123456789\xc3\"}",      /* cut short */
+		"{\"text\":\"overlong \xc0\xaf\"}",
+		"{\"text\":\"surrogate \xed\xa0\x80\"}",
+		"{\"text\":\"x\",\"k\xff\":1}",                        /* in a key */
+		"{\"text\":\"x\",\"metadata\":{\"category\":\"\xe2\x82\"}}",
+		"{\"id\":\"\xf4\x90\x80\x80\",\"text\":\"x\"}",
+		"{\"text\":\"x\",\"n\":\xc3\xa9}",                    /* outside strings */
+		"{\"text\":\"a\",\"text\":\"b\"}",                /* repeated text */
+		"{\"text\":\"a\",\"id\":\"1\",\"id\":\"2\"}",     /* repeated id */
+		"{\"metadata\":{\"category\":\"a\",\"category\":\"b\"},\"text\":\"x\"}",
+		"{\"metadata\":{},\"metadata\":{\"category\":\"b\"},\"text\":\"x\"}",
+		"{\"category\":\"a\",\"category\":\"b\",\"text\":\"x\"}",
+		"{\"t\\u0065xt\":\"escaped key\"}",
+		"{\"text\":\"a\",\"x\":tru}",                     /* invalid elsewhere */
+		"{\"text\":\"a\",\"x\":[1,2}",
+		"{\"text\":\"a\",\"x\":\"lone \\udc00\"}",
+		"{\"text\":\"a\"} trailing",
+		"{\"text\":\"a\",}",
+		"{\"text\":\"a\",\"n\":123456789012345678901}",   /* jansson: too big */
+		"{\"text\":\"a\",\"n\":1e400}",                  /* jansson: overflow */
+		"{\"text\":\"a\",\"n\":01}",
+		"{\"id\":\"1\"}",                                  /* missing text */
+		"{\"text\":42}",                                   /* not a string */
+		"{\"text\":null,\"text\":\"b\"}",
+		"{\"text\":\"tab\there\"}",                        /* raw control */
+		"{\"text\":\"unterminated}",
+		"[1,2]",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		ck_assert_msg(light_agrees(taken[i], "category"), "refused: %s", taken[i]);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		ck_assert_msg(!light_agrees(refused[i], "category"), "taken: %s", refused[i]);
+	/* Long texts with escapes at every distance from each other and from
+	 * the line's start (the decode copies 16 bytes a step). */
+	{
+		static const char *const pieces[] = { "a", "\\n", "\\\"", "\\u00e9", "\xc3\xa9",
+						      "\\ud83d\\ude00", "0123456789abcdef", "\\\\", "\\t", " " };
+		uint64_t x = 42;
+		cur_buf line;
+		int k, m;
+
+		cur_buf_init(&line, CUR_BUF_UNLIMITED);
+		for (k = 0; k < 200; k++) {
+			cur_buf_reset(&line);
+			cur_buf_printf(&line, "{\"id\":\"%.*s\",\"text\":\"", k % 23, "iiiiiiiiiiiiiiiiiiiiiiii");
+			for (m = 0; m < k * 3; m++) {
+				x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+				cur_buf_printf(&line, "%s", pieces[(x >> 33) % 10]);
+			}
+			cur_buf_printf(&line, "\"}");
+			ck_assert_msg(light_agrees(line.data, NULL), "refused: %s", line.data);
+		}
+		cur_buf_release(&line);
+	}
+	/* Without a key, and with keys the scan does not follow. */
+	ck_assert(light_agrees("{\"category\":\"a\",\"category\":\"b\",\"text\":\"x\"}", NULL));
+	ck_assert(!light_agrees("{\"id\":\"a\",\"text\":\"x\"}", "id"));
+	ck_assert(!light_agrees("{\"metadata\":{\"text\":\"m\"},\"text\":\"x\"}", "text"));
+}
+END_TEST
+
+START_TEST(light_parse_fields_and_refusals)
+{
+	cur_doc d;
+	cur_err err;
+
+	raw_doc(&d, "{\"metadata\":{\"category\":\"c\\u00e9\"},\"id\":12,\"text\":\"a\\u0000b\\n\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", "category"), 1);
+	ck_assert_uint_eq(d.text_len, 4);
+	ck_assert(memcmp(d.text, "a\0b\n", 5) == 0);
+	ck_assert_str_eq(cur_doc_id(&d), "12");
+	ck_assert_str_eq(cur_doc_meta_str(&d, "category"), "c\xc3\xa9");
+	ck_assert_ptr_null(cur_doc_meta_str(&d, "url")); /* not asked for */
+	ck_assert_str_eq(cur_doc_source(&d), "");
+	cur_doc_release(&d);
+
+	raw_doc(&d, "{\"text\":\"x\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 1);
+	ck_assert_str_eq(cur_doc_id(&d), "mem.jsonl:3");
+	cur_doc_release(&d);
+
+	/* Another text field: read from it, the rest as before. */
+	raw_doc(&d, "{\"text\":\"not this\",\"content\":\"this\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "content", NULL), 1);
+	ck_assert_str_eq(d.text, "this");
+	cur_doc_release(&d);
+
+	/* A refused record keeps its error: the full parse reports it. */
+	raw_doc(&d, "{\"text\":\"a\",\"x\":tru}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "invalid_json");
+	cur_doc_release(&d);
+	raw_doc(&d, "{\"id\":\"1\"}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "missing_text");
+	cur_doc_release(&d);
+	raw_doc(&d, "{\"text\":[\"x\"]}");
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "text_not_string");
+	cur_doc_release(&d);
+}
+END_TEST
+
 START_TEST(reader_jsonl_skips_bad_lines_keeps_good_ones)
 {
 	read_result r;
@@ -506,6 +703,83 @@ START_TEST(pipeline_rank_world_slices_cover_everything_once)
 }
 END_TEST
 
+/* ---- pipeline: a text-only sink sees what a full one sees ---- */
+
+typedef struct text_sink {
+	cur_buf out;
+	int light;  /* documents that came without a JSON tree */
+} text_sink;
+
+static int text_write(cur_sink *self, cur_doc *doc)
+{
+	text_sink *t = self->priv;
+	const char *cat = cur_doc_meta_str(doc, "category");
+
+	t->light += doc->obj == NULL;
+	CUR_FORWARD(cur_buf_printf(&t->out, "%s:%llu id=%s cat=%s text=", doc->origin,
+				   (unsigned long long)doc->record, cur_doc_id(doc),
+				   cat ? cat : "(none)"));
+	CUR_FORWARD(cur_json_encode_string(doc->text, doc->text_len, &t->out));
+	return cur_buf_putc(&t->out, '\n');
+}
+
+/* Run no stages over name with a sink that is text_only or not; the
+ * documents it saw and the report's counts, as one string. */
+static char *run_text_sink(const char *name, int jobs, int text_only, int *light)
+{
+	char *inputs[] = { strdup(data(name)) };
+	cur_pipeline_opts o;
+	text_sink t;
+	cur_sink sink = { .write = text_write, .finish = mem_finish, .text_only = text_only,
+			  .meta_key = "category", .priv = &t };
+	json_t *report = json_object();
+	static const char *const keys[] = { "documents_in", "documents_out", "bytes_in",
+					    "bytes_out", "bad_records", "utf8_repairs", "errors" };
+	cur_err err;
+	size_t k;
+
+	cur_pipeline_opts_init(&o);
+	o.jobs = jobs;
+	o.quiet = 1;
+	o.batch_docs = 4;
+	cur_buf_init(&t.out, CUR_BUF_UNLIMITED);
+	t.light = 0;
+	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, NULL, 0, &sink, report, &err), CUR_OK);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char *v = json_dumps(json_object_get(report, keys[k]), JSON_ENCODE_ANY | JSON_SORT_KEYS);
+
+		cur_buf_printf(&t.out, "%s=%s\n", keys[k], v);
+		free(v);
+	}
+	json_decref(report);
+	free(inputs[0]);
+	*light = t.light;
+	return cur_buf_detach(&t.out, NULL);
+}
+
+START_TEST(pipeline_text_only_sink_sees_the_same)
+{
+	static const char *const files[] = { "pipeline_light.jsonl", "bad.jsonl", "many.jsonl.zst" };
+	size_t f;
+
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		int light_full, light1, light3;
+		char *full = run_text_sink(files[f], 1, 0, &light_full);
+		char *one = run_text_sink(files[f], 1, 1, &light1);
+		char *three = run_text_sink(files[f], 3, 1, &light3);
+
+		ck_assert_str_eq(one, full);
+		ck_assert_str_eq(three, full);
+		ck_assert_int_eq(light_full, 0);
+		ck_assert_int_gt(light1, 0);
+		ck_assert_int_eq(light3, light1);
+		free(full);
+		free(one);
+		free(three);
+	}
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -520,6 +794,8 @@ static Suite *core_suite(void)
 	tcase_add_test(t, doc_attachments_are_freed);
 	tcase_add_test(t, json_minify_keeps_values_drops_whitespace);
 	tcase_add_test(t, json_minify_refuses_what_needs_the_full_parser);
+	tcase_add_test(t, light_parse_matches_the_full_parse);
+	tcase_add_test(t, light_parse_fields_and_refusals);
 	tcase_add_test(t, reader_jsonl_skips_bad_lines_keeps_good_ones);
 	tcase_add_test(t, reader_next_line_borrows_what_next_copies);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
@@ -530,6 +806,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);
 	tcase_add_test(t, pipeline_rank_world_slices_cover_everything_once);
+	tcase_add_test(t, pipeline_text_only_sink_sees_the_same);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -66,16 +66,19 @@ static void rm_rf(const char *dir)
 }
 
 /* Run the sink over v the way the pipeline does (prepare unless
- * no_prepare, then write in order, then finish). Returns finish's code. */
+ * no_prepare, then write in order, then finish). Returns finish's code.
+ * The sink has a prepare() only with -j above 1: no_prepare runs as -j 1,
+ * the others as -j 2 (so pass 2 writes on its second thread). */
 static int run_sink(const char *dir, json_t *cfg, docs *v, int no_prepare, json_t *report)
 {
-	cur_stage_env env = { 7, 1, 0, 1, NULL };
+	cur_stage_env env = { 7, no_prepare ? 1 : 2, 0, 1, NULL };
 	cur_err e;
 	cur_err_clear(&e);
 	char *in[] = { "fixture" };
 	cur_sink *s = shard_sink_new(cfg, &env, dir, in, 1, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	for (size_t i = 0; i < v->n; i++) {
+		ck_assert(no_prepare == !s->prepare);
 		if (!no_prepare)
 			ck_assert_int_eq(s->prepare(s, NULL, &v->d[i]), CUR_OK);
 		ck_assert_int_eq(s->write(s, &v->d[i]), CUR_OK);
