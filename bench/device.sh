@@ -17,6 +17,7 @@ L=$W/root/lib
 X() { "$L/ld-linux-x86-64.so.2" --library-path "$L" "$@"; }
 X "$W/root/bin/zstd" -q -d --long=30 "$KIT/dedup-210.jsonl.zst" -o "$W/in.jsonl"
 IN=$W/in.jsonl
+TOK=data/tokenizers/llama3.tiktoken   # the build's default path is the build machine's
 
 echo "# $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg); input $(stat -c %s "$IN") bytes"
@@ -44,14 +45,15 @@ best() {
 	best "dedup-j1-pinned" "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" \
 		--library-path "$L" "$W/root/bin/curate" dedup --minhash -q -j 1 -o /dev/null "$IN"
 	for j in 1 2; do
-		X "$W/root/bin/tok_bench" -j $j -p "$REPS" "$IN" > "$W/tb.json"
+		X "$W/root/bin/tok_bench" -j $j -p "$REPS" --tokenizer "$TOK" "$IN" > "$W/tb.json"
 		echo "tok_bench-j$j $(sed 's/.*"best_s": *\([0-9.]*\).*/\1/' "$W/tb.json") - -"
-		best "shard-j$j" "$W/root/bin/curate" shard -q -j $j -o "$W/out" --source general="$IN"
+		best "shard-j$j" "$W/root/bin/curate" shard -q -j $j --tokenizer "$TOK" -o "$W/out" \
+			--source general="$IN"
 	done
 	best "shard-j1-pinned" "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" \
-		--library-path "$L" "$W/root/bin/curate" shard -q -j 1 -o "$W/out" --source general="$IN"
-} > "$W/rows"
-cat "$W/rows"
+		--library-path "$L" "$W/root/bin/curate" shard -q -j 1 --tokenizer "$TOK" -o "$W/out" \
+		--source general="$IN"
+} | tee "$W/rows"
 awk '
 	{ t[$1] = $2 }
 	END {

@@ -34,6 +34,7 @@ void cur_reader_opts_init(cur_reader_opts *o)
 	o->max_doc_bytes = (size_t)64 << 20;
 	o->rank = 0;
 	o->world = 1;
+	o->prefetch = 0;
 }
 
 /* ---- the look-ahead stream ---- */
@@ -182,6 +183,33 @@ static int reader_fail(cur_reader *r, cur_err *err, const char *reason, const ch
 	return cur_err_set(err, CUR_EIO, "%s:%llu: %s", r->path, (unsigned long long)r->line, what);
 }
 
+/* A new libarchive reader of path, up to its first header: an ARCHIVE_*
+ * status, or CUR_ENOMEM. */
+static int open_archive(cur_reader *r, const char *path, int prefetch)
+{
+	int rc;
+
+	r->a = archive_read_new();
+	if (!r->a)
+		return CUR_ENOMEM;
+	archive_read_support_filter_all(r->a);
+	archive_read_support_format_tar(r->a);
+	archive_read_support_format_zip(r->a);
+	archive_read_support_format_cpio(r->a);
+	archive_read_support_format_7zip(r->a);
+	archive_read_support_format_empty(r->a);
+	archive_read_support_format_raw(r->a);
+	if (strcmp(path, "-") == 0)
+		rc = archive_read_open_fd(r->a, 0, READ_CHUNK);
+	else if (prefetch)
+		rc = cur_archive_open_prefetch(r->a, path);
+	else
+		rc = archive_read_open_filename(r->a, path, READ_CHUNK);
+	if (rc == ARCHIVE_OK)
+		rc = archive_read_next_header(r->a, &r->entry);
+	return rc;
+}
+
 int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err)
 {
 	cur_reader *r = calloc(1, sizeof(*r));
@@ -197,24 +225,19 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		cur_reader_opts_init(&r->o);
 	if (r->o.world < 1)
 		r->o.world = 1;
-	r->a = archive_read_new();
-	if (!r->a) {
+	int prefetch = r->o.prefetch && strcmp(path, "-") != 0;
+
+	rc = open_archive(r, path, prefetch);
+	if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && prefetch &&
+	    archive_format(r->a) != ARCHIVE_FORMAT_RAW) {
+		/* An archive member reader may want to seek: no read-ahead. */
+		archive_read_free(r->a);
+		rc = open_archive(r, path, 0);
+	}
+	if (rc == CUR_ENOMEM) {
 		free(r);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
-	archive_read_support_filter_all(r->a);
-	archive_read_support_format_tar(r->a);
-	archive_read_support_format_zip(r->a);
-	archive_read_support_format_cpio(r->a);
-	archive_read_support_format_7zip(r->a);
-	archive_read_support_format_empty(r->a);
-	archive_read_support_format_raw(r->a);
-	if (strcmp(path, "-") == 0)
-		rc = archive_read_open_fd(r->a, 0, READ_CHUNK);
-	else
-		rc = archive_read_open_filename(r->a, path, READ_CHUNK);
-	if (rc == ARCHIVE_OK)
-		rc = archive_read_next_header(r->a, &r->entry);
 	if (rc == ARCHIVE_EOF) {
 		r->done = 1;
 	} else if (rc < ARCHIVE_WARN) {

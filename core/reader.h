@@ -15,6 +15,10 @@ typedef struct cur_reader_opts {
 	/* Record-level slicing for one large file: keep records whose index
 	 * % world == rank (world 1 keeps all). */
 	int rank, world;
+	/* Read the file on a thread of its own, a few 1 MiB blocks ahead: for
+	 * a caller that reads on one thread and has a core to spare. Plain
+	 * and compressed files only (an archive is read without it). */
+	int prefetch;
 } cur_reader_opts;
 
 void cur_reader_opts_init(cur_reader_opts *o);

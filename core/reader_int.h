@@ -35,6 +35,10 @@ static inline const char *cur_stream_peek(const cur_stream *s) { return s->buf +
 static inline size_t cur_stream_avail(const cur_stream *s) { return s->len - s->pos; }
 void cur_stream_consume(cur_stream *s, size_t n);
 
+/* cur_archive_open_prefetch: archive_read_open on path with read-ahead
+ * (core/prefetch.c): the file is read by a thread of its own. */
+int cur_archive_open_prefetch(struct archive *a, const char *path);
+
 /* WARC/WET records (core/warc.c). */
 typedef struct cur_warc_state {
 	uint64_t record;        /* records seen */

@@ -69,7 +69,8 @@ typedef struct dd_fast_opts {
 	cur_reader_opts reader;
 	const char *output;   /* "-" or NULL: stdout */
 	const char *rejects;  /* or NULL */
-	int threads;          /* zstd workers for a .zst output */
+	int threads;          /* -j: zstd workers for a .zst output; above 1 the
+			       * input is also read on a thread of its own */
 } dd_fast_opts;
 
 /* dd_fast_apply: report receives the pipeline's report shape (documents_in,

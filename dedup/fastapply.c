@@ -298,6 +298,8 @@ static int one_input(fast *f, size_t i, cur_err *err)
 		ro.rank = o->rank;
 		ro.world = o->world;
 	}
+	/* With -j, the file is read on a second thread (the pass is serial). */
+	ro.prefetch = o->threads > 1;
 	if (cur_reader_open(&r, o->inputs[i], &ro, err) != CUR_OK) {
 		if (err->code == CUR_ENOMEM)
 			return CUR_ENOMEM;

@@ -494,6 +494,70 @@ START_TEST(reader_next_line_borrows_what_next_copies)
 }
 END_TEST
 
+/* A digest (FNV-1a) of every document a reader gives, to compare two. */
+static void digest_reader(const char *path, int prefetch, uint64_t *docs, uint64_t *sum,
+			  int *last_rc)
+{
+	cur_reader *rd;
+	cur_reader_opts o;
+	cur_err err;
+	int rc;
+
+	cur_reader_opts_init(&o);
+	o.prefetch = prefetch;
+	*docs = 0;
+	*sum = 1469598103934665603ULL;
+	ck_assert_int_eq(cur_reader_open(&rd, path, &o, &err), CUR_OK);
+	do {
+		cur_doc d;
+
+		cur_doc_init(&d);
+		rc = cur_reader_next(rd, &d, &err);
+		if (rc == CUR_OK) {
+			(*docs)++;
+			for (size_t i = 0; i < d.text_len; i++)
+				*sum = (*sum ^ (unsigned char)d.text[i]) * 1099511628211ULL;
+			*sum = (*sum ^ d.record) * 1099511628211ULL;
+		}
+		cur_doc_release(&d);
+	} while (rc == CUR_OK || rc == CUR_EDATA);
+	*last_rc = rc;
+	cur_reader_close(rd);
+}
+
+/* Read-ahead changes nothing: plain (lines across its 1 MiB blocks),
+ * compressed, truncated, archive (read without it), damaged input. */
+START_TEST(reader_prefetch_reads_the_same)
+{
+	char dir[] = "/tmp/curate-pf-XXXXXX", path[64];
+	const char *files[] = { "many.jsonl.zst", "truncated.jsonl.gz", "good.tar", "corrupt.tar",
+				"bad.jsonl", "good.jsonl.xz", "wrong_length.warc" };
+	uint64_t d0, s0, d1, s1;
+	int r0, r1;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.jsonl", dir);
+	f = fopen(path, "w");
+	for (int i = 0; i < 30000; i++)
+		fprintf(f, "{\"id\":\"%d\",\"text\":\"%0*d\"}\n", i, 1 + (i * 7919) % 400, i);
+	fclose(f);
+	digest_reader(path, 0, &d0, &s0, &r0);
+	digest_reader(path, 1, &d1, &s1, &r1);
+	ck_assert_uint_eq(d0, 30000);
+	ck_assert_uint_eq(d1, d0);
+	ck_assert_uint_eq(s1, s0);
+	ck_assert_int_eq(r1, r0);
+	unlink(path);
+	rmdir(dir);
+	for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+		digest_reader(data(files[k]), 0, &d0, &s0, &r0);
+		digest_reader(data(files[k]), 1, &d1, &s1, &r1);
+		ck_assert_msg(d0 == d1 && s0 == s1 && r0 == r1, "%s differs with read-ahead", files[k]);
+	}
+}
+END_TEST
+
 START_TEST(reader_truncated_gzip_and_zstd_keep_the_prefix)
 {
 	read_result r;
@@ -798,6 +862,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, light_parse_fields_and_refusals);
 	tcase_add_test(t, reader_jsonl_skips_bad_lines_keeps_good_ones);
 	tcase_add_test(t, reader_next_line_borrows_what_next_copies);
+	tcase_add_test(t, reader_prefetch_reads_the_same);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
 	tcase_add_test(t, reader_real_crawl_files);
