@@ -4,8 +4,8 @@
 # (our 2-core machines share their cores with the rest of the session).
 # Runs from the kit made by bench/device_kit.sh; writes a table to stdout.
 #   bench/device.sh [KIT] [REPS]    (defaults bench/work/kit, 3)
-# -j 1 runs are pinned to one core (taskset), as in bench/dedup.sh; every
-# figure is the best wall time of REPS runs.
+# -j 1 runs are timed free and pinned to one core (taskset, as bench/dedup.sh
+# does); every figure is the best wall time of REPS runs.
 set -eu
 cd "$(dirname "$0")/.."
 KIT=${1:-bench/work/kit}
@@ -50,6 +50,9 @@ best() {
 		best "shard-j$j" "$W/root/bin/curate" shard -q -j $j --tokenizer "$TOK" -o "$W/out" \
 			--source general="$IN"
 	done
+	X "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" --library-path "$L" \
+		"$W/root/bin/tok_bench" -j 1 -p "$REPS" --tokenizer "$TOK" "$IN" > "$W/tb.json"
+	echo "tok_bench-j1-pinned $(sed 's/.*"best_s": *\([0-9.]*\).*/\1/' "$W/tb.json") - -"
 	best "shard-j1-pinned" "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" \
 		--library-path "$L" "$W/root/bin/curate" shard -q -j 1 --tokenizer "$TOK" -o "$W/out" \
 		--source general="$IN"
@@ -63,6 +66,6 @@ awk '
 		printf "| dedup --minhash -j 4 vs -j 1 | %.2fx |\n", t["dedup-j1"] / t["dedup-j4"]
 		printf "| dedup --minhash -j 8 vs -j 1 | %.2fx |\n", t["dedup-j1"] / t["dedup-j8"]
 		printf "| shard -j 1 vs tok_bench -j 1 | %.0f%% |\n", 100 * t["tok_bench-j1"] / t["shard-j1"]
-		printf "| shard -j 1 (pinned) vs tok_bench -j 1 | %.0f%% |\n", 100 * t["tok_bench-j1"] / t["shard-j1-pinned"]
+		printf "| shard -j 1 vs tok_bench -j 1, both pinned | %.0f%% |\n", 100 * t["tok_bench-j1-pinned"] / t["shard-j1-pinned"]
 		printf "| shard -j 2 vs -j 1 | %.2fx |\n", t["shard-j1"] / t["shard-j2"]
 	}' "$W/rows"

@@ -493,10 +493,11 @@ static batch *pool_get(pipe_t *p)
 	return b;
 }
 
-/* Called with turn_mx held. */
+/* Called with turn_mx held. The batch keeps its documents: the worker that
+ * takes it next frees them, outside the lock (freeing under it made every
+ * other worker wait at its next turn). */
 static void pool_put_locked(pipe_t *p, batch *b)
 {
-	free_batch_docs(b);
 	p->free_batches[p->nfree++] = b;
 	pthread_cond_broadcast(&p->turn_cv);
 }
@@ -547,6 +548,7 @@ static void *worker_main(void *arg)
 
 		if (!b)
 			break;
+		free_batch_docs(b);
 		cur_err_clear(&err);
 		pthread_mutex_lock(&p->read_mx);
 		rc = p->stop ? CUR_OK : read_batch(p, b, &err);
