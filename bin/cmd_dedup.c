@@ -1,7 +1,9 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,29 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	(void)flag;
 	(void)ftw;
 	return remove(path);
+}
+
+/* Work files that pass 2 no longer reads (it needs the decisions, the line
+ * frequencies and the meta headers). With -j they are removed on a thread
+ * of their own while pass 2 runs, not after it: dropping their 70 MB of
+ * page cache took 10 ms of bench/dedup.sh's 1.2 s at -j 2. */
+static const char *const resolved_only[] = { "sig-", "band-", "pairs-", "ids-", "sh-", "shx-",
+					     "lines-", NULL };
+
+static void *sweep_main(void *arg)
+{
+	DIR *d = opendir(arg);
+	struct dirent *e;
+	if (!d)
+		return NULL;
+	while ((e = readdir(d)) != NULL)
+		for (int i = 0; resolved_only[i]; i++)
+			if (strncmp(e->d_name, resolved_only[i], strlen(resolved_only[i])) == 0) {
+				unlinkat(dirfd(d), e->d_name, 0);
+				break;
+			}
+	closedir(d);
+	return NULL;
 }
 
 static int mkdir_p(const char *dir)
@@ -383,7 +408,12 @@ static int single(int argc, char **argv)
 		json_object_set_new(fig, "state_bytes_per_doc",
 				    json_real(docs > 0 ? (held > peak ? held : peak) / docs : 0.0));
 	}
+	pthread_t sweeper;
+	int sweeping = own_dir && c.jobs > 1 &&
+		       pthread_create(&sweeper, NULL, sweep_main, (void *)dir) == 0;
 	rc = run_apply("dedup", &c, dir, fig);
+	if (sweeping)
+		pthread_join(sweeper, NULL);
 out:
 	if (own_dir)
 		nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
