@@ -331,14 +331,17 @@ void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uin
 }
 
 /* ---- signatures and shingle sets by global number --------------------- */
-static int load_sig(const dd_work *w, uint32_t g, uint32_t *sig)
+/* fds: the signature files to read (NULL: w's). A thread reading many
+ * signatures at once with another one gets files of its own: two threads
+ * on one open file contend for its reference count on every pread. */
+static int load_sig(const dd_work *w, const int *fds, uint32_t g, uint32_t *sig)
 {
 	int nperm = w->cfg.bands * w->cfg.rows;
 	unsigned char buf[4 * DD_MAX_PERM];
 	uint64_t off = DD_SIG_HDR + (uint64_t)w->l_of[g] * 4 * (uint64_t)nperm;
 	/* pread, not mmap: a mapping would count the whole signature file in
 	 * the process's resident memory (48 MB on bench/dedup.sh's input). */
-	CUR_FORWARD(read_all(w->sigfd[w->r_of[g]], buf, 4 * (size_t)nperm, off));
+	CUR_FORWARD(read_all((fds ? fds : w->sigfd)[w->r_of[g]], buf, 4 * (size_t)nperm, off));
 	for (int i = 0; i < nperm; i++)
 		sig[i] = dd_get32(buf + 4 * i);
 	return CUR_OK;
@@ -409,8 +412,47 @@ static void heap_down(run **h, size_t n, size_t i)
 	}
 }
 
-/* Open every run of band in every rank's band file. */
-static int open_runs(dd_work *w, int band, run **out, size_t *nout, cur_err *err)
+/* Band keys from lo to hi (both included): resolve's threads split each
+ * band into such ranges, so that they work on the same band at once. */
+typedef struct key_range {
+	uint64_t lo, hi;
+} key_range;
+
+static const key_range every_key = { 0, UINT64_MAX };
+
+/* The index of the first of the count entries at base whose key is at
+ * least key (count when none is): a binary search over the sorted run. */
+static int first_at_least(int fd, uint64_t base, uint64_t count, uint64_t key, uint64_t *at)
+{
+	uint64_t lo = 0, hi = count;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		unsigned char b[8];
+		CUR_FORWARD(read_all(fd, b, 8, base + mid * DD_ENTRY));
+		if (dd_get64(b) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return CUR_OK;
+}
+
+/* Narrow a run of count entries at base to the keys of range. */
+static int run_limit(run *r, int fd, uint64_t base, uint64_t count, key_range range)
+{
+	uint64_t start = 0, end = count;
+	if (range.lo > 0)
+		CUR_FORWARD(first_at_least(fd, base, count, range.lo, &start));
+	if (range.hi < UINT64_MAX)
+		CUR_FORWARD(first_at_least(fd, base, count, range.hi + 1, &end));
+	r->left = end > start ? end - start : 0;
+	return fseek(r->f, (long)(base + start * DD_ENTRY), SEEK_SET) == 0 ? CUR_OK : CUR_EIO;
+}
+
+/* Open every run of band in every rank's band file, limited to range. */
+static int open_runs(dd_work *w, int band, key_range range, run **out, size_t *nout,
+		     cur_err *err)
 {
 	run *runs = NULL;
 	size_t n = 0, cap = 0;
@@ -441,7 +483,7 @@ static int open_runs(dd_work *w, int band, run **out, size_t *nout, cur_err *err
 				rc = cur_err_set(err, CUR_EDATA, "'%s' is truncated", path);
 				break;
 			}
-			runs[n].left = dd_get64(b);
+			uint64_t count = dd_get64(b);
 			runs[n].rank = r;
 			runs[n].f = fopen(path, "rb");
 			if (!runs[n].f) {
@@ -449,9 +491,12 @@ static int open_runs(dd_work *w, int band, run **out, size_t *nout, cur_err *err
 				break;
 			}
 			setvbuf(runs[n].f, NULL, _IOFBF, 1 << 16);
-			fseek(runs[n].f, (long)(off + 8), SEEK_SET);
-			off += 8 + runs[n].left * DD_ENTRY;
 			n++;
+			if (run_limit(&runs[n - 1], fileno(f), off + 8, count, range) != CUR_OK) {
+				rc = cur_err_set(err, CUR_EDATA, "'%s' is truncated", path);
+				break;
+			}
+			off += 8 + count * DD_ENTRY;
 		}
 		fclose(f);
 		free(path);
@@ -461,9 +506,13 @@ static int open_runs(dd_work *w, int band, run **out, size_t *nout, cur_err *err
 	return rc;
 }
 
+/* Where bucket_merge puts the pairs it confirms: a file, or (mem) memory,
+ * packed as a << 32 | b, for resolve's threads to write out in order. */
 typedef struct pairw {
 	FILE *f;
 	char *path;
+	dd_u64vec *mem;
+	const int *sigfd;      /* signature files of this thread (NULL: w's) */
 	uint64_t n;
 } pairw;
 
@@ -485,14 +534,14 @@ static int recorded_est(const dd_work *w, uint32_t g, uint32_t partner, float *e
 	return 1;
 }
 
-static int verify(dd_work *w, uint32_t a, const uint32_t *siga, const dd_u64vec *sha,
-		  uint32_t b, uint32_t *sigb, dd_u64vec *shb, int *ok)
+static int verify(dd_work *w, const int *fds, uint32_t a, const uint32_t *siga,
+		  const dd_u64vec *sha, uint32_t b, uint32_t *sigb, dd_u64vec *shb, int *ok)
 {
 	if (w->cfg.verify_exact) {
 		CUR_FORWARD(load_shingles(w, b, shb));
 		*ok = dd_jaccard_sorted(sha->v, sha->n, shb->v, shb->n) >= w->cfg.threshold;
 	} else {
-		CUR_FORWARD(load_sig(w, b, sigb));
+		CUR_FORWARD(load_sig(w, fds, b, sigb));
 		double est = dd_mh_estimate(siga, sigb, w->cfg.bands * w->cfg.rows);
 		*ok = est >= w->cfg.threshold;
 		/* Any thread's pair for b will do: the estimate of a given pair
@@ -552,11 +601,12 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 				int ok = 0;
 				if (!first_loaded) {
 					rc = w->cfg.verify_exact ? load_shingles(w, first, &sha)
-								 : load_sig(w, first, siga);
+								 : load_sig(w, pw->sigfd, first, siga);
 					first_loaded = 1;
 				}
 				if (rc == CUR_OK)
-					rc = verify(w, first, siga, &sha, g, sigb, &shb, &ok);
+					rc = verify(w, pw->sigfd, first, siga, &sha, g, sigb, &shb,
+						    &ok);
 				if (rc == CUR_OK && ok && live && live->parent) {
 					pthread_mutex_lock(&w->live_mx);
 					dd_uf_union_shared(live, first, g);
@@ -566,7 +616,9 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 					unsigned char p[8];
 					dd_put32(p, first);
 					dd_put32(p + 4, g);
-					if (dd_fwrite(p, 1, 8, pw->f) != 8)
+					if (pw->mem)
+						rc = dd_u64vec_push(pw->mem, (uint64_t)first << 32 | g);
+					else if (dd_fwrite(p, 1, 8, pw->f) != 8)
 						rc = CUR_EIO;
 					pw->n++;
 				}
@@ -626,51 +678,78 @@ static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
 	return f;
 }
 
-/* One band into pairs-BAND.bin. live (may be NULL) holds the pairs joined
- * so far, by this band and by the bands the other threads are walking. */
-static int bucket_band(dd_work *w, int band, const unsigned char *excluded, dd_uf *live,
-		       uint64_t *skipped, uint64_t *npairs, cur_err *err)
+static int check_band(const dd_work *w, int band, cur_err *err)
 {
-	run *runs = NULL;
-	size_t nruns = 0;
-	pairw pw = { 0 };
-	int rc;
 	if (!w->cfg.minhash)
 		return cur_err_set(err, CUR_EINVAL, "'%s' was signed without --minhash", w->dir);
 	if (band < 0 || band >= w->cfg.bands)
 		return cur_err_set(err, CUR_EINVAL, "band %d is out of range 0..%d", band,
 				   w->cfg.bands - 1);
-	if ((rc = open_runs(w, band, &runs, &nruns, err)) != CUR_OK)
-		goto out;
-	if (!(pw.path = dd_work_path(w->dir, "pairs", band, -1))) {
-		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (!(pw.f = create_tmp(pw.path, DD_MAGIC_PAIRS, err))) {
-		rc = CUR_EIO;
-		goto out;
-	}
-	rc = bucket_merge(w, runs, nruns, excluded, live, skipped, &pw, err);
-	if (rc == CUR_OK) {
-		rc = commit_tmp(pw.f, pw.path, err);
-		pw.f = NULL;
-	}
-	*npairs += pw.n;
-out:
-	if (pw.f) {
-		fclose(pw.f);
-		cur_buf t;
-		cur_buf_init(&t, 4096);
-		cur_buf_printf(&t, "%s.tmp", pw.path);
-		unlink(t.data);
-		cur_buf_release(&t);
-	}
-	free(pw.path);
+	return CUR_OK;
+}
+
+/* The keys of range in one band, merged, into pw. live (may be NULL) holds
+ * the pairs joined so far, by earlier bands and by the other threads. */
+static int bucket_range(dd_work *w, int band, key_range range, const unsigned char *excluded,
+			dd_uf *live, uint64_t *skipped, pairw *pw, cur_err *err)
+{
+	run *runs = NULL;
+	size_t nruns = 0;
+	int rc = open_runs(w, band, range, &runs, &nruns, err);
+	if (rc == CUR_OK)
+		rc = bucket_merge(w, runs, nruns, excluded, live, skipped, pw, err);
 	for (size_t i = 0; i < nruns; i++)
 		if (runs[i].f)
 			fclose(runs[i].f);
 	free(runs);
 	return rc;
+}
+
+/* Write pairs-BAND.bin: the pairs of n memory parts (mem), or those that
+ * bucketing the whole band gives (mem NULL). */
+static int write_pairs(dd_work *w, int band, dd_u64vec *mem, int n, const unsigned char *excluded,
+		       dd_uf *live, uint64_t *skipped, uint64_t *npairs, cur_err *err)
+{
+	pairw pw = { 0 };
+	int rc = CUR_OK;
+	if (!(pw.path = dd_work_path(w->dir, "pairs", band, -1)))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	if (!(pw.f = create_tmp(pw.path, DD_MAGIC_PAIRS, err))) {
+		free(pw.path);
+		return CUR_EIO;
+	}
+	if (!mem)
+		rc = bucket_range(w, band, every_key, excluded, live, skipped, &pw, err);
+	for (int t = 0; mem && t < n && rc == CUR_OK; t++)
+		for (size_t i = 0; i < mem[t].n && rc == CUR_OK; i++) {
+			unsigned char p[8];
+			dd_put32(p, (uint32_t)(mem[t].v[i] >> 32));
+			dd_put32(p + 4, (uint32_t)mem[t].v[i]);
+			if (dd_fwrite(p, 1, 8, pw.f) != 8)
+				rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", pw.path);
+			pw.n++;
+		}
+	if (rc == CUR_OK) {
+		rc = commit_tmp(pw.f, pw.path, err);
+	} else {
+		cur_buf t;
+		fclose(pw.f);
+		cur_buf_init(&t, 4096);
+		cur_buf_printf(&t, "%s.tmp", pw.path);
+		unlink(t.data);
+		cur_buf_release(&t);
+	}
+	*npairs += pw.n;
+	free(pw.path);
+	return rc;
+}
+
+/* One band into pairs-BAND.bin. */
+static int bucket_band(dd_work *w, int band, const unsigned char *excluded, dd_uf *live,
+		       uint64_t *skipped, uint64_t *npairs, cur_err *err)
+{
+	CUR_FORWARD(check_band(w, band, err));
+	return write_pairs(w, band, NULL, 0, excluded, live, skipped, npairs, err);
 }
 
 int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err)
@@ -679,75 +758,143 @@ int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err 
 			   &w->pairs, err);
 }
 
-/* run_all's bands on several threads: thread t takes bands t, t + T, ...
- * All threads share one union-find of the pairs confirmed so far: a pair
- * already joined (through any band) changes no cluster, so it is not
- * verified again. Which thread gets to a pair first depends on timing, so
- * with T > 1 the split of pairs between candidate_pairs and
- * pairs_already_joined may vary from run to run; the clusters, and so the
- * output, do not. */
+/* run_all's bands on T threads, one band at a time: thread t takes the
+ * t-th of T equal ranges of band keys (keys are hashes, so the ranges hold
+ * about the same number of documents), and after each band thread 0 writes
+ * its pairs file. All threads share one union-find of the pairs confirmed
+ * so far: a pair already joined, through any band, changes no cluster, so
+ * it is not verified again. Taking the bands one at a time matters: the
+ * first band confirms almost every pair, and when the threads took whole
+ * bands side by side, the second band re-verified them all at once.
+ * Which thread gets to a pair first depends on timing, so with T > 1 the
+ * split of pairs between candidate_pairs and pairs_already_joined may vary
+ * from run to run; the clusters, and so the output, do not. */
+/* Threads wait here until bucket_all knows how many of them started. */
+typedef struct start_gate {
+	pthread_mutex_t mx;
+	pthread_cond_t cv;
+	int open;
+} start_gate;
+
 typedef struct band_job {
-	dd_work *w;
-	int first, step;
+	start_gate *gate;          /* set before the thread starts */
+	dd_work *w;                /* the rest once the gate opens */
+	int t, nt;
+	dd_u64vec *mem;            /* [band * nt + t]: pairs of this thread's range */
+	pthread_barrier_t *barrier;
+	int *failed;
+	int *sigfd;                /* the signature files, opened for this thread */
 	uint64_t skipped, pairs;
 	int rc;
 	cur_err err;
 } band_job;
 
+static key_range nth_range(int t, int nt)
+{
+	uint64_t q = UINT64_MAX / (uint64_t)nt;
+	key_range r = { (uint64_t)t * q, t == nt - 1 ? UINT64_MAX : (uint64_t)(t + 1) * q - 1 };
+	return r;
+}
+
 static void *band_thread(void *arg)
 {
 	band_job *j = arg;
+	pthread_mutex_lock(&j->gate->mx);
+	while (!j->gate->open)
+		pthread_cond_wait(&j->gate->cv, &j->gate->mx);
+	pthread_mutex_unlock(&j->gate->mx);
+	dd_work *w = j->w;
 	cur_err_clear(&j->err);
 	j->rc = CUR_OK;
-	for (int b = j->first; b < j->w->cfg.bands && j->rc == CUR_OK; b += j->step)
-		j->rc = bucket_band(j->w, b, j->w->kind, &j->w->live, &j->skipped, &j->pairs,
-				    &j->err);
+	for (int b = 0; b < w->cfg.bands; b++) {
+		pairw pw = { .mem = &j->mem[b * j->nt + j->t], .sigfd = j->sigfd };
+		if (j->rc == CUR_OK && !__atomic_load_n(j->failed, __ATOMIC_RELAXED))
+			j->rc = bucket_range(w, b, nth_range(j->t, j->nt), w->kind, &w->live,
+					     &j->skipped, &pw, &j->err);
+		if (j->rc != CUR_OK)
+			__atomic_store_n(j->failed, 1, __ATOMIC_RELAXED);
+		/* Every thread reaches every barrier, failed or not. */
+		pthread_barrier_wait(j->barrier);
+		if (j->t == 0 && j->rc == CUR_OK && !__atomic_load_n(j->failed, __ATOMIC_RELAXED))
+			j->rc = write_pairs(w, b, &j->mem[b * j->nt], j->nt, NULL, NULL, NULL,
+					    &j->pairs, &j->err);
+		if (j->t == 0)
+			for (int t = 0; t < j->nt; t++)
+				dd_u64vec_release(&j->mem[b * j->nt + t]);
+	}
 	return NULL;
 }
 
 static int bucket_all(dd_work *w, cur_err *err)
 {
-	int t = w->threads < 1 ? 1 : w->threads, started = 0, rc = CUR_OK;
+	int t = w->threads < 1 ? 1 : w->threads, started = 0, rc = CUR_OK, failed = 0;
 	band_job *jobs;
 	pthread_t *tid;
-	if (t > w->cfg.bands)
-		t = w->cfg.bands;
+	dd_u64vec *mem;
+	pthread_barrier_t barrier;
+	if (t > 64)
+		t = 64;
 	jobs = calloc((size_t)t, sizeof *jobs);
 	tid = calloc((size_t)t, sizeof *tid);
+	mem = cur_calloc_array((size_t)w->cfg.bands * (size_t)t, sizeof *mem);
 	if (!w->pair_est && !w->cfg.verify_exact)
 		w->pair_est = cur_calloc_array(w->n ? w->n : 1, sizeof *w->pair_est);
-	if (!jobs || !tid || dd_uf_init(&w->live, w->n) != CUR_OK ||
+	if (!jobs || !tid || !mem || dd_uf_init(&w->live, w->n) != CUR_OK ||
 	    (!w->pair_est && !w->cfg.verify_exact)) {
 		free(jobs);
 		free(tid);
+		free(mem);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
 	mem_add(w, w->n * (4 + (w->pair_est ? sizeof *w->pair_est : 0)));
-	for (int i = 0; i < t; i++) {
-		jobs[i].w = w;
-		jobs[i].first = i;
-		jobs[i].step = t;
-	}
-	/* Thread 0's bands run here; the others on their own threads. */
-	for (int i = 1; i < t && rc == CUR_OK; i++, started++)
-		if (pthread_create(&tid[i], NULL, band_thread, &jobs[i]) != 0) {
-			rc = cur_err_set(err, CUR_ENOMEM, "cannot start a thread");
+	/* Start the threads, then tell them how many started (the barrier
+	 * must count exactly those). */
+	start_gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	for (int i = 0; i < t; i++)
+		jobs[i].gate = &gate;
+	for (int i = 1; i < t; i++, started++)
+		if ((w->cfg.minhash && !w->cfg.verify_exact &&
+		     open_fds(w, &jobs[i].sigfd, "sig", err) != CUR_OK) ||
+		    pthread_create(&tid[i], NULL, band_thread, &jobs[i]) != 0)
 			break;
-		}
-	if (rc == CUR_OK)
-		band_thread(&jobs[0]);
+	cur_err_clear(err);
+	pthread_barrier_init(&barrier, NULL, (unsigned)(started + 1));
+	pthread_mutex_lock(&gate.mx);
+	for (int i = 0; i <= started; i++) {
+		jobs[i].w = w;
+		jobs[i].t = i;
+		jobs[i].nt = started + 1;
+		jobs[i].mem = mem;
+		jobs[i].barrier = &barrier;
+		jobs[i].failed = &failed;
+	}
+	gate.open = 1;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mx);
+	band_thread(&jobs[0]);
 	for (int i = 1; i <= started; i++)
 		pthread_join(tid[i], NULL);
-	for (int i = 0; i < t; i++) {
-		if (rc == CUR_OK && (i == 0 || i <= started) && jobs[i].rc != CUR_OK) {
+	for (int i = 0; i <= started; i++) {
+		if (rc == CUR_OK && jobs[i].rc != CUR_OK) {
 			*err = jobs[i].err;
 			rc = jobs[i].rc;
 		}
 		w->skipped += jobs[i].skipped;
 		w->pairs += jobs[i].pairs;
 	}
+	for (int i = 1; i < t; i++)
+		if (jobs[i].sigfd) {
+			close_fds(jobs[i].sigfd, w->world);
+			jobs[i].sigfd = NULL;
+		}
+	pthread_barrier_destroy(&barrier);
+	pthread_mutex_destroy(&gate.mx);
+	pthread_cond_destroy(&gate.cv);
+	for (size_t i = 0; i < (size_t)w->cfg.bands * (size_t)t; i++)
+		dd_u64vec_release(&mem[i]);
 	dd_uf_release(&w->live);
 	w->mem -= w->n * 4;
+	free(mem);
 	free(jobs);
 	free(tid);
 	return rc;
@@ -1342,7 +1489,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 			/* bucketing computed it */
 		} else if (w->kind[g] == DD_KIND_MINHASH) {
 			uint32_t a[DD_MAX_PERM], b[DD_MAX_PERM];
-			if (load_sig(w, g, a) != CUR_OK || load_sig(w, w->of[g], b) != CUR_OK) {
+			if (load_sig(w, NULL, g, a) != CUR_OK || load_sig(w, NULL, w->of[g], b) != CUR_OK) {
 				rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);
 				break;
 			}
@@ -1400,8 +1547,8 @@ static void *est_thread(void *arg)
 		if (j->w->kind[g] != DD_KIND_MINHASH ||
 		    recorded_est(j->w, (uint32_t)g, j->w->of[g], &j->est[g]))
 			continue;
-		if (load_sig(j->w, (uint32_t)g, a) != CUR_OK ||
-		    load_sig(j->w, j->w->of[g], b) != CUR_OK)
+		if (load_sig(j->w, NULL, (uint32_t)g, a) != CUR_OK ||
+		    load_sig(j->w, NULL, j->w->of[g], b) != CUR_OK)
 			j->rc = CUR_EIO;
 		else
 			j->est[g] = (float)dd_mh_estimate(a, b, j->w->cfg.bands * j->w->cfg.rows);
