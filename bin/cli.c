@@ -50,7 +50,7 @@ static const char common_help[] =
 	"      --tokenizer FILE   tiktoken or tokenizer.json (default Llama 3)\n"
 	"      --text-field NAME  JSONL field holding the text (default text)\n"
 	"      --split paragraphs plain text: a document per blank-line block\n"
-	"      --max-doc-bytes N  skip longer records (default 64 MiB)\n"
+	"      --max-doc-bytes N  skip longer records (default 64M; K, M, G suffixes)\n"
 	"  -q, --quiet            no messages but errors; -v, --verbose more\n"
 	"      --help             this help\n";
 
@@ -176,11 +176,15 @@ static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
 			return usage_error(cmd, "--split wants 'paragraphs' or 'file', not '%s'", arg);
 		o->split_paragraphs = strcmp(arg, "paragraphs") == 0;
 		break;
-	case OPT_MAX_DOC:
-		if (!parse_ll(arg, 1, (long long)1 << 40, &v))
-			return usage_error(cmd, "--max-doc-bytes wants a size in bytes, not '%s'", arg);
-		o->max_doc_bytes = v;
+	case OPT_MAX_DOC: {
+		uint64_t n;
+
+		if (cur_parse_size(arg, &n) != CUR_OK || n < 1 || n > (uint64_t)1 << 40)
+			return usage_error(cmd, "--max-doc-bytes wants a size (bytes, or with K, M, G), "
+					 "not '%s'", arg);
+		o->max_doc_bytes = (long long)n;
 		break;
+	}
 	default:
 		return 2;
 	}

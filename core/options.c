@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
 #include "core/options.h"
@@ -101,5 +102,27 @@ int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage
 		cur_buf_release(&names);
 		return rc;
 	}
+	return CUR_OK;
+}
+
+int cur_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	if (!s || !*s || *s == '-')
+		return CUR_EINVAL;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case 't': case 'T': v <<= 40; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || end == s)
+		return CUR_EINVAL;
+	*out = v;
 	return CUR_OK;
 }

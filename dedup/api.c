@@ -26,28 +26,6 @@ const cur_opt_spec dd_cmd_options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-int dd_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	if (!s || !*s || *s == '-')
-		return CUR_EINVAL;
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case 't': case 'T': v <<= 40; end++; break;
-	default: break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || end == s)
-		return CUR_EINVAL;
-	*out = v;
-	return CUR_OK;
-}
-
 int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err)
 {
 	int64_t bands, rows, ngram, bucket, maxrep, minch;
@@ -96,7 +74,7 @@ int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err)
 		c->keep = DD_KEEP_NEWEST;
 	else
 		return cur_err_set(err, CUR_EINVAL, "--keep wants first, longest or newest, not '%s'", keep);
-	if (dd_parse_size(mem, &c->mem_limit) != CUR_OK)
+	if (cur_parse_size(mem, &c->mem_limit) != CUR_OK)
 		return cur_err_set(err, CUR_EINVAL, "--mem-limit wants a size such as 512M, not '%s'", mem);
 	return CUR_OK;
 }

@@ -37,6 +37,10 @@ expect_status "corrupt tar member" 0 "$CURATE" ingest "$D/corrupt.tar"
 contains "damaged tar header is named" "$WORK/err" "corrupt.tar:2: damaged archive member header"
 contains "members after the damage survive" "$WORK/out" "docs/three.txt"
 
+expect_status "--max-doc-bytes takes a size with a suffix" 0 "$CURATE" ingest --max-doc-bytes 1K "$D/bad.jsonl"
+contains "1K is 1024 bytes" "$WORK/err" "line longer than 1024 bytes"
+expect_status "--max-doc-bytes refuses a bad size" 2 "$CURATE" ingest --max-doc-bytes 12X "$D/bad.jsonl"
+
 expect_status "missing input file" 0 "$CURATE" ingest "$D/good.jsonl" "$WORK/nope.jsonl"
 contains "missing file is named" "$WORK/err" "cannot open '$WORK/nope.jsonl'"
 [ "$(wc -l < "$WORK/out")" = 5 ] && ok "other inputs still read" || fail "other inputs still read"
