@@ -227,12 +227,20 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		r->o.world = 1;
 	int prefetch = r->o.prefetch && strcmp(path, "-") != 0;
 
-	rc = open_archive(r, path, prefetch);
+	rc = open_archive(r, path, 0);
 	if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && prefetch &&
-	    archive_format(r->a) != ARCHIVE_FORMAT_RAW) {
-		/* An archive member reader may want to seek: no read-ahead. */
+	    archive_format(r->a) == ARCHIVE_FORMAT_RAW) {
+		/* A plain or compressed file: open it again with read-ahead. The
+		 * format is found without it first, because finding a zip can
+		 * take a look at the end of the file, and read-ahead cannot seek;
+		 * every format read-ahead could find, that look found too. */
 		archive_read_free(r->a);
-		rc = open_archive(r, path, 0);
+		rc = open_archive(r, path, 1);
+		if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) &&
+		    archive_format(r->a) != ARCHIVE_FORMAT_RAW) { /* should it disagree */
+			archive_read_free(r->a);
+			rc = open_archive(r, path, 0);
+		}
 	}
 	if (rc == CUR_ENOMEM) {
 		free(r);
