@@ -153,10 +153,13 @@ static int sort_entries(unsigned char *e, size_t n, unsigned char **tmp, size_t 
 		*tmpcap = n;
 	}
 	unsigned char *src = e, *dst = *tmp;
+	/* A byte's counts do not depend on the order: all eight in one pass. */
+	size_t counts[8][256] = { { 0 } };
+	for (size_t i = 0; i < n; i++)
+		for (int byte = 0; byte < 8; byte++)
+			counts[byte][e[i * DD_ENTRY + byte]]++;
 	for (int byte = 0; byte < 8; byte++) {
-		size_t cnt[256] = { 0 };
-		for (size_t i = 0; i < n; i++)
-			cnt[src[i * DD_ENTRY + byte]]++;
+		size_t *cnt = counts[byte];
 		if (cnt[src[byte]] == n)
 			continue; /* every key has this byte: nothing moves */
 		size_t pos = 0;
@@ -178,25 +181,39 @@ static int sort_entries(unsigned char *e, size_t n, unsigned char **tmp, size_t 
 
 /* The band sorts of a spill on cfg.threads threads (-j): thread t sorts
  * bands t, t + T, ... with scratch of its own (thread 0 uses the
- * signer's). Done at the end of pass 1 and, past --mem-limit, inside the
- * serial turn, so it is time no other worker can use. */
+ * signer's), and appends each as a run to its band file (one FILE per
+ * band, so one thread each). Done at the end of pass 1 and, past
+ * --mem-limit, inside the serial turn, so it is time no other worker can
+ * use. */
 typedef struct sort_job {
 	dd_signer *s;
 	int first, step;
 	unsigned char *tmp;
 	size_t tmpcap;
 	int rc;
+	int failed_band;     /* rc CUR_EIO: the band file that could not be written, */
+	int errnum;          /* and why (errno is per thread) */
 } sort_job;
 
 static void *sort_thread(void *arg)
 {
 	sort_job *j = arg;
-	for (int b = j->first; b < j->s->cfg.bands && j->rc == CUR_OK; b += j->step)
-		j->rc = sort_entries(j->s->buf[b], j->s->nbuf, &j->tmp, &j->tmpcap);
+	dd_signer *s = j->s;
+	for (int b = j->first; b < s->cfg.bands && j->rc == CUR_OK; b += j->step) {
+		unsigned char hdr[8];
+		j->rc = sort_entries(s->buf[b], s->nbuf, &j->tmp, &j->tmpcap);
+		dd_put64(hdr, s->nbuf);
+		if (j->rc == CUR_OK && (dd_fwrite(hdr, 1, 8, s->band[b]) != 8 ||
+					dd_fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)) {
+			j->rc = CUR_EIO;
+			j->failed_band = b;
+			j->errnum = errno;
+		}
+	}
 	return NULL;
 }
 
-static int sort_bands(dd_signer *s)
+static int sort_bands(dd_signer *s, int *failed_band, int *errnum)
 {
 	int t = s->cfg.threads < 1 ? 1 : s->cfg.threads, started = 0, rc;
 	sort_job jobs[8];
@@ -221,8 +238,11 @@ static int sort_bands(dd_signer *s)
 		pthread_join(tid[i], NULL);
 	rc = CUR_OK;
 	for (int i = 0; i < t; i++) {
-		if (jobs[i].rc != CUR_OK)
+		if (jobs[i].rc != CUR_OK) {
 			rc = jobs[i].rc;
+			*failed_band = jobs[i].failed_band;
+			*errnum = jobs[i].errnum;
+		}
 		if (i > 0)
 			free(jobs[i].tmp);
 	}
@@ -234,18 +254,15 @@ static int sort_bands(dd_signer *s)
 /* Sort each band's pending entries and append them as one run. */
 static int spill(dd_signer *s, cur_err *err)
 {
-	unsigned char hdr[8];
+	int band = 0, errnum = 0, rc;
 	if (s->nbuf == 0)
 		return CUR_OK;
-	if (s->cfg.minhash && sort_bands(s) != CUR_OK)
+	rc = s->cfg.minhash ? sort_bands(s, &band, &errnum) : CUR_OK;
+	if (rc == CUR_ENOMEM)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
-	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++) {
-		dd_put64(hdr, s->nbuf);
-		if (dd_fwrite(hdr, 1, 8, s->band[b]) != 8 ||
-		    dd_fwrite(s->buf[b], DD_ENTRY, s->nbuf, s->band[b]) != s->nbuf)
-			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->band_path[b],
-					   strerror(errno));
-	}
+	if (rc != CUR_OK)
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->band_path[band],
+				   strerror(errnum));
 	s->nbuf = 0;
 	return CUR_OK;
 }
