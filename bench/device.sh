@@ -14,8 +14,12 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 tar -C "$W" -xzf "$KIT/root.tar.gz"
 L=$W/root/lib
-X() { "$L/ld-linux-x86-64.so.2" --library-path "$L" "$@"; }
-X "$W/root/bin/zstd" -q -d --long=30 "$KIT/dedup-210.jsonl.zst" -o "$W/in.jsonl"
+B=$W/root/bin
+# Every binary runs through the kit's loader and libraries; PIN also puts
+# it on core 0 (taskset execs the loader again).
+RUN=("$L/ld-linux-x86-64.so.2" --library-path "$L")
+PIN=("${RUN[@]}" "$B/taskset" -c 0 "${RUN[@]}")
+"${RUN[@]}" "$B/zstd" -q -d --long=30 "$KIT/dedup-210.jsonl.zst" -o "$W/in.jsonl"
 IN=$W/in.jsonl
 TOK=data/tokenizers/llama3.tiktoken   # the build's default path is the build machine's
 
@@ -28,8 +32,8 @@ best() {
 	shift
 	for _ in $(seq "$REPS"); do
 		rm -rf "$W/out"
-		X "$W/root/bin/time" -f "%e %U %S %M" -o "$W/t" "$L/ld-linux-x86-64.so.2" \
-			--library-path "$L" "$@" > /dev/null 2> "$W/err" || { cat "$W/err"; exit 1; }
+		"${RUN[@]}" "$B/time" -f "%e %U %S %M" -o "$W/t" "$@" > /dev/null 2> "$W/err" ||
+			{ cat "$W/err"; exit 1; }
 		t=$(awk '{ printf "%s %.2f %d", $1, $2 + $3, $4 / 1024 }' "$W/t")
 		if [ -z "$b" ] || awk -v a="${t%% *}" -v c="${b%% *}" 'BEGIN { exit !(a < c) }'; then
 			b=$t
@@ -38,24 +42,27 @@ best() {
 	echo "$label $b"
 }
 
+# tok LABEL J PREFIX...: tok_bench's own best-of-REPS encode time at -j J,
+# run as PREFIX tok_bench.
+tok() {
+	local label=$1 j=$2
+	shift 2
+	"$@" "$B/tok_bench" -j "$j" -p "$REPS" --tokenizer "$TOK" "$IN" > "$W/tb.json"
+	echo "$label $(sed 's/.*"best_s": *\([0-9.]*\).*/\1/' "$W/tb.json") - -"
+}
+
 {
 	for j in 1 2 4 8; do
-		best "dedup-j$j" "$W/root/bin/curate" dedup --minhash -q -j $j -o /dev/null "$IN"
+		best "dedup-j$j" "${RUN[@]}" "$B/curate" dedup --minhash -q -j $j -o /dev/null "$IN"
 	done
-	best "dedup-j1-pinned" "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" \
-		--library-path "$L" "$W/root/bin/curate" dedup --minhash -q -j 1 -o /dev/null "$IN"
+	best "dedup-j1-pinned" "${PIN[@]}" "$B/curate" dedup --minhash -q -j 1 -o /dev/null "$IN"
+	SHARD=(shard -q --tokenizer "$TOK" -o "$W/out" --source general="$IN")
 	for j in 1 2; do
-		X "$W/root/bin/tok_bench" -j $j -p "$REPS" --tokenizer "$TOK" "$IN" > "$W/tb.json"
-		echo "tok_bench-j$j $(sed 's/.*"best_s": *\([0-9.]*\).*/\1/' "$W/tb.json") - -"
-		best "shard-j$j" "$W/root/bin/curate" shard -q -j $j --tokenizer "$TOK" -o "$W/out" \
-			--source general="$IN"
+		tok "tok_bench-j$j" "$j" "${RUN[@]}"
+		best "shard-j$j" "${RUN[@]}" "$B/curate" "${SHARD[@]}" -j $j
 	done
-	X "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" --library-path "$L" \
-		"$W/root/bin/tok_bench" -j 1 -p "$REPS" --tokenizer "$TOK" "$IN" > "$W/tb.json"
-	echo "tok_bench-j1-pinned $(sed 's/.*"best_s": *\([0-9.]*\).*/\1/' "$W/tb.json") - -"
-	best "shard-j1-pinned" "$W/root/bin/taskset" -c 0 "$L/ld-linux-x86-64.so.2" \
-		--library-path "$L" "$W/root/bin/curate" shard -q -j 1 --tokenizer "$TOK" -o "$W/out" \
-		--source general="$IN"
+	tok "tok_bench-j1-pinned" 1 "${PIN[@]}"
+	best "shard-j1-pinned" "${PIN[@]}" "$B/curate" "${SHARD[@]}" -j 1
 } | tee "$W/rows"
 awk '
 	{ t[$1] = $2 }

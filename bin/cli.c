@@ -239,6 +239,13 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	return 0;
 }
 
+void cli_reader_opts(const cli_common *c, cur_reader_opts *ro)
+{
+	ro->text_field = c->text_field;
+	ro->split_paragraphs = c->split_paragraphs;
+	ro->max_doc_bytes = (size_t)c->max_doc_bytes;
+}
+
 void cli_stage_env(const cli_common *c, cur_stage_env *env)
 {
 	memset(env, 0, sizeof(*env));
@@ -342,9 +349,7 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	o.rejects_path = c->rejects;
 	o.rank = c->rank;
 	o.world = c->world;
-	o.reader.text_field = c->text_field;
-	o.reader.split_paragraphs = c->split_paragraphs;
-	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	cli_reader_opts(c, &o.reader);
 	o.input_category = c->input_category;
 	o.passthrough = n == 0 && !sink;
 	if (!sink) {

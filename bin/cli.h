@@ -72,5 +72,8 @@ int cli_run_stage(const cur_stage_row *row, int argc, char **argv);
 
 /* cli_stage_env: the cur_stage_env for common options. */
 void cli_stage_env(const cli_common *c, cur_stage_env *env);
+/* cli_reader_opts: the reader options the common options set (text field,
+ * paragraph splitting, record size limit), on top of ro's defaults. */
+void cli_reader_opts(const cli_common *c, cur_reader_opts *ro);
 
 #endif

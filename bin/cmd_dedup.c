@@ -127,9 +127,7 @@ static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, c
 	o.quiet = c->quiet;
 	o.rank = c->rank;
 	o.world = c->world;
-	o.reader.text_field = c->text_field;
-	o.reader.split_paragraphs = c->split_paragraphs;
-	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	cli_reader_opts(c, &o.reader);
 	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, &st, 1, &sink, report, &err);
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
@@ -154,9 +152,7 @@ static int run_apply(const char *cmd, const cli_common *c, const char *dir, json
 	o.inputs = c->inputs;
 	o.ninputs = (size_t)c->ninputs;
 	cur_reader_opts_init(&o.reader);
-	o.reader.text_field = c->text_field;
-	o.reader.split_paragraphs = c->split_paragraphs;
-	o.reader.max_doc_bytes = (size_t)c->max_doc_bytes;
+	cli_reader_opts(c, &o.reader);
 	o.output = c->output;
 	o.rejects = c->rejects;
 	o.threads = c->jobs;

@@ -40,31 +40,9 @@ static inline int special_mask(__m128i v)
  * never late. UTF-8 was checked over the whole line before. SSE2 (every
  * x86-64) takes 16 bytes a step and stops exactly at the byte (code is
  * dense with \n and \" escapes: scanning up to it a byte at a time cost
- * more than the vector steps). */
-static inline size_t skip_plain(const char *p, size_t n, size_t i)
-{
-#ifdef __SSE2__
-	while (i + 16 <= n) {
-		int mask = special_mask(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
-
-		if (mask)
-			return i + (size_t)__builtin_ctz((unsigned)mask);
-		i += 16;
-	}
-#endif
-	while (i + 8 <= n) {
-		uint64_t v;
-
-		memcpy(&v, p + i, 8);
-		if (swar_special(v) & HIGHS)
-			return i;
-		i += 8;
-	}
-	return i;
-}
-
-/* skip_plain that also ORs into *hi the top bits of the bytes it passed
- * (and maybe a few after them): nonzero when there may be non-ASCII. */
+ * more than the vector steps). skip_plain_hi also ORs into *hi the top bits
+ * of the bytes it passed (and maybe a few after them): nonzero when there
+ * may be non-ASCII. */
 static inline size_t skip_plain_hi(const char *p, size_t n, size_t i, unsigned *hi)
 {
 #ifdef __SSE2__
@@ -88,6 +66,13 @@ static inline size_t skip_plain_hi(const char *p, size_t n, size_t i, unsigned *
 		i += 8;
 	}
 	return i;
+}
+
+static inline size_t skip_plain(const char *p, size_t n, size_t i)
+{
+	unsigned ignored = 0; /* inlined: the compiler drops the ORs */
+
+	return skip_plain_hi(p, n, i, &ignored);
 }
 
 static size_t skip_ws(const char *p, size_t n, size_t i)

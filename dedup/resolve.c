@@ -516,6 +516,18 @@ typedef struct pairw {
 	uint64_t n;
 } pairw;
 
+/* One confirmed pair (a, b) into pw. */
+static int pair_put(pairw *pw, uint32_t a, uint32_t b)
+{
+	unsigned char p[8];
+	pw->n++;
+	if (pw->mem)
+		return dd_u64vec_push(pw->mem, (uint64_t)a << 32 | b);
+	dd_put32(p, a);
+	dd_put32(p + 4, b);
+	return dd_fwrite(p, 1, 8, pw->f) == 8 ? CUR_OK : CUR_EIO;
+}
+
 static uint64_t pack_est(uint32_t partner, float est)
 {
 	uint32_t bits;
@@ -612,16 +624,8 @@ static int bucket_merge(dd_work *w, run *runs, size_t nruns, const unsigned char
 					dd_uf_union_shared(live, first, g);
 					pthread_mutex_unlock(&w->live_mx);
 				}
-				if (rc == CUR_OK && ok) {
-					unsigned char p[8];
-					dd_put32(p, first);
-					dd_put32(p + 4, g);
-					if (pw->mem)
-						rc = dd_u64vec_push(pw->mem, (uint64_t)first << 32 | g);
-					else if (dd_fwrite(p, 1, 8, pw->f) != 8)
-						rc = CUR_EIO;
-					pw->n++;
-				}
+				if (rc == CUR_OK && ok)
+					rc = pair_put(pw, first, g);
 			}
 			if (rc != CUR_OK) {
 				rc = cur_err_set(err, rc, "cannot read signatures in '%s'", w->dir);
@@ -721,14 +725,9 @@ static int write_pairs(dd_work *w, int band, dd_u64vec *mem, int n, const unsign
 	if (!mem)
 		rc = bucket_range(w, band, every_key, excluded, live, skipped, &pw, err);
 	for (int t = 0; mem && t < n && rc == CUR_OK; t++)
-		for (size_t i = 0; i < mem[t].n && rc == CUR_OK; i++) {
-			unsigned char p[8];
-			dd_put32(p, (uint32_t)(mem[t].v[i] >> 32));
-			dd_put32(p + 4, (uint32_t)mem[t].v[i]);
-			if (dd_fwrite(p, 1, 8, pw.f) != 8)
+		for (size_t i = 0; i < mem[t].n && rc == CUR_OK; i++)
+			if (pair_put(&pw, (uint32_t)(mem[t].v[i] >> 32), (uint32_t)mem[t].v[i]) != CUR_OK)
 				rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", pw.path);
-			pw.n++;
-		}
 	if (rc == CUR_OK) {
 		rc = commit_tmp(pw.f, pw.path, err);
 	} else {
