@@ -30,8 +30,16 @@ typedef struct seq {
 
 typedef struct lens_reader {
 	FILE *f;
-	uint64_t off;  /* token offset of the next document */
+	uint64_t off;      /* token offset of the next document */
+	uint64_t advised;  /* ids before this offset were asked for (readahead) */
 } lens_reader;
+
+/* The spill is read document by document in shuffled order: each read lands
+ * on a page that no readahead brought in, and a spill that left the page
+ * cache (a large input) would be read one page per document. So the real
+ * run asks for the spill in steps of this many ids (32 MiB) as the draws
+ * reach it; the shuffle buffer reads what was drawn later. */
+#define READAHEAD_IDS ((uint64_t)8 << 20)
 
 typedef struct split_state {
 	/* shuffle buffer */
@@ -383,8 +391,16 @@ static int draw(plan *pl, shard_spill *spills, size_t n, lens_reader *lr, cur_er
 			}
 			rewind(lr[c].f);
 			lr[c].off = 0;
+			lr[c].advised = 0;
 			st->epochs_started[c]++;
 			continue;
+		}
+		if (cfg->readahead && off + len > lr[c].advised) {
+			uint64_t to = lr[c].advised + READAHEAD_IDS;
+			if (to < off + len)
+				to = off + len;
+			shard_spill_readahead(&spills[c], lr[c].advised, to);
+			lr[c].advised = to;
 		}
 		mix_sampler_add(&ms, c, (uint64_t)len + 1);
 		st->tokens[c] += (uint64_t)len + 1;

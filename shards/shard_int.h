@@ -18,11 +18,14 @@
 #include "core/error.h"
 #include "mix/mix.h"
 #include "shards/shard.h"
+#include "tokenizer/tokenizer.h"
 
 /* ---- spill: per-category token and length files ---- */
 typedef struct shard_spill {
 	char *tok_path, *len_path;
-	FILE *tok_out, *len_out;  /* pass 1 */
+	int tok_wfd;              /* pass 1 */
+	tok_ids pending;          /* pass 1: ids not yet written */
+	FILE *len_out;            /* pass 1 */
 	int tok_fd;               /* pass 2: pread */
 	uint64_t docs, tokens;    /* what pass 1 stored */
 	uint64_t empty;           /* empty documents skipped */
@@ -30,11 +33,19 @@ typedef struct shard_spill {
 
 int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, cur_err *err);
 int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err);
+/* Without a copy: a caller appends one document's ids to
+ * shard_spill_ids(s) (the encoder's output buffer) and then commits them,
+ * n > 0; on failure it puts the length back as it was. */
+tok_ids *shard_spill_ids(shard_spill *s);
+int shard_spill_commit(shard_spill *s, size_t n, cur_err *err);
 /* shard_spill_close_write: flush and close the pass-1 files. */
 int shard_spill_close_write(shard_spill *s, cur_err *err);
 int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_err *err);
 /* shard_spill_read: ids[0..n) from token offset off. */
 int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err);
+/* shard_spill_readahead: start reading ids [from, to) into the page cache
+ * without waiting (a hint: errors are ignored). */
+void shard_spill_readahead(const shard_spill *s, uint64_t from, uint64_t to);
 void shard_spill_release(shard_spill *s);
 
 /* ---- plan ---- */
@@ -77,6 +88,7 @@ typedef struct shard_plan_cfg {
 	uint64_t shard_tokens;
 	uint32_t sep_id;
 	int sep_before;          /* llm.c: separator before the document */
+	int readahead;           /* ask the kernel for the spill ahead of the draws */
 } shard_plan_cfg;
 
 typedef struct shard_plan_stats {

@@ -84,7 +84,6 @@ typedef struct shard_job {
 	cur_buf summary;
 	char errline[600];
 	cur_err err;      /* the first error of write(), which has no err */
-	tok_ids scratch;  /* write()'s ids when no prepare() ran */
 } shard_job;
 
 /* A reused ids buffer larger than this many ids (4 MiB) is let go after
@@ -623,25 +622,29 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 		j->skipped_category++;
 		return CUR_OK;
 	}
+	shard_spill *sp = &j->spills[c];
 	tok_ids *v = cur_doc_attached(doc, &attach_key);
-	if (!v) {
-		/* No prepare() ran (-j 1, or a caller without workers): encode
-		 * here, into ids that stay warm from one document to the next. */
-		v = &j->scratch;
-		v->len = 0;
-		int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
-		if (rc < 0)
-			return cur_err_set(&j->err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
+	if (v) {
+		if (v->len == 0) {
+			sp->empty++;
+			return CUR_OK;
+		}
+		return shard_spill_append(sp, v->ids, v->len, &j->err);
 	}
-	int rc = CUR_OK;
-	if (v->len == 0)
-		j->spills[c].empty++;
-	else
-		rc = shard_spill_append(&j->spills[c], v->ids, v->len, &j->err);
-	/* Do not keep a huge document's ids for the whole run. */
-	if (v == &j->scratch && j->scratch.cap > SCRATCH_KEEP)
-		tok_ids_release(&j->scratch);
-	return rc;
+	/* No prepare() ran (-j 1, or a caller without workers): encode here,
+	 * straight after the ids already waiting in the spill. */
+	v = shard_spill_ids(sp);
+	size_t before = v->len;
+	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
+	if (rc < 0) {
+		v->len = before;
+		return cur_err_set(&j->err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
+	}
+	if (v->len == before) {
+		sp->empty++;
+		return CUR_OK;
+	}
+	return shard_spill_commit(sp, v->len - before, &j->err);
 }
 
 /* ---- pass 2 ---- */
@@ -772,7 +775,11 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	if ((rc = shard_writer_init(w, err)) < 0)
 		goto out;
 	shard_writer_emit(w, &e);
+	/* Only the real run reads the spill: the dry one would ask for all of
+	 * it at once. */
+	j->plan.readahead = 1;
 	rc = shard_plan_run(&j->plan, j->spills, n, &e, st, err);
+	j->plan.readahead = 0;
 out:
 	w->plan = NULL;
 	shard_dry_release(&dry);
@@ -914,7 +921,6 @@ static void sink_destroy(cur_sink *self)
 		if (!j->finished && !j->pass1_done && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
-		tok_ids_release(&j->scratch);
 		json_decref(j->own_cfg);
 		free(j->src);
 		free(j->workdir);
@@ -979,11 +985,10 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	sk->error_message = sink_error_message;
 	sk->summary = shard_sink_summary;
 	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
-		j->spills[c].tok_fd = -1;
+		j->spills[c].tok_fd = j->spills[c].tok_wfd = -1;
 	cur_buf_init(&j->warnings, 1 << 16);
 	cur_buf_init(&j->summary, 1 << 20);
 	cur_err_clear(&j->err);
-	tok_ids_init(&j->scratch);
 	j->cfg = cfg;
 	j->outdir = outdir;
 	j->inputs = inputs;

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 #include "core/buf.h"
 #include "shards/shard_int.h"
+#include "tokenizer/tok_extra.h"
 
 char *shard_path(const char *dir, const char *name)
 {
@@ -33,18 +34,22 @@ static int spill_paths(shard_spill *s, const char *workdir, size_t idx, cur_err 
 	return CUR_OK;
 }
 
+/* Pending ids are written in steps of about this many (1 MiB). */
+#define SPILL_FLUSH_IDS ((size_t)1 << 18)
+
 int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
 {
 	memset(s, 0, sizeof *s);
 	s->tok_fd = -1;
+	s->tok_wfd = -1;
+	tok_ids_init(&s->pending);
 	CUR_FORWARD(spill_paths(s, workdir, idx, err));
-	s->tok_out = fopen(s->tok_path, "wb");
-	if (!s->tok_out)
+	s->tok_wfd = open(s->tok_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->tok_wfd < 0)
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->tok_path, strerror(errno));
 	s->len_out = fopen(s->len_path, "wb");
 	if (!s->len_out)
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->len_path, strerror(errno));
-	setvbuf(s->tok_out, NULL, _IOFBF, 1 << 20);
 	return CUR_OK;
 }
 
@@ -56,48 +61,80 @@ static void put_le32(unsigned char *b, uint32_t v)
 	b[3] = (unsigned char)(v >> 24);
 }
 
-int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err)
+static int flush_pending(shard_spill *s, cur_err *err)
 {
-	if (n > INT32_MAX)
-		return cur_err_set(err, CUR_ELIMIT, "a document of %zu tokens exceeds the format's limit of %d",
-				   n, INT32_MAX);
-	unsigned char b[4];
-	put_le32(b, (uint32_t)n);
-	size_t w;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	w = fwrite(ids, 4, n, s->tok_out);
-#else
-	w = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char t[4];
-		put_le32(t, ids[i]);
-		w += fwrite(t, 4, 1, s->tok_out);
+	tok_ids *v = &s->pending;
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+	for (size_t i = 0; i < v->len; i++) {
+		unsigned char b[4];
+		put_le32(b, v->ids[i]);
+		memcpy(&v->ids[i], b, 4);
 	}
 #endif
-	if (w != n || fwrite(b, 1, 4, s->len_out) != 4)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->tok_path, strerror(errno));
-	s->docs++;
-	s->tokens += n;
-	return CUR_OK;
+	int rc = shard_write_all(s->tok_wfd, v->ids, v->len * 4, s->tok_path, err);
+	v->len = 0;
+	/* A huge document's ids are not kept for the rest of the run. */
+	if (v->cap > 2 * SPILL_FLUSH_IDS)
+		tok_ids_release(v);
+	return rc;
 }
 
-static int close_one(FILE **f, const char *path, cur_err *err)
+tok_ids *shard_spill_ids(shard_spill *s)
+{
+	return &s->pending;
+}
+
+int shard_spill_commit(shard_spill *s, size_t n, cur_err *err)
+{
+	if (n > INT32_MAX) {
+		s->pending.len -= n;
+		return cur_err_set(err, CUR_ELIMIT, "a document of %zu tokens exceeds the format's limit of %d",
+				   n, INT32_MAX);
+	}
+	unsigned char b[4];
+	put_le32(b, (uint32_t)n);
+	if (fwrite(b, 1, 4, s->len_out) != 4)
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->len_path, strerror(errno));
+	s->docs++;
+	s->tokens += n;
+	return s->pending.len >= SPILL_FLUSH_IDS ? flush_pending(s, err) : CUR_OK;
+}
+
+int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err)
+{
+	tok_ids *v = &s->pending;
+	if (n > v->cap - v->len && tok_ids_reserve(v, n) < 0)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	memcpy(v->ids + v->len, ids, n * sizeof *ids);
+	v->len += n;
+	return shard_spill_commit(s, n, err);
+}
+
+static int close_len(shard_spill *s, cur_err *err)
 {
 	int bad = 0;
-	if (*f) {
-		bad = fflush(*f) != 0 || ferror(*f);
-		bad |= fclose(*f) != 0;
-		*f = NULL;
+	if (s->len_out) {
+		bad = fflush(s->len_out) != 0 || ferror(s->len_out);
+		bad |= fclose(s->len_out) != 0;
+		s->len_out = NULL;
 	}
 	if (bad)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->len_path, strerror(errno));
 	return CUR_OK;
 }
 
 int shard_spill_close_write(shard_spill *s, cur_err *err)
 {
-	int rc = close_one(&s->tok_out, s->tok_path, err);
-	int rc2 = close_one(&s->len_out, s->len_path, rc < 0 ? NULL : err);
+	int rc = CUR_OK;
+	if (s->tok_wfd >= 0) {
+		if (s->pending.len)
+			rc = flush_pending(s, err);
+		if (close(s->tok_wfd) != 0 && rc == CUR_OK)
+			rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->tok_path, strerror(errno));
+		s->tok_wfd = -1;
+	}
+	tok_ids_release(&s->pending);
+	int rc2 = close_len(s, rc < 0 ? NULL : err);
 	return rc < 0 ? rc : rc2;
 }
 
@@ -137,18 +174,33 @@ int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n
 	return CUR_OK;
 }
 
+void shard_spill_readahead(const shard_spill *s, uint64_t from, uint64_t to)
+{
+#ifdef POSIX_FADV_WILLNEED
+	if (s->tok_fd >= 0 && to > from)
+		(void)posix_fadvise(s->tok_fd, (off_t)(from * 4), (off_t)((to - from) * 4),
+				    POSIX_FADV_WILLNEED);
+#else
+	(void)s;
+	(void)from;
+	(void)to;
+#endif
+}
+
 void shard_spill_release(shard_spill *s)
 {
-	if (s->tok_out)
-		fclose(s->tok_out);
+	if (s->tok_wfd >= 0)
+		close(s->tok_wfd);
 	if (s->len_out)
 		fclose(s->len_out);
 	if (s->tok_fd >= 0)
 		close(s->tok_fd);
+	tok_ids_release(&s->pending);
 	free(s->tok_path);
 	free(s->len_path);
 	memset(s, 0, sizeof *s);
 	s->tok_fd = -1;
+	s->tok_wfd = -1;
 }
 
 /* ---- small file helpers shared by the writers and verify ---- */
