@@ -4,8 +4,10 @@
 # and -j 2, against tokenizer-only throughput measured in the same run on the
 # same documents: bench/tok_bench (the tokenizer benchmark's encoder loop,
 # texts in memory, no I/O: its own best-of-3 encode time, and the CPU time of
-# one encode pass) and `curate tokenize
-# -o /dev/null` (reads, parses, tokenizes, writes JSONL). Wall and CPU seconds
+# one encode pass), `curate tokenize
+# -o /dev/null` (reads, parses, tokenizes, writes JSONL) and `curate shard
+# --dry-run` (reads, parses, tokenizes and plans, writes nothing: the floor
+# under shard on the same input). Wall and CPU seconds
 # (CPU says more on a loaded machine); peak RSS for a small and a large input.
 # shard and tokenize are timed as the best of REPS runs (default 3), as
 # tok_bench's wall time is the best of its 3 passes; tok_bench still leaves
@@ -104,6 +106,12 @@ print("%.2f" % ((b - a) / 2))' "$W/t1" "$W/t3")
 		fi
 		r=$(run tokenize "$CURATE" tokenize -q -j $j -o /dev/null "$W/in$mb"/*.jsonl)
 		echo "$mb $j $bytes $r 0" >> "$W/results"
+		# The same reading, parsing, tokenizing and planning with nothing
+		# written (no spill, no shards): what is left of shard's time
+		# after this is the spill, the shuffle and the shard writes.
+		# shellcheck disable=SC2046
+		r=$(run shard-dry "$CURATE" shard -q -j $j --dry-run $(sources "$W/in$mb"))
+		echo "$mb $j $bytes $r 0" >> "$W/results"
 		# shellcheck disable=SC2046
 		r=$(run shard "$CURATE" shard -q -j $j -o "$W/out" --report "$W/rep.json" $(sources "$W/in$mb"))
 		tokens=$(python3 -c "import json
@@ -132,7 +140,9 @@ for mb, j, nbytes, label, secs, rss, cpu, tokens in rows:
         tok[(mb, j, label)] = (secs, cpu)
     else:
         extra = ratio(mb, j, "tok_bench", secs, cpu) + " | " + ratio(mb, j, "tokenize", secs, cpu)
-        if j == "2":
+        if label == "shard-dry":
+            pass
+        elif j == "2":
             extra += "; -j 2 = %.2fx -j 1 (wall)" % (shard1 / secs)
         else:
             shard1 = secs

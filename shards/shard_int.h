@@ -31,7 +31,9 @@ typedef struct shard_spill {
 	uint64_t empty;           /* empty documents skipped */
 } shard_spill;
 
-int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, cur_err *err);
+/* shard_spill_create: with_ids 0 keeps the lengths only (a dry run): the
+ * ids appended or committed are dropped. */
+int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with_ids, cur_err *err);
 int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err);
 /* Without a copy: a caller appends one document's ids to
  * shard_spill_ids(s) (the encoder's output buffer) and then commits them,

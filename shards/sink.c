@@ -39,6 +39,7 @@ const cur_opt_spec shard_options[] = {
 	{ "format", CUR_OPT_STR, "megatron|llmc", "shard format (megatron)" },
 	{ "resume", CUR_OPT_FLAG, NULL, "continue an interrupted run in the same directory" },
 	{ "force", CUR_OPT_FLAG, NULL, "replace the shards of an earlier run in the directory" },
+	{ "dry-run", CUR_OPT_FLAG, NULL, "tokenize and plan only: report the mix and the shards, write none" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -64,6 +65,8 @@ typedef struct shard_job {
 	char *const *inputs;
 	size_t ninputs;
 	int format, mode, resume, force;
+	int dry_run;      /* lengths only; no shards, no manifest */
+	uint64_t planned_shards[SHARD_NSPLITS];
 	int pass1_done, finished;
 	uint64_t seed;
 	int jobs;                 /* -j: pass 2 writes on a second thread when > 1 */
@@ -305,6 +308,9 @@ static int setup_options(shard_job *j, cur_err *err)
 				   INT32_MAX);
 	CUR_FORWARD(cur_cfg_bool(j->cfg, "resume", 0, &j->resume, err));
 	CUR_FORWARD(cur_cfg_bool(j->cfg, "force", 0, &j->force, err));
+	CUR_FORWARD(cur_cfg_bool(j->cfg, "dry_run", 0, &j->dry_run, err));
+	if (j->dry_run && j->resume)
+		return cur_err_set(err, CUR_EINVAL, "--dry-run writes nothing to resume: drop --resume");
 	p->seed = j->seed;
 	p->sep_before = j->format == SHARD_FORMAT_LLMC;
 	p->sep_id = p->sep_before ? TOK_BEGIN_OF_TEXT : TOK_END_OF_TEXT;
@@ -513,8 +519,36 @@ static int save_state(shard_job *j, cur_err *err)
 	return rc;
 }
 
+/* A dry run keeps its lengths in a work directory of its own, under -o DIR
+ * when given (an interrupted real run's spill there is left alone), else
+ * in a new temporary directory; it touches nothing else. */
+static int setup_dry_dirs(shard_job *j, cur_err *err)
+{
+	if (j->outdir) {
+		CUR_FORWARD(mkdir_p(j->outdir, err));
+		j->workdir = shard_path(j->outdir, ".curate-dryrun");
+		if (!j->workdir)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		clean_workdir(j);
+		CUR_FORWARD(mkdir_p(j->workdir, err));
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		j->workdir = shard_path(tmp && *tmp ? tmp : "/tmp", "curate-dryrun.XXXXXX");
+		if (!j->workdir)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		if (!mkdtemp(j->workdir))
+			return cur_err_set(err, CUR_EIO, "cannot create a directory '%s': %s", j->workdir,
+					   strerror(errno));
+	}
+	for (size_t c = 0; c < j->mix.n; c++)
+		CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, 0, err));
+	return CUR_OK;
+}
+
 static int setup_dirs(shard_job *j, cur_err *err)
 {
+	if (j->dry_run)
+		return setup_dry_dirs(j, err);
 	CUR_FORWARD(mkdir_p(j->outdir, err));
 	j->workdir = shard_path(j->outdir, ".curate-work");
 	if (!j->workdir)
@@ -536,7 +570,7 @@ static int setup_dirs(shard_job *j, cur_err *err)
 		clean_workdir(j);
 		CUR_FORWARD(mkdir_p(j->workdir, err));
 		for (size_t c = 0; c < j->mix.n; c++)
-			CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, err));
+			CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, 1, err));
 	}
 	return CUR_OK;
 }
@@ -756,7 +790,8 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	if (!any)
 		return CUR_OK;
 	CUR_FORWARD(mix_target_normalize(&j->mix, j->live, err));
-	for (size_t c = 0; c < n; c++)
+	/* The plan reads the lengths only; the writer reads the ids. */
+	for (size_t c = 0; c < n && !j->dry_run; c++)
 		CUR_FORWARD(shard_spill_open_read(&j->spills[c], j->workdir, c, err));
 	j->plan.mix = &j->mix;
 	shard_dry dry;
@@ -764,7 +799,9 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	shard_emit e;
 	shard_dry_emit(&dry, &e);
 	int rc = shard_plan_run(&j->plan, j->spills, n, &e, st, err);
-	if (rc < 0)
+	for (int s = 0; s < SHARD_NSPLITS; s++)
+		j->planned_shards[s] = dry.tokens[s].n;
+	if (rc < 0 || j->dry_run)
 		goto out;
 	w->plan = &dry;
 	for (int s = 0; s < SHARD_NSPLITS; s++)
@@ -802,10 +839,18 @@ static json_t *warnings_json(shard_job *j)
 static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
 {
 	cur_buf *b = &j->summary;
-	cur_buf_printf(b, "curate shard: %zu shards in %s (%llu written, %llu resumed): "
-		       "%lld tokens, %lld documents, %lld padding tokens; stopped by %s\n",
-		       json_array_size(json_object_get(m, "shards")), j->outdir,
-		       (unsigned long long)w->written, (unsigned long long)w->resumed,
+	if (j->dry_run)
+		cur_buf_printf(b, "curate shard --dry-run: would write %llu shards (%llu train, %llu valid), "
+			       "nothing written: ",
+			       (unsigned long long)(j->planned_shards[SHARD_TRAIN] +
+						    j->planned_shards[SHARD_VALID]),
+			       (unsigned long long)j->planned_shards[SHARD_TRAIN],
+			       (unsigned long long)j->planned_shards[SHARD_VALID]);
+	else
+		cur_buf_printf(b, "curate shard: %zu shards in %s (%llu written, %llu resumed): ",
+			       json_array_size(json_object_get(m, "shards")), j->outdir,
+			       (unsigned long long)w->written, (unsigned long long)w->resumed);
+	cur_buf_printf(b, "%lld tokens, %lld documents, %lld padding tokens; stopped by %s\n",
 		       (long long)json_integer_value(json_object_get(m, "tokens")),
 		       (long long)json_integer_value(json_object_get(m, "documents")),
 		       (long long)json_integer_value(json_object_get(m, "padding_tokens")),
@@ -824,7 +869,8 @@ static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
 	if (j->skipped_category)
 		cur_buf_printf(b, "  %llu documents skipped: their category is not in the mix\n",
 			       (unsigned long long)j->skipped_category);
-	cur_buf_printf(b, "  manifest: %s/manifest.json\n", j->outdir);
+	if (!j->dry_run)
+		cur_buf_printf(b, "  manifest: %s/manifest.json\n", j->outdir);
 }
 
 static void writer_setup(shard_job *j, shard_writer *w)
@@ -865,7 +911,11 @@ static void fill_report(shard_job *j, json_t *report, json_t *m, const shard_wri
 	json_object_set_new(report, "shards_resumed", json_integer((json_int_t)w->resumed));
 	json_object_set_new(report, "skipped",
 			    json_pack("{s:I}", "unknown_category", (json_int_t)j->skipped_category));
-	json_object_set_new(report, "output", json_string(j->outdir));
+	json_object_set_new(report, "output", j->dry_run ? json_null() : json_string(j->outdir));
+	if (j->dry_run) {
+		json_object_set_new(report, "dry_run", json_true());
+		json_object_set(report, "planned_shards", json_object_get(m, "planned_shards"));
+	}
 	json_object_set_new(report, "warnings", warnings_json(j));
 	json_object_set_new(report, "write_seconds", json_real(secs));
 }
@@ -878,7 +928,8 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	if (!j->pass1_done) {
 		for (size_t c = 0; c < j->mix.n; c++)
 			CUR_FORWARD(shard_spill_close_write(&j->spills[c], err));
-		CUR_FORWARD(save_state(j, err));
+		if (!j->dry_run)
+			CUR_FORWARD(save_state(j, err));
 		j->pass1_done = 1;
 	}
 	shard_plan_stats st;
@@ -893,7 +944,12 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	if (rc < 0)
 		goto out;
 	m = manifest_json(j, &st, w.hash ? &w : NULL);
-	if ((rc = write_manifest(j, m, err)) < 0)
+	if (j->dry_run)
+		json_object_set_new(m, "planned_shards",
+				    json_pack("{s:I, s:I}", "train",
+					      (json_int_t)j->planned_shards[SHARD_TRAIN], "valid",
+					      (json_int_t)j->planned_shards[SHARD_VALID]));
+	else if ((rc = write_manifest(j, m, err)) < 0)
 		goto out;
 	if (report)
 		fill_report(j, report, m, &w, secs);
@@ -918,7 +974,7 @@ static void sink_destroy(cur_sink *self)
 			shard_spill_release(&j->spills[c]);
 		/* The spill stays after a failure so that --resume can use it
 		 * when pass 1 was complete; an incomplete one is useless. */
-		if (!j->finished && !j->pass1_done && j->workdir)
+		if (!j->finished && (!j->pass1_done || j->dry_run) && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
 		json_decref(j->own_cfg);
@@ -997,12 +1053,15 @@ static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env
 	j->jobs = env ? env->jobs : 1;
 	j->tok_path = env ? env->tokenizer_path : NULL;
 	j->last_cat = -1;
-	if (!outdir || !*outdir || strcmp(outdir, "-") == 0) {
+	if (outdir && (!*outdir || strcmp(outdir, "-") == 0))
+		j->outdir = outdir = NULL;
+	if (cur_cfg_check_keys(cfg, shard_options, "shard", err) < 0 || setup_options(j, err) < 0)
+		goto fail;
+	if (!outdir && !j->dry_run) {
 		cur_err_set(err, CUR_EINVAL, "shard writes a directory: give -o DIR");
 		goto fail;
 	}
-	if (cur_cfg_check_keys(cfg, shard_options, "shard", err) < 0 || setup_options(j, err) < 0 ||
-	    setup_mix(j, err) < 0)
+	if (setup_mix(j, err) < 0)
 		goto fail;
 	if (tok_load(j->tok_path, &j->tok, err) < 0 || setup_specials(j, err) < 0)
 		goto fail;

@@ -37,15 +37,16 @@ static int spill_paths(shard_spill *s, const char *workdir, size_t idx, cur_err 
 /* Pending ids are written in steps of about this many (1 MiB). */
 #define SPILL_FLUSH_IDS ((size_t)1 << 18)
 
-int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
+int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with_ids, cur_err *err)
 {
 	memset(s, 0, sizeof *s);
 	s->tok_fd = -1;
 	s->tok_wfd = -1;
 	tok_ids_init(&s->pending);
 	CUR_FORWARD(spill_paths(s, workdir, idx, err));
-	s->tok_wfd = open(s->tok_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (s->tok_wfd < 0)
+	if (with_ids)
+		s->tok_wfd = open(s->tok_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (with_ids && s->tok_wfd < 0)
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->tok_path, strerror(errno));
 	s->len_out = fopen(s->len_path, "wb");
 	if (!s->len_out)
@@ -84,30 +85,51 @@ tok_ids *shard_spill_ids(shard_spill *s)
 	return &s->pending;
 }
 
-int shard_spill_commit(shard_spill *s, size_t n, cur_err *err)
+/* One document of n ids: its length to the lengths file. */
+static int record_length(shard_spill *s, size_t n, cur_err *err)
 {
-	if (n > INT32_MAX) {
-		s->pending.len -= n;
+	if (n > INT32_MAX)
 		return cur_err_set(err, CUR_ELIMIT, "a document of %zu tokens exceeds the format's limit of %d",
 				   n, INT32_MAX);
-	}
 	unsigned char b[4];
 	put_le32(b, (uint32_t)n);
 	if (fwrite(b, 1, 4, s->len_out) != 4)
 		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->len_path, strerror(errno));
 	s->docs++;
 	s->tokens += n;
+	return CUR_OK;
+}
+
+static int flush_if_full(shard_spill *s, cur_err *err)
+{
 	return s->pending.len >= SPILL_FLUSH_IDS ? flush_pending(s, err) : CUR_OK;
+}
+
+int shard_spill_commit(shard_spill *s, size_t n, cur_err *err)
+{
+	int rc = record_length(s, n, err);
+	if (rc < 0 || s->tok_wfd < 0) {
+		/* Refused, or a dry run's ids: not kept. */
+		s->pending.len -= n;
+		if (s->pending.cap > 2 * SPILL_FLUSH_IDS)
+			tok_ids_release(&s->pending);
+		return rc;
+	}
+	return flush_if_full(s, err);
 }
 
 int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err)
 {
 	tok_ids *v = &s->pending;
-	if (n > v->cap - v->len && tok_ids_reserve(v, n) < 0)
+	int keep = s->tok_wfd >= 0;
+	if (keep && n > v->cap - v->len && tok_ids_reserve(v, n) < 0)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	CUR_FORWARD(record_length(s, n, err));
+	if (!keep)
+		return CUR_OK;
 	memcpy(v->ids + v->len, ids, n * sizeof *ids);
 	v->len += n;
-	return shard_spill_commit(s, n, err);
+	return flush_if_full(s, err);
 }
 
 static int close_len(shard_spill *s, cur_err *err)

@@ -16,6 +16,7 @@
 #include "shards/shard.h"
 #include "shards/shard_int.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/tok_extra.h"
 
 #define DATA CUR_SRCDIR "/tests/data/shards/"
 
@@ -556,6 +557,72 @@ START_TEST(test_huge_document)
 }
 END_TEST
 
+/* The spill: documents appended (copied) and committed in place (encoded
+ * straight into its pending ids) come back whole, across flushes and a
+ * document larger than a flush; a lengths-only spill keeps no ids. */
+START_TEST(test_spill)
+{
+	char dir[] = "/tmp/check_spill_XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	shard_spill s, lo;
+	cur_err err;
+	cur_err_clear(&err);
+	ck_assert_int_eq(shard_spill_create(&s, dir, 0, 1, &err), CUR_OK);
+	ck_assert_int_eq(shard_spill_create(&lo, dir, 1, 0, &err), CUR_OK);
+	const size_t ndocs = 40, big = 3u << 20;
+	uint32_t *ids = malloc(big * sizeof *ids);
+	ck_assert_ptr_nonnull(ids);
+	uint64_t total = 0;
+	for (size_t d = 0; d < ndocs; d++) {
+		size_t n = d == 7 ? big : 1 + d * 9973;
+		for (size_t i = 0; i < n; i++)
+			ids[i] = (uint32_t)((total + i) % 128256);
+		if (d % 2) {
+			ck_assert_int_eq(shard_spill_append(&s, ids, n, &err), CUR_OK);
+			ck_assert_int_eq(shard_spill_append(&lo, ids, n, &err), CUR_OK);
+		} else {
+			tok_ids *v = shard_spill_ids(&s);
+			ck_assert_int_eq(tok_ids_reserve(v, n), CUR_OK);
+			memcpy(v->ids + v->len, ids, n * sizeof *ids);
+			v->len += n;
+			ck_assert_int_eq(shard_spill_commit(&s, n, &err), CUR_OK);
+			v = shard_spill_ids(&lo);
+			ck_assert_int_eq(tok_ids_reserve(v, n), CUR_OK);
+			v->len += n;
+			ck_assert_int_eq(shard_spill_commit(&lo, n, &err), CUR_OK);
+			ck_assert_uint_eq(shard_spill_ids(&lo)->len, 0);
+		}
+		total += n;
+	}
+	ck_assert_int_eq(shard_spill_close_write(&s, &err), CUR_OK);
+	ck_assert_int_eq(shard_spill_close_write(&lo, &err), CUR_OK);
+	ck_assert_uint_eq(s.docs, ndocs);
+	ck_assert_uint_eq(s.tokens, total);
+	ck_assert_uint_eq(lo.docs, ndocs);
+	ck_assert_uint_eq(lo.tokens, total);
+	struct stat st;
+	ck_assert_int_eq(stat(s.tok_path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, total * 4);
+	ck_assert_int_ne(stat(lo.tok_path, &st), 0);
+	ck_assert_int_eq(stat(lo.len_path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, ndocs * 4);
+	ck_assert_int_eq(shard_spill_open_read(&s, dir, 0, &err), CUR_OK);
+	for (uint64_t off = 0; off < total; off += big) {
+		size_t n = total - off < big ? (size_t)(total - off) : big;
+		ck_assert_int_eq(shard_spill_read(&s, off, ids, n, &err), CUR_OK);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_uint_eq(ids[i], (uint32_t)((off + i) % 128256));
+	}
+	unlink(s.tok_path);
+	unlink(s.len_path);
+	unlink(lo.len_path);
+	rmdir(dir);
+	shard_spill_release(&s);
+	shard_spill_release(&lo);
+	free(ids);
+}
+END_TEST
+
 static Suite *shards_suite(void)
 {
 	Suite *s = suite_create("shards");
@@ -571,6 +638,7 @@ static Suite *shards_suite(void)
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_loader);
 	tcase_add_test(tc, test_huge_document);
+	tcase_add_test(tc, test_spill);
 	suite_add_tcase(s, tc);
 	return s;
 }

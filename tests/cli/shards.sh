@@ -122,6 +122,31 @@ ok "kill -9 then --resume gives byte-identical output"
 grep -q 'use --resume or --force' "$W/err" || fail "no hint about --resume"
 ok "a finished directory is not overwritten without --force"
 
+# 4b. --dry-run: the mix and the shard count of the real run, nothing written,
+# even into a finished directory; its work files go away.
+cp -r "$W/ref" "$W/ref_copy"
+"$CURATE" shard -q -j 2 -o "$W/ref" "${BIG[@]}" --dry-run --report "$W/dry.json" || fail "dry run"
+same_dir "$W/ref" "$W/ref_copy" || fail "a dry run changed the directory"
+mkdir "$W/tmp"
+TMPDIR="$W/tmp" "$CURATE" shard -q "${BIG[@]}" --dry-run --report "$W/dry1.json" || fail "dry run without -o"
+[ -z "$(ls "$W/tmp")" ] || fail "a dry run left its work files"
+python3 - "$W/ref/manifest.json" "$W/dry.json" "$W/dry1.json" << 'EOF2' || fail "dry run figures"
+import json, sys
+m = json.load(open(sys.argv[1]))
+for path in sys.argv[2:]:
+    r = json.load(open(path))["sink"]
+    assert r["dry_run"] is True and r["output"] is None, path
+    assert r["categories"] == m["categories"], path
+    assert r["tokens"] == m["tokens"] and r["documents"] == m["documents"], path
+    assert r["planned_shards"]["train"] == len(m["shards"]), path
+EOF2
+set +e
+"$CURATE" shard -q -o "$W/ref" "${BIG[@]}" --dry-run --resume 2> "$W/err"
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q 'drop --resume' "$W/err" || fail "--dry-run with --resume"
+ok "--dry-run reports the real run's mix and shard count and writes nothing"
+
 # 5. Bad input.
 set +e
 "$CURATE" shard -q -o "$W/u" "${SOURCES[@]}" --mix general=50,math=20,code=10,multilingual=10,web=10 2> "$W/err"
