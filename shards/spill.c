@@ -34,7 +34,9 @@ static int spill_paths(shard_spill *s, const char *workdir, size_t idx, cur_err 
 	return CUR_OK;
 }
 
-/* Pending ids are written in steps of about this many (1 MiB). */
+/* The pending ids: a buffer of this many (1 MiB), written once three
+ * quarters full, so that most documents fit in the rest without growing
+ * it. */
 #define SPILL_FLUSH_IDS ((size_t)1 << 18)
 
 int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with_ids, cur_err *err)
@@ -48,6 +50,8 @@ int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with
 		s->tok_wfd = open(s->tok_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (with_ids && s->tok_wfd < 0)
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->tok_path, strerror(errno));
+	if (with_ids && tok_ids_reserve(&s->pending, SPILL_FLUSH_IDS) < 0)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	s->len_out = fopen(s->len_path, "wb");
 	if (!s->len_out)
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", s->len_path, strerror(errno));
@@ -74,9 +78,13 @@ static int flush_pending(shard_spill *s, cur_err *err)
 #endif
 	int rc = shard_write_all(s->tok_wfd, v->ids, v->len * 4, s->tok_path, err);
 	v->len = 0;
-	/* A huge document's ids are not kept for the rest of the run. */
-	if (v->cap > 2 * SPILL_FLUSH_IDS)
+	/* A long document grew the buffer: back to its size, so that memory
+	 * stays 1 MiB per category. */
+	if (v->cap > SPILL_FLUSH_IDS) {
 		tok_ids_release(v);
+		if (tok_ids_reserve(v, SPILL_FLUSH_IDS) < 0 && rc == CUR_OK)
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
 	return rc;
 }
 
@@ -102,16 +110,17 @@ static int record_length(shard_spill *s, size_t n, cur_err *err)
 
 static int flush_if_full(shard_spill *s, cur_err *err)
 {
-	return s->pending.len >= SPILL_FLUSH_IDS ? flush_pending(s, err) : CUR_OK;
+	return s->pending.len >= SPILL_FLUSH_IDS / 4 * 3 ? flush_pending(s, err) : CUR_OK;
 }
 
 int shard_spill_commit(shard_spill *s, size_t n, cur_err *err)
 {
 	int rc = record_length(s, n, err);
 	if (rc < 0 || s->tok_wfd < 0) {
-		/* Refused, or a dry run's ids: not kept. */
+		/* Refused, or a dry run's ids: not kept (nor a long
+		 * document's buffer). */
 		s->pending.len -= n;
-		if (s->pending.cap > 2 * SPILL_FLUSH_IDS)
+		if (s->pending.cap > SPILL_FLUSH_IDS)
 			tok_ids_release(&s->pending);
 		return rc;
 	}
