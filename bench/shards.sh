@@ -14,7 +14,7 @@
 # out what no real run can: process start, the tokenizer load, reading and
 # parsing the JSON.
 #
-# usage: [REPS=N] [OUT=DIR] bench/shards.sh [CORPUS_DIR] [SMALL_MB] [LARGE_MB]
+# usage: [REPS=N] [SETTLE=S] [OUT=DIR] bench/shards.sh [CORPUS_DIR] [SMALL_MB] [LARGE_MB]
 #        (defaults: ../shared/corpus 50 200)
 set -eu
 cd "$(dirname "$0")/.."
@@ -25,10 +25,10 @@ B=$( [ -x build/curate ] && echo build || echo . )
 CURATE=$B/curate
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-# Where the shards go (removed before each run). On this project's VMs, pass 2
-# takes ~0.3 s longer in a directory made for the run than in one whose disk
-# blocks were used before (the same binary; see BENCHMARKS.md), so OUT=DIR
-# puts them in DIR/curate-bench-shards instead, which later runs reuse.
+# Where the shards go (removed before each run): a directory of the run's
+# own, or DIR/curate-bench-shards with OUT=DIR, to compare disks or
+# directories (on this project's VMs the same binary's pass 2 took 0.2 s in
+# some directories and 0.5 s in others; see BENCHMARKS.md).
 if [ -n "${OUT:-}" ]; then OUT=$OUT/curate-bench-shards; else OUT=$W/out; fi
 
 # make_inputs DIR MB: four JSONL files, sizes in the proportion of the mix.
@@ -69,6 +69,7 @@ EOF
 # against the load of a shared machine). The shard output is removed before
 # each run.
 REPS=${REPS:-3}
+SETTLE=${SETTLE:-30}
 run() {
 	local label=$1 best="" line
 	shift
@@ -95,9 +96,13 @@ for mb in "$SMALL" "$LARGE"; do
 	make_inputs "$W/in$mb" "$mb"
 	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
 	cat "$W/in$mb"/*.jsonl > "$W/all.jsonl"
-	# Write the new inputs to disk now: the kernel would otherwise do it
-	# about 30 s later, in the middle of the timed runs.
+	# Write the new inputs to disk now, and let the disk settle: the
+	# kernel would otherwise write them about 30 s later, in the middle of
+	# the timed runs, and on this project's VMs the host goes on flushing
+	# after sync returns (shard -j 1 on 200 MB took 3.05-3.24 s in four
+	# runs without the pause, 2.74 s with 45 s of it; BENCHMARKS.md).
 	sync
+	sleep "$SETTLE"
 	for j in 1 2; do
 		if [ -x $B/bench/tok_bench ]; then
 			# The encoder alone (texts in memory): wall from its own
