@@ -35,9 +35,9 @@ typedef struct shard_spill {
  * ids appended or committed are dropped. */
 int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with_ids, cur_err *err);
 int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err);
-/* Without a copy: a caller appends one document's ids to
- * shard_spill_ids(s) (the encoder's output buffer) and then commits them,
- * n > 0; on failure it puts the length back as it was. */
+/* Without a copy: a caller appends one document's n > 0 ids to
+ * shard_spill_ids(s) (as the encoder's output buffer) and commits them;
+ * a commit that fails drops them again. */
 tok_ids *shard_spill_ids(shard_spill *s);
 int shard_spill_commit(shard_spill *s, size_t n, cur_err *err);
 /* shard_spill_close_write: flush and close the pass-1 files. */
