@@ -213,6 +213,29 @@ static size_t decode_u(const char *p, size_t n, cur_buf *out, size_t *repairs)
 	return used;
 }
 
+/* A \u escape at p[i] == '\\' as the strict scans take it: a BMP code
+ * point, or a high and a low surrogate together. Returns the bytes used (6
+ * or 12) and the code point, or 0 when malformed or a lone surrogate (the
+ * full parse repairs those). */
+static inline size_t strict_u_escape(const char *p, size_t n, size_t i, uint32_t *cp)
+{
+	unsigned h, lo;
+
+	if (i + 6 > n || !hex4(p + i + 2, &h))
+		return 0;
+	if (h >= 0xD800 && h <= 0xDBFF) {
+		if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
+		    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+			return 0;
+		*cp = 0x10000 + ((h - 0xD800) << 10) + (lo - 0xDC00);
+		return 12;
+	}
+	if (h >= 0xDC00 && h <= 0xDFFF)
+		return 0;
+	*cp = h;
+	return 6;
+}
+
 /* The byte a one-letter escape stands for (\n: '\n'), or 0 when c is not
  * one. */
 static inline int simple_escape(char c)
@@ -385,22 +408,13 @@ static int mf_string(minify *m, size_t *decoded)
 		if (i + 1 >= n)
 			return -1;
 		if (p[i + 1] == 'u') {
-			unsigned hi, lo;
+			uint32_t cp;
+			size_t used = strict_u_escape(p, n, i, &cp);
 
-			if (i + 6 > n || !hex4(p + i + 2, &hi))
+			if (!used)
 				return -1;
-			if (hi >= 0xD800 && hi <= 0xDBFF) {
-				if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
-				    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return -1;
-				saved += 12 - 4;
-				i += 12;
-			} else if (hi >= 0xDC00 && hi <= 0xDFFF) {
-				return -1;
-			} else {
-				saved += 6 - (hi < 0x80 ? 1 : hi < 0x800 ? 2 : 3);
-				i += 6;
-			}
+			saved += used - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+			i += used;
 		} else if (simple_escape(p[i + 1])) {
 			saved += 1;
 			i += 2;
@@ -754,24 +768,13 @@ int cur_json_decode_light(const char *p, size_t n, char *out, size_t *len, size_
 		if (i + 1 >= n)
 			return -1;
 		if (p[i + 1] == 'u') {
-			unsigned h, lo;
 			uint32_t cp;
+			size_t used = strict_u_escape(p, n, i, &cp);
 
-			if (i + 6 > n || !hex4(p + i + 2, &h))
+			if (!used)
 				return -1;
-			if (h >= 0xD800 && h <= 0xDBFF) {
-				if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
-				    !hex4(p + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return -1;
-				cp = 0x10000 + ((h - 0xD800) << 10) + (lo - 0xDC00);
-				i += 12;
-			} else if (h >= 0xDC00 && h <= 0xDFFF) {
-				return -1;
-			} else {
-				cp = h;
-				i += 6;
-			}
 			o += cur_utf8_encode(cp, out + o);
+			i += used;
 		} else {
 			int e = simple_escape(p[i + 1]);
 

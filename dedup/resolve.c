@@ -1557,9 +1557,8 @@ static void *est_thread(void *arg)
 
 static int estimate_victims(dd_work *w, float **out, cur_err *err)
 {
-	int t = w->threads > 8 ? 8 : w->threads, started = 0, rc = CUR_OK;
+	int t = w->threads > 8 ? 8 : w->threads, rc = CUR_OK;
 	est_job jobs[8];
-	pthread_t tid[8];
 	float *est = cur_calloc_array(w->n ? w->n : 1, sizeof *est);
 	*out = NULL;
 	if (!est)
@@ -1568,14 +1567,7 @@ static int estimate_victims(dd_work *w, float **out, cur_err *err)
 	for (int i = 0; i < t; i++)
 		jobs[i] = (est_job){ .w = w, .est = est, .lo = w->n * (size_t)i / (size_t)t,
 				     .hi = w->n * (size_t)(i + 1) / (size_t)t };
-	for (int i = 1; i < t; i++, started++)
-		if (pthread_create(&tid[i], NULL, est_thread, &jobs[i]) != 0)
-			break;
-	est_thread(&jobs[0]);
-	for (int i = started + 1; i < t; i++)
-		est_thread(&jobs[i]); /* its thread did not start */
-	for (int i = 1; i <= started; i++)
-		pthread_join(tid[i], NULL);
+	dd_run_jobs(est_thread, jobs, sizeof *jobs, t);
 	for (int i = 0; i < t; i++)
 		if (jobs[i].rc != CUR_OK)
 			rc = cur_err_set(err, CUR_EIO, "cannot read signatures in '%s'", w->dir);

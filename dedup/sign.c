@@ -52,6 +52,22 @@ static const char *const fixed_name[F_NFIXED] = { "meta", "sig", "ids", "sh", "s
 static const char *const fixed_magic[F_NFIXED] = { DD_MAGIC_META, DD_MAGIC_SIG, DD_MAGIC_IDS,
 						   DD_MAGIC_SH, DD_MAGIC_SHX, DD_MAGIC_LINES };
 
+void dd_run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n)
+{
+	char *job = jobs;
+	pthread_t tid[8];
+	int started = 0;
+
+	for (int i = 1; i < n && i < 8; i++, started++)
+		if (pthread_create(&tid[i], NULL, fn, job + (size_t)i * size) != 0)
+			break;
+	fn(job);
+	for (int i = started + 1; i < n; i++)
+		fn(job + (size_t)i * size); /* its thread did not start */
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+}
+
 char *dd_work_path(const char *dir, const char *name, int a, int b)
 {
 	cur_buf p;
@@ -215,9 +231,8 @@ static void *sort_thread(void *arg)
 
 static int sort_bands(dd_signer *s, int *failed_band, int *errnum)
 {
-	int t = s->cfg.threads < 1 ? 1 : s->cfg.threads, started = 0, rc;
+	int t = s->cfg.threads < 1 ? 1 : s->cfg.threads, rc;
 	sort_job jobs[8];
-	pthread_t tid[8];
 	if (t > 8)
 		t = 8;
 	if (t > s->cfg.bands)
@@ -228,14 +243,7 @@ static int sort_bands(dd_signer *s, int *failed_band, int *errnum)
 		jobs[i] = (sort_job){ .s = s, .first = i, .step = t };
 	jobs[0].tmp = s->tmp;
 	jobs[0].tmpcap = s->tmpcap;
-	for (int i = 1; i < t; i++, started++)
-		if (pthread_create(&tid[i], NULL, sort_thread, &jobs[i]) != 0)
-			break;
-	sort_thread(&jobs[0]);
-	for (int i = started + 1; i < t; i++)
-		sort_thread(&jobs[i]); /* its thread did not start */
-	for (int i = 1; i <= started; i++)
-		pthread_join(tid[i], NULL);
+	dd_run_jobs(sort_thread, jobs, sizeof *jobs, t);
 	rc = CUR_OK;
 	for (int i = 0; i < t; i++) {
 		if (jobs[i].rc != CUR_OK) {

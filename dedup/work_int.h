@@ -46,5 +46,9 @@ int dd_meta_header_decode(const unsigned char *h, dd_config *c, int *rank, int *
 
 /* qsort comparator for (u64, u64) pairs. */
 int dd_cmp_u64pair(const void *x, const void *y);
+/* dd_run_jobs: fn on each of the n (at most 8) jobs of size bytes at jobs:
+ * job 0 on the calling thread, the others on threads of their own (or here,
+ * when a thread cannot start); returns when all are done. */
+void dd_run_jobs(void *(*fn)(void *), void *jobs, size_t size, int n);
 
 #endif

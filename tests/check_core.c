@@ -252,6 +252,21 @@ static void raw_doc(cur_doc *d, const char *line)
 	d->record = 3;
 }
 
+/* The light parse refuses line and leaves it whole: the full parse then
+ * fails it for reason. */
+static void light_refuses(const char *line, const char *reason)
+{
+	cur_doc d;
+	cur_err err;
+
+	raw_doc(&d, line);
+	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, reason);
+	cur_doc_release(&d);
+}
+
 /* Parse line both ways: the light parse either agrees with the full one
  * (text, id, the key's string) or leaves the line untouched for it.
  * Returns whether the light parse took it; *light is released. */
@@ -392,7 +407,6 @@ END_TEST
 START_TEST(light_parse_fields_and_refusals)
 {
 	cur_doc d;
-	cur_err err;
 
 	raw_doc(&d, "{\"metadata\":{\"category\":\"c\\u00e9\"},\"id\":12,\"text\":\"a\\u0000b\\n\"}");
 	ck_assert_int_eq(cur_doc_parse_light(&d, "text", "category"), 1);
@@ -416,24 +430,9 @@ START_TEST(light_parse_fields_and_refusals)
 	cur_doc_release(&d);
 
 	/* A refused record keeps its error: the full parse reports it. */
-	raw_doc(&d, "{\"text\":\"a\",\"x\":tru}");
-	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
-	cur_err_clear(&err);
-	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
-	ck_assert_str_eq(err.reason, "invalid_json");
-	cur_doc_release(&d);
-	raw_doc(&d, "{\"id\":\"1\"}");
-	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
-	cur_err_clear(&err);
-	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
-	ck_assert_str_eq(err.reason, "missing_text");
-	cur_doc_release(&d);
-	raw_doc(&d, "{\"text\":[\"x\"]}");
-	ck_assert_int_eq(cur_doc_parse_light(&d, "text", NULL), 0);
-	cur_err_clear(&err);
-	ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
-	ck_assert_str_eq(err.reason, "text_not_string");
-	cur_doc_release(&d);
+	light_refuses("{\"text\":\"a\",\"x\":tru}", "invalid_json");
+	light_refuses("{\"id\":\"1\"}", "missing_text");
+	light_refuses("{\"text\":[\"x\"]}", "text_not_string");
 }
 END_TEST
 
