@@ -67,7 +67,7 @@ EOF
 # fastest of $REPS runs (REPS=3 by default: tok_bench's wall figure is its
 # best of 3 passes, so the commands compared with it get the same chance
 # against the load of a shared machine). The shard output is removed before
-# each run.
+# each run; the fastest run's --report, if any, is kept as $W/rep.best.json.
 REPS=${REPS:-3}
 SETTLE=${SETTLE:-30}
 run() {
@@ -81,6 +81,7 @@ run() {
 		line="$secs $((rss / 1024)) $(echo "$usr + $sys" | bc)"
 		if [ -z "$best" ] || [ "$(echo "$secs < ${best%% *}" | bc)" = 1 ]; then
 			best=$line
+			[ ! -f "$W/rep.json" ] || cp "$W/rep.json" "$W/rep.best.json"
 		fi
 	done
 	echo "$label $best"
@@ -92,6 +93,7 @@ sources() { # the --source options for DIR
 
 echo "# machine: $(nproc) cores, $(uname -m); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$W/results"
+: > "$W/phases"
 for mb in "$SMALL" "$LARGE"; do
 	make_inputs "$W/in$mb" "$mb"
 	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
@@ -128,9 +130,15 @@ print("%.2f" % ((b - a) / 2))' "$W/t1" "$W/t3")
 		# shellcheck disable=SC2046
 		r=$(run shard "$CURATE" shard -q -j $j -o "$OUT" --report "$W/rep.json" $(sources "$W/in$mb"))
 		tokens=$(python3 -c "import json
-c = json.load(open('$W/rep.json'))['sink']['categories']
+c = json.load(open('$W/rep.best.json'))['sink']['categories']
 print(sum(v['available_tokens'] + v['available_documents'] for v in c.values()))")
 		echo "$mb $j $bytes $r $tokens" >> "$W/results"
+		python3 -c "import json
+r = json.load(open('$W/rep.best.json'))
+t = r['thread_seconds']
+print('$mb $j $(echo "$r" | cut -d' ' -f2)', ' '.join('%.3f' % t[k] for k in
+      ('read', 'parse', 'sink_prepare', 'sink_write', 'sink_finish')))" >> "$W/phases"
+		rm -f "$W/rep.json" "$W/rep.best.json"
 	done
 	rm -rf "$W/in$mb" "$OUT" "$W/all.jsonl"
 done
@@ -164,4 +172,18 @@ for mb, j, nbytes, label, secs, rss, cpu, tokens in rows:
     cpus = "%.2f" % cpu
     print("| %s MB | %s | %s | %.2f | %s | %.1f | %s | %s | %s |"
           % (mb, j, label, secs, cpus, int(nbytes) / secs / 1e6, tps, rss, extra))
+EOF
+# Where the fastest shard run's time went, from its report: thread-seconds
+# summed over the workers (docs/architecture.md). At -j 1 the tokenizer runs
+# in sink_write (with the spill writes), at -j 2 in sink_prepare on both
+# workers; sink_finish is pass 2. "rest" (-j 1 only) is the run's wall time
+# outside these: process start, the tokenizer load, the spill's set-up.
+python3 - "$W/phases" << 'EOF'
+import sys
+print()
+print("| input | -j | shard wall s | read | parse | sink_prepare | sink_write | sink_finish (pass 2) | rest |")
+print("|---|---|---|---|---|---|---|---|---|")
+for mb, j, wall, *t in (l.split() for l in open(sys.argv[1])):
+    rest = "%.2f" % (float(wall) - sum(map(float, t))) if j == "1" else "-"
+    print("| %s MB | %s | %.2f | %s | %s |" % (mb, j, float(wall), " | ".join("%.2f" % float(x) for x in t), rest))
 EOF

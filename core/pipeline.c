@@ -43,7 +43,18 @@ typedef struct batch {
 typedef struct stage_count {
 	uint64_t docs_in, docs_out, bytes_in, bytes_out;
 	json_t *dropped;
+	double seconds;       /* thread-seconds in the stage, all workers */
 } stage_count;
+
+/* Where the threads' time went, in thread-seconds summed over the workers
+ * (the report's "thread_seconds"): timed per batch, so the clock costs
+ * nothing next to the work. */
+typedef struct phase_times {
+	double read;          /* records read and split, under the read lock */
+	double parse;         /* records parsed */
+	double sink_prepare;  /* the sink's per-document work on the workers */
+	double sink_write;    /* the ordered writes */
+} phase_times;
 
 typedef struct pipe {
 	const cur_pipeline_opts *o;
@@ -82,6 +93,7 @@ typedef struct pipe {
 
 	/* Touched only inside the sink's turn. */
 	stage_count *counts;
+	phase_times times;    /* .sink_write in the sink's turn; the rest summed at the end */
 	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad, repairs;
 	json_t *errors;
 	struct timespec t0, last_progress;
@@ -391,7 +403,20 @@ static int sink_turn(pipe_t *p, batch *b)
 typedef struct worker {
 	pipe_t *p;
 	void **tls;   /* per stage, then the sink's */
+	phase_times times;
+	double *stage_seconds;  /* per stage */
 } worker;
+
+static double seconds_since(struct timespec *t)
+{
+	struct timespec now;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (double)(now.tv_sec - t->tv_sec) + 1e-9 * (double)(now.tv_nsec - t->tv_nsec);
+	*t = now;
+	return s;
+}
 
 static void parse_batch(pipe_t *p, batch *b)
 {
@@ -443,17 +468,26 @@ static int process_batch(worker *w, batch *b)
 {
 	pipe_t *p = w->p;
 	size_t si, i;
+	struct timespec t;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	parse_batch(p, b);
+	w->times.parse += seconds_since(&t);
 	for (si = 0; si < p->nstages; si++) {
 		cur_stage *st = p->stages[si];
+		int rc = run_stage_on(p, b, si, w->tls[si], 0);
 
-		CUR_FORWARD(run_stage_on(p, b, si, w->tls[si], 0));
+		w->stage_seconds[si] += seconds_since(&t);
+		if (rc < 0)
+			return rc;
 		if (!st->serial)
 			continue;
 		if (!turn_wait(p, si, b->seq))
 			return CUR_OK;
+		/* The wait for the turn is not the stage's time. */
+		clock_gettime(CLOCK_MONOTONIC, &t);
 		run_stage_on(p, b, si, w->tls[si], 1);
+		w->stage_seconds[si] += seconds_since(&t);
 		turn_pass(p, si);
 	}
 	if (p->sink->prepare) {
@@ -473,6 +507,7 @@ static int process_batch(worker *w, batch *b)
 				return rc;
 			}
 		}
+		w->times.sink_prepare += seconds_since(&t);
 	}
 	return CUR_OK;
 }
@@ -513,6 +548,8 @@ static void pool_put(pipe_t *p, batch *b)
  * writes every batch that is next in order, then goes back to reading. */
 static void deliver(pipe_t *p, batch *b)
 {
+	struct timespec t;
+
 	pthread_mutex_lock(&p->turn_mx);
 	p->done[b->seq % p->npool] = b;
 	if (p->draining) {
@@ -527,7 +564,9 @@ static void deliver(pipe_t *p, batch *b)
 			break;
 		p->done[p->next_write % p->npool] = NULL;
 		pthread_mutex_unlock(&p->turn_mx);
+		clock_gettime(CLOCK_MONOTONIC, &t);
 		sink_turn(p, next);
+		p->times.sink_write += seconds_since(&t);
 		pthread_mutex_lock(&p->turn_mx);
 		p->next_write++;
 		pool_put_locked(p, next);
@@ -543,6 +582,7 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		batch *b = pool_get(p);
+		struct timespec t;
 		cur_err err;
 		int rc;
 
@@ -551,7 +591,9 @@ static void *worker_main(void *arg)
 		free_batch_docs(b);
 		cur_err_clear(&err);
 		pthread_mutex_lock(&p->read_mx);
+		clock_gettime(CLOCK_MONOTONIC, &t);
 		rc = p->stop ? CUR_OK : read_batch(p, b, &err);
+		w->times.read += seconds_since(&t);
 		pthread_mutex_unlock(&p->read_mx);
 		if (rc < 0)
 			pipe_fatal(p, &err, rc);
@@ -610,7 +652,8 @@ static int worker_init(worker *w, pipe_t *p)
 	memset(w, 0, sizeof(*w));
 	w->p = p;
 	w->tls = calloc(p->nstages + 1, sizeof(void *));
-	if (!w->tls)
+	w->stage_seconds = calloc(p->nstages + 1, sizeof(double));
+	if (!w->tls || !w->stage_seconds)
 		return CUR_ENOMEM;
 	for (i = 0; i < p->nstages; i++)
 		if (p->stages[i]->ops->thread_new)
@@ -620,11 +663,17 @@ static int worker_init(worker *w, pipe_t *p)
 	return CUR_OK;
 }
 
+/* Add the worker's times to the run's (after the workers have stopped). */
 static void worker_release(worker *w)
 {
 	pipe_t *p = w->p;
 	size_t i;
 
+	p->times.read += w->times.read;
+	p->times.parse += w->times.parse;
+	p->times.sink_prepare += w->times.sink_prepare;
+	for (i = 0; w->stage_seconds && i < p->nstages; i++)
+		p->counts[i].seconds += w->stage_seconds[i];
 	if (w->tls) {
 		for (i = 0; i < p->nstages; i++)
 			if (p->stages[i]->ops->thread_free && w->tls[i])
@@ -633,6 +682,7 @@ static void worker_release(worker *w)
 			p->sink->thread_free(p->sink, w->tls[p->nstages]);
 	}
 	free(w->tls);
+	free(w->stage_seconds);
 }
 
 /* ---- the run ---- */
@@ -649,6 +699,7 @@ static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
 	json_object_set_new(r, "bytes_in", json_integer((json_int_t)c->bytes_in));
 	json_object_set_new(r, "bytes_out", json_integer((json_int_t)c->bytes_out));
 	json_object_set(r, "dropped", c->dropped);
+	json_object_set_new(r, "seconds", json_real(c->seconds));
 	if (st->ops->finish) {
 		int frc = st->ops->finish(st, r);
 
@@ -789,8 +840,15 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 		goto out;
 	{
 		json_t *sr = json_object();
+		json_t *ts = json_pack("{s:f, s:f, s:f, s:f}", "read", p.times.read, "parse",
+				       p.times.parse, "sink_prepare", p.times.sink_prepare,
+				       "sink_write", p.times.sink_write);
+		struct timespec t;
 
+		clock_gettime(CLOCK_MONOTONIC, &t);
 		rc = sink->finish(sink, sr, err);
+		json_object_set_new(ts, "sink_finish", json_real(seconds_since(&t)));
+		json_object_set_new(report, "thread_seconds", ts);
 		json_object_set_new(report, "sink", sr);
 		if (rc == CUR_OK && p.rejects)
 			rc = p.rejects->finish(p.rejects, NULL, err);

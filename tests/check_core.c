@@ -747,6 +747,67 @@ START_TEST(pipeline_output_is_identical_for_any_jobs)
 }
 END_TEST
 
+/* A stage and a sink that take a known time: 1 ms every 100 documents. */
+static int slow_process(cur_stage *self, void *tls, cur_doc *doc)
+{
+	(void)self; (void)tls;
+	if (doc->record % 100 == 0)
+		usleep(1000);
+	return CUR_KEEP;
+}
+
+static const cur_stage_ops slow_ops = { .process = slow_process };
+
+static int slow_write(cur_sink *self, cur_doc *doc)
+{
+	(void)self;
+	if (doc->record % 100 == 0)
+		usleep(1000);
+	return CUR_OK;
+}
+
+static double thread_seconds(json_t *report, const char *phase)
+{
+	json_t *v = json_object_get(json_object_get(report, "thread_seconds"), phase);
+
+	ck_assert_msg(json_is_real(v), "no thread_seconds.%s", phase);
+	ck_assert(json_real_value(v) >= 0);
+	return json_real_value(v);
+}
+
+/* The report's times land in the phase that spent them: 20 sleeps of 1 ms
+ * in the stage and 20 in the sink, at any -j. */
+START_TEST(pipeline_report_says_where_the_time_went)
+{
+	for (int jobs = 1; jobs <= 2; jobs++) {
+		char *inputs[] = { strdup(data("many.jsonl.zst")) };
+		cur_pipeline_opts o;
+		cur_sink sink = { .write = slow_write, .finish = mem_finish };
+		cur_stage slow = { .ops = &slow_ops, .name = "slow" };
+		cur_stage *stages[] = { &slow };
+		json_t *r = json_object();
+		cur_err err;
+
+		cur_pipeline_opts_init(&o);
+		o.jobs = jobs;
+		ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, r, &err), CUR_OK);
+		double wall = json_real_value(json_object_get(r, "seconds"));
+		double stage = json_real_value(json_object_get(
+			json_array_get(json_object_get(r, "stages"), 0), "seconds"));
+		double write = thread_seconds(r, "sink_write");
+		double busy = thread_seconds(r, "read") + thread_seconds(r, "parse") +
+			thread_seconds(r, "sink_prepare") + stage + write;
+
+		ck_assert_msg(stage >= 0.02 && write >= 0.02, "-j %d: stage %.4f, write %.4f", jobs,
+			      stage, write);
+		ck_assert_msg(busy <= jobs * wall + 0.01, "-j %d: %.4f busy in %.4f", jobs, busy, wall);
+		ck_assert(thread_seconds(r, "sink_finish") < 0.02);
+		json_decref(r);
+		free(inputs[0]);
+	}
+}
+END_TEST
+
 START_TEST(pipeline_rank_world_slices_cover_everything_once)
 {
 	json_t *r = json_object();
@@ -871,6 +932,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, writer_is_atomic);
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);
+	tcase_add_test(t, pipeline_report_says_where_the_time_went);
 	tcase_add_test(t, pipeline_rank_world_slices_cover_everything_once);
 	tcase_add_test(t, pipeline_text_only_sink_sees_the_same);
 	suite_add_tcase(s, t);
