@@ -407,13 +407,14 @@ typedef struct worker {
 	double *stage_seconds;  /* per stage */
 } worker;
 
+/* Seconds from *t to now; *t becomes now, ready for the next phase. */
 static double seconds_since(struct timespec *t)
 {
 	struct timespec now;
 	double s;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	s = (double)(now.tv_sec - t->tv_sec) + 1e-9 * (double)(now.tv_nsec - t->tv_nsec);
+	s = elapsed(t, &now);
 	*t = now;
 	return s;
 }
@@ -652,7 +653,7 @@ static int worker_init(worker *w, pipe_t *p)
 	memset(w, 0, sizeof(*w));
 	w->p = p;
 	w->tls = calloc(p->nstages + 1, sizeof(void *));
-	w->stage_seconds = calloc(p->nstages + 1, sizeof(double));
+	w->stage_seconds = calloc(p->nstages + 1, sizeof(double)); /* + 1: never calloc(0) */
 	if (!w->tls || !w->stage_seconds)
 		return CUR_ENOMEM;
 	for (i = 0; i < p->nstages; i++)
