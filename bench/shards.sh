@@ -27,8 +27,10 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 # Where the shards go (removed before each run): a directory of the run's
 # own, or DIR/curate-bench-shards with OUT=DIR, to compare disks or
-# directories (on this project's VMs the same binary's pass 2 took 0.2 s in
-# some directories and 0.5 s in others; see BENCHMARKS.md).
+# directories. On this project's VMs the same binary's pass 2 took 0.2 s in
+# some runs and 0.5 s in others: the VM hands freed memory back to the host
+# at once, and new page-cache pages can then cost a host fault each. Run
+# this under bench/hold_freed_pages.sh to take that out (BENCHMARKS.md).
 if [ -n "${OUT:-}" ]; then OUT=$OUT/curate-bench-shards; else OUT=$W/out; fi
 
 # make_inputs DIR MB: four JSONL files, sizes in the proportion of the mix.
