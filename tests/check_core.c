@@ -808,6 +808,63 @@ START_TEST(pipeline_report_says_where_the_time_went)
 }
 END_TEST
 
+/* One batch of 50 documents in every 40 takes 10 ms; the first takes
+ * slow_first_ms more. */
+static int slow_first_ms;
+
+static int slow_first_process(cur_stage *self, void *tls, cur_doc *doc)
+{
+	(void)self; (void)tls;
+	if (doc->record == 1)
+		usleep((useconds_t)slow_first_ms * 1000);
+	if (doc->record % 50 == 2)
+		usleep(10000);
+	return CUR_KEEP;
+}
+
+static const cur_stage_ops slow_first_ops = { .process = slow_first_process };
+
+static int write_nothing(cur_sink *self, cur_doc *doc)
+{
+	(void)self; (void)doc;
+	return CUR_OK;
+}
+
+static double run_behind_a_slow_batch(int first_ms)
+{
+	char *inputs[] = { strdup(data("many.jsonl.zst")) };
+	cur_pipeline_opts o;
+	cur_sink sink = { .write = write_nothing, .finish = mem_finish };
+	cur_stage slow = { .ops = &slow_first_ops, .name = "slow" };
+	cur_stage *stages[] = { &slow };
+	json_t *r = json_object();
+	cur_err err;
+
+	slow_first_ms = first_ms;
+	cur_pipeline_opts_init(&o);
+	o.jobs = 2;
+	o.batch_docs = 50;
+	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, r, &err), CUR_OK);
+	double waiting = thread_seconds(r, "waiting");
+	json_decref(r);
+	free(inputs[0]);
+	return waiting;
+}
+
+/* While the first batch takes 100 ms, the other worker goes on through ten
+ * batches of 10 ms: the pool has room for them, so nobody waits. Behind a
+ * batch of 400 ms the pool runs out (eight batches a worker), and the
+ * report counts the wait. */
+START_TEST(pipeline_workers_run_ahead_of_a_slow_batch)
+{
+	double short_wait = run_behind_a_slow_batch(100);
+	double long_wait = run_behind_a_slow_batch(400);
+
+	ck_assert_msg(short_wait < 0.04, "waited %.3f s behind a 100 ms batch", short_wait);
+	ck_assert_msg(long_wait > 0.15, "waited %.3f s behind a 400 ms batch", long_wait);
+}
+END_TEST
+
 START_TEST(pipeline_rank_world_slices_cover_everything_once)
 {
 	json_t *r = json_object();
@@ -933,6 +990,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);
 	tcase_add_test(t, pipeline_report_says_where_the_time_went);
+	tcase_add_test(t, pipeline_workers_run_ahead_of_a_slow_batch);
 	tcase_add_test(t, pipeline_rank_world_slices_cover_everything_once);
 	tcase_add_test(t, pipeline_text_only_sink_sees_the_same);
 	suite_add_tcase(s, t);
