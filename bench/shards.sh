@@ -139,7 +139,7 @@ print(sum(v['available_tokens'] + v['available_documents'] for v in c.values()))
 r = json.load(open('$W/rep.best.json'))
 t = r['thread_seconds']
 print('$mb $j $(echo "$r" | cut -d' ' -f2)', ' '.join('%.3f' % t[k] for k in
-      ('read', 'parse', 'sink_prepare', 'sink_write', 'sink_finish')))" >> "$W/phases"
+      ('read', 'parse', 'sink_prepare', 'sink_write', 'sink_finish', 'waiting')))" >> "$W/phases"
 		rm -f "$W/rep.json" "$W/rep.best.json"
 	done
 	rm -rf "$W/in$mb" "$OUT" "$W/all.jsonl"
@@ -178,13 +178,14 @@ EOF
 # Where the fastest shard run's time went, from its report: thread-seconds
 # summed over the workers (docs/architecture.md). At -j 1 the tokenizer runs
 # in sink_write (with the spill writes), at -j 2 in sink_prepare on both
-# workers; sink_finish is pass 2. "rest" (-j 1 only) is the run's wall time
+# workers; sink_finish is pass 2; waiting is workers' idle time (no free
+# batch behind a slow one, or the read lock). "rest" (-j 1 only) is the run's wall time
 # outside these: process start, the tokenizer load, the spill's set-up.
 python3 - "$W/phases" << 'EOF'
 import sys
 print()
-print("| input | -j | shard wall s | read | parse | sink_prepare | sink_write | sink_finish (pass 2) | rest |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| input | -j | shard wall s | read | parse | sink_prepare | sink_write | sink_finish (pass 2) | waiting | rest |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for mb, j, wall, *t in (l.split() for l in open(sys.argv[1])):
     rest = "%.2f" % (float(wall) - sum(map(float, t))) if j == "1" else "-"
     print("| %s MB | %s | %.2f | %s | %s |" % (mb, j, float(wall), " | ".join("%.2f" % float(x) for x in t), rest))
