@@ -29,9 +29,9 @@ int cur_cfg_bool(json_t *cfg, const char *key, int def, int *out, cur_err *err);
 int cur_cfg_str(json_t *cfg, const char *key, const char *def, const char **out, cur_err *err);
 /* cur_cfg_check_keys: CUR_EINVAL naming the first key of cfg not in specs
  * (and listing the valid ones). */
-/* cur_parse_size: "512M", "2G", "64KiB"... "1000" -> bytes (K, M, G, T are
+int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage, cur_err *err);
+/* cur_parse_size: "512M", "2G", "64KB", "1000" -> bytes (K, M, G, T are
  * powers of 1024; a trailing B is allowed). CUR_EINVAL when bad. */
 int cur_parse_size(const char *s, uint64_t *out);
-int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage, cur_err *err);
 
 #endif

@@ -28,7 +28,6 @@ extern const cur_opt_spec dd_cmd_options[];
  * a message for a bad value. */
 int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err);
 
-
 /* Pass 1: the sign stage writes rank's files into dir (must exist).
  * inputs are the command's input names, in order: a document's position is
  * (index of its input, record number), the same for any --world. */

@@ -791,8 +791,9 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 		return CUR_OK;
 	CUR_FORWARD(mix_target_normalize(&j->mix, j->live, err));
 	/* The plan reads the lengths only; the writer reads the ids. */
-	for (size_t c = 0; c < n && !j->dry_run; c++)
-		CUR_FORWARD(shard_spill_open_read(&j->spills[c], j->workdir, c, err));
+	if (!j->dry_run)
+		for (size_t c = 0; c < n; c++)
+			CUR_FORWARD(shard_spill_open_read(&j->spills[c], j->workdir, c, err));
 	j->plan.mix = &j->mix;
 	shard_dry dry;
 	memset(&dry, 0, sizeof dry);

@@ -130,15 +130,13 @@ int shard_spill_commit(shard_spill *s, size_t n, cur_err *err)
 int shard_spill_append(shard_spill *s, const uint32_t *ids, size_t n, cur_err *err)
 {
 	tok_ids *v = &s->pending;
-	int keep = s->tok_wfd >= 0;
-	if (keep && n > v->cap - v->len && tok_ids_reserve(v, n) < 0)
+	if (s->tok_wfd < 0) /* a dry run: the length only */
+		return record_length(s, n, err);
+	if (n > v->cap - v->len && tok_ids_reserve(v, n) < 0)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	CUR_FORWARD(record_length(s, n, err));
-	if (!keep)
-		return CUR_OK;
 	memcpy(v->ids + v->len, ids, n * sizeof *ids);
 	v->len += n;
-	return flush_if_full(s, err);
+	return shard_spill_commit(s, n, err);
 }
 
 static int close_len(shard_spill *s, cur_err *err)

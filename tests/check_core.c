@@ -663,6 +663,16 @@ START_TEST(options_unknown_key_lists_valid_ones)
 }
 END_TEST
 
+START_TEST(options_sizes_take_suffixes)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(cur_parse_size("512M", &v), CUR_OK);
+	ck_assert_uint_eq(v, 512u << 20);
+	ck_assert_int_ne(cur_parse_size("12X", &v), CUR_OK);
+}
+END_TEST
+
 /* ---- pipeline: output independent of -j ---- */
 
 typedef struct mem_sink {
@@ -777,20 +787,32 @@ static double thread_seconds(json_t *report, const char *phase)
 
 /* The report's times land in the phase that spent them: 20 sleeps of 1 ms
  * in the stage and 20 in the sink, at any -j. */
+/* Run many.jsonl.zst through one stage of ops and a sink writing with
+ * write, at jobs (batch_docs 0: the default); the report. */
+static json_t *run_one_stage(const cur_stage_ops *ops, int (*write)(cur_sink *, cur_doc *),
+			     int jobs, size_t batch_docs)
+{
+	char *inputs[] = { strdup(data("many.jsonl.zst")) };
+	cur_pipeline_opts o;
+	cur_sink sink = { .write = write, .finish = mem_finish };
+	cur_stage stage = { .ops = ops, .name = "slow" };
+	cur_stage *stages[] = { &stage };
+	json_t *r = json_object();
+	cur_err err;
+
+	cur_pipeline_opts_init(&o);
+	o.jobs = jobs;
+	if (batch_docs)
+		o.batch_docs = batch_docs;
+	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, r, &err), CUR_OK);
+	free(inputs[0]);
+	return r;
+}
+
 START_TEST(pipeline_report_says_where_the_time_went)
 {
 	for (int jobs = 1; jobs <= 2; jobs++) {
-		char *inputs[] = { strdup(data("many.jsonl.zst")) };
-		cur_pipeline_opts o;
-		cur_sink sink = { .write = slow_write, .finish = mem_finish };
-		cur_stage slow = { .ops = &slow_ops, .name = "slow" };
-		cur_stage *stages[] = { &slow };
-		json_t *r = json_object();
-		cur_err err;
-
-		cur_pipeline_opts_init(&o);
-		o.jobs = jobs;
-		ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, r, &err), CUR_OK);
+		json_t *r = run_one_stage(&slow_ops, slow_write, jobs, 0);
 		double wall = json_real_value(json_object_get(r, "seconds"));
 		double stage = json_real_value(json_object_get(
 			json_array_get(json_object_get(r, "stages"), 0), "seconds"));
@@ -803,7 +825,6 @@ START_TEST(pipeline_report_says_where_the_time_went)
 		ck_assert_msg(busy <= jobs * wall + 0.01, "-j %d: %.4f busy in %.4f", jobs, busy, wall);
 		ck_assert(thread_seconds(r, "sink_finish") < 0.02);
 		json_decref(r);
-		free(inputs[0]);
 	}
 }
 END_TEST
@@ -832,22 +853,13 @@ static int write_nothing(cur_sink *self, cur_doc *doc)
 
 static double run_behind_a_slow_batch(int first_ms)
 {
-	char *inputs[] = { strdup(data("many.jsonl.zst")) };
-	cur_pipeline_opts o;
-	cur_sink sink = { .write = write_nothing, .finish = mem_finish };
-	cur_stage slow = { .ops = &slow_first_ops, .name = "slow" };
-	cur_stage *stages[] = { &slow };
-	json_t *r = json_object();
-	cur_err err;
+	json_t *r;
+	double waiting;
 
 	slow_first_ms = first_ms;
-	cur_pipeline_opts_init(&o);
-	o.jobs = 2;
-	o.batch_docs = 50;
-	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, r, &err), CUR_OK);
-	double waiting = thread_seconds(r, "waiting");
+	r = run_one_stage(&slow_first_ops, write_nothing, 2, 50);
+	waiting = thread_seconds(r, "waiting");
 	json_decref(r);
-	free(inputs[0]);
 	return waiting;
 }
 
@@ -988,6 +1000,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, reader_tar_members_and_damage);
 	tcase_add_test(t, writer_is_atomic);
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
+	tcase_add_test(t, options_sizes_take_suffixes);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);
 	tcase_add_test(t, pipeline_report_says_where_the_time_went);
 	tcase_add_test(t, pipeline_workers_run_ahead_of_a_slow_batch);

@@ -133,10 +133,6 @@ START_TEST(test_url_date)
 	ck_assert_int_eq(dd_parse_date("2024-05-01"), 20240501000000LL);
 	ck_assert_int_eq(dd_parse_date("n/a"), -1);
 	ck_assert_int_eq(dd_parse_date(NULL), -1);
-	uint64_t v;
-	ck_assert_int_eq(cur_parse_size("512M", &v), CUR_OK);
-	ck_assert_uint_eq(v, 512u << 20);
-	ck_assert_int_ne(cur_parse_size("12X", &v), CUR_OK);
 }
 END_TEST
 
