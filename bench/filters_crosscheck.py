@@ -66,35 +66,35 @@ def expected(text):
     L = len(text)
     paras = re.split(r"\n{2,}", text.strip())
     d, c = find_duplicates(paras)
-    e["gopher_repetition:dup_para_frac"] = d / len(paras)
-    e["gopher_repetition:dup_para_char_frac"] = c / L
+    e["gopher-repetition:dup_para_frac"] = d / len(paras)
+    e["gopher-repetition:dup_para_char_frac"] = c / L
     lines = re.split(r"\n+", text)
     d, c = find_duplicates(lines)
-    e["gopher_repetition:dup_line_frac"] = d / len(lines)
-    e["gopher_repetition:dup_line_char_frac"] = c / L
+    e["gopher-repetition:dup_line_frac"] = d / len(lines)
+    e["gopher-repetition:dup_line_char_frac"] = c / L
     w = words_of(text)
     for n in (2, 3, 4):
         grams = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)]
         if grams:
-            e["gopher_repetition:top_%d_gram" % n] = find_top_duplicate(grams) / L
+            e["gopher-repetition:top_%d_gram" % n] = find_top_duplicate(grams) / L
     for n in range(5, 11):
         if len(w) >= n:
-            e["gopher_repetition:dup_%d_grams" % n] = find_all_duplicate(w, n) / L
+            e["gopher-repetition:dup_%d_grams" % n] = find_all_duplicate(w, n) / L
     sym = [x for x in w if not any(ch.isalnum() or ch == "_" for ch in x)]
     nonsym = [x for x in w if x not in sym or any(ch.isalnum() or ch == "_" for ch in x)]
     nonsym = [x for x in w if any(ch.isalnum() or ch == "_" for ch in x)]
-    e["gopher_quality:words"] = len(nonsym)
+    e["gopher-quality:words"] = len(nonsym)
     if nonsym:
-        e["gopher_quality:mean_word_length"] = sum(map(len, nonsym)) / len(nonsym)
+        e["gopher-quality:mean_word_length"] = sum(map(len, nonsym)) / len(nonsym)
     if w:
-        e["gopher_quality:hash_ratio"] = text.count("#") / len(w)
-        e["gopher_quality:ellipsis_ratio"] = (text.count("...") + text.count("\u2026")) / len(w)
-        e["gopher_quality:alpha_words"] = sum(any(ch.isalpha() for ch in x) for x in w) / len(w)
-    e["gopher_quality:stop_words"] = sum(x in {"the", "be", "to", "of", "and", "that", "have", "with"} for x in w)
+        e["gopher-quality:hash_ratio"] = text.count("#") / len(w)
+        e["gopher-quality:ellipsis_ratio"] = (text.count("...") + text.count("\u2026")) / len(w)
+        e["gopher-quality:alpha_words"] = sum(any(ch.isalpha() for ch in x) for x in w) / len(w)
+    e["gopher-quality:stop_words"] = sum(x in {"the", "be", "to", "of", "and", "that", "have", "with"} for x in w)
     sl = text.splitlines()
     if sl:
-        e["gopher_quality:bullet_lines"] = sum(s.lstrip().startswith(("\u2022", "-")) for s in sl) / len(sl)
-        e["gopher_quality:ellipsis_lines"] = sum(s.rstrip().endswith(("...", "\u2026")) for s in sl) / len(sl)
+        e["gopher-quality:bullet_lines"] = sum(s.lstrip().startswith(("\u2022", "-")) for s in sl) / len(sl)
+        e["gopher-quality:ellipsis_lines"] = sum(s.rstrip().endswith(("...", "\u2026")) for s in sl) / len(sl)
     fl = [x for x in text.split("\n") if x.strip()]
     if fl:
         e["fineweb:line_punct_ratio"] = sum(x.endswith((".", "!", "?")) for x in fl) / len(fl)

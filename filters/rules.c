@@ -180,16 +180,16 @@ static double st_stop_words(flt_ctx *c, int arg)
 }
 
 static const flt_rule gopher_quality[] = {
-	{"min_words", "gopher_quality:words", st_words, 0, FLT_MIN, 50, "words, not counting symbol-only tokens"},
-	{"max_words", "gopher_quality:words", st_words, 0, FLT_MAX, 100000, "words, not counting symbol-only tokens"},
-	{"min_mean_word_length", "gopher_quality:mean_word_length", st_mean_word_length, 0, FLT_MIN, 3, "mean word length in characters"},
-	{"max_mean_word_length", "gopher_quality:mean_word_length", st_mean_word_length, 0, FLT_MAX, 10, "mean word length in characters"},
-	{"max_hash_ratio", "gopher_quality:hash_ratio", st_hash_ratio, 0, FLT_MAX, 0.1, "'#' per word"},
-	{"max_ellipsis_ratio", "gopher_quality:ellipsis_ratio", st_ellipsis_ratio, 0, FLT_MAX, 0.1, "'...' and U+2026 per word"},
-	{"max_bullet_lines", "gopher_quality:bullet_lines", st_line_flag_ratio, FLT_L_BULLET, FLT_MAX, 0.9, "fraction of lines starting with a bullet or '-'"},
-	{"max_ellipsis_lines", "gopher_quality:ellipsis_lines", st_line_flag_ratio, FLT_L_ELLIPSIS, FLT_MAX, 0.3, "fraction of lines ending in an ellipsis"},
-	{"min_alpha_words", "gopher_quality:alpha_words", st_alpha_ratio, 0, FLT_MIN, 0.8, "fraction of words with a letter"},
-	{"min_stop_words", "gopher_quality:stop_words", st_stop_words, 0, FLT_MIN, 2, "occurrences of the, be, to, of, and, that, have, with"},
+	{"min_words", "gopher-quality:words", st_words, 0, FLT_MIN, 50, "words, not counting symbol-only tokens"},
+	{"max_words", "gopher-quality:words", st_words, 0, FLT_MAX, 100000, "words, not counting symbol-only tokens"},
+	{"min_mean_word_length", "gopher-quality:mean_word_length", st_mean_word_length, 0, FLT_MIN, 3, "mean word length in characters"},
+	{"max_mean_word_length", "gopher-quality:mean_word_length", st_mean_word_length, 0, FLT_MAX, 10, "mean word length in characters"},
+	{"max_hash_ratio", "gopher-quality:hash_ratio", st_hash_ratio, 0, FLT_MAX, 0.1, "'#' per word"},
+	{"max_ellipsis_ratio", "gopher-quality:ellipsis_ratio", st_ellipsis_ratio, 0, FLT_MAX, 0.1, "'...' and U+2026 per word"},
+	{"max_bullet_lines", "gopher-quality:bullet_lines", st_line_flag_ratio, FLT_L_BULLET, FLT_MAX, 0.9, "fraction of lines starting with a bullet or '-'"},
+	{"max_ellipsis_lines", "gopher-quality:ellipsis_lines", st_line_flag_ratio, FLT_L_ELLIPSIS, FLT_MAX, 0.3, "fraction of lines ending in an ellipsis"},
+	{"min_alpha_words", "gopher-quality:alpha_words", st_alpha_ratio, 0, FLT_MIN, 0.8, "fraction of words with a letter"},
+	{"min_stop_words", "gopher-quality:stop_words", st_stop_words, 0, FLT_MIN, 2, "occurrences of the, be, to, of, and, that, have, with"},
 };
 
 /* ---- gopher-repetition ------------------------------------------------- */
@@ -435,19 +435,19 @@ static double st_dup_ngram(flt_ctx *c, int n)
 }
 
 static const flt_rule gopher_repetition[] = {
-	{"max_dup_para_frac", "gopher_repetition:dup_para_frac", st_rep, V_PARA_FRAC, FLT_MAX, 0.3, "fraction of paragraphs that repeat an earlier one"},
-	{"max_dup_para_char_frac", "gopher_repetition:dup_para_char_frac", st_rep, V_PARA_CHAR, FLT_MAX, 0.2, "characters in repeated paragraphs"},
-	{"max_dup_line_frac", "gopher_repetition:dup_line_frac", st_rep, V_LINE_FRAC, FLT_MAX, 0.3, "fraction of lines that repeat an earlier one"},
-	{"max_dup_line_char_frac", "gopher_repetition:dup_line_char_frac", st_rep, V_LINE_CHAR, FLT_MAX, 0.2, "characters in repeated lines"},
-	{"max_top_2_gram", "gopher_repetition:top_2_gram", st_top_ngram, 2, FLT_MAX, 0.20, "characters of the most frequent 2-gram"},
-	{"max_top_3_gram", "gopher_repetition:top_3_gram", st_top_ngram, 3, FLT_MAX, 0.18, "characters of the most frequent 3-gram"},
-	{"max_top_4_gram", "gopher_repetition:top_4_gram", st_top_ngram, 4, FLT_MAX, 0.16, "characters of the most frequent 4-gram"},
-	{"max_dup_5_grams", "gopher_repetition:dup_5_grams", st_dup_ngram, 5, FLT_MAX, 0.15, "characters in repeated 5-grams"},
-	{"max_dup_6_grams", "gopher_repetition:dup_6_grams", st_dup_ngram, 6, FLT_MAX, 0.14, "characters in repeated 6-grams"},
-	{"max_dup_7_grams", "gopher_repetition:dup_7_grams", st_dup_ngram, 7, FLT_MAX, 0.13, "characters in repeated 7-grams"},
-	{"max_dup_8_grams", "gopher_repetition:dup_8_grams", st_dup_ngram, 8, FLT_MAX, 0.12, "characters in repeated 8-grams"},
-	{"max_dup_9_grams", "gopher_repetition:dup_9_grams", st_dup_ngram, 9, FLT_MAX, 0.11, "characters in repeated 9-grams"},
-	{"max_dup_10_grams", "gopher_repetition:dup_10_grams", st_dup_ngram, 10, FLT_MAX, 0.10, "characters in repeated 10-grams"},
+	{"max_dup_para_frac", "gopher-repetition:dup_para_frac", st_rep, V_PARA_FRAC, FLT_MAX, 0.3, "fraction of paragraphs that repeat an earlier one"},
+	{"max_dup_para_char_frac", "gopher-repetition:dup_para_char_frac", st_rep, V_PARA_CHAR, FLT_MAX, 0.2, "characters in repeated paragraphs"},
+	{"max_dup_line_frac", "gopher-repetition:dup_line_frac", st_rep, V_LINE_FRAC, FLT_MAX, 0.3, "fraction of lines that repeat an earlier one"},
+	{"max_dup_line_char_frac", "gopher-repetition:dup_line_char_frac", st_rep, V_LINE_CHAR, FLT_MAX, 0.2, "characters in repeated lines"},
+	{"max_top_2_gram", "gopher-repetition:top_2_gram", st_top_ngram, 2, FLT_MAX, 0.20, "characters of the most frequent 2-gram"},
+	{"max_top_3_gram", "gopher-repetition:top_3_gram", st_top_ngram, 3, FLT_MAX, 0.18, "characters of the most frequent 3-gram"},
+	{"max_top_4_gram", "gopher-repetition:top_4_gram", st_top_ngram, 4, FLT_MAX, 0.16, "characters of the most frequent 4-gram"},
+	{"max_dup_5_grams", "gopher-repetition:dup_5_grams", st_dup_ngram, 5, FLT_MAX, 0.15, "characters in repeated 5-grams"},
+	{"max_dup_6_grams", "gopher-repetition:dup_6_grams", st_dup_ngram, 6, FLT_MAX, 0.14, "characters in repeated 6-grams"},
+	{"max_dup_7_grams", "gopher-repetition:dup_7_grams", st_dup_ngram, 7, FLT_MAX, 0.13, "characters in repeated 7-grams"},
+	{"max_dup_8_grams", "gopher-repetition:dup_8_grams", st_dup_ngram, 8, FLT_MAX, 0.12, "characters in repeated 8-grams"},
+	{"max_dup_9_grams", "gopher-repetition:dup_9_grams", st_dup_ngram, 9, FLT_MAX, 0.11, "characters in repeated 9-grams"},
+	{"max_dup_10_grams", "gopher-repetition:dup_10_grams", st_dup_ngram, 10, FLT_MAX, 0.10, "characters in repeated 10-grams"},
 };
 
 /* ---- c4 ---------------------------------------------------------------- */

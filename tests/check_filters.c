@@ -60,12 +60,12 @@ START_TEST(test_words_basic)
 {
 	/* tokens: Hello , world ! It's 3.5 km ... -> 8, of which 3 symbols */
 	const char *t = "Hello, world! It's 3.5 km...";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 5);
-	ck_near(stat(GQ, t, "gopher_quality:mean_word_length"), (5 + 5 + 4 + 3 + 2) / 5.0);
-	ck_near(stat(GQ, t, "gopher_quality:ellipsis_ratio"), 1 / 8.0);
-	ck_near(stat(GQ, t, "gopher_quality:hash_ratio"), 0);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 5);
+	ck_near(stat(GQ, t, "gopher-quality:mean_word_length"), (5 + 5 + 4 + 3 + 2) / 5.0);
+	ck_near(stat(GQ, t, "gopher-quality:ellipsis_ratio"), 1 / 8.0);
+	ck_near(stat(GQ, t, "gopher-quality:hash_ratio"), 0);
 	/* alphabetic: Hello world It's km (3.5 has no letter) */
-	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 4 / 8.0);
+	ck_near(stat(GQ, t, "gopher-quality:alpha_words"), 4 / 8.0);
 }
 END_TEST
 
@@ -74,38 +74,38 @@ START_TEST(test_word_joining)
 {
 	/* well-known don't 3.5 1,000 10:30 a -- b x . y : 11 tokens, 2 symbols */
 	const char *t = "well-known don't 3.5 1,000 10:30 a--b x. y";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 9);
-	ck_near(stat(GQ, t, "gopher_quality:mean_word_length"), 32 / 9.0);
-	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 6 / 11.0);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 9);
+	ck_near(stat(GQ, t, "gopher-quality:mean_word_length"), 32 / 9.0);
+	ck_near(stat(GQ, t, "gopher-quality:alpha_words"), 6 / 11.0);
 	/* a trailing joiner is a symbol: "end" "-" ; "x'" is "x" "'" */
-	ck_near(stat(GQ, "end- x'", "gopher_quality:words"), 2);
-	ck_near(stat(GQ, "end- x'", "gopher_quality:alpha_words"), 2 / 4.0);
+	ck_near(stat(GQ, "end- x'", "gopher-quality:words"), 2);
+	ck_near(stat(GQ, "end- x'", "gopher-quality:alpha_words"), 2 / 4.0);
 	/* accented and capitalised words stay whole */
-	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher_quality:words"), 3);
-	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher_quality:mean_word_length"), 14 / 3.0);
+	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher-quality:words"), 3);
+	ck_near(stat(GQ, "Caf\u00e9 \u00c9COLE na\u00efve", "gopher-quality:mean_word_length"), 14 / 3.0);
 }
 END_TEST
 
 START_TEST(test_empty)
 {
-	ck_near(stat(GQ, "", "gopher_quality:words"), 0);
-	ck_assert(isnan(stat(GQ, "", "gopher_quality:mean_word_length")));
-	ck_assert(isnan(stat(GQ, "", "gopher_quality:hash_ratio")));
-	ck_assert(isnan(stat(GQ, "", "gopher_quality:bullet_lines")));
+	ck_near(stat(GQ, "", "gopher-quality:words"), 0);
+	ck_assert(isnan(stat(GQ, "", "gopher-quality:mean_word_length")));
+	ck_assert(isnan(stat(GQ, "", "gopher-quality:hash_ratio")));
+	ck_assert(isnan(stat(GQ, "", "gopher-quality:bullet_lines")));
 	ck_near(stat(FW, "", "fineweb:empty"), 1);
 	ck_near(stat(LEN, "", "length:chars"), 0);
-	ck_assert(isnan(stat(GR, "", "gopher_repetition:dup_line_frac")) ||
-		  stat(GR, "", "gopher_repetition:dup_line_frac") == 0);
+	ck_assert(isnan(stat(GR, "", "gopher-repetition:dup_line_frac")) ||
+		  stat(GR, "", "gopher-repetition:dup_line_frac") == 0);
 }
 END_TEST
 
 START_TEST(test_whitespace_only)
 {
 	const char *t = "  \n\t \n";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 0);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 0);
 	ck_near(stat(FW, t, "fineweb:empty"), 1);
 	/* splitlines: "  ", "\t " */
-	ck_near(stat(GQ, t, "gopher_quality:bullet_lines"), 0);
+	ck_near(stat(GQ, t, "gopher-quality:bullet_lines"), 0);
 	ck_near(stat(LEN, t, "length:chars"), 6);
 }
 END_TEST
@@ -114,28 +114,28 @@ START_TEST(test_punctuation_only)
 {
 	/* tokens "!!!", "???", "..." are all symbols */
 	const char *t = "!!! ??? ...";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 0);
-	ck_assert(isnan(stat(GQ, t, "gopher_quality:mean_word_length")));
-	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 0);
-	ck_near(stat(GQ, t, "gopher_quality:ellipsis_ratio"), 1 / 3.0);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 0);
+	ck_assert(isnan(stat(GQ, t, "gopher-quality:mean_word_length")));
+	ck_near(stat(GQ, t, "gopher-quality:alpha_words"), 0);
+	ck_near(stat(GQ, t, "gopher-quality:ellipsis_ratio"), 1 / 3.0);
 }
 END_TEST
 
 START_TEST(test_one_word)
 {
-	ck_near(stat(GQ, "hello", "gopher_quality:words"), 1);
-	ck_near(stat(GQ, "hello", "gopher_quality:mean_word_length"), 5);
-	ck_assert(isnan(stat(GR, "hello", "gopher_repetition:top_2_gram")));
-	ck_assert(isnan(stat(GR, "hello", "gopher_repetition:dup_5_grams")));
+	ck_near(stat(GQ, "hello", "gopher-quality:words"), 1);
+	ck_near(stat(GQ, "hello", "gopher-quality:mean_word_length"), 5);
+	ck_assert(isnan(stat(GR, "hello", "gopher-repetition:top_2_gram")));
+	ck_assert(isnan(stat(GR, "hello", "gopher-repetition:dup_5_grams")));
 }
 END_TEST
 
 START_TEST(test_hashes_and_stop_words)
 {
-	ck_near(stat(GQ, "#a #b #c", "gopher_quality:hash_ratio"), 3 / 6.0);
+	ck_near(stat(GQ, "#a #b #c", "gopher-quality:hash_ratio"), 3 / 6.0);
 	/* case-sensitive like datatrove: "The" is not a stop word */
-	ck_near(stat(GQ, "The cat and the dog of the house", "gopher_quality:stop_words"), 4);
-	ck_near(stat(GQ, "two\u2026 three\u2026", "gopher_quality:ellipsis_ratio"), 2 / 4.0);
+	ck_near(stat(GQ, "The cat and the dog of the house", "gopher-quality:stop_words"), 4);
+	ck_near(stat(GQ, "two\u2026 three\u2026", "gopher-quality:ellipsis_ratio"), 2 / 4.0);
 }
 END_TEST
 
@@ -143,11 +143,11 @@ START_TEST(test_cjk)
 {
 	/* 7 Han characters are 7 words, the ideographic full stop a symbol */
 	const char *t = "\u6211\u7231\u5317\u4eac\u5929\u5b89\u95e8\u3002";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 7);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 7);
 	/* word-length and English stop-word rules do not apply to CJK */
-	ck_assert(isnan(stat(GQ, t, "gopher_quality:mean_word_length")));
-	ck_assert(isnan(stat(GQ, t, "gopher_quality:stop_words")));
-	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 7 / 8.0);
+	ck_assert(isnan(stat(GQ, t, "gopher-quality:mean_word_length")));
+	ck_assert(isnan(stat(GQ, t, "gopher-quality:stop_words")));
+	ck_near(stat(GQ, t, "gopher-quality:alpha_words"), 7 / 8.0);
 	ck_near(stat(LEN, t, "length:chars"), 8);
 	/* the ideographic full stop is terminal punctuation */
 	ck_near(stat(FW, t, "fineweb:line_punct_ratio"), 1);
@@ -159,11 +159,11 @@ START_TEST(test_rtl)
 	/* Hebrew: 4 words of 4, 4, 2, 5 letters, and "," "?" */
 	const char *t = "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd, \u05de\u05d4 "
 			"\u05e9\u05dc\u05d5\u05de\u05da?";
-	ck_near(stat(GQ, t, "gopher_quality:words"), 4);
-	ck_near(stat(GQ, t, "gopher_quality:mean_word_length"), 15 / 4.0);
-	ck_near(stat(GQ, t, "gopher_quality:alpha_words"), 4 / 6.0);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 4);
+	ck_near(stat(GQ, t, "gopher-quality:mean_word_length"), 15 / 4.0);
+	ck_near(stat(GQ, t, "gopher-quality:alpha_words"), 4 / 6.0);
 	/* Arabic with a combining mark stays one word; its question mark ends a sentence */
-	ck_near(stat(GQ, "\u0645\u064e\u0631\u062d\u0628\u0627 \u061f", "gopher_quality:words"), 1);
+	ck_near(stat(GQ, "\u0645\u064e\u0631\u062d\u0628\u0627 \u061f", "gopher-quality:words"), 1);
 }
 END_TEST
 
@@ -173,8 +173,8 @@ START_TEST(test_long_line)
 	char *t = malloc(n + 64);
 	memset(t, 'a', n);
 	memcpy(t + n, " is a word.\nThis line has enough words to stay.", 48);
-	ck_near(stat(GQ, t, "gopher_quality:words"), 11);
-	ck_assert(stat(GQ, t, "gopher_quality:mean_word_length") > 10);
+	ck_near(stat(GQ, t, "gopher-quality:words"), 11);
+	ck_assert(stat(GQ, t, "gopher-quality:mean_word_length") > 10);
 	/* C4 drops the line with a word over 1000 characters */
 	ck_near(stat("{\"rules\": \"c4\"}", t, "c4:lines_removed"), 1);
 	free(t);
@@ -200,8 +200,8 @@ START_TEST(test_line_flags)
 {
 	const char *t = "\u2022 one\n - two\nthree...\nfour\u2026  \n";
 	/* splitlines gives 4 lines: 2 bullets, 2 end in an ellipsis */
-	ck_near(stat(GQ, t, "gopher_quality:bullet_lines"), 2 / 4.0);
-	ck_near(stat(GQ, t, "gopher_quality:ellipsis_lines"), 2 / 4.0);
+	ck_near(stat(GQ, t, "gopher-quality:bullet_lines"), 2 / 4.0);
+	ck_near(stat(GQ, t, "gopher-quality:ellipsis_lines"), 2 / 4.0);
 }
 END_TEST
 
@@ -209,14 +209,14 @@ START_TEST(test_repetition_lines)
 {
 	/* re.split(r"\n+"): "a b", "a b", "c d"; len(text) = 11 */
 	const char *t = "a b\na b\nc d";
-	ck_near(stat(GR, t, "gopher_repetition:dup_line_frac"), 1 / 3.0);
-	ck_near(stat(GR, t, "gopher_repetition:dup_line_char_frac"), 3 / 11.0);
-	ck_near(stat(GR, t, "gopher_repetition:dup_para_frac"), 0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_line_frac"), 1 / 3.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_line_char_frac"), 3 / 11.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_para_frac"), 0);
 	/* top 2-gram "a b" (3 chars) twice; 3-grams all unique: the first, "a b a" */
-	ck_near(stat(GR, t, "gopher_repetition:top_2_gram"), 6 / 11.0);
-	ck_near(stat(GR, t, "gopher_repetition:top_3_gram"), 5 / 11.0);
-	ck_near(stat(GR, t, "gopher_repetition:top_4_gram"), 7 / 11.0);
-	ck_near(stat(GR, t, "gopher_repetition:dup_5_grams"), 0);
+	ck_near(stat(GR, t, "gopher-repetition:top_2_gram"), 6 / 11.0);
+	ck_near(stat(GR, t, "gopher-repetition:top_3_gram"), 5 / 11.0);
+	ck_near(stat(GR, t, "gopher-repetition:top_4_gram"), 7 / 11.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_5_grams"), 0);
 }
 END_TEST
 
@@ -224,12 +224,12 @@ START_TEST(test_repetition_paragraphs)
 {
 	/* "p1", "p1", "p2"; len(text) = 10 */
 	const char *t = "p1\n\np1\n\np2";
-	ck_near(stat(GR, t, "gopher_repetition:dup_para_frac"), 1 / 3.0);
-	ck_near(stat(GR, t, "gopher_repetition:dup_para_char_frac"), 2 / 10.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_para_frac"), 1 / 3.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_para_char_frac"), 2 / 10.0);
 	/* "\n \n" is no paragraph break */
-	ck_near(stat(GR, "p1\n \np1", "gopher_repetition:dup_para_frac"), 0);
+	ck_near(stat(GR, "p1\n \np1", "gopher-repetition:dup_para_frac"), 0);
 	/* leading and trailing blank lines are stripped first */
-	ck_near(stat(GR, "\n\np1\n\np1\n\n", "gopher_repetition:dup_para_frac"), 1 / 2.0);
+	ck_near(stat(GR, "\n\np1\n\np1\n\n", "gopher-repetition:dup_para_frac"), 1 / 2.0);
 }
 END_TEST
 
@@ -237,13 +237,13 @@ START_TEST(test_repetition_ngrams)
 {
 	/* 10 words, 19 chars: the 5-gram at 5 repeats the one at 0 ("".join: 5 chars) */
 	const char *t = "x y z w v x y z w v";
-	ck_near(stat(GR, t, "gopher_repetition:dup_5_grams"), 5 / 19.0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_5_grams"), 5 / 19.0);
 	/* 6-grams: none repeats */
-	ck_near(stat(GR, t, "gopher_repetition:dup_6_grams"), 0);
+	ck_near(stat(GR, t, "gopher-repetition:dup_6_grams"), 0);
 	/* "a a a a a a a": 5-gram at 0 new, 1 new? no: "aaaaa" at 1 repeats, skip 5 */
-	ck_near(stat(GR, "a a a a a a a", "gopher_repetition:dup_5_grams"), 5 / 13.0);
+	ck_near(stat(GR, "a a a a a a a", "gopher-repetition:dup_5_grams"), 5 / 13.0);
 	/* top 2-gram "x y" appears twice: 3 chars * 2 */
-	ck_near(stat(GR, t, "gopher_repetition:top_2_gram"), 6 / 19.0);
+	ck_near(stat(GR, t, "gopher-repetition:top_2_gram"), 6 / 19.0);
 }
 END_TEST
 
@@ -405,7 +405,7 @@ START_TEST(test_verdict_and_overrides)
 	flt_verdict v;
 	ck_assert_int_eq(flt_judge(w, t, strlen(t), NULL, NULL, &v), CUR_OK);
 	ck_assert_int_eq(v.drop, CUR_DROP);
-	ck_assert_str_eq(v.reason, "gopher_quality:words");
+	ck_assert_str_eq(v.reason, "gopher-quality:words");
 	ck_near(v.value, 10);
 	flt_worker_free(w);
 	flt_engine_free(e);
@@ -435,13 +435,13 @@ START_TEST(test_annotate_and_explain)
 	ck_assert_int_eq(flt_judge(w, "tiny", 4, NULL, scores, &v), CUR_OK);
 	json_t *failed = json_object_get(scores, "failed");
 	ck_assert(json_is_array(failed));
-	ck_assert_str_eq(json_string_value(json_array_get(failed, 0)), "gopher_quality:words");
+	ck_assert_str_eq(json_string_value(json_array_get(failed, 0)), "gopher-quality:words");
 	json_decref(scores);
 
 	cur_buf b;
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
 	ck_assert_int_eq(flt_explain(w, "tiny", 4, NULL, &b), CUR_OK);
-	ck_assert(strstr(b.data, "verdict: drop (gopher_quality:words = 1)") != NULL);
+	ck_assert(strstr(b.data, "verdict: drop (gopher-quality:words = 1)") != NULL);
 	ck_assert(strstr(b.data, "min_words") != NULL);
 	ck_assert(strstr(b.data, "FAIL") != NULL);
 	ck_assert(strstr(b.data, "min_stop_words") != NULL);

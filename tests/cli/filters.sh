@@ -35,7 +35,7 @@ echo "ok - explain"
 # 5. --annotate keeps every document and writes the scores
 "$CURATE" filter -q --annotate "$D/cc-2019-30-sample.jsonl" -o "$W/ann.jsonl" 2>/dev/null
 [ "$(wc -l < "$W/ann.jsonl")" = "$(wc -l < "$D/cc-2019-30-sample.jsonl")" ] || fail "annotate keeps all"
-[ "$(jq -r 'select(.metadata.curate.filter["gopher_quality:words"] == null) | .id' "$W/ann.jsonl" | wc -l)" = 0 ] ||
+[ "$(jq -r 'select(.metadata.curate.filter["gopher-quality:words"] == null) | .id' "$W/ann.jsonl" | wc -l)" = 0 ] ||
 	fail "annotate scores"
 [ "$(jq -r 'select(.metadata.curate.filter.failed != null) | .id' "$W/ann.jsonl" | wc -l)" = \
   "$(wc -l < "$W/rej.jsonl")" ] || fail "annotate failures match drops"
