@@ -6,9 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <archive.h>
+#include <xxhash.h>
+#include <zstd.h>
 #include "bin/cli.h"
 #include "core/writer.h"
+#include "tokenizer/tokenize_stage.h"
 
 /* Common options (DESIGN.md) are parsed here once for every command; a
  * command's own options come from its cur_opt_spec table and land in a JSON
@@ -16,7 +21,7 @@
 
 enum {
 	OPT_REPORT = 256, OPT_REJECTS, OPT_STRICT, OPT_RANK, OPT_WORLD, OPT_SEED,
-	OPT_TOKENIZER, OPT_TEXT_FIELD, OPT_SPLIT, OPT_MAX_DOC, OPT_HELP,
+	OPT_TOKENIZER, OPT_TEXT_FIELD, OPT_SPLIT, OPT_MAX_DOC, OPT_HELP, OPT_REPORT_TOKENS,
 	OPT_SPEC = 1000
 };
 
@@ -35,6 +40,7 @@ static const struct option common_opts[] = {
 	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "max-doc-bytes", required_argument, NULL, OPT_MAX_DOC },
+	{ "report-tokens", no_argument, NULL, OPT_REPORT_TOKENS },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
 #define NCOMMON (sizeof(common_opts) / sizeof(common_opts[0]))
@@ -42,7 +48,8 @@ static const struct option common_opts[] = {
 static const char common_help[] =
 	"  -o, --output FILE      write here (.zst/.gz compress; default stdout)\n"
 	"  -j, --jobs N           worker threads (default 1)\n"
-	"      --report FILE      write the run report as JSON\n"
+	"      --report FILE      write the run report as JSON (curate report draws it)\n"
+	"      --report-tokens    the report's length histograms in tokens too\n"
 	"      --rejects FILE     write dropped documents (JSONL) with the reason\n"
 	"      --strict           stop at the first bad record, exit status 1\n"
 	"      --rank R --world N process the R-th of N slices of the inputs\n"
@@ -154,6 +161,7 @@ static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
 	case OPT_REPORT: o->report = arg; break;
 	case OPT_REJECTS: o->rejects = arg; break;
 	case OPT_STRICT: o->strict = 1; break;
+	case OPT_REPORT_TOKENS: o->report_tokens = 1; break;
 	case OPT_RANK:
 		if (!parse_ll(arg, 0, 1 << 30, &v))
 			return usage_error(cmd, "--rank wants a number >= 0, not '%s'", arg);
@@ -236,6 +244,8 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 		return usage_error(cmd, "--rank must be below --world (%s)", "0 <= R < N");
 	c->inputs = argv + optind;
 	c->ninputs = argc - optind;
+	c->argc = argc;
+	c->argv = argv;
 	return 0;
 }
 
@@ -319,6 +329,38 @@ static void print_summary(const char *cmd, json_t *r)
 	}
 }
 
+/* The report's "run": what ran, with what, where (docs/report.md). */
+static json_t *run_info(const cli_common *c, const cur_token_counter *tc, time_t started)
+{
+	json_t *argv = json_array(), *run;
+	char when[32], host[256];
+	struct tm tm;
+	int i;
+
+	json_array_append_new(argv, json_string("curate"));
+	for (i = 0; c->argv && i < c->argc; i++)
+		json_array_append_new(argv, json_string(c->argv[i]));
+	gmtime_r(&started, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	run = json_pack("{s:o, s:s, s:s, s:s, s:I, s:i, s:i, s:i}", "argv", argv, "curate_version",
+			PACKAGE_VERSION, "started", when, "host", host, "seed", (json_int_t)c->seed,
+			"jobs", c->jobs, "rank", c->rank, "world", c->world);
+	json_object_set_new(run, "libraries",
+			    json_pack("{s:s, s:s, s:s, s:i}", "jansson", JANSSON_VERSION, "zstd",
+				      ZSTD_versionString(), "libarchive", archive_version_string(),
+				      "xxhash", (int)XXH_versionNumber()));
+	if (c->config)
+		json_object_set(run, "config", c->config);
+	if (tc)
+		json_object_set_new(run, "tokenizer",
+				    json_pack("{s:s, s:s}", "file", c->tokenizer ? c->tokenizer : "default",
+					      "sha256", tok_counter_checksum(tc)));
+	return run;
+}
+
 int cli_exit_status(int rc)
 {
 	if (rc == CUR_OK)
@@ -336,10 +378,13 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	cur_pipeline_opts o;
 	cur_sink *own = NULL;
 	json_t *report = json_object();
+	cur_token_counter counter;
+	time_t started = time(NULL);
 	cur_err err;
 	int rc;
 
 	cur_err_clear(&err);
+	memset(&counter, 0, sizeof(counter));
 	cur_pipeline_opts_init(&o);
 	o.cmd = cmd;
 	o.jobs = c->jobs;
@@ -352,15 +397,26 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	cli_reader_opts(c, &o.reader);
 	o.input_category = c->input_category;
 	o.passthrough = n == 0 && !sink;
+	if (c->report_tokens) {
+		if (tok_counter_new(c->tokenizer, &counter, &err) < 0) {
+			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+			json_decref(report);
+			return cli_exit_status(err.code);
+		}
+		o.tokens = &counter;
+	}
 	if (!sink) {
 		own = sink = cur_jsonl_sink_new(c->output, c->jobs, &err);
 		if (!sink) {
 			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
 			json_decref(report);
+			if (o.tokens)
+				tok_counter_free(&counter);
 			return 3;
 		}
 	}
 	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, stages, n, sink, report, &err);
+	json_object_set_new(report, "run", run_info(c, o.tokens, started));
 	if (rc >= 0 && c->report) {
 		int wrc = write_report(c->report, report, &err);
 
@@ -380,6 +436,8 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
 	if (own)
 		own->destroy(own);
+	if (o.tokens)
+		tok_counter_free(&counter);
 	json_decref(report);
 	return cli_exit_status(rc);
 }

@@ -34,6 +34,10 @@ typedef struct cli_common {
 	char **inputs;          /* positional arguments (borrowed from argv) */
 	int ninputs;
 	const char *const *input_category; /* parallel to inputs, or NULL */
+	int report_tokens;      /* --report-tokens: token lengths in the report */
+	int argc;               /* the command line, for the report's "run" */
+	char **argv;
+	json_t *config;         /* the command's options or pipeline file (borrowed), or NULL */
 } cli_common;
 
 /* cli_parse: parse argv (argv[0] is the command name) into common options

@@ -192,6 +192,7 @@ int cmd_filter(int argc, char **argv)
 			fprintf(stderr, "curate filter: %s\n", err.msg);
 			rc = err.code == CUR_EINVAL ? 2 : 3;
 		} else {
+			c.config = cfg;
 			rc = cli_run_pipeline("filter", &c, &st, 1, NULL);
 			st->ops->destroy(st);
 		}

@@ -414,6 +414,9 @@ int cmd_run(int argc, char **argv)
 		c.seed = (uint64_t)json_integer_value(json_object_get(pipe, "seed"));
 	if (json_is_true(json_object_get(pipe, "strict")))
 		c.strict = 1;
+	if (json_is_true(json_object_get(pipe, "report_tokens")))
+		c.report_tokens = 1;
+	c.config = pipe;
 	cli_stage_env(&c, &env);
 	stages_cfg = json_object_get(pipe, "stages");
 	stages = calloc(json_array_size(stages_cfg) + 1, sizeof(*stages));

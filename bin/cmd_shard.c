@@ -43,6 +43,7 @@ int cmd_shard(int argc, char **argv)
 		goto out;
 	}
 	cli_common run = c;
+	run.config = cfg;
 	if (n > 0) {
 		run.inputs = paths;
 		run.ninputs = (int)n;

@@ -22,12 +22,14 @@ int cli_run_stage(const cur_stage_row *row, int argc, char **argv)
 	cur_err_clear(&err);
 	cli_stage_env(&c, &env);
 	st = row->create(cfg, &env, &err);
-	json_decref(cfg);
 	if (!st) {
 		fprintf(stderr, "curate %s: %s\n", row->name, err.msg);
+		json_decref(cfg);
 		return err.code == CUR_EINVAL ? 2 : 3;
 	}
+	c.config = cfg;
 	rc = cli_run_pipeline(row->name, &c, &st, 1, NULL);
+	json_decref(cfg);
 	st->ops->destroy(st);
 	return rc;
 }

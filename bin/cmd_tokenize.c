@@ -30,12 +30,14 @@ int cmd_tokenize(int argc, char **argv)
 		sink = tok_ids_sink_new(cfg, &env, c.output, &err);
 	else
 		st = tok_stage_new(cfg, &env, &err);
-	json_decref(cfg);
 	if (!st && !sink) {
 		fprintf(stderr, "curate tokenize: %s\n", err.msg);
+		json_decref(cfg);
 		return err.code == CUR_EINVAL ? 2 : 3;
 	}
+	c.config = cfg;
 	rc = cli_run_pipeline("tokenize", &c, st ? &st : NULL, st ? 1 : 0, sink);
+	json_decref(cfg);
 	if (st)
 		st->ops->destroy(st);
 	if (sink)

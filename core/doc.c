@@ -91,6 +91,7 @@ void cur_doc_take_text(cur_doc *d, char *s, size_t n)
 	d->text_len = n;
 	d->dirty = 1;
 	d->raw_json = 0;
+	d->text_edits++;
 }
 
 int cur_doc_set_text(cur_doc *d, const char *s, size_t n)

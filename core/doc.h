@@ -36,6 +36,7 @@ typedef struct cur_doc {
 	const char *drop_reason; /* "STAGE:rule", static storage */
 	double drop_value;
 	size_t utf8_repairs;  /* invalid sequences replaced at ingest */
+	unsigned text_edits;  /* times the text was replaced (cur_doc_take_text) */
 	int raw_json;         /* 1: text holds the unparsed JSON line (reader);
 			       * 2: text holds the checked, minified record,
 			       * written as it is (cur_doc_pass_raw) */

@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/lengths.h"
 #include "core/pipeline.h"
+#include "core/utf8.h"
 
 /* Workers take batches from the shared reader in turn (the read lock
  * assigns each batch its sequence number), parse and run the parallel stages
@@ -31,6 +34,10 @@ typedef struct slot {
 	int dropped_at;       /* stage index when DROPPED */
 	const char *reason;   /* report key when BAD */
 	char *msg;            /* message when BAD */
+	/* Lengths as read and as the last stage left the text (kept
+	 * documents), for the report's "lengths". */
+	uint64_t chars_in, tokens_in, chars_out, tokens_out;
+	unsigned edits_in;    /* doc.text_edits as read */
 } slot;
 
 typedef struct batch {
@@ -53,6 +60,7 @@ typedef struct stage_count {
 typedef struct phase_times {
 	double read;          /* records read and split, under the read lock */
 	double parse;         /* records parsed */
+	double lengths;       /* the report's document lengths measured */
 	double sink_prepare;  /* the sink's per-document work on the workers */
 	double sink_write;    /* the ordered writes */
 	double waiting;       /* idle: for a free batch (the order held up behind a
@@ -99,6 +107,7 @@ typedef struct pipe {
 	phase_times times;    /* .sink_write in the sink's turn; the rest summed at the end */
 	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad, repairs;
 	json_t *errors;
+	cur_lengths *lengths; /* NULL for a passthrough run: texts stay encoded */
 	struct timespec t0, last_progress;
 } pipe_t;
 
@@ -355,6 +364,25 @@ static void count_stages(pipe_t *p, const batch *b, size_t i)
 	}
 }
 
+/* A document's lengths under the category it ends with: a classifier may
+ * set it on the way, and a reader compares like with like. */
+static void count_lengths(pipe_t *p, const slot *s)
+{
+	const char *cat;
+
+	if (!p->lengths)
+		return;
+	cat = cur_doc_meta_str(&s->doc, "category");
+	if (cur_lengths_add(p->lengths, cat, 0, s->chars_in, s->tokens_in) < 0 ||
+	    (s->state == SLOT_OK &&
+	     cur_lengths_add(p->lengths, cat, 1, s->chars_out, s->tokens_out) < 0)) {
+		cur_err e;
+
+		cur_err_set(&e, CUR_ENOMEM, "out of memory");
+		pipe_fatal(p, &e, CUR_ENOMEM);
+	}
+}
+
 static int sink_turn(pipe_t *p, batch *b)
 {
 	size_t i;
@@ -382,6 +410,7 @@ static int sink_turn(pipe_t *p, batch *b)
 		p->bytes_in += b->len_at[i * (p->nstages + 1)];
 		p->repairs += s->doc.utf8_repairs;
 		count_stages(p, b, i);
+		count_lengths(p, s);
 		if (s->state == SLOT_DROPPED) {
 			rc = write_reject(p, s);
 			continue;
@@ -406,6 +435,7 @@ static int sink_turn(pipe_t *p, batch *b)
 typedef struct worker {
 	pipe_t *p;
 	void **tls;   /* per stage, then the sink's */
+	void *count_tls;  /* the token counter's */
 	phase_times times;
 	double *stage_seconds;  /* per stage */
 } worker;
@@ -420,6 +450,54 @@ static double seconds_since(struct timespec *t)
 	s = elapsed(t, &now);
 	*t = now;
 	return s;
+}
+
+/* Characters, and tokens when the run counts them, of the text as it is. */
+static int measure(worker *w, const cur_doc *doc, uint64_t *chars, uint64_t *tokens)
+{
+	const cur_token_counter *tc = w->p->o->tokens;
+
+	*chars = cur_utf8_count(doc->text, doc->text_len);
+	*tokens = 0;
+	if (!tc)
+		return CUR_OK;
+	return tc->count(tc->ctx, w->count_tls, doc->text, doc->text_len, tokens);
+}
+
+static int measure_in(worker *w, batch *b)
+{
+	size_t i;
+
+	for (i = 0; w->p->lengths && i < b->n; i++) {
+		slot *s = &b->slots[i];
+
+		if (s->state != SLOT_OK)
+			continue;
+		s->edits_in = s->doc.text_edits;
+		CUR_FORWARD(measure(w, &s->doc, &s->chars_in, &s->tokens_in));
+	}
+	return CUR_OK;
+}
+
+/* The kept documents' lengths after the last stage: measured again only
+ * when a stage replaced the text. */
+static int measure_out(worker *w, batch *b)
+{
+	size_t i;
+
+	for (i = 0; w->p->lengths && i < b->n; i++) {
+		slot *s = &b->slots[i];
+
+		if (s->state != SLOT_OK)
+			continue;
+		if (s->doc.text_edits == s->edits_in) {
+			s->chars_out = s->chars_in;
+			s->tokens_out = s->tokens_in;
+		} else {
+			CUR_FORWARD(measure(w, &s->doc, &s->chars_out, &s->tokens_out));
+		}
+	}
+	return CUR_OK;
 }
 
 static void parse_batch(pipe_t *p, batch *b)
@@ -468,19 +546,33 @@ static void free_batch_docs(batch *b)
 	b->n = 0;
 }
 
+static int length_failed(pipe_t *p, int rc)
+{
+	cur_err e;
+
+	cur_err_set(&e, rc, "cannot count tokens for the report: %s", cur_strerror(rc));
+	pipe_fatal(p, &e, rc);
+	return rc;
+}
+
 static int process_batch(worker *w, batch *b)
 {
 	pipe_t *p = w->p;
 	size_t si, i;
 	struct timespec t;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	parse_batch(p, b);
 	w->times.parse += seconds_since(&t);
+	rc = measure_in(w, b);
+	if (rc < 0)
+		return length_failed(p, rc);
+	w->times.lengths += seconds_since(&t);
 	for (si = 0; si < p->nstages; si++) {
 		cur_stage *st = p->stages[si];
-		int rc = run_stage_on(p, b, si, w->tls[si], 0);
 
+		rc = run_stage_on(p, b, si, w->tls[si], 0);
 		w->stage_seconds[si] += seconds_since(&t);
 		if (rc < 0)
 			return rc;
@@ -494,10 +586,12 @@ static int process_batch(worker *w, batch *b)
 		w->stage_seconds[si] += seconds_since(&t);
 		turn_pass(p, si);
 	}
+	rc = measure_out(w, b);
+	if (rc < 0)
+		return length_failed(p, rc);
+	w->times.lengths += seconds_since(&t);
 	if (p->sink->prepare) {
 		for (i = 0; i < b->n; i++) {
-			int rc;
-
 			if (b->slots[i].state != SLOT_OK)
 				continue;
 			rc = p->sink->prepare(p->sink, w->tls[p->nstages], &b->slots[i].doc);
@@ -679,6 +773,8 @@ static int worker_init(worker *w, pipe_t *p)
 			w->tls[i] = p->stages[i]->ops->thread_new(p->stages[i]);
 	if (p->sink->thread_new)
 		w->tls[p->nstages] = p->sink->thread_new(p->sink);
+	if (p->o->tokens && p->o->tokens->thread_new)
+		w->count_tls = p->o->tokens->thread_new(p->o->tokens->ctx);
 	return CUR_OK;
 }
 
@@ -690,6 +786,7 @@ static void worker_release(worker *w)
 
 	p->times.read += w->times.read;
 	p->times.parse += w->times.parse;
+	p->times.lengths += w->times.lengths;
 	p->times.sink_prepare += w->times.sink_prepare;
 	p->times.waiting += w->times.waiting;
 	for (i = 0; w->stage_seconds && i < p->nstages; i++)
@@ -701,6 +798,8 @@ static void worker_release(worker *w)
 		if (p->sink->thread_free && w->tls[p->nstages])
 			p->sink->thread_free(p->sink, w->tls[p->nstages]);
 	}
+	if (w->count_tls && p->o->tokens->thread_free)
+		p->o->tokens->thread_free(p->o->tokens->ctx, w->count_tls);
 	free(w->tls);
 	free(w->stage_seconds);
 }
@@ -730,13 +829,28 @@ static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
 	return r;
 }
 
-static void fill_report(pipe_t *p, json_t *report)
+static json_t *inputs_json(const pipe_t *p)
 {
 	json_t *inputs = json_array();
 	size_t i;
 
-	for (i = 0; i < p->ninputs; i++)
-		json_array_append_new(inputs, json_string(p->inputs[i]));
+	for (i = 0; i < p->ninputs; i++) {
+		const char *cat = p->o->input_category ? p->o->input_category[i] : NULL;
+		json_t *in = json_pack("{s:s}", "path", p->inputs[i]);
+		struct stat st;
+
+		if (strcmp(p->inputs[i], "-") != 0 && stat(p->inputs[i], &st) == 0)
+			json_object_set_new(in, "bytes", json_integer((json_int_t)st.st_size));
+		if (cat)
+			json_object_set_new(in, "category", json_string(cat));
+		json_array_append_new(inputs, in);
+	}
+	return inputs;
+}
+
+static void fill_report(pipe_t *p, json_t *report)
+{
+	json_t *inputs = inputs_json(p);
 	json_object_set_new(report, "command", json_string(p->o->cmd));
 	json_object_set_new(report, "inputs", inputs);
 	json_object_set_new(report, "documents_in", json_integer((json_int_t)p->docs_in));
@@ -746,6 +860,38 @@ static void fill_report(pipe_t *p, json_t *report)
 	json_object_set_new(report, "bad_records", json_integer((json_int_t)p->bad));
 	json_object_set_new(report, "utf8_repairs", json_integer((json_int_t)p->repairs));
 	json_object_set(report, "errors", p->errors);
+}
+
+/* Wall time, throughput, how busy the workers were, peak memory. */
+static void add_run_figures(const pipe_t *p, json_t *report)
+{
+	json_t *ts = json_object_get(report, "thread_seconds");
+	int jobs = p->o->jobs > 0 ? p->o->jobs : 1;
+	double secs, busy = 0;
+	struct timespec t1;
+	struct rusage ru;
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = elapsed(&p->t0, &t1);
+	json_object_foreach(ts, k, v)
+		if (strcmp(k, "waiting") != 0)
+			busy += json_number_value(v);
+	for (i = 0; i < p->nstages; i++)
+		busy += p->counts[i].seconds;
+	json_object_set_new(report, "seconds", json_real(secs));
+	json_object_set_new(report, "jobs", json_integer(jobs));
+	json_object_set_new(report, "thread_utilisation",
+			    json_real(secs > 0 ? busy / (secs * jobs) : 0));
+	json_object_set_new(report, "documents_per_second",
+			    json_real(secs > 0 ? (double)p->docs_in / secs : 0));
+	json_object_set_new(report, "bytes_per_second",
+			    json_real(secs > 0 ? (double)p->bytes_in / secs : 0));
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		json_object_set_new(report, "peak_rss_bytes",
+				    json_integer((json_int_t)ru.ru_maxrss * 1024));
 }
 
 static int run_workers(pipe_t *p)
@@ -829,6 +975,13 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 	pthread_mutex_init(&p.turn_mx, NULL);
 	pthread_cond_init(&p.turn_cv, NULL);
 	p.bytes_total = total_input_bytes(p.inputs, p.ninputs);
+	if (!o->passthrough) {
+		p.lengths = cur_lengths_new(o->tokens != NULL);
+		if (!p.lengths) {
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 	if (o->rejects_path) {
 		p.rejects = cur_jsonl_sink_new(o->rejects_path, 1, err);
@@ -860,8 +1013,9 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 		goto out;
 	{
 		json_t *sr = json_object();
-		json_t *ts = json_pack("{s:f, s:f, s:f, s:f, s:f}", "read", p.times.read, "parse",
-				       p.times.parse, "sink_prepare", p.times.sink_prepare,
+		json_t *ts = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "read", p.times.read,
+				       "parse", p.times.parse, "lengths", p.times.lengths,
+				       "sink_prepare", p.times.sink_prepare,
 				       "sink_write", p.times.sink_write, "waiting", p.times.waiting);
 		struct timespec t;
 
@@ -875,12 +1029,9 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 	}
 	if (rc == CUR_OK && p.strict_hit)
 		rc = 1;
-	{
-		struct timespec t1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		json_object_set_new(report, "seconds", json_real(elapsed(&p.t0, &t1)));
-	}
+	if (p.lengths)
+		json_object_set_new(report, "lengths", cur_lengths_json(p.lengths));
+	add_run_figures(&p, report);
 out:
 	if (p.rejects)
 		p.rejects->destroy(p.rejects);
@@ -889,6 +1040,7 @@ out:
 			json_decref(p.counts[k].dropped);
 	json_decref(stage_reports);
 	json_decref(p.errors);
+	cur_lengths_free(p.lengths);
 	free(p.counts);
 	free(p.turn);
 	if (p.turn || p.counts) {

@@ -11,6 +11,15 @@
 #include "core/sink.h"
 #include "core/stage.h"
 
+/* Counts a text's tokens for the report's length histograms: count() runs
+ * on the workers, each with its own state from thread_new(ctx). */
+typedef struct cur_token_counter {
+	void *ctx;
+	void *(*thread_new)(void *ctx);
+	void (*thread_free)(void *ctx, void *tls);
+	int (*count)(void *ctx, void *tls, const char *text, size_t len, uint64_t *out);
+} cur_token_counter;
+
 typedef struct cur_pipeline_opts {
 	const char *cmd;          /* command name for messages: "ingest" */
 	int jobs;                 /* worker threads (>= 1) */
@@ -27,14 +36,20 @@ typedef struct cur_pipeline_opts {
 	const char *const *input_category;
 	int passthrough;          /* no stages, JSONL out: valid JSONL records
 				   * are checked and minified, not decoded */
+	/* Optional: token lengths besides character lengths in the report's
+	 * "lengths" (borrowed; NULL: characters only). */
+	const cur_token_counter *tokens;
 } cur_pipeline_opts;
 
 void cur_pipeline_opts_init(cur_pipeline_opts *o);
 
 /* cur_pipeline_run: run stages over inputs into sink. report receives
- * {"inputs", "documents_in", "documents_out", "bytes_in", "bytes_out",
- *  "errors": {reason: n}, "stages": [{name, docs_in, docs_out, dropped:
- *  {reason: n}, ...stage figures}], "sink": {...}, "seconds"}.
+ * {"inputs": [{path, bytes, category}], "documents_in", "documents_out",
+ *  "bytes_in", "bytes_out", "errors": {reason: n}, "stages": [{name, docs_in,
+ *  docs_out, dropped: {reason: n}, ...stage figures}], "sink": {...},
+ *  "lengths" (unless passthrough), "seconds", "thread_seconds", "jobs",
+ *  "thread_utilisation", "documents_per_second", "bytes_per_second",
+ *  "peak_rss_bytes"}: docs/report.md says what each holds.
  * Returns CUR_OK, 1 when data errors stopped a --strict run, or a negative
  * code for a fatal error (err says why). The sink is finished only on
  * success, so a failed run leaves no output under its final name. */

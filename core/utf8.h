@@ -19,6 +19,10 @@ int cur_utf8_repair(const char *s, size_t n, cur_buf *out, size_t *repairs);
  * length, or 0 for an invalid sequence (then *cp = 0xFFFD). */
 size_t cur_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* cur_utf8_count: the code points of valid UTF-8 s (its non-continuation
+ * bytes). */
+size_t cur_utf8_count(const char *s, size_t n);
+
 /* cur_utf8_encode: write cp as UTF-8 into out (4 bytes room); returns length. */
 size_t cur_utf8_encode(uint32_t cp, char *out);
 

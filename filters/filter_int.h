@@ -86,7 +86,6 @@ int flt_is_terminal(uint32_t cp);
 uint32_t flt_last_cp(const char *s, size_t n);
 size_t flt_rstrip_len(const char *s, size_t n);
 size_t flt_lstrip_off(const char *s, size_t n);
-size_t flt_count_chars(const char *s, size_t n);
 
 /* A hash table of 64-bit keys with a count and first position, reused for
  * every document: clearing zeroes only the part sized for the document. */

@@ -14,6 +14,7 @@
 #endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+#include "core/utf8.h"
 #include "filters/filter_int.h"
 
 /* Cached groups (ctx->have) and cached values (ctx->v). */
@@ -205,7 +206,7 @@ static int dup_add(flt_ctx *c, dup_count *d, const char *p, size_t n)
 	d->n++;
 	if (s->count > 1) {
 		d->dups++;
-		d->dup_chars += flt_count_chars(p, n);
+		d->dup_chars += cur_utf8_count(p, n);
 	}
 	return CUR_OK;
 }

@@ -12,6 +12,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/buf.h"
+#include "core/utf8.h"
 #include "filters/filter_int.h"
 
 enum { C_SPACE, C_WORD, C_LETTER, C_CJK, C_MARK, C_JOIN, C_SYM, C_NL };
@@ -193,14 +194,6 @@ int flt_is_terminal(uint32_t cp)
 	default:
 		return 0;
 	}
-}
-
-size_t flt_count_chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
 }
 
 uint32_t flt_last_cp(const char *s, size_t n)
@@ -642,7 +635,7 @@ void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32
 		*d = l;
 		d->off = (uint32_t)pos;
 		d->len = (uint32_t)n;
-		d->chars = (uint32_t)flt_count_chars(text + pos, n);
+		d->chars = (uint32_t)cur_utf8_count(text + pos, n);
 		d->first_word = first;
 		/* blank, bullet and ellipsis look past the whitespace: unchanged */
 		d->flags &= ~(uint32_t)FLT_L_TERM_RAW;

@@ -136,10 +136,13 @@ static int pii_finish(cur_stage *self, json_t *report)
 					json_integer((json_int_t)v)))
 			goto nomem;
 	}
-	all = json_pack("{s:o, s:I, s:I, s:I}", "spans", by, "spans_total", (json_int_t)total,
+	/* Spans per type are a "shares" chart of the report page (docs/report.md). */
+	if (json_object_set_new(report, "shares", json_pack("{s:o}", "spans_by_type", by)))
+		return CUR_ENOMEM;
+	by = NULL;
+	all = json_pack("{s:I, s:I, s:I}", "spans_total", (json_int_t)total,
 			"docs_with_pii", (json_int_t)atomic_load(&ps->docs_with_pii),
 			"docs_redacted", (json_int_t)atomic_load(&ps->docs_redacted));
-	by = NULL;
 	if (!all || json_object_set_new(report, "pii", all))
 		return CUR_ENOMEM;
 	return CUR_OK;

@@ -905,7 +905,7 @@ static int write_manifest(shard_job *j, json_t *m, cur_err *err)
 static void fill_report(shard_job *j, json_t *report, json_t *m, const shard_writer *w, double secs)
 {
 	static const char *const keys[] = { "tokens", "documents", "padding_tokens", "categories",
-					    "splits", "stopped_by", NULL };
+					    "splits", "stopped_by", "tokenizer", "seed", NULL };
 	for (int i = 0; keys[i]; i++)
 		json_object_set(report, keys[i], json_object_get(m, keys[i]));
 	json_object_set_new(report, "shards_written", json_integer((json_int_t)w->written));

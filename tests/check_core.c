@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/hist.h"
 #include "core/json_text.h"
 #include "core/options.h"
 #include "core/pipeline.h"
@@ -975,6 +976,89 @@ START_TEST(pipeline_text_only_sink_sees_the_same)
 }
 END_TEST
 
+START_TEST(hist_bins_are_half_open_and_the_last_has_no_end)
+{
+	cur_hist h;
+	json_t *j;
+
+	ck_assert_int_eq(cur_hist_init(&h, cur_length_edges, cur_length_nbins), CUR_OK);
+	cur_hist_add(&h, 0);    /* [0, 1) */
+	cur_hist_add(&h, 1);    /* [1, 2) */
+	cur_hist_add(&h, 4);    /* [2, 5) */
+	cur_hist_add(&h, 5);    /* [5, 10) */
+	cur_hist_add(&h, 1e9);  /* [1e7, ...) */
+	ck_assert_uint_eq(h.counts[0], 1);
+	ck_assert_uint_eq(h.counts[1], 1);
+	ck_assert_uint_eq(h.counts[2], 1);
+	ck_assert_uint_eq(h.counts[3], 1);
+	ck_assert_uint_eq(h.counts[cur_length_nbins - 1], 1);
+	j = cur_hist_json(&h, "characters");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "edges")), cur_length_nbins);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "counts")), cur_length_nbins);
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(j, "edges"), 21)), 5000000);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "total")), 5);
+	json_decref(j);
+	cur_hist_release(&h);
+}
+END_TEST
+
+/* A token counter for tests: one token per byte. */
+static int bytes_count(void *ctx, void *tls, const char *text, size_t len, uint64_t *out)
+{
+	(void)ctx; (void)tls; (void)text;
+	*out = len;
+	return CUR_OK;
+}
+
+static json_t *lengths_of(int jobs)
+{
+	static const cur_token_counter bytes = { .count = bytes_count };
+	char *inputs[] = { strdup(data("many.jsonl.zst")) };
+	cur_pipeline_opts o;
+	mem_sink ms;
+	cur_sink sink = { .write = mem_write, .finish = mem_finish, .priv = &ms };
+	cur_stage odd = { .ops = &odd_ops, .name = "odd" };
+	cur_stage *stages[] = { &odd };
+	json_t *report = json_object(), *lengths;
+	cur_err err;
+
+	cur_pipeline_opts_init(&o);
+	o.jobs = jobs;
+	o.batch_docs = 7;
+	o.tokens = &bytes;
+	cur_buf_init(&ms.out, CUR_BUF_UNLIMITED);
+	ck_assert_int_eq(cur_pipeline_run(&o, inputs, 1, stages, 1, &sink, report, &err), CUR_OK);
+	cur_buf_release(&ms.out);
+	free(inputs[0]);
+	lengths = json_incref(json_object_get(report, "lengths"));
+	json_decref(report);
+	return lengths;
+}
+
+static double hist_figure(json_t *lengths, const char *unit, const char *when, const char *key)
+{
+	return json_number_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(lengths, "all"), unit), when), key));
+}
+
+START_TEST(pipeline_report_lengths_before_and_after)
+{
+	json_t *one = lengths_of(1), *three = lengths_of(3);
+
+	ck_assert(json_equal(one, three));
+	ck_assert_int_eq(hist_figure(one, "characters", "before", "total"), 2000);
+	ck_assert_int_eq(hist_figure(one, "characters", "after", "total"), 1334);
+	/* The texts are ASCII: as many tokens (bytes) as characters. */
+	ck_assert(hist_figure(one, "tokens", "before", "sum") ==
+		  hist_figure(one, "characters", "before", "sum"));
+	/* The stage halved every kept text: measured again after it. */
+	ck_assert(hist_figure(one, "characters", "after", "sum") <
+		  hist_figure(one, "characters", "before", "sum") / 2);
+	json_decref(one);
+	json_decref(three);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -1006,6 +1090,8 @@ static Suite *core_suite(void)
 	tcase_add_test(t, pipeline_workers_run_ahead_of_a_slow_batch);
 	tcase_add_test(t, pipeline_rank_world_slices_cover_everything_once);
 	tcase_add_test(t, pipeline_text_only_sink_sees_the_same);
+	tcase_add_test(t, hist_bins_are_half_open_and_the_last_has_no_end);
+	tcase_add_test(t, pipeline_report_lengths_before_and_after);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -755,7 +755,7 @@ START_TEST(t_stage)
 	ck_assert_ptr_null(strstr(dump, "jürgen")); /* counts only */
 	ck_assert_ptr_null(strstr(dump, "4111"));
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
-		rep, "pii"), "spans"), "EMAIL_ADDRESS")), 1);
+		rep, "shares"), "spans_by_type"), "EMAIL_ADDRESS")), 1);
 	free(dump);
 	json_decref(rep);
 	st->ops->destroy(st);

@@ -307,3 +307,53 @@ fail:
 	sink_destroy(&s->base);
 	return NULL;
 }
+
+/* ---- the report's token counter ---- */
+
+static void *counter_thread_new(void *ctx)
+{
+	(void)ctx;
+	return ids_new();
+}
+
+static void counter_thread_free(void *ctx, void *tls)
+{
+	(void)ctx;
+	ids_free(tls);
+}
+
+static int counter_count(void *ctx, void *tls, const char *text, size_t len, uint64_t *out)
+{
+	tok_ids *v = tls;
+
+	if (!v)
+		return CUR_ENOMEM;
+	v->len = 0;
+	CUR_FORWARD(tok_encode(ctx, text, len, 0, v));
+	*out = v->len;
+	return CUR_OK;
+}
+
+int tok_counter_new(const char *path, cur_token_counter *out, cur_err *err)
+{
+	tok_tokenizer *t;
+
+	memset(out, 0, sizeof(*out));
+	CUR_FORWARD(tok_load(path, &t, err));
+	out->ctx = t;
+	out->thread_new = counter_thread_new;
+	out->thread_free = counter_thread_free;
+	out->count = counter_count;
+	return CUR_OK;
+}
+
+void tok_counter_free(cur_token_counter *tc)
+{
+	tok_free(tc->ctx);
+	tc->ctx = NULL;
+}
+
+const char *tok_counter_checksum(const cur_token_counter *tc)
+{
+	return tok_checksum(tc->ctx);
+}
