@@ -13,6 +13,7 @@
 #include <zstd.h>
 #include "bin/cli.h"
 #include "core/writer.h"
+#include "report/report.h"
 #include "tokenizer/tokenize_stage.h"
 
 /* Common options (DESIGN.md) are parsed here once for every command; a
@@ -22,6 +23,7 @@
 enum {
 	OPT_REPORT = 256, OPT_REJECTS, OPT_STRICT, OPT_RANK, OPT_WORLD, OPT_SEED,
 	OPT_TOKENIZER, OPT_TEXT_FIELD, OPT_SPLIT, OPT_MAX_DOC, OPT_HELP, OPT_REPORT_TOKENS,
+	OPT_REPORT_HTML,
 	OPT_SPEC = 1000
 };
 
@@ -41,6 +43,7 @@ static const struct option common_opts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "max-doc-bytes", required_argument, NULL, OPT_MAX_DOC },
 	{ "report-tokens", no_argument, NULL, OPT_REPORT_TOKENS },
+	{ "report-html", required_argument, NULL, OPT_REPORT_HTML },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
 #define NCOMMON (sizeof(common_opts) / sizeof(common_opts[0]))
@@ -49,6 +52,7 @@ static const char common_help[] =
 	"  -o, --output FILE      write here (.zst/.gz compress; default stdout)\n"
 	"  -j, --jobs N           worker threads (default 1)\n"
 	"      --report FILE      write the run report as JSON (curate report draws it)\n"
+	"      --report-html FILE the run report as an HTML page with charts\n"
 	"      --report-tokens    the report's length histograms in tokens too\n"
 	"      --rejects FILE     write dropped documents (JSONL) with the reason\n"
 	"      --strict           stop at the first bad record, exit status 1\n"
@@ -128,20 +132,30 @@ static int set_spec(const char *cmd, const cur_opt_spec *s, const char *arg, jso
 	return 2;
 }
 
-static void print_help(const char *cmd, const cur_opt_spec *specs)
+void cli_print_options(FILE *f, const cur_opt_spec *specs)
 {
 	const cur_opt_spec *s;
 
+	for (s = specs; s && s->name; s++) {
+		char left[64];
+		const char *def = s->def ? s->def : s->kind == CUR_OPT_FLAG ? "off" : NULL;
+
+		snprintf(left, sizeof(left), "--%s%s%s", s->name, s->arg ? " " : "",
+			 s->arg ? s->arg : "");
+		fprintf(f, "      %-24s %s", left, s->help);
+		if (def)
+			fprintf(f, " (default: %s)", def);
+		fputc('\n', f);
+	}
+}
+
+static void print_help(const char *cmd, const cur_opt_spec *specs)
+{
 	printf("usage: curate %s [options] [FILE...]\n\nCommon options:\n%s", cmd, common_help);
 	if (specs && specs->name) {
-		printf("\nOptions of %s:\n", cmd);
-		for (s = specs; s->name; s++) {
-			char left[64];
-
-			snprintf(left, sizeof(left), "--%s%s%s", s->name, s->arg ? " " : "",
-				 s->arg ? s->arg : "");
-			printf("      %-24s %s\n", left, s->help);
-		}
+		printf("\nOptions of %s%s:\n", cmd, cur_stage_find(cmd) ?
+		       " (in a pipeline file, the same names with _ for -)" : "");
+		cli_print_options(stdout, specs);
 	}
 }
 
@@ -162,6 +176,7 @@ static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
 	case OPT_REJECTS: o->rejects = arg; break;
 	case OPT_STRICT: o->strict = 1; break;
 	case OPT_REPORT_TOKENS: o->report_tokens = 1; break;
+	case OPT_REPORT_HTML: o->report_html = arg; break;
 	case OPT_RANK:
 		if (!parse_ll(arg, 0, 1 << 30, &v))
 			return usage_error(cmd, "--rank wants a number >= 0, not '%s'", arg);
@@ -361,6 +376,31 @@ static json_t *run_info(const cli_common *c, const cur_token_counter *tc, time_t
 	return run;
 }
 
+/* The last lines of the summary: where everything went. */
+static void print_where(const char *cmd, const cli_common *c, json_t *r, int jsonl)
+{
+	const char *sink_out = json_string_value(json_object_get(json_object_get(r, "sink"), "output"));
+	long long dropped = json_integer_value(json_object_get(r, "documents_in")) -
+			    json_integer_value(json_object_get(r, "documents_out"));
+
+	fprintf(stderr, "curate %s: where it went:\n", cmd);
+	if (jsonl)
+		fprintf(stderr, "  output    %s\n", c->output && strcmp(c->output, "-") != 0 ?
+			c->output : "standard output");
+	else if (sink_out)
+		fprintf(stderr, "  output    %s/\n", sink_out);
+	if (c->report)
+		fprintf(stderr, "  report    %s\n", c->report);
+	if (c->report_html)
+		fprintf(stderr, "  page      %s (open it in a browser)\n", c->report_html);
+	if (c->rejects)
+		fprintf(stderr, "  rejects   %s (%lld dropped documents, with the reason)\n",
+			c->rejects, dropped);
+	else if (dropped > 0)
+		fprintf(stderr, "  rejects   not kept (--rejects FILE, or rejects: in a pipeline "
+			"file, keeps them)\n");
+}
+
 int cli_exit_status(int rc)
 {
 	if (rc == CUR_OK)
@@ -423,6 +463,14 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 		if (wrc < 0)
 			rc = wrc;
 	}
+	if (rc >= 0 && c->report_html) {
+		char docs[4096];
+		rpt_opts ro = { rpt_docs_url(docs, sizeof(docs)), c->report };
+		int wrc = rpt_html_write(report, &ro, c->report_html, &err);
+
+		if (wrc < 0)
+			rc = wrc;
+	}
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	else if (!c->quiet) {
@@ -431,6 +479,7 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 		print_summary(cmd, report);
 		if (more && *more)
 			fputs(more, stderr);
+		print_where(cmd, c, report, sink == own);
 	}
 	if (rc == 1)
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);

@@ -3,6 +3,7 @@
 #ifndef CUR_CLI_H
 #define CUR_CLI_H
 
+#include <stdio.h>
 #include <jansson.h>
 #include "core/options.h"
 #include "core/pipeline.h"
@@ -23,6 +24,7 @@ extern const size_t cur_stage_count;
 typedef struct cli_common {
 	const char *output;     /* -o FILE ("-"/NULL: stdout) */
 	const char *report;     /* --report FILE.json */
+	const char *report_html; /* --report-html FILE.html */
 	const char *rejects;    /* --rejects FILE */
 	const char *tokenizer;  /* --tokenizer FILE */
 	int jobs, strict, quiet, verbose;
@@ -46,6 +48,9 @@ typedef struct cli_common {
 int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	      cli_common *c, json_t *cfg);
 
+/* cli_print_options: one line per option: name, help, default. */
+void cli_print_options(FILE *f, const cur_opt_spec *specs);
+
 /* cli_run_pipeline: run stages over c->inputs into sink (or the JSONL
  * writer at c->output when sink is NULL), write the report, print the summary.
  * Returns the exit status (0, 1 under --strict, 3 for I/O). */
@@ -60,8 +65,23 @@ typedef struct cur_sink_row {
 	const char *name;
 	const char *summary;
 	cur_sink_new_fn create;
+	const cur_opt_spec *options;
+	const char *output_help;     /* what its `output:` names, or NULL */
 } cur_sink_row;
 extern const cur_sink_row cur_sink_table[];
+
+/* bin/run_plan.c: what a pipeline file holds. */
+/* cli_pipeline_check_keys: 0, or 2 after a message naming an unknown key. */
+int cli_pipeline_check_keys(json_t *pipe, const char *path);
+/* cli_stage_entry: a stage entry ({"name": X, ...} or {X: {...}}) as its
+ * name (borrowed) and config (a new reference); -1 when it is neither. */
+int cli_stage_entry(json_t *entry, const char **name, json_t **cfg);
+/* cli_help_pipeline: `curate help pipeline`. */
+void cli_help_pipeline(FILE *f);
+/* cli_print_plan: the inputs with sizes and categories, the stages and the
+ * sink with every option resolved, the outputs. Returns the number of
+ * inputs not found. */
+int cli_print_plan(FILE *f, const cli_common *c, json_t *pipe);
 
 /* cli_make_sink: the sink described by spec ({NAME: {options}}), or NULL in
  * *out for the default JSONL writer when spec is NULL. */

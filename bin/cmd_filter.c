@@ -24,11 +24,22 @@ static cur_opt_spec *build_specs(void)
 	for (n = 0; flt_stage_options[n].name; n++)
 		filter_specs[n] = flt_stage_options[n];
 	filter_specs[n++] = (cur_opt_spec){"explain", CUR_OPT_FLAG, NULL,
-		"print every rule's value, threshold and result for each document"};
+		"print every rule's value, threshold and result for each document", NULL};
 	filter_specs[n++] = (cur_opt_spec){"fit-token-distribution", CUR_OPT_FLAG, NULL,
-		"count Llama 3 tokens of the inputs and write the distribution to -o FILE"};
-	filter_specs[n] = (cur_opt_spec){NULL, 0, NULL, NULL};
+		"count Llama 3 tokens of the inputs and write the distribution to -o FILE", NULL};
+	filter_specs[n] = (cur_opt_spec){NULL, 0, NULL, NULL, NULL};
 	return filter_specs;
+}
+
+/* After the options: every rule with its default (--set changes one). */
+static void print_rules(void)
+{
+	cur_buf b;
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	if (flt_rules_describe(&b) == CUR_OK)
+		printf("\nRules (--set SET.KEY=VALUE changes one; in a pipeline file "
+		       "set: [\"SET.KEY=VALUE\"]), with their defaults:\n%s", b.data);
+	cur_buf_release(&b);
 }
 
 typedef int (*doc_fn)(void *arg, cur_doc *doc);
@@ -169,6 +180,8 @@ int cmd_filter(int argc, char **argv)
 	}
 	rc = cli_parse("filter", filter_specs, argc, argv, &c, cfg);
 	free(filter_specs);
+	if (rc < 0)
+		print_rules();
 	if (rc) {
 		json_decref(cfg);
 		return rc < 0 ? 0 : rc;

@@ -327,19 +327,9 @@ static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *e
 	const cur_stage_row *row = NULL;
 	json_t *cfg = NULL, *categories;
 	cur_stage *st;
-	const char *name = str_or(entry, "name", NULL);
+	const char *name;
 
-	if (name) {
-		cfg = json_deep_copy(entry);
-		json_object_del(cfg, "name");
-	} else if (json_is_object(entry) && json_object_size(entry) == 1) {
-		void *it = json_object_iter(entry);
-		json_t *v = json_object_iter_value(it);
-
-		name = json_object_iter_key(it);
-		cfg = json_is_object(v) ? json_incref(v) : json_object();
-	}
-	if (!name) {
+	if (cli_stage_entry(entry, &name, &cfg) < 0) {
 		cur_err_set(err, CUR_EINVAL, "a stage entry needs a name");
 		return NULL;
 	}
@@ -365,6 +355,12 @@ static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *e
 	return st;
 }
 
+static const cur_opt_spec run_options[] = {
+	{ "dry-run", CUR_OPT_FLAG, NULL, "print the plan (inputs, stages and sink with every option, "
+	  "outputs) and exit", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 int cmd_run(int argc, char **argv)
 {
 	json_t *cfg = json_object(), *pipe = NULL, *stages_cfg, *entry;
@@ -376,10 +372,14 @@ int cmd_run(int argc, char **argv)
 	int tagged = 0;
 	cur_err err;
 	char msg[512];
-	int rc = cli_parse("run", NULL, argc, argv, &c, cfg);
+	int rc = cli_parse("run", run_options, argc, argv, &c, cfg);
+	int dry_run = json_is_true(json_object_get(cfg, "dry_run"));
 
 	json_decref(cfg);
 	memset(&inputs, 0, sizeof(inputs));
+	if (rc < 0)
+		printf("\nThe pipeline file (keys, stages and their options, sinks): "
+		       "curate help pipeline\n");
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (c.ninputs != 1) {
@@ -392,6 +392,9 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	cur_err_clear(&err);
+	rc = cli_pipeline_check_keys(pipe, c.inputs[0]);
+	if (rc)
+		goto out;
 	if (expand_inputs(json_object_get(pipe, "inputs"), &inputs, &tagged)) {
 		fprintf(stderr, "curate run: %s: 'inputs' must be a path, a list of paths, "
 			"or a mapping of categories to paths\n", c.inputs[0]);
@@ -407,7 +410,11 @@ int cmd_run(int argc, char **argv)
 		c.report = str_or(pipe, "report", NULL);
 	if (!c.rejects)
 		c.rejects = str_or(pipe, "rejects", NULL);
+	if (!c.report_html)
+		c.report_html = str_or(pipe, "report_html", NULL);
 	c.text_field = str_or(pipe, "text_field", c.text_field);
+	if (!c.tokenizer)
+		c.tokenizer = str_or(pipe, "tokenizer", NULL);
 	if (c.jobs == 1 && json_is_integer(json_object_get(pipe, "jobs")))
 		c.jobs = (int)json_integer_value(json_object_get(pipe, "jobs"));
 	if (!c.seed && json_is_integer(json_object_get(pipe, "seed")))
@@ -429,6 +436,15 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		n++;
+	}
+	if (dry_run) {
+		/* The stages were built (their options checked); the sink is not:
+		 * making it would prepare its output directory. */
+		rc = cli_print_plan(stdout, &c, pipe) ? 1 : 0;
+		if (rc)
+			fprintf(stderr, "curate run: %s: some inputs were not found\n",
+				argv[argc - 1]);
+		goto out;
 	}
 	{
 		cur_sink *sink = NULL;

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "dedup", cmd_dedup, "remove URL, exact, near (MinHash) and line duplicates; phased for clusters" },
 	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
+	{ "report", cmd_report, "draw a run report (--report FILE.json) as an HTML page" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: curate COMMAND [options] [FILE...]\n"
-		   "       curate help COMMAND | --help | --version\n\nCommands:\n");
+		   "       curate help COMMAND | pipeline | --help | --version\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	for (i = 0; i < cur_stage_count; i++) {
@@ -88,6 +89,10 @@ int main(int argc, char **argv)
 
 		if (argc < 3) {
 			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[2], "pipeline") == 0) {
+			cli_help_pipeline(stdout);
 			return 0;
 		}
 		return dispatch(argv[2], 2, help_argv);

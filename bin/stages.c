@@ -34,9 +34,11 @@ const cur_stage_row *cur_stage_find(const char *name)
 
 /* Sinks a pipeline file may name; the JSONL writer is the default. */
 const cur_sink_row cur_sink_table[] = {
-	{ "ids", "token ids, one line per document", tok_ids_sink_new },
-	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_create },
-	{ NULL, NULL, NULL }
+	{ "ids", "token ids, one line per document", tok_ids_sink_new, tok_stage_options,
+	  "the file of ids (else the pipeline's output)" },
+	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_create,
+	  shard_options, "the directory of shards (else the pipeline's output)" },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,

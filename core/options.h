@@ -18,6 +18,8 @@ typedef struct cur_opt_spec {
 	enum cur_opt_kind kind;
 	const char *arg;      /* argument name for help, e.g. "N" (NULL for FLAG) */
 	const char *help;     /* one line */
+	const char *def;      /* the default as help shows it (NULL: off for a FLAG,
+			       * none otherwise) */
 } cur_opt_spec;
 
 /* Typed getters over a config object; a missing key gives def. A present key

@@ -18,15 +18,15 @@
 #include "dedup/dedup.h"
 
 const cur_opt_spec dd_stage_options[] = {
-	{ "url", CUR_OPT_FLAG, NULL, "drop later documents with an already seen normalized URL" },
-	{ "exact", CUR_OPT_FLAG, NULL, "drop documents whose normalized text was seen before" },
-	{ "minhash", CUR_OPT_FLAG, NULL, "drop near duplicates of earlier kept documents" },
-	{ "lowercase", CUR_OPT_FLAG, NULL, "exact: fold case before hashing" },
-	{ "ngram", CUR_OPT_INT, "N", "words per shingle (5)" },
-	{ "bands", CUR_OPT_INT, "B", "LSH bands (14)" },
-	{ "rows", CUR_OPT_INT, "R", "minimum hashes per band (8)" },
-	{ "threshold", CUR_OPT_NUM, "J", "Jaccard estimate at or above which a document is a duplicate (0.8)" },
-	{ NULL, 0, NULL, NULL },
+	{ "url", CUR_OPT_FLAG, NULL, "drop later documents with an already seen normalized URL", NULL },
+	{ "exact", CUR_OPT_FLAG, NULL, "drop documents whose normalized text was seen before", NULL },
+	{ "minhash", CUR_OPT_FLAG, NULL, "drop near duplicates of earlier kept documents", NULL },
+	{ "lowercase", CUR_OPT_FLAG, NULL, "exact: fold case before hashing", NULL },
+	{ "ngram", CUR_OPT_INT, "N", "words per shingle", "5" },
+	{ "bands", CUR_OPT_INT, "B", "LSH bands", "14" },
+	{ "rows", CUR_OPT_INT, "R", "minimum hashes per band", "8" },
+	{ "threshold", CUR_OPT_NUM, "J", "Jaccard estimate at or above which a document is a duplicate", "0.8" },
+	{ NULL, 0, NULL, NULL, NULL },
 };
 
 /* Open-addressing set of 64-bit values (0 is stored as 1). */

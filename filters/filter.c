@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,16 +13,16 @@
 #include "filters/filter_int.h"
 
 const cur_opt_spec flt_stage_options[] = {
-	{"rules", CUR_OPT_STR, "LIST", "rule sets in order (default: length,gopher-quality,gopher-repetition,"
-	 "c4,fineweb,safety; also llama3)"},
+	{"rules", CUR_OPT_STR, "LIST", "rule sets in order (llama3 is opt-in; curate help filter lists every rule)",
+	 "length,gopher-quality,gopher-repetition,c4,fineweb,safety"},
 	{"set", CUR_OPT_LIST, "SET.KEY=VALUE", "override a threshold, e.g. gopher-quality.min_words=30 "
-	 "(VALUE off disables a rule)"},
-	{"annotate", CUR_OPT_FLAG, NULL, "keep every document; write the scores under metadata.curate.filter"},
-	{"blocklist", CUR_OPT_LIST, "FILE", "URL blocklist: hosts/domains or URL substrings, one a line"},
-	{"dirty-words", CUR_OPT_LIST, "FILE", "dirty-word list(s) replacing the shipped LDNOOBW list"},
-	{"token-distribution", CUR_OPT_STR, "FILE", "token frequencies for the llama3 KL rule"},
-	{"scripts", CUR_OPT_STR, "LIST", "allowed scripts for the length rule set, e.g. latin,cyrillic"},
-	{NULL, 0, NULL, NULL}
+	 "(VALUE off disables a rule)", "the rules' defaults"},
+	{"annotate", CUR_OPT_FLAG, NULL, "keep every document; write the scores under metadata.curate.filter", NULL},
+	{"blocklist", CUR_OPT_LIST, "FILE", "URL blocklist: hosts/domains or URL substrings, one a line", "none"},
+	{"dirty-words", CUR_OPT_LIST, "FILE", "dirty-word list(s) replacing the shipped list", "LDNOOBW, data/filters/"},
+	{"token-distribution", CUR_OPT_STR, "FILE", "token frequencies for the llama3 KL rule", "data/filters/llama3-token-distribution.tsv.gz"},
+	{"scripts", CUR_OPT_STR, "LIST", "allowed scripts for the length rule set, e.g. latin,cyrillic", "any"},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 #define DIRTY_FILE "ldnoobw-dirty-words.txt"
@@ -671,14 +672,91 @@ static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
 	return CUR_KEEP;
 }
 
+int flt_rules_describe(cur_buf *out)
+{
+	for (size_t k = 0; k < flt_nrulesets; k++) {
+		const flt_ruleset *rs = &flt_rulesets[k];
+		CUR_FORWARD(cur_buf_printf(out, "\n%s%s:\n", rs->name,
+					   rs->in_default ? "" : " (not in the default --rules)"));
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const flt_rule *r = &rs->rules[i];
+			char def[32];
+			if (r->cmp == FLT_INFO)
+				continue;
+			if (r->cmp == FLT_FLAG)
+				snprintf(def, sizeof(def), "%s", r->def != 0 ? "on" : "off");
+			else if (isinf(r->def))
+				snprintf(def, sizeof(def), "none");
+			else
+				snprintf(def, sizeof(def), "%g", r->def);
+			char key[96];
+			snprintf(key, sizeof(key), "%s.%s", rs->name, r->key);
+			int drops = r->reason && r->cmp != FLT_PARAM;
+			CUR_FORWARD(cur_buf_printf(out, "  %-42s %-8s %s%s%s\n", key, def, r->help,
+						   drops ? "; drops as " : "", drops ? r->reason : ""));
+		}
+	}
+	return CUR_OK;
+}
+
+/* One rule's limit in words: "below 50", "above 0.1". */
+static void limit_words(const flt_rule *r, double thr, cur_buf *b)
+{
+	if (r->cmp == FLT_MIN)
+		cur_buf_printf(b, "%sbelow %g", b->len ? " or " : "", thr);
+	else if (r->cmp == FLT_MAX)
+		cur_buf_printf(b, "%sabove %g", b->len ? " or " : "", thr);
+}
+
+/* What a reason means, for the report page (docs/report.md): the rule's
+ * statistic and the limits this run applied, and where the docs say more. */
+static json_t *reason_about(const flt_engine *e, const char *reason)
+{
+	char docs[64];
+	cur_buf lim;
+	json_t *out = NULL;
+
+	if (strcmp(reason, "filter:text_too_large") == 0)
+		return json_pack("{s:s, s:s}", "about", "a text over 8 MiB, dropped unread",
+				 "docs", "filters.md#filters-curate-filter");
+	cur_buf_init(&lim, 256);
+	for (size_t k = 0; k < e->nsel && !out; k++) {
+		const flt_ruleset *rs = &flt_rulesets[e->order[k]];
+		const flt_rule *first = NULL;
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const flt_rule *r = &rs->rules[i];
+			if (r->cmp == FLT_INFO || r->cmp == FLT_PARAM || !r->reason ||
+			    strcmp(r->reason, reason) != 0)
+				continue;
+			first = first ? first : r;
+			if (e->on[e->order[k]][i] && !isinf(e->thr[e->order[k]][i]))
+				limit_words(r, e->thr[e->order[k]][i], &lim);
+		}
+		if (!first)
+			continue;
+		snprintf(docs, sizeof(docs), "filters.md#%s", rs->name);
+		out = json_pack("{s:s++, s:s}", "about", first->help, lim.len ? ": dropped when " : "",
+				lim.len ? lim.data : "", "docs", docs);
+	}
+	cur_buf_release(&lim);
+	return out;
+}
+
 static int stage_finish(cur_stage *self, json_t *report)
 {
 	const flt_engine *e = self->priv;
-	json_t *sets = json_array();
+	json_t *sets = json_array(), *reasons = json_object(), *v;
+	const char *reason;
 	for (size_t i = 0; i < e->nsel; i++)
 		json_array_append_new(sets, json_string(flt_rulesets[e->order[i]].name));
+	json_object_foreach(json_object_get(report, "dropped"), reason, v) {
+		json_t *about = reason_about(e, reason);
+		if (about)
+			json_object_set_new(reasons, reason, about);
+	}
 	json_object_set_new(report, "rule_sets", sets);
 	json_object_set_new(report, "annotate", json_boolean(e->annotate));
+	json_object_set_new(report, "reasons", reasons);
 	return CUR_OK;
 }
 

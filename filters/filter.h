@@ -32,6 +32,10 @@ typedef struct flt_ctx flt_worker;
 /* flt_engine_new: build from config (borrowed) as flt_stage_new does.
  * CUR_EINVAL (a usage error: unknown rule set, rule or option; the message
  * lists the valid names), CUR_EIO (a list file), CUR_ENOMEM. */
+/* flt_rules_describe: every rule set and rule with its --set key, the reason
+ * it drops with and its default, as text for `curate help filter`. */
+int flt_rules_describe(cur_buf *out);
+
 int flt_engine_new(json_t *config, const cur_stage_env *env, flt_engine **out, cur_err *err);
 void flt_engine_free(flt_engine *e);
 

@@ -15,14 +15,14 @@
 #include "pii/stage.h"
 
 const cur_opt_spec pii_stage_options[] = {
-	{"redact", CUR_OPT_STR, "MODE", "tag (default) or fake (consistent, same shape)"},
-	{"tag-format", CUR_OPT_STR, "FMT", "{TYPE}/{SHORT} template; dolma = '|||{TYPE}|||' "
-	 "(default), angle = '<{SHORT}>'"},
-	{"drop-above", CUR_OPT_INT, "N", "drop documents with more than N spans"},
-	{"annotate", CUR_OPT_FLAG, NULL, "keep the text; metadata.pii = [{type, start, end}]"},
-	{"ip", CUR_OPT_STR, "WHICH", "public (default) or all (private, reserved too)"},
-	{"types", CUR_OPT_LIST, "LIST", "email,ip,phone,card,iban,ssn,secret (default all)"},
-	{NULL, 0, NULL, NULL}
+	{"redact", CUR_OPT_STR, "MODE", "tag or fake (consistent, same shape)", "tag"},
+	{"tag-format", CUR_OPT_STR, "FMT", "{TYPE}/{SHORT} template, e.g. '<{SHORT}>'",
+	 "'|||{TYPE}|||' (dolma)"},
+	{"drop-above", CUR_OPT_INT, "N", "drop documents with more than N spans", "no limit"},
+	{"annotate", CUR_OPT_FLAG, NULL, "keep the text; metadata.pii = [{type, start, end}]", NULL},
+	{"ip", CUR_OPT_STR, "WHICH", "public or all (private, reserved too)", "public"},
+	{"types", CUR_OPT_LIST, "LIST", "any of email,ip,phone,card,iban,ssn,secret", "all"},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 typedef struct pii_stage {
@@ -144,6 +144,12 @@ static int pii_finish(cur_stage *self, json_t *report)
 			"docs_with_pii", (json_int_t)atomic_load(&ps->docs_with_pii),
 			"docs_redacted", (json_int_t)atomic_load(&ps->docs_redacted));
 	if (!all || json_object_set_new(report, "pii", all))
+		return CUR_ENOMEM;
+	if (json_object_get(json_object_get(report, "dropped"), "pii:too_many_spans") &&
+	    json_object_set_new(report, "reasons",
+				json_pack("{s:{s:s, s:s}}", "pii:too_many_spans", "about",
+					  "more PII spans than --drop-above allows", "docs",
+					  "pii.md#options")))
 		return CUR_ENOMEM;
 	return CUR_OK;
 nomem:

@@ -2,7 +2,7 @@
 # The main job on the bundled sample: set up, build, then run the pipeline in
 # data/pipeline.yaml over data/sample/ (raw WARC/WET and JSONL in: ingest ->
 # dedup -> filter -> pii -> shard), verify the shards, and say where
-# everything is.
+# everything is (the report's page included: out/report.html).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,3 +13,4 @@ build/curate verify out/shards
 echo
 echo "demo: token shards and manifest.json in $(pwd)/out/shards/"
 echo "demo: run report in $(pwd)/out/report.json; dropped documents in $(pwd)/out/rejects.jsonl.zst"
+echo "demo: the report as a page: open file://$(pwd)/out/report.html in a browser"

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
 libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev zstd gzip python3"
 
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+# The full suite also needs clang (sanitizers, fuzzers) and Chromium, in which
+# tests/cli/report.sh renders the report page.
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium"
 
 missing=""
 for p in $PACKAGES; do

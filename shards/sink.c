@@ -22,25 +22,25 @@
 #include "tokenizer/tokenizer.h"
 
 const cur_opt_spec shard_options[] = {
-	{ "source", CUR_OPT_LIST, "CATEGORY=PATH", "read PATH as documents of CATEGORY (repeatable)" },
-	{ "category-field", CUR_OPT_STR, "FIELD", "take each document's category from FIELD (metadata.category)" },
-	{ "mix", CUR_OPT_STR, "CAT=W,...", "target ratio of tokens (default " MIX_DEFAULT ")" },
-	{ "tokens", CUR_OPT_INT, "N", "total token budget (default: until a category runs out)" },
-	{ "on-exhausted", CUR_OPT_STR, "stop|repeat", "when a category runs out (default stop)" },
-	{ "max-epochs", CUR_OPT_INT, "E", "with repeat: passes over a category at most (default 4)" },
-	{ "valid-fraction", CUR_OPT_NUM, "F", "fraction of documents for the validation split (0)" },
-	{ "no-shuffle", CUR_OPT_FLAG, NULL, "keep the mixed input order" },
-	{ "shuffle-buffer", CUR_OPT_INT, "N", "documents held by the shuffle buffer (1048576)" },
-	{ "pack", CUR_OPT_INT, "L", "write samples of exactly L tokens" },
-	{ "no-split", CUR_OPT_FLAG, NULL, "with --pack: best-fit whole documents, pad the rest" },
-	{ "pack-bins", CUR_OPT_INT, "N", "with --no-split: open bins for best fit (256)" },
-	{ "pad-id", CUR_OPT_INT, "ID", "padding token for --no-split (128004)" },
-	{ "shard-tokens", CUR_OPT_INT, "N", "tokens per shard at most (100000000)" },
-	{ "format", CUR_OPT_STR, "megatron|llmc", "shard format (megatron)" },
-	{ "resume", CUR_OPT_FLAG, NULL, "continue an interrupted run in the same directory" },
-	{ "force", CUR_OPT_FLAG, NULL, "replace the shards of an earlier run in the directory" },
-	{ "dry-run", CUR_OPT_FLAG, NULL, "tokenize and plan only: report the mix and the shards, write none" },
-	{ NULL, 0, NULL, NULL }
+	{ "source", CUR_OPT_LIST, "CATEGORY=PATH", "read PATH as documents of CATEGORY (repeatable)", "the inputs, category from metadata" },
+	{ "category-field", CUR_OPT_STR, "FIELD", "take each document's category from FIELD", "category" },
+	{ "mix", CUR_OPT_STR, "CAT=W,...", "target ratio of tokens", MIX_DEFAULT },
+	{ "tokens", CUR_OPT_INT, "N", "total token budget", "until a category runs out" },
+	{ "on-exhausted", CUR_OPT_STR, "stop|repeat", "when a category runs out", "stop" },
+	{ "max-epochs", CUR_OPT_INT, "E", "with repeat: passes over a category at most", "4" },
+	{ "valid-fraction", CUR_OPT_NUM, "F", "fraction of documents for the validation split", "0" },
+	{ "no-shuffle", CUR_OPT_FLAG, NULL, "keep the mixed input order", NULL },
+	{ "shuffle-buffer", CUR_OPT_INT, "N", "documents held by the shuffle buffer", "1048576" },
+	{ "pack", CUR_OPT_INT, "L", "write samples of exactly L tokens", "documents as they are" },
+	{ "no-split", CUR_OPT_FLAG, NULL, "with --pack: best-fit whole documents, pad the rest", NULL },
+	{ "pack-bins", CUR_OPT_INT, "N", "with --no-split: open bins for best fit", "256" },
+	{ "pad-id", CUR_OPT_INT, "ID", "padding token for --no-split", "128004" },
+	{ "shard-tokens", CUR_OPT_INT, "N", "tokens per shard at most", "100000000" },
+	{ "format", CUR_OPT_STR, "megatron|llmc", "shard format", "megatron" },
+	{ "resume", CUR_OPT_FLAG, NULL, "continue an interrupted run in the same directory", NULL },
+	{ "force", CUR_OPT_FLAG, NULL, "replace the shards of an earlier run in the directory", NULL },
+	{ "dry-run", CUR_OPT_FLAG, NULL, "tokenize and plan only: report the mix and the shards, write none", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 /* PLAIN: one category. SOURCE: by input file. FIELD: by a metadata field.

@@ -648,7 +648,7 @@ END_TEST
 START_TEST(options_unknown_key_lists_valid_ones)
 {
 	static const cur_opt_spec specs[] = {
-		{ "min-words", CUR_OPT_INT, "N", "minimum" }, { NULL, 0, NULL, NULL }
+		{ "min-words", CUR_OPT_INT, "N", "minimum", NULL }, { NULL, 0, NULL, NULL, NULL }
 	};
 	json_t *cfg = json_pack("{s:i}", "min_words", 3);
 	cur_err err;

@@ -16,10 +16,10 @@
 #include "tokenizer/tokenizer.h"
 
 const cur_opt_spec tok_stage_options[] = {
-	{ "emit", CUR_OPT_STR, "WHAT", "count (metadata.tokens, default) or ids (one line per document)" },
-	{ "allow-special", CUR_OPT_FLAG, NULL, "encode special-token strings as their ids" },
-	{ "pretokenizer", CUR_OPT_STR, "NAME", "scanner (Unicode 16.0, default) or pcre2" },
-	{ NULL, 0, NULL, NULL }
+	{ "emit", CUR_OPT_STR, "WHAT", "count (metadata.tokens) or ids (one line per document)", "count" },
+	{ "allow-special", CUR_OPT_FLAG, NULL, "encode special-token strings as their ids", NULL },
+	{ "pretokenizer", CUR_OPT_STR, "NAME", "scanner (Unicode 16.0) or pcre2", "scanner" },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 typedef struct tok_conf {

@@ -1,0 +1,17 @@
+# report/: the run report as a self-contained HTML page (docs/report.md).
+libcurate_a_SOURCES += %D%/report.h %D%/report_int.h %D%/page.c %D%/charts.c %D%/html.c \
+	%D%/details.c
+curate_SOURCES += bin/cmd_report.c
+
+EXTRA_DIST += docs/report.png
+
+# The pages link drop reasons to these docs, found here once installed.
+dist_doc_DATA = docs/report.md docs/filters.md docs/dedup.md docs/pii.md docs/shards.md \
+	docs/tokenizer.md docs/architecture.md
+
+check_PROGRAMS += tests/check_report
+TESTS += tests/check_report tests/cli/report.sh
+tests_check_report_SOURCES = tests/check_report.c
+tests_check_report_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_report_LDADD = $(CHECK_LIBS_ALL)
+CLEANFILES += report-screenshot.png
