@@ -24,12 +24,14 @@ if [ ! -s "$IN" ]; then
 	for _ in $(seq 10); do cat "$W/one.jsonl"; done > "$IN"
 fi
 
-best() { # best wall seconds of REPS runs of "$@"
-	local b=999999 t
+best() { # "WALL CPU": the best wall seconds of REPS runs of "$@", and the
+	 # CPU seconds (user + system) of the same run; CPU time says more than
+	 # wall time on a loaded machine
+	local b="999999 0" t
 	for _ in $(seq "$REPS"); do
-		/usr/bin/time -f %e -o "$W/t" "$@" >/dev/null 2>&1
-		t=$(tail -1 "$W/t")
-		b=$(echo "$t $b" | awk '{print ($1 < $2) ? $1 : $2}')
+		/usr/bin/time -f "%e %U %S" -o "$W/t" "$@" >/dev/null 2>&1
+		t=$(tail -1 "$W/t" | awk '{printf "%s %.2f", $1, $2 + $3}')
+		b=$(echo "$t $b" | awk '{print ($1 < $3) ? $1 " " $2 : $3 " " $4}')
 	done
 	echo "$b"
 }
@@ -46,9 +48,12 @@ print("%.3f s of %.2f s (%.1f%%)" % (ts["lengths"], busy, 100 * ts["lengths"] / 
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# input: $IN, $(du -mL "$IN" | cut -f1) MB"
 for j in 1 2; do
-	plain=$(best $C filter -q -j $j --report "$W/c$j.json" -o /dev/null "$IN")
-	tok=$(best $C filter -q -j $j --report-tokens --report "$W/t$j.json" -o /dev/null "$IN")
-	echo "filter -j $j: characters only $plain s (lengths: $(share "$W/c$j.json")); with --report-tokens $tok s (lengths: $(share "$W/t$j.json")); $(awk -v a="$plain" -v b="$tok" 'BEGIN { printf "%.2fx", b / a }')"
+	set -- $(best $C filter -q -j $j --report "$W/c$j.json" -o /dev/null "$IN")
+	plain=$1 plain_cpu=$2
+	set -- $(best $C filter -q -j $j --report-tokens --report "$W/t$j.json" -o /dev/null "$IN")
+	echo "filter -j $j: characters only $plain s wall, $plain_cpu s CPU (lengths: $(share "$W/c$j.json"));" \
+		"with --report-tokens $1 s wall, $2 s CPU (lengths: $(share "$W/t$j.json"));" \
+		"$(awk -v a="$plain_cpu" -v b="$2" 'BEGIN { printf "%.2fx the CPU time", b / a }')"
 done
-page=$(best $C report -q "$W/t1.json" -o "$W/page.html")
-echo "curate report (the page of that run, $(du -k "$W/page.html" | cut -f1) kB): $page s"
+set -- $(best $C report -q "$W/t1.json" -o "$W/page.html")
+echo "curate report (the page of that run, $(du -k "$W/page.html" | cut -f1) kB): $1 s wall"

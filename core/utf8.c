@@ -172,9 +172,19 @@ size_t cur_utf8_encode(uint32_t cp, char *out)
 
 size_t cur_utf8_count(const char *s, size_t n)
 {
-	size_t c = 0, i;
+	const uint64_t ones = 0x0101010101010101ULL;
+	size_t c = n, i = 0;
 
-	for (i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	/* Eight bytes at a time: bit 7 of (w & ~(w << 1)) is set in each
+	 * continuation byte (10xxxxxx); the multiply adds up the eight flags.
+	 * Every run measures every document, so this is worth the trick. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		c -= (size_t)(((((w & ~(w << 1)) >> 7) & ones) * ones) >> 56);
+	}
+	for (; i < n; i++)
+		c -= ((unsigned char)s[i] & 0xC0) == 0x80;
 	return c;
 }

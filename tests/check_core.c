@@ -55,6 +55,29 @@ END_TEST
 
 /* ---- buffers ---- */
 
+START_TEST(utf8_count_counts_code_points_at_any_alignment)
+{
+	/* 1-, 2-, 3- and 4-byte sequences, so that every word boundary of the
+	 * eight-byte loop falls inside some sequence. */
+	static const char unit[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";
+	char text[256];
+	size_t i, k, n = 0;
+
+	for (k = 0; k < 20; k++) {
+		memcpy(text + n, unit, sizeof(unit) - 1);
+		n += sizeof(unit) - 1;
+	}
+	for (i = 0; i < n; i++) {
+		size_t want = 0, j;
+
+		for (j = i; j < n; j++)
+			want += ((unsigned char)text[j] & 0xC0) != 0x80;
+		ck_assert_uint_eq(cur_utf8_count(text + i, n - i), want);
+	}
+	ck_assert_uint_eq(cur_utf8_count(unit, sizeof(unit) - 1), 5);
+}
+END_TEST
+
 START_TEST(buf_respects_its_cap)
 {
 	cur_buf b;
@@ -1067,6 +1090,7 @@ static Suite *core_suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, utf8_valid_prefix_stops_at_first_error);
 	tcase_add_test(t, utf8_repair_replaces_maximal_subparts);
+	tcase_add_test(t, utf8_count_counts_code_points_at_any_alignment);
 	tcase_add_test(t, buf_respects_its_cap);
 	tcase_add_test(t, doc_keeps_unknown_fields_and_nul);
 	tcase_add_test(t, doc_missing_id_is_file_and_line);
