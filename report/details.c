@@ -127,6 +127,8 @@ static void time_chart(rpt_page *pg, json_t *r)
 		goto out;
 	}
 	json_array_foreach(stages, i, st) {
+		if (!json_is_number(json_object_get(st, "seconds")))
+			continue;
 		rpt_ptr_index(&ptrs[k], "/stages", i);
 		rpt_ptr_key(&ptrs[k], ptrs[k].s, "seconds");
 		snprintf(labels[k], sizeof(labels[k]), "stage %zu %s", i + 1,

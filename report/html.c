@@ -54,14 +54,20 @@ static void head(rpt_page *pg, json_t *r)
 	rpt_put(pg, "</style></head>\n<body>\n");
 }
 
-static void tile(rpt_page *pg, const char *key, const char *ptr, double v, enum rpt_fmt fmt,
+/* A summary tile for a top-level figure; none when the report lacks it. */
+static void tile(rpt_page *pg, json_t *r, const char *key, const char *label, enum rpt_fmt fmt,
 		 const char *unit)
 {
+	rpt_ptr p;
+
+	if (!json_is_number(json_object_get(r, key)))
+		return;
+	rpt_ptr_key(&p, "", key);
 	rpt_put(pg, "<div class=\"tile\"><b>");
-	rpt_figure(pg, ptr, v, fmt);
+	rpt_figure(pg, p.s, rpt_num(r, key), fmt);
 	rpt_put(pg, unit);
 	rpt_put(pg, "</b><span class=\"k\">");
-	rpt_text(pg, key);
+	rpt_text(pg, label);
 	rpt_put(pg, "</span></div>\n");
 }
 
@@ -88,18 +94,14 @@ static void title_and_summary(rpt_page *pg, json_t *r)
 		rpt_put(pg, "</code>");
 	}
 	rpt_put(pg, "</p></header>\n<div class=\"tiles\">\n");
-	tile(pg, "documents read", "/documents_in", rpt_num(r, "documents_in"), RPT_INT, "");
-	tile(pg, "documents kept", "/documents_out", rpt_num(r, "documents_out"), RPT_INT, "");
-	tile(pg, "text read", "/bytes_in", rpt_num(r, "bytes_in"), RPT_BYTES, "");
-	tile(pg, "text kept", "/bytes_out", rpt_num(r, "bytes_out"), RPT_BYTES, "");
-	tile(pg, "wall time", "/seconds", rpt_num(r, "seconds"), RPT_SECS, "");
-	if (json_object_get(r, "bytes_per_second"))
-		tile(pg, "throughput (text read)", "/bytes_per_second", rpt_num(r, "bytes_per_second"),
-		     RPT_BYTES, "/s");
-	if (json_object_get(r, "peak_rss_bytes"))
-		tile(pg, "peak memory (resident)", "/peak_rss_bytes", rpt_num(r, "peak_rss_bytes"),
-		     RPT_BYTES, "");
-	tile(pg, "bad records", "/bad_records", rpt_num(r, "bad_records"), RPT_INT, "");
+	tile(pg, r, "documents_in", "documents read", RPT_INT, "");
+	tile(pg, r, "documents_out", "documents kept", RPT_INT, "");
+	tile(pg, r, "bytes_in", "text read", RPT_BYTES, "");
+	tile(pg, r, "bytes_out", "text kept", RPT_BYTES, "");
+	tile(pg, r, "seconds", "wall time", RPT_SECS, "");
+	tile(pg, r, "bytes_per_second", "throughput (text read)", RPT_BYTES, "/s");
+	tile(pg, r, "peak_rss_bytes", "peak memory (resident)", RPT_BYTES, "");
+	tile(pg, r, "bad_records", "bad records", RPT_INT, "");
 	rpt_put(pg, "</div>\n");
 }
 
@@ -148,7 +150,10 @@ static void stage_table(rpt_page *pg, json_t *r)
 		rpt_cell_share(pg, out.s, rpt_num(st, "docs_out"), in.s, rpt_num(st, "docs_in"));
 		rpt_cell(pg, bin.s, rpt_num(st, "bytes_in"), RPT_BYTES);
 		rpt_cell(pg, bout.s, rpt_num(st, "bytes_out"), RPT_BYTES);
-		rpt_cell(pg, secs.s, rpt_num(st, "seconds"), RPT_SECS);
+		if (json_is_number(json_object_get(st, "seconds")))
+			rpt_cell(pg, secs.s, rpt_num(st, "seconds"), RPT_SECS);
+		else
+			rpt_put(pg, "<td></td>");
 		rpt_put(pg, "</tr>\n");
 	}
 	rpt_put(pg, "</table>\n");
