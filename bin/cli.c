@@ -279,9 +279,11 @@ void cli_stage_env(const cli_common *c, cur_stage_env *env)
 	env->strict = c->strict;
 	env->quiet = c->quiet;
 	env->tokenizer_path = c->tokenizer;
+	env->inputs = c->inputs;
+	env->ninputs = c->ninputs > 0 ? (size_t)c->ninputs : 0;
 }
 
-static int write_report(const char *path, json_t *report, cur_err *err)
+int cli_write_report(const char *path, json_t *report, cur_err *err)
 {
 	cur_out *o;
 	char *s = json_dumps(report, JSON_INDENT(2));
@@ -458,7 +460,7 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, stages, n, sink, report, &err);
 	json_object_set_new(report, "run", run_info(c, o.tokens, started));
 	if (rc >= 0 && c->report) {
-		int wrc = write_report(c->report, report, &err);
+		int wrc = cli_write_report(c->report, report, &err);
 
 		if (wrc < 0)
 			rc = wrc;
@@ -474,7 +476,7 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	else if (!c->quiet) {
-		const char *more = sink->summary ? sink->summary(sink) : "";
+		const char *more = sink->ops->summary ? sink->ops->summary(sink) : "";
 
 		print_summary(cmd, report);
 		if (more && *more)
@@ -484,7 +486,7 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	if (rc == 1)
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
 	if (own)
-		own->destroy(own);
+		own->ops->destroy(own);
 	if (o.tokens)
 		tok_counter_free(&counter);
 	json_decref(report);

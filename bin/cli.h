@@ -88,6 +88,10 @@ int cli_print_plan(FILE *f, const cli_common *c, json_t *pipe);
 int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,
 		  cur_sink **out, cur_err *err);
 
+/* cli_write_report: the run report as indented JSON, atomically (core/file.h;
+ * compressed by the name, as every output). */
+int cli_write_report(const char *path, json_t *report, cur_err *err);
+
 /* cli_exit_status: the exit status for a CUR_* code (DESIGN.md). */
 int cli_exit_status(int rc);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
+#include "core/file.h"
 #include "dedup/dedup.h"
 
 /* `curate dedup`: two passes over the inputs (sign, then apply) with the
@@ -27,10 +28,11 @@ static double now_s(void)
 }
 
 /* A sink that keeps nothing: pass 1 only records facts. */
-static int null_write(cur_sink *self, cur_doc *doc)
+static int null_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	(void)self;
 	(void)doc;
+	(void)err;
 	return CUR_OK;
 }
 
@@ -47,13 +49,11 @@ static void null_destroy(cur_sink *self)
 	(void)self;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+static const cur_sink_ops null_sink_ops = {
+	.write = null_write,
+	.finish = null_finish,
+	.destroy = null_destroy,
+};
 
 /* Work files that pass 2 no longer reads (it needs the decisions, the line
  * frequencies and the meta headers). With -j they are removed on a thread
@@ -78,29 +78,11 @@ static void *sweep_main(void *arg)
 	return NULL;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof tmp)
-		return -1;
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Pass 1: the sign stage over the inputs, into the null sink. */
 static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, const char *dir,
 		    json_t *report)
 {
-	cur_sink sink = { .write = null_write, .finish = null_finish, .destroy = null_destroy };
+	cur_sink sink = { .ops = &null_sink_ops };
 	cur_pipeline_opts o;
 	cur_stage *st;
 	cur_err err;
@@ -159,13 +141,8 @@ static int run_apply(const char *cmd, const cli_common *c, const char *dir, json
 	cur_err_clear(&err);
 	json_object_set_new(report, "command", json_string(cmd));
 	rc = dd_fast_apply(&o, extra, report, &err);
-	if (rc == CUR_OK && c->report) {
-		char *s = json_dumps(report, JSON_INDENT(2));
-		FILE *f = s ? fopen(c->report, "w") : NULL;
-		if (!f || fputs(s, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0)
-			rc = cur_err_set(&err, CUR_EIO, "cannot write report '%s'", c->report);
-		free(s);
-	}
+	if (rc == CUR_OK && c->report)
+		rc = cli_write_report(c->report, report, &err);
 	if (rc != CUR_OK) {
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	} else if (!c->quiet) {
@@ -233,6 +210,7 @@ static int phase_sign(int argc, char **argv)
 	json_t *cfg = json_object(), *report = json_object();
 	cli_common c;
 	dd_config dc;
+	cur_err err;
 	const char *dir;
 	int rc = parse("dedup minhash-sign", argc, argv, &c, cfg, &dc);
 	if (rc)
@@ -249,8 +227,8 @@ static int phase_sign(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (mkdir_p(dir) != 0) {
-		fprintf(stderr, "curate dedup minhash-sign: cannot create '%s': %s\n", dir, strerror(errno));
+	if (cur_mkdir_p(dir, &err) != CUR_OK) {
+		fprintf(stderr, "curate dedup minhash-sign: %s\n", err.msg);
 		rc = 3;
 		goto out;
 	}
@@ -364,8 +342,8 @@ static int single(int argc, char **argv)
 		}
 		dir = tmpl;
 		own_dir = 1;
-	} else if (mkdir_p(dir) != 0) {
-		fprintf(stderr, "curate dedup: cannot create '%s': %s\n", dir, strerror(errno));
+	} else if (cur_mkdir_p(dir, &err) != CUR_OK) {
+		fprintf(stderr, "curate dedup: %s\n", err.msg);
 		rc = 3;
 		goto out;
 	}
@@ -384,7 +362,7 @@ static int single(int argc, char **argv)
 		goto out;
 	t1 = now_s();
 	cur_err_clear(&err);
-	if ((rc = dd_resolve_all_threads(dir, c.jobs, fig, &err)) != CUR_OK) {
+	if ((rc = dd_resolve_all_threads(dir, c.jobs, own_dir, fig, &err)) != CUR_OK) {
 		fprintf(stderr, "curate dedup: %s\n", err.msg);
 		rc = cli_exit_status(rc);
 		goto out;
@@ -412,7 +390,7 @@ static int single(int argc, char **argv)
 		pthread_join(sweeper, NULL);
 out:
 	if (own_dir)
-		nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		cur_remove_tree(tmpl);
 	free(spooled);
 	json_decref(cfg);
 	json_decref(fig);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
+#include "core/file.h"
 #include "core/reader.h"
 #include "filters/filter.h"
 
@@ -141,6 +142,7 @@ static int run_explain(const cli_common *c, json_t *cfg)
 	cur_stage_env env;
 	flt_engine *e;
 	cur_err err;
+	cur_atomic out;
 	explain_arg a;
 	int rc;
 	cur_err_clear(&err);
@@ -150,16 +152,20 @@ static int run_explain(const cli_common *c, json_t *cfg)
 		return err.code == CUR_EINVAL ? 2 : 3;
 	}
 	a.w = flt_worker_new(e);
-	a.fp = c->output && strcmp(c->output, "-") ? fopen(c->output, "w") : stdout;
+	a.fp = cur_atomic_fopen(&out, c->output, &err);
 	cur_buf_init(&a.out, CUR_BUF_UNLIMITED);
 	if (!a.w || !a.fp) {
-		fprintf(stderr, "curate filter: cannot write '%s'\n", c->output ? c->output : "-");
+		fprintf(stderr, "curate filter: %s\n", a.fp ? "out of memory" : err.msg);
 		rc = 3;
 	} else {
 		rc = each_doc(c, explain_one, &a);
 	}
-	if (a.fp && a.fp != stdout && fclose(a.fp) != 0)
+	if (a.fp && rc == 0 && cur_atomic_commit(&out, 0, &err) != CUR_OK) {
+		fprintf(stderr, "curate filter: %s\n", err.msg);
 		rc = 3;
+	}
+	if (a.fp)
+		cur_atomic_rollback(&out);
 	cur_buf_release(&a.out);
 	flt_worker_free(a.w);
 	flt_engine_free(e);

@@ -253,28 +253,28 @@ static void scoped_thread_free(cur_stage *self, void *tls)
 		sc->inner->ops->thread_free(sc->inner, tls);
 }
 
-static int scoped_prepare(cur_stage *self, void *tls, cur_doc *doc)
+static int scoped_prepare(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	scoped *sc = self->priv;
 
 	if (!sc->inner->ops->prepare || !in_scope(sc, doc))
 		return CUR_KEEP;
-	return sc->inner->ops->prepare(sc->inner, tls, doc);
+	return sc->inner->ops->prepare(sc->inner, tls, doc, err);
 }
 
-static int scoped_process(cur_stage *self, void *tls, cur_doc *doc)
+static int scoped_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	scoped *sc = self->priv;
 
-	return in_scope(sc, doc) ? sc->inner->ops->process(sc->inner, tls, doc) : CUR_KEEP;
+	return in_scope(sc, doc) ? sc->inner->ops->process(sc->inner, tls, doc, err) : CUR_KEEP;
 }
 
-static int scoped_finish(cur_stage *self, json_t *report)
+static int scoped_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	scoped *sc = self->priv;
 
 	json_object_set(report, "categories", sc->categories);
-	return sc->inner->ops->finish ? sc->inner->ops->finish(sc->inner, report) : CUR_OK;
+	return sc->inner->ops->finish ? sc->inner->ops->finish(sc->inner, report, err) : CUR_OK;
 }
 
 static void scoped_destroy(cur_stage *self)
@@ -287,8 +287,12 @@ static void scoped_destroy(cur_stage *self)
 }
 
 static const cur_stage_ops scoped_ops = {
-	scoped_thread_new, scoped_thread_free, scoped_prepare, scoped_process,
-	scoped_finish, scoped_destroy
+	.thread_new = scoped_thread_new,
+	.thread_free = scoped_thread_free,
+	.prepare = scoped_prepare,
+	.process = scoped_process,
+	.finish = scoped_finish,
+	.destroy = scoped_destroy,
 };
 
 static cur_stage *scope_stage(cur_stage *inner, json_t *categories, cur_err *err)
@@ -425,6 +429,7 @@ int cmd_run(int argc, char **argv)
 		c.report_tokens = 1;
 	c.config = pipe;
 	cli_stage_env(&c, &env);
+	env.pipeline_file = 1;
 	stages_cfg = json_object_get(pipe, "stages");
 	stages = calloc(json_array_size(stages_cfg) + 1, sizeof(*stages));
 	json_array_foreach(stages_cfg, i, entry) {
@@ -457,7 +462,7 @@ int cmd_run(int argc, char **argv)
 		}
 		rc = cli_run_pipeline("run", &c, stages, n, sink);
 		if (sink)
-			sink->destroy(sink);
+			sink->ops->destroy(sink);
 	}
 out:
 	for (i = 0; i < n; i++)

@@ -36,7 +36,9 @@ int cmd_shard(int argc, char **argv)
 	}
 	cur_stage_env env;
 	cli_stage_env(&c, &env);
-	sink = shard_sink_new(cfg, &env, c.output, paths, n, &err);
+	env.inputs = paths;
+	env.ninputs = n;
+	sink = shard_sink_new(cfg, &env, c.output, &err);
 	if (!sink) {
 		fprintf(stderr, "curate shard: %s\n", err.msg);
 		rc = cli_exit_status(err.code);
@@ -54,7 +56,7 @@ int cmd_shard(int argc, char **argv)
 		print_lines(shard_sink_warnings(sink));
 out:
 	if (sink)
-		sink->destroy(sink);
+		sink->ops->destroy(sink);
 	free(paths);
 	json_decref(cfg);
 	return rc;

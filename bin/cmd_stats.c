@@ -5,6 +5,7 @@
 #include <string.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
+#include "core/file.h"
 #include "core/utf8.h"
 
 /* `curate stats`: a sink that measures instead of writing. Scripts come from
@@ -57,7 +58,7 @@ static int script_of(uint32_t cp)
 	return -2;
 }
 
-static int stats_write(cur_sink *self, cur_doc *doc)
+static int stats_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	stats *s = self->priv;
 	const unsigned char *p = (const unsigned char *)doc->text;
@@ -65,6 +66,7 @@ static int stats_write(cur_sink *self, cur_doc *doc)
 	uint64_t chars = 0;
 	int b;
 
+	(void)err;
 	s->docs++;
 	s->bytes += n;
 	while (i < n) {
@@ -156,20 +158,22 @@ static void print_table(FILE *f, const stats *s)
 static int stats_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	stats *s = self->priv;
-	FILE *f = stdout;
+	cur_atomic out;
+	FILE *f = cur_atomic_fopen(&out, s->output, err);
 
-	if (s->output && strcmp(s->output, "-") != 0) {
-		f = fopen(s->output, "w");
-		if (!f)
-			return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->output);
-	}
+	if (!f)
+		return err->code;
 	print_table(f, s);
-	if (f != stdout && fclose(f) != 0)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->output);
+	CUR_FORWARD(cur_atomic_commit(&out, 0, err));
 	json_object_set_new(report, "characters", json_integer((json_int_t)s->chars));
 	json_object_set_new(report, "lines", json_integer((json_int_t)s->lines));
 	return CUR_OK;
 }
+
+static const cur_sink_ops stats_ops = {
+	.write = stats_write,
+	.finish = stats_finish,
+};
 
 int cmd_stats(int argc, char **argv)
 {
@@ -185,8 +189,7 @@ int cmd_stats(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	memset(&sink, 0, sizeof(sink));
 	s.output = c.output;
-	sink.write = stats_write;
-	sink.finish = stats_finish;
+	sink.ops = &stats_ops;
 	sink.priv = &s;
 	return cli_run_pipeline("stats", &c, NULL, 0, &sink);
 }

@@ -41,6 +41,6 @@ int cmd_tokenize(int argc, char **argv)
 	if (st)
 		st->ops->destroy(st);
 	if (sink)
-		sink->destroy(sink);
+		sink->ops->destroy(sink);
 	return rc;
 }

@@ -36,7 +36,7 @@ const cur_stage_row *cur_stage_find(const char *name)
 const cur_sink_row cur_sink_table[] = {
 	{ "ids", "token ids, one line per document", tok_ids_sink_new, tok_stage_options,
 	  "the file of ids (else the pipeline's output)" },
-	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_create,
+	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_new,
 	  shard_options, "the directory of shards (else the pipeline's output)" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };

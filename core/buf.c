@@ -127,3 +127,10 @@ char *cur_strndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+int cur_str_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}

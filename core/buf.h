@@ -34,5 +34,7 @@ void *cur_malloc_array(size_t n, size_t size);
 void *cur_realloc_array(void *p, size_t n, size_t size);
 void *cur_calloc_array(size_t n, size_t size);
 char *cur_strndup(const char *s, size_t n);
+/* cur_str_ends_with: does s end with suffix? */
+int cur_str_ends_with(const char *s, const char *suffix);
 
 #endif

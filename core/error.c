@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "core/error.h"
 
 const char *cur_strerror(int code)
@@ -21,13 +22,17 @@ const char *cur_strerror(int code)
 int cur_err_set(cur_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[sizeof(err->msg)];
 
 	if (!err)
 		return code;
-	err->code = code;
+	/* Through a copy: an argument may be err->msg itself, which a caller
+	 * prefixes with where the error happened. */
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	err->code = code;
+	memcpy(err->msg, msg, sizeof(msg));
 	return code;
 }
 

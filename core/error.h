@@ -26,7 +26,8 @@ typedef struct cur_err {
 /* cur_strerror: a static string for a CUR_E* code. */
 const char *cur_strerror(int code);
 
-/* cur_err_set: format a message into err (may be NULL) and return code. */
+/* cur_err_set: format a message into err (may be NULL) and return code. The
+ * arguments may include err->msg (to prefix it). */
 int cur_err_set(cur_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -258,27 +258,30 @@ static int run_stage_on(pipe_t *p, batch *b, size_t si, void *tls, int serial_pa
 
 	for (i = 0; i < b->n; i++) {
 		slot *s = &b->slots[i];
+		cur_err serr;
 		int rc;
 
 		if (s->state != SLOT_OK)
 			continue;
+		cur_err_clear(&serr);
 		if (!serial_part) {
 			b->len_at[i * (p->nstages + 1) + si] = s->doc.text_len;
 			if (st->serial) {
 				if (!st->ops->prepare)
 					continue;
-				rc = st->ops->prepare(st, tls, &s->doc);
+				rc = st->ops->prepare(st, tls, &s->doc, &serr);
 			} else {
-				rc = st->ops->process(st, tls, &s->doc);
+				rc = st->ops->process(st, tls, &s->doc, &serr);
 			}
 		} else {
-			rc = st->ops->process(st, tls, &s->doc);
+			rc = st->ops->process(st, tls, &s->doc, &serr);
 		}
 		if (rc < 0) {
 			cur_err e;
 
 			cur_err_set(&e, rc, "%s:%llu: stage '%s' failed: %s", s->doc.origin,
-				    (unsigned long long)s->doc.record, st->name, cur_strerror(rc));
+				    (unsigned long long)s->doc.record, st->name,
+				    serr.msg[0] ? serr.msg : cur_strerror(rc));
 			pipe_fatal(p, &e, rc);
 			return rc;
 		}
@@ -322,7 +325,7 @@ static void progress(pipe_t *p, const batch *b)
 	fprintf(stderr, "   ");
 }
 
-static int write_reject(pipe_t *p, slot *s)
+static int write_reject(pipe_t *p, slot *s, cur_err *err)
 {
 	json_t *m, *c;
 
@@ -337,7 +340,7 @@ static int write_reject(pipe_t *p, slot *s)
 	json_object_set_new(c, "dropped_by", json_string(s->doc.drop_reason));
 	if (!isnan(s->doc.drop_value))
 		json_object_set_new(c, "value", json_real(s->doc.drop_value));
-	return p->rejects->write(p->rejects, &s->doc);
+	return p->rejects->ops->write(p->rejects, &s->doc, err);
 }
 
 static void count_stages(pipe_t *p, const batch *b, size_t i)
@@ -387,7 +390,9 @@ static int sink_turn(pipe_t *p, batch *b)
 {
 	size_t i;
 	int rc = CUR_OK;
+	cur_err werr;
 
+	cur_err_clear(&werr);
 	for (i = 0; i < b->n && rc == CUR_OK; i++) {
 		slot *s = &b->slots[i];
 
@@ -412,18 +417,18 @@ static int sink_turn(pipe_t *p, batch *b)
 		count_stages(p, b, i);
 		count_lengths(p, s);
 		if (s->state == SLOT_DROPPED) {
-			rc = write_reject(p, s);
+			rc = write_reject(p, s, &werr);
 			continue;
 		}
 		p->docs_out++;
 		p->bytes_out += s->doc.raw_json == 2 ? s->doc.raw_text_len : s->doc.text_len;
-		rc = p->sink->write(p->sink, &s->doc);
+		rc = p->sink->ops->write(p->sink, &s->doc, &werr);
 	}
 	if (rc < 0) {
 		cur_err e;
-		const char *why = p->sink->error_message ? p->sink->error_message(p->sink) : "";
 
-		cur_err_set(&e, rc, "cannot write output: %s", why && *why ? why : cur_strerror(rc));
+		cur_err_set(&e, rc, "cannot write output: %s",
+			    werr.msg[0] ? werr.msg : cur_strerror(rc));
 		pipe_fatal(p, &e, rc);
 	}
 	progress(p, b);
@@ -590,17 +595,22 @@ static int process_batch(worker *w, batch *b)
 	if (rc < 0)
 		return length_failed(p, rc);
 	w->times.lengths += seconds_since(&t);
-	if (p->sink->prepare) {
+	if (p->sink->ops->prepare) {
 		for (i = 0; i < b->n; i++) {
+			cur_err serr;
+
 			if (b->slots[i].state != SLOT_OK)
 				continue;
-			rc = p->sink->prepare(p->sink, w->tls[p->nstages], &b->slots[i].doc);
+			cur_err_clear(&serr);
+			rc = p->sink->ops->prepare(p->sink, w->tls[p->nstages], &b->slots[i].doc,
+						   &serr);
 			if (rc < 0) {
 				cur_err e;
 
 				cur_err_set(&e, rc, "%s:%llu: output failed: %s",
 					    b->slots[i].doc.origin,
-					    (unsigned long long)b->slots[i].doc.record, cur_strerror(rc));
+					    (unsigned long long)b->slots[i].doc.record,
+					    serr.msg[0] ? serr.msg : cur_strerror(rc));
 				pipe_fatal(p, &e, rc);
 				return rc;
 			}
@@ -771,8 +781,8 @@ static int worker_init(worker *w, pipe_t *p)
 	for (i = 0; i < p->nstages; i++)
 		if (p->stages[i]->ops->thread_new)
 			w->tls[i] = p->stages[i]->ops->thread_new(p->stages[i]);
-	if (p->sink->thread_new)
-		w->tls[p->nstages] = p->sink->thread_new(p->sink);
+	if (p->sink->ops->thread_new)
+		w->tls[p->nstages] = p->sink->ops->thread_new(p->sink);
 	if (p->o->tokens && p->o->tokens->thread_new)
 		w->count_tls = p->o->tokens->thread_new(p->o->tokens->ctx);
 	return CUR_OK;
@@ -795,8 +805,8 @@ static void worker_release(worker *w)
 		for (i = 0; i < p->nstages; i++)
 			if (p->stages[i]->ops->thread_free && w->tls[i])
 				p->stages[i]->ops->thread_free(p->stages[i], w->tls[i]);
-		if (p->sink->thread_free && w->tls[p->nstages])
-			p->sink->thread_free(p->sink, w->tls[p->nstages]);
+		if (p->sink->ops->thread_free && w->tls[p->nstages])
+			p->sink->ops->thread_free(p->sink, w->tls[p->nstages]);
 	}
 	if (w->count_tls && p->o->tokens->thread_free)
 		p->o->tokens->thread_free(p->o->tokens->ctx, w->count_tls);
@@ -820,11 +830,14 @@ static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
 	json_object_set(r, "dropped", c->dropped);
 	json_object_set_new(r, "seconds", json_real(c->seconds));
 	if (st->ops->finish) {
-		int frc = st->ops->finish(st, r);
+		cur_err ferr;
+		int frc;
 
+		cur_err_clear(&ferr);
+		frc = st->ops->finish(st, r, &ferr);
 		if (frc < 0 && *rc >= 0)
 			*rc = cur_err_set(err, frc, "stage '%s' failed to finish: %s", st->name,
-					  cur_strerror(frc));
+					  ferr.msg[0] ? ferr.msg : cur_strerror(frc));
 	}
 	return r;
 }
@@ -1020,12 +1033,12 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 		struct timespec t;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		rc = sink->finish(sink, sr, err);
+		rc = sink->ops->finish(sink, sr, err);
 		json_object_set_new(ts, "sink_finish", json_real(seconds_since(&t)));
 		json_object_set_new(report, "thread_seconds", ts);
 		json_object_set_new(report, "sink", sr);
 		if (rc == CUR_OK && p.rejects)
-			rc = p.rejects->finish(p.rejects, NULL, err);
+			rc = p.rejects->ops->finish(p.rejects, NULL, err);
 	}
 	if (rc == CUR_OK && p.strict_hit)
 		rc = 1;
@@ -1034,7 +1047,7 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 	add_run_figures(&p, report);
 out:
 	if (p.rejects)
-		p.rejects->destroy(p.rejects);
+		p.rejects->ops->destroy(p.rejects);
 	if (p.counts)
 		for (k = 0; k < nstages; k++)
 			json_decref(p.counts[k].dropped);

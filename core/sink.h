@@ -1,29 +1,39 @@
-/* A sink consumes the documents that every stage kept, in input order.
+/* The sink interface: a const table of callbacks per sink kind, like the
+ * stages' (core/stage.h). A sink consumes the documents that every stage
+ * kept, in input order.
  *
  * prepare() (optional) runs concurrently on workers, before the ordered turn:
  * the place for per-document work such as tokenizing; write() and finish()
- * run one document at a time, in input order. */
+ * run one document at a time, in input order. Each returns CUR_OK or a
+ * negative CUR_E* code after cur_err_set(err, ...) says why. */
 #ifndef CUR_SINK_H
 #define CUR_SINK_H
 
 #include <jansson.h>
 #include "core/doc.h"
+#include "core/error.h"
 
 typedef struct cur_sink cur_sink;
-struct cur_sink {
+
+typedef struct cur_sink_ops {
+	/* Optional per-thread scratch state for prepare(). */
 	void *(*thread_new)(cur_sink *self);
 	void (*thread_free)(cur_sink *self, void *tls);
-	int (*prepare)(cur_sink *self, void *tls, cur_doc *doc);
-	int (*write)(cur_sink *self, cur_doc *doc);
-	/* Complete the output (rename into place); add figures to report. */
+	int (*prepare)(cur_sink *self, void *tls, cur_doc *doc, cur_err *err);
+	int (*write)(cur_sink *self, cur_doc *doc, cur_err *err);
+	/* Complete the output (rename into place); add figures to report (may
+	 * be NULL). */
 	int (*finish)(cur_sink *self, json_t *report, cur_err *err);
-	/* Free; an unfinished output is removed, never left under its name. */
+	/* Free; an unfinished output is removed, never left under its name.
+	 * NULL is fine. */
 	void (*destroy)(cur_sink *self);
-	/* Optional: the detailed message of the last failure in write(), or "". */
-	const char *(*error_message)(const cur_sink *self);
 	/* Optional: lines for the user after a finished run (where the output
 	 * went, what it holds), or "". */
 	const char *(*summary)(const cur_sink *self);
+} cur_sink_ops;
+
+struct cur_sink {
+	const cur_sink_ops *ops;
 	/* 1 when prepare() and write() read only a document's text, origin,
 	 * record, cur_doc_id (for messages) and cur_doc_meta_str(doc,
 	 * meta_key) (meta_key may be NULL). A pipeline with no stages then
@@ -32,7 +42,7 @@ struct cur_sink {
 	 * what reading costs (docs/internals/shards.md). */
 	int text_only;
 	const char *meta_key;
-	void *priv;
+	void *priv;        /* the sink's own state */
 };
 
 /* cur_jsonl_sink_new: JSON Lines to path ("-" or NULL: stdout); zstd when the

@@ -2,7 +2,10 @@
  *
  * A stage sees every document once, in process(), and answers CUR_KEEP or
  * CUR_DROP (after cur_doc_drop() names the reason), or a negative CUR_E*
- * code for a fatal error. It may rewrite the text and add metadata.
+ * code for a fatal error, after cur_err_set(err, ...) says why (the
+ * pipeline adds the file, record and stage name to the message; a stage
+ * that sets no message is reported by its code alone). It may rewrite the
+ * text and add metadata. prepare() and finish() report errors the same way.
  *
  * Threads: when serial is 0, process() runs concurrently on many workers, so
  * it may only touch the document, its own per-thread state (tls) and
@@ -27,11 +30,11 @@ typedef struct cur_stage_ops {
 	void *(*thread_new)(cur_stage *self);
 	void (*thread_free)(cur_stage *self, void *tls);
 	/* Optional, concurrent: per-document work before the serial turn. */
-	int (*prepare)(cur_stage *self, void *tls, cur_doc *doc);
-	int (*process)(cur_stage *self, void *tls, cur_doc *doc);
+	int (*prepare)(cur_stage *self, void *tls, cur_doc *doc, cur_err *err);
+	int (*process)(cur_stage *self, void *tls, cur_doc *doc, cur_err *err);
 	/* Optional: end of input; add the stage's own figures to report (an
-	 * object). A stage that holds documents back (none yet) would flush here. */
-	int (*finish)(cur_stage *self, json_t *report);
+	 * object). */
+	int (*finish)(cur_stage *self, json_t *report, cur_err *err);
 	void (*destroy)(cur_stage *self);
 } cur_stage_ops;
 
@@ -42,13 +45,19 @@ struct cur_stage {
 	void *priv;        /* the stage's own state */
 };
 
-/* Options a stage constructor receives, besides its own config object. */
+/* Options a stage or sink constructor receives, besides its own config
+ * object. */
 typedef struct cur_stage_env {
 	uint64_t seed;
 	int jobs;
 	int strict;
 	int quiet;
 	const char *tokenizer_path; /* --tokenizer, or NULL for the default */
+	/* The run's inputs in order (borrowed): a document's place in the run
+	 * is (index of cur_doc.origin among them, cur_doc.record). */
+	char *const *inputs;
+	size_t ninputs;
+	int pipeline_file;          /* built for `curate run FILE.yaml` */
 } cur_stage_env;
 
 /* A stage constructor: config is a JSON object of the stage's options (from

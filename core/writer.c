@@ -10,19 +10,19 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/sink.h"
 #include "core/writer.h"
 
 /* The JSON Lines writer: documents are serialized into a buffer that is
  * flushed through zstd, gzip (libarchive's raw writer) or straight to the
- * file in large writes. Files are written under a temporary name in the same
- * directory and renamed into place once complete. */
+ * file in large writes. Regular files are atomic outputs (core/file.h). */
 
 enum out_mode { OUT_PLAIN, OUT_ZSTD, OUT_GZIP };
 
 struct cur_out {
 	char *path;       /* final name, NULL for stdout */
-	char *tmp;        /* temporary name while writing */
+	cur_atomic file;  /* the temporary file of a regular file */
 	int fd;
 	enum out_mode mode;
 	ZSTD_CCtx *zc;
@@ -30,20 +30,12 @@ struct cur_out {
 	size_t zcap;
 	struct archive *gz;
 	cur_buf pending;
-	int finished;
 	int failed;
 	int in_place;     /* not a regular file: no temporary, no rename */
 	char errmsg[256];
 };
 
 #define FLUSH_AT (1 << 20)
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
 
 static int write_all(cur_out *o, const void *p, size_t n)
 {
@@ -136,30 +128,6 @@ static int open_gzip(cur_out *o)
 	return CUR_OK;
 }
 
-static int open_tmp(cur_out *o, cur_err *err)
-{
-	/* DIR/.NAME.tmp.XXXXXX beside the target, so the rename stays on one
-	 * file system. */
-	const char *slash = strrchr(o->path, '/');
-	size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
-	cur_buf b;
-
-	cur_buf_init(&b, 8192);
-	if (cur_buf_printf(&b, "%.*s.%s.tmp.XXXXXX", (int)dirlen, o->path, o->path + dirlen))
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	o->tmp = cur_buf_detach(&b, NULL);
-	o->fd = mkstemp(o->tmp);
-	if (o->fd < 0) {
-		int e = errno;
-
-		free(o->tmp);
-		o->tmp = NULL;
-		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", o->path, strerror(e));
-	}
-	fchmod(o->fd, 0644);
-	return CUR_OK;
-}
-
 int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
 {
 	cur_out *o = calloc(1, sizeof(*o));
@@ -169,6 +137,7 @@ int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
 	if (!o)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	o->fd = 1;
+	o->file = (cur_atomic)CUR_ATOMIC_INIT;
 	cur_buf_init(&o->pending, CUR_BUF_UNLIMITED);
 	if (path && strcmp(path, "-") != 0) {
 		o->path = strdup(path);
@@ -189,13 +158,14 @@ int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
 			}
 			o->in_place = 1;
 		} else {
-			rc = open_tmp(o, err);
+			rc = cur_atomic_open(&o->file, path, err);
 			if (rc)
 				goto fail;
+			o->fd = o->file.fd;
 		}
-		if (ends_with(path, ".zst") || ends_with(path, ".zstd"))
+		if (cur_str_ends_with(path, ".zst") || cur_str_ends_with(path, ".zstd"))
 			o->mode = OUT_ZSTD;
-		else if (ends_with(path, ".gz"))
+		else if (cur_str_ends_with(path, ".gz"))
 			o->mode = OUT_GZIP;
 	}
 	if (o->mode == OUT_ZSTD) {
@@ -245,20 +215,19 @@ int cur_out_finish(cur_out *o, cur_err *err)
 
 	if (rc == CUR_OK && o->gz && archive_write_close(o->gz) != ARCHIVE_OK)
 		rc = CUR_EIO;
-	if (rc == CUR_OK && o->path && !o->in_place && fsync(o->fd) != 0)
-		rc = CUR_EIO;
 	if (rc != CUR_OK)
 		return cur_err_set(err, CUR_EIO, "%s", o->errmsg[0] ? o->errmsg : "write failed");
-	if (o->path) {
-		if (close(o->fd) != 0 || (!o->in_place && rename(o->tmp, o->path) != 0)) {
+	if (o->path && o->in_place) {
+		if (close(o->fd) != 0) {
 			o->fd = -1;
 			return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", o->path,
 					   strerror(errno));
 		}
-		o->fd = -1;
+	} else if (o->path) {
+		rc = cur_atomic_commit(&o->file, 0, err);
 	}
-	o->finished = 1;
-	return CUR_OK;
+	o->fd = -1;
+	return rc;
 }
 
 const char *cur_out_error(const cur_out *o)
@@ -272,13 +241,11 @@ void cur_out_free(cur_out *o)
 		return;
 	if (o->gz)
 		archive_write_free(o->gz);
-	if (o->path && o->fd >= 0)
+	if (o->in_place && o->fd >= 0)
 		close(o->fd);
-	if (o->tmp && !o->finished)
-		unlink(o->tmp);
+	cur_atomic_rollback(&o->file);
 	ZSTD_freeCCtx(o->zc);
 	free(o->zbuf);
-	free(o->tmp);
 	free(o->path);
 	cur_buf_release(&o->pending);
 	free(o);
@@ -296,12 +263,13 @@ static void free_line(void *p)
 	free(b);
 }
 
-static int jsonl_prepare(cur_sink *self, void *tls, cur_doc *doc)
+static int jsonl_prepare(cur_sink *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	cur_buf *line;
 	int rc;
 
 	(void)tls;
+	(void)err;
 	if (doc->raw_json == 2)
 		return CUR_OK; /* already a checked, minified line: write() copies it */
 	line = malloc(sizeof(*line));
@@ -316,16 +284,21 @@ static int jsonl_prepare(cur_sink *self, void *tls, cur_doc *doc)
 	return cur_doc_attach(doc, self, line, free_line);
 }
 
-static int jsonl_write(cur_sink *self, cur_doc *doc)
+static int jsonl_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	cur_out *o = self->priv;
 	cur_buf *line = cur_doc_attached(doc, self);
+	int rc;
 
 	if (line)
-		CUR_FORWARD(cur_buf_append(cur_out_buffer(o), line->data, line->len));
+		rc = cur_buf_append(cur_out_buffer(o), line->data, line->len);
 	else
-		CUR_FORWARD(cur_doc_to_json(doc, cur_out_buffer(o)));
-	return cur_out_maybe_flush(o);
+		rc = cur_doc_to_json(doc, cur_out_buffer(o));
+	if (rc == CUR_OK)
+		rc = cur_out_maybe_flush(o);
+	if (rc < 0 && o->errmsg[0])
+		cur_err_set(err, rc, "%s", o->errmsg);
+	return rc;
 }
 
 static int jsonl_finish(cur_sink *self, json_t *report, cur_err *err)
@@ -342,6 +315,13 @@ static void jsonl_destroy(cur_sink *self)
 	free(self);
 }
 
+static const cur_sink_ops jsonl_ops = {
+	.prepare = jsonl_prepare,
+	.write = jsonl_write,
+	.finish = jsonl_finish,
+	.destroy = jsonl_destroy,
+};
+
 cur_sink *cur_jsonl_sink_new(const char *path, int threads, cur_err *err)
 {
 	cur_sink *s = calloc(1, sizeof(*s));
@@ -354,9 +334,6 @@ cur_sink *cur_jsonl_sink_new(const char *path, int threads, cur_err *err)
 		free(s);
 		return NULL;
 	}
-	s->prepare = jsonl_prepare;
-	s->write = jsonl_write;
-	s->finish = jsonl_finish;
-	s->destroy = jsonl_destroy;
+	s->ops = &jsonl_ops;
 	return s;
 }

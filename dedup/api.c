@@ -102,14 +102,16 @@ static void put_figures(const dd_work *w, json_t *report)
 
 int dd_resolve_all(const char *dir, json_t *report, cur_err *err)
 {
-	return dd_resolve_all_threads(dir, 1, report, err);
+	return dd_resolve_all_threads(dir, 1, 0, report, err);
 }
 
-int dd_resolve_all_threads(const char *dir, int threads, json_t *report, cur_err *err)
+int dd_resolve_all_threads(const char *dir, int threads, int scratch, json_t *report,
+			   cur_err *err)
 {
 	dd_work *w;
 	CUR_FORWARD(dd_work_open(&w, dir, err));
 	dd_work_set_threads(w, threads);
+	dd_work_set_scratch(w, scratch);
 	int rc = dd_work_run_all(w, err);
 	put_figures(w, report);
 	dd_work_free(w);

@@ -77,8 +77,10 @@ int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err 
 
 /* Between the passes. Each adds its figures to report (an object). */
 int dd_resolve_all(const char *dir, json_t *report, cur_err *err);
-/* The same on threads (-j): bands are bucketed in parallel; same result. */
-int dd_resolve_all_threads(const char *dir, int threads, json_t *report, cur_err *err);
+/* The same on threads (-j): bands are bucketed in parallel; same result.
+ * scratch: the directory dies with this process (no fsync). */
+int dd_resolve_all_threads(const char *dir, int threads, int scratch, json_t *report,
+			   cur_err *err);
 int dd_phase_bucket(const char *dir, int band, json_t *report, cur_err *err);
 int dd_phase_cluster(const char *dir, json_t *report, cur_err *err);
 

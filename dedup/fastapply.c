@@ -194,12 +194,14 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 		return rc == CUR_ENOMEM ? rc : cur_err_set(err, CUR_EDATA,
 			"%s:%llu: parsed when signed, not now: %s", doc->origin,
 			(unsigned long long)doc->record, err->msg);
-	if (f->st->ops->prepare && (rc = f->st->ops->prepare(f->st, f->tls, doc)) < 0)
+	cur_err_clear(err);
+	if (f->st->ops->prepare && (rc = f->st->ops->prepare(f->st, f->tls, doc, err)) < 0)
 		return cur_err_set(err, rc, "out of memory");
-	rc = f->st->ops->process(f->st, f->tls, doc);
+	rc = f->st->ops->process(f->st, f->tls, doc, err);
 	if (rc < 0)
 		return cur_err_set(err, rc, "%s:%llu: dedup failed: %s", doc->origin,
-				   (unsigned long long)doc->record, cur_strerror(rc));
+				   (unsigned long long)doc->record,
+				   err->msg[0] ? err->msg : cur_strerror(rc));
 	if (rc == CUR_DROP) {
 		count(f->dropped, doc->drop_reason);
 		return write_reject(f, doc);
@@ -368,8 +370,8 @@ int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err 
 	for (size_t i = 0; i < o->ninputs && rc == CUR_OK; i++)
 		if (o->ninputs == 1 || (int)(i % (size_t)o->world) == o->rank)
 			rc = one_input(&f, i, err);
-	if (rc == CUR_OK && f.st->ops->finish(f.st, stage) != CUR_OK)
-		rc = cur_err_set(err, CUR_EDATA, "fewer documents than were signed: inputs changed");
+	if (rc == CUR_OK)
+		rc = f.st->ops->finish(f.st, stage, err);
 	if (rc == CUR_OK)
 		rc = cur_out_finish(f.out, err);
 	if (rc == CUR_OK && f.rej)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
+#include "core/file.h"
 #include "dedup/work.h"
 #include "dedup/work_int.h"
 
@@ -29,6 +30,7 @@ struct dd_work {
 	size_t n;
 	int *sigfd, *shfd, *shxfd;
 	int threads;         /* run_all: bands bucketed on this many threads */
+	int scratch;         /* the directory dies with this process: no fsync */
 	/* results */
 	unsigned char *kind; /* per global: enum dd_kind */
 	uint32_t *of;        /* per global: survivor (for kind != KEEP) */
@@ -510,7 +512,7 @@ static int open_runs(dd_work *w, int band, key_range range, run **out, size_t *n
  * packed as a << 32 | b, for resolve's threads to write out in order. */
 typedef struct pairw {
 	FILE *f;
-	char *path;
+	cur_atomic file;
 	dd_u64vec *mem;
 	const int *sigfd;      /* signature files of this thread (NULL: w's) */
 	uint64_t n;
@@ -648,38 +650,24 @@ out:
 	return rc;
 }
 
-static int commit_tmp(FILE *f, const char *path, cur_err *err)
+/* A work file of this step, as an atomic output (core/file.h) that starts
+ * with magic; the stream belongs to a. */
+static FILE *create_tmp(cur_atomic *a, const char *path, const char *magic, cur_err *err)
 {
-	cur_buf t;
-	int rc = CUR_OK;
-	cur_buf_init(&t, 4096);
-	cur_buf_printf(&t, "%s.tmp", path);
-	if (fflush(f) != 0 || ferror(f))
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
-	fclose(f);
-	if (rc == CUR_OK && rename(t.data, path) != 0)
-		rc = cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", t.data, strerror(errno));
-	if (rc != CUR_OK)
-		unlink(t.data);
-	cur_buf_release(&t);
-	return rc;
+	FILE *f = NULL;
+	if (cur_atomic_open(a, path, err) == CUR_OK && !(f = cur_atomic_stream(a))) {
+		cur_atomic_rollback(a);
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+	}
+	if (f)
+		dd_fwrite(magic, 1, 8, f);
+	return f;
 }
 
-static FILE *create_tmp(const char *path, const char *magic, cur_err *err)
+/* Files of a single-process run die with it: no fsync (see dd_config). */
+static int commit_tmp(const dd_work *w, cur_atomic *a, cur_err *err)
 {
-	cur_buf t;
-	FILE *f;
-	cur_buf_init(&t, 4096);
-	cur_buf_printf(&t, "%s.tmp", path);
-	f = fopen(t.data, "wb");
-	if (!f)
-		cur_err_set(err, CUR_EIO, "cannot create '%s': %s", t.data, strerror(errno));
-	else {
-		setvbuf(f, NULL, _IOFBF, 1 << 18);
-		dd_fwrite(magic, 1, 8, f);
-	}
-	cur_buf_release(&t);
-	return f;
+	return cur_atomic_commit(a, w->scratch ? CUR_ATOMIC_NO_SYNC : 0, err);
 }
 
 static int check_band(const dd_work *w, int band, cur_err *err)
@@ -714,32 +702,25 @@ static int bucket_range(dd_work *w, int band, key_range range, const unsigned ch
 static int write_pairs(dd_work *w, int band, dd_u64vec *mem, int n, const unsigned char *excluded,
 		       dd_uf *live, uint64_t *skipped, uint64_t *npairs, cur_err *err)
 {
-	pairw pw = { 0 };
+	pairw pw = { .file = CUR_ATOMIC_INIT };
 	int rc = CUR_OK;
-	if (!(pw.path = dd_work_path(w->dir, "pairs", band, -1)))
+	char *path = dd_work_path(w->dir, "pairs", band, -1);
+	if (!path)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	if (!(pw.f = create_tmp(pw.path, DD_MAGIC_PAIRS, err))) {
-		free(pw.path);
-		return CUR_EIO;
-	}
+	pw.f = create_tmp(&pw.file, path, DD_MAGIC_PAIRS, err);
+	free(path);
+	if (!pw.f)
+		return err->code;
 	if (!mem)
 		rc = bucket_range(w, band, every_key, excluded, live, skipped, &pw, err);
 	for (int t = 0; mem && t < n && rc == CUR_OK; t++)
 		for (size_t i = 0; i < mem[t].n && rc == CUR_OK; i++)
 			if (pair_put(&pw, (uint32_t)(mem[t].v[i] >> 32), (uint32_t)mem[t].v[i]) != CUR_OK)
-				rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", pw.path);
-	if (rc == CUR_OK) {
-		rc = commit_tmp(pw.f, pw.path, err);
-	} else {
-		cur_buf t;
-		fclose(pw.f);
-		cur_buf_init(&t, 4096);
-		cur_buf_printf(&t, "%s.tmp", pw.path);
-		unlink(t.data);
-		cur_buf_release(&t);
-	}
+				rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", pw.file.path);
+	if (rc == CUR_OK)
+		rc = commit_tmp(w, &pw.file, err);
+	cur_atomic_rollback(&pw.file);
 	*npairs += pw.n;
-	free(pw.path);
 	return rc;
 }
 
@@ -902,6 +883,11 @@ static int bucket_all(dd_work *w, cur_err *err)
 void dd_work_set_threads(dd_work *w, int threads)
 {
 	w->threads = threads;
+}
+
+void dd_work_set_scratch(dd_work *w, int scratch)
+{
+	w->scratch = scratch;
 }
 
 /* ---- cluster and decide ------------------------------------------------ */
@@ -1232,6 +1218,7 @@ static int count_lines(dd_work *w, cur_err *err)
 	lcount t = { 0 };
 	char *path = NULL, *fpath = NULL;
 	FILE *f = NULL, *out = NULL;
+	cur_atomic outf = CUR_ATOMIC_INIT;
 	uint64_t kept = 0, bucket = 0;
 	size_t peak = 0;
 	int rc = CUR_OK;
@@ -1243,7 +1230,7 @@ static int count_lines(dd_work *w, cur_err *err)
 		goto out;
 	}
 	if (!(f = open_read(path, DD_MAGIC_LINES, err)) ||
-	    !(out = create_tmp(fpath, DD_MAGIC_FREQ, err))) {
+	    !(out = create_tmp(&outf, fpath, DD_MAGIC_FREQ, err))) {
 		rc = CUR_EIO;
 		goto out;
 	}
@@ -1273,15 +1260,12 @@ static int count_lines(dd_work *w, cur_err *err)
 	if (rc == CUR_EIO)
 		cur_err_set(err, rc, "cannot write '%s'", fpath);
 	w->line_peak = peak;
-	if (rc == CUR_OK) {
-		rc = commit_tmp(out, fpath, err);
-		out = NULL;
-	}
+	if (rc == CUR_OK)
+		rc = commit_tmp(w, &outf, err);
 out:
 	if (f)
 		fclose(f);
-	if (out)
-		fclose(out);
+	cur_atomic_rollback(&outf);
 	free(t.key);
 	free(t.cnt);
 	free(path);
@@ -1454,7 +1438,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 {
 	char *path = dd_work_path(w->dir, "decide", rank, -1);
 	char *mpath = dd_work_path(w->dir, "meta", rank, -1);
-	FILE *f = path ? create_tmp(path, DD_MAGIC_DECIDE, err) : NULL;
+	cur_atomic out = CUR_ATOMIC_INIT;
+	FILE *f = path ? create_tmp(&out, path, DD_MAGIC_DECIDE, err) : NULL;
 	FILE *mf = mpath && f ? open_read(mpath, DD_MAGIC_META, err) : NULL;
 	FILE *lf = NULL;
 	unsigned char hdr[8];
@@ -1512,13 +1497,10 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		    dd_fwrite(id, 1, strlen(id), f) != strlen(id))
 			rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", path);
 	}
-	if (rc == CUR_OK) {
-		rc = commit_tmp(f, path, err);
-		f = NULL;
-	}
+	if (rc == CUR_OK)
+		rc = commit_tmp(w, &out, err);
 out:
-	if (f)
-		fclose(f);
+	cur_atomic_rollback(&out);
 	if (mf)
 		fclose(mf);
 	if (lf)

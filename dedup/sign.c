@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/buf.h"
+#include "core/file.h"
 #include "dedup/work.h"
 #include "dedup/work_int.h"
 
@@ -33,10 +34,10 @@ struct dd_signer {
 	int rank, world;
 	dd_config cfg;
 	int nperm;
-	FILE *f[F_NFIXED];
-	char *path[F_NFIXED];
-	FILE **band;        /* one per band */
-	char **band_path;
+	cur_atomic file[F_NFIXED];
+	FILE *f[F_NFIXED];  /* file[k]'s stream, or NULL when not wanted */
+	cur_atomic *bandf;  /* one per band */
+	FILE **band;        /* bandf[b]'s stream */
 	unsigned char **buf; /* per band: pending entries, 12 bytes each */
 	size_t nbuf, capbuf; /* entries per band (all bands alike) */
 	unsigned char *tmp;  /* radix sort scratch */
@@ -81,21 +82,20 @@ char *dd_work_path(const char *dir, const char *name, int a, int b)
 	return cur_buf_detach(&p, NULL);
 }
 
-static FILE *open_tmp(const char *path, const char *magic, cur_err *err)
+/* Open path (malloc'd; freed here) as an atomic output that starts with
+ * magic. */
+static FILE *open_tmp(cur_atomic *a, char *path, const char *magic, cur_err *err)
 {
-	cur_buf t;
-	FILE *f;
-	cur_buf_init(&t, 4096);
-	cur_buf_printf(&t, "%s.tmp", path);
-	f = t.data ? fopen(t.data, "w+b") : NULL;
-	if (!f)
-		cur_err_set(err, CUR_EIO, "cannot create '%s': %s", t.data ? t.data : path,
-			    strerror(errno));
-	cur_buf_release(&t);
-	if (f) {
-		setvbuf(f, NULL, _IOFBF, 1 << 18);
-		dd_fwrite(magic, 1, 8, f);
+	FILE *f = NULL;
+	if (!path) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
 	}
+	if (cur_atomic_open(a, path, err) == CUR_OK && !(f = cur_atomic_stream(a)))
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+	free(path);
+	if (f)
+		dd_fwrite(magic, 1, 8, f);
 	return f;
 }
 
@@ -121,17 +121,20 @@ int dd_signer_open(dd_signer **out, const char *dir, int rank, int world, const 
 	s->world = world;
 	s->cfg = *cfg;
 	s->nperm = cfg->bands * cfg->rows;
+	for (int k = 0; k < F_NFIXED; k++)
+		s->file[k] = (cur_atomic)CUR_ATOMIC_INIT;
 	s->band = calloc((size_t)nb + 1, sizeof *s->band);
-	s->band_path = calloc((size_t)nb + 1, sizeof *s->band_path);
+	s->bandf = calloc((size_t)nb + 1, sizeof *s->bandf);
 	s->buf = calloc((size_t)nb + 1, sizeof *s->buf);
-	if (!s->band || !s->band_path || !s->buf)
+	if (!s->band || !s->bandf || !s->buf)
 		goto nomem;
+	for (int b = 0; b < nb; b++)
+		s->bandf[b] = (cur_atomic)CUR_ATOMIC_INIT;
 	for (int k = 0; k < F_NFIXED; k++) {
 		if (!wanted(s, k))
 			continue;
-		if (!(s->path[k] = dd_work_path(dir, fixed_name[k], rank, -1)))
-			goto nomem;
-		if (!(s->f[k] = open_tmp(s->path[k], fixed_magic[k], err)))
+		if (!(s->f[k] = open_tmp(&s->file[k], dd_work_path(dir, fixed_name[k], rank, -1),
+					 fixed_magic[k], err)))
 			goto fail;
 	}
 	/* Room for the headers, written at close. */
@@ -141,12 +144,10 @@ int dd_signer_open(dd_signer **out, const char *dir, int rank, int world, const 
 		if (s->f[F_SIG])
 			dd_fwrite(z, 1, DD_SIG_HDR - 8, s->f[F_SIG]);
 	}
-	for (int b = 0; b < nb; b++) {
-		if (!(s->band_path[b] = dd_work_path(dir, "band", b, rank)))
-			goto nomem;
-		if (!(s->band[b] = open_tmp(s->band_path[b], DD_MAGIC_BAND, err)))
+	for (int b = 0; b < nb; b++)
+		if (!(s->band[b] = open_tmp(&s->bandf[b], dd_work_path(dir, "band", b, rank),
+					    DD_MAGIC_BAND, err)))
 			goto fail;
-	}
 	*out = s;
 	return CUR_OK;
 nomem:
@@ -269,7 +270,7 @@ static int spill(dd_signer *s, cur_err *err)
 	if (rc == CUR_ENOMEM)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory sorting band keys");
 	if (rc != CUR_OK)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->band_path[band],
+		return cur_err_set(err, CUR_EIO, "cannot write '%s': %s", s->bandf[band].path,
 				   strerror(errnum));
 	s->nbuf = 0;
 	return CUR_OK;
@@ -356,22 +357,12 @@ ioerr:
 	return cur_err_set(err, CUR_EIO, "cannot write to '%s': %s", s->dir, strerror(errno));
 }
 
-/* durable: fsync before the rename, for work directories that outlive the
- * process (the phased commands hand them to the next phase). */
-static int finish_file(FILE **fp, const char *path, int durable, cur_err *err)
+/* Synced only for work directories that outlive the process (the phased
+ * commands hand them to the next phase). */
+static int finish_file(const dd_signer *s, cur_atomic *a, FILE **fp, cur_err *err)
 {
-	cur_buf t;
-	int rc = CUR_OK;
-	cur_buf_init(&t, 4096);
-	cur_buf_printf(&t, "%s.tmp", path);
-	if (fflush(*fp) != 0 || (durable && fsync(fileno(*fp)) != 0))
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
-	fclose(*fp);
 	*fp = NULL;
-	if (rc == CUR_OK && rename(t.data, path) != 0)
-		rc = cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", t.data, strerror(errno));
-	cur_buf_release(&t);
-	return rc;
+	return cur_atomic_commit(a, s->cfg.scratch ? CUR_ATOMIC_NO_SYNC : 0, err);
 }
 
 int dd_signer_close(dd_signer *s, cur_err *err)
@@ -381,56 +372,36 @@ int dd_signer_close(dd_signer *s, cur_err *err)
 	dd_meta_header_encode(&s->cfg, s->rank, s->world, s->ndocs, hdr);
 	if (fseek(s->f[F_META], 0, SEEK_SET) != 0 ||
 	    dd_fwrite(hdr, 1, sizeof hdr, s->f[F_META]) != sizeof hdr)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->path[F_META]);
+		return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->file[F_META].path);
 	if (s->f[F_SIG]) {
 		unsigned char sh[DD_SIG_HDR] = { 0 };
 		memcpy(sh, DD_MAGIC_SIG, 8);
 		dd_put32(sh + 8, (uint32_t)s->nperm);
 		if (fseek(s->f[F_SIG], 0, SEEK_SET) != 0 || dd_fwrite(sh, 1, sizeof sh, s->f[F_SIG]) != sizeof sh)
-			return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->path[F_SIG]);
+			return cur_err_set(err, CUR_EIO, "cannot write '%s'", s->file[F_SIG].path);
 	}
 	for (int b = 0; b < (s->cfg.minhash ? s->cfg.bands : 0); b++)
-		CUR_FORWARD(finish_file(&s->band[b], s->band_path[b], !s->cfg.scratch, err));
+		CUR_FORWARD(finish_file(s, &s->bandf[b], &s->band[b], err));
 	/* meta last: its presence says the rank is complete. */
 	for (int k = F_NFIXED - 1; k >= 0; k--)
 		if (s->f[k])
-			CUR_FORWARD(finish_file(&s->f[k], s->path[k], !s->cfg.scratch, err));
+			CUR_FORWARD(finish_file(s, &s->file[k], &s->f[k], err));
 	s->closed = 1;
 	return CUR_OK;
-}
-
-static void drop_file(FILE **fp, const char *path)
-{
-	if (*fp) {
-		cur_buf t;
-		fclose(*fp);
-		*fp = NULL;
-		cur_buf_init(&t, 4096);
-		cur_buf_printf(&t, "%s.tmp", path);
-		if (t.data)
-			unlink(t.data);
-		cur_buf_release(&t);
-	}
 }
 
 void dd_signer_free(dd_signer *s)
 {
 	if (!s)
 		return;
-	for (int k = 0; k < F_NFIXED; k++) {
-		drop_file(&s->f[k], s->path[k]);
-		free(s->path[k]);
-	}
-	for (int b = 0; s->band && s->cfg.minhash && b < s->cfg.bands; b++) {
-		if (s->band[b])
-			drop_file(&s->band[b], s->band_path[b]);
-		if (s->band_path)
-			free(s->band_path[b]);
-		if (s->buf)
-			free(s->buf[b]);
-	}
+	for (int k = 0; k < F_NFIXED; k++)
+		cur_atomic_rollback(&s->file[k]);
+	for (int b = 0; s->bandf && s->cfg.minhash && b < s->cfg.bands; b++)
+		cur_atomic_rollback(&s->bandf[b]);
+	for (int b = 0; s->buf && s->cfg.minhash && b < s->cfg.bands; b++)
+		free(s->buf[b]);
 	free(s->band);
-	free(s->band_path);
+	free(s->bandf);
 	free(s->buf);
 	free(s->tmp);
 	free(s->rec);

@@ -174,12 +174,12 @@ typedef struct sign_st {
 	uint64_t docs, bytes;
 } sign_st;
 
-static int sign_prepare(cur_stage *self, void *tp, cur_doc *doc)
+static int sign_prepare(cur_stage *self, void *tp, cur_doc *doc, cur_err *err)
 {
 	sign_st *s = self->priv;
 	void *f;
 	if (dd_facts_compute(&s->cfg, &s->mh, tp, doc, &f) != CUR_OK)
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return cur_doc_attach(doc, self, f, dd_facts_free);
 }
 
@@ -198,18 +198,16 @@ static uint64_t input_index(sign_st *s, const cur_doc *doc)
 	return 0;
 }
 
-static int sign_process(cur_stage *self, void *tp, cur_doc *doc)
+static int sign_process(cur_stage *self, void *tp, cur_doc *doc, cur_err *err)
 {
 	sign_st *s = self->priv;
 	facts *f = cur_doc_attached(doc, self);
-	cur_err err;
 	(void)tp;
 	if (!f)
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	f->meta.order = input_index(s, doc) << 40 | (doc->record & (((uint64_t)1 << 40) - 1));
-	cur_err_clear(&err);
 	int rc = dd_signer_add(s->signer, &f->meta, cur_doc_id(doc), f->sig, f->keys, f->sh,
-			       f->nsh, f->lines, f->nlines, &err);
+			       f->nsh, f->lines, f->nlines, err);
 	if (rc != CUR_OK)
 		return rc;
 	s->docs++;
@@ -217,12 +215,10 @@ static int sign_process(cur_stage *self, void *tp, cur_doc *doc)
 	return CUR_KEEP;
 }
 
-static int sign_finish(cur_stage *self, json_t *report)
+static int sign_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	sign_st *s = self->priv;
-	cur_err err;
-	cur_err_clear(&err);
-	int rc = dd_signer_close(s->signer, &err);
+	int rc = dd_signer_close(s->signer, err);
 	json_object_set_new(report, "signed", json_integer((json_int_t)s->docs));
 	json_object_set_new(report, "band_key_bytes_held",
 			    json_integer((json_int_t)dd_signer_mem(s->signer)));
@@ -282,13 +278,13 @@ typedef struct apply_st {
 	int have_pend;
 	uint64_t dropped[4], lines_removed, bytes_removed, lines_dropped, annotated;
 	json_t *extra;  /* figures from earlier steps, merged into the report */
-	char errmsg[256];
 } apply_st;
 
-static int apply_prepare(cur_stage *self, void *tp, cur_doc *doc)
+static int apply_prepare(cur_stage *self, void *tp, cur_doc *doc, cur_err *err)
 {
 	apply_st *a = self->priv;
 	tls *t = tp;
+	(void)err;
 	if (!a->cfg.lines)
 		return CUR_OK;
 	if (dd_doc_lines(doc->text, doc->text_len, a->cfg.lowercase, a->cfg.seed, &t->lines) != CUR_OK)
@@ -440,20 +436,16 @@ int dd_apply_trivial(const cur_stage *st, const dd_decision *d)
 	return d->kind == DD_KIND_KEEP && d->cluster_size < 2 && !(a->cfg.lines && d->strip);
 }
 
-static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
+static int apply_process(cur_stage *self, void *tp, cur_doc *doc, cur_err *err)
 {
 	apply_st *a = self->priv;
 	const dd_decision *dp;
 	dd_decision d;
-	cur_err err;
 	int rc;
 	(void)tp;
-	cur_err_clear(&err);
-	rc = dd_apply_peek(self, &dp, &err);
-	if (rc == CUR_EOF) {
-		snprintf(a->errmsg, sizeof a->errmsg, "more documents than signed");
-		return CUR_EDATA;
-	}
+	rc = dd_apply_peek(self, &dp, err);
+	if (rc == CUR_EOF)
+		return cur_err_set(err, CUR_EDATA, "more documents than signed: the inputs changed");
 	if (rc != CUR_OK)
 		return rc;
 	d = *dp;
@@ -480,11 +472,11 @@ static int apply_process(cur_stage *self, void *tp, cur_doc *doc)
 	return CUR_KEEP;
 }
 
-static int apply_finish(cur_stage *self, json_t *report)
+static int apply_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	apply_st *a = self->priv;
 	if (dd_decider_left(a->dec) != 0 || a->have_pend)
-		return CUR_EDATA; /* fewer documents than signed: inputs changed */
+		return cur_err_set(err, CUR_EDATA, "fewer documents than signed: the inputs changed");
 	json_object_set_new(report, "url_duplicates", json_integer((json_int_t)a->dropped[1]));
 	json_object_set_new(report, "exact_duplicates", json_integer((json_int_t)a->dropped[2]));
 	json_object_set_new(report, "minhash_duplicates", json_integer((json_int_t)a->dropped[3]));

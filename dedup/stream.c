@@ -147,10 +147,11 @@ static int read_id(stream_st *s, uint32_t k, char *buf, size_t cap)
 	return CUR_OK;
 }
 
-static int stream_prepare(cur_stage *self, void *tls, cur_doc *doc)
+static int stream_prepare(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	stream_st *s = self->priv;
 	void *f;
+	(void)err;
 	CUR_FORWARD(dd_facts_compute(&s->cfg, &s->mh, tls, doc, &f));
 	return cur_doc_attach(doc, self, f, dd_facts_free);
 }
@@ -219,12 +220,13 @@ static int mark_dup(cur_doc *doc, const char *of)
 	return json_object_set_new(meta, "dedup", o) == 0 ? CUR_OK : CUR_ENOMEM;
 }
 
-static int stream_process(cur_stage *self, void *tls, cur_doc *doc)
+static int stream_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	stream_st *s = self->priv;
 	dd_facts *f = cur_doc_attached(doc, self);
 	int seen;
 	(void)tls;
+	(void)err;
 	if (!f)
 		return CUR_ENOMEM;
 	if (s->cfg.url && (f->meta.flags & DD_META_URL)) {
@@ -257,9 +259,10 @@ static int stream_process(cur_stage *self, void *tls, cur_doc *doc)
 	return CUR_KEEP;
 }
 
-static int stream_finish(cur_stage *self, json_t *report)
+static int stream_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	stream_st *s = self->priv;
+	(void)err;
 	size_t bytes = (s->url.cap + s->exact.cap) * 8 + s->cap_off * 8;
 	uint64_t docs = s->kept + s->dropped[1] + s->dropped[2] + s->dropped[3];
 	for (int b = 0; s->bands && b < s->cfg.bands; b++)

@@ -107,6 +107,9 @@ int dd_work_run_all(dd_work *w, cur_err *err);
 /* dd_work_set_threads: bands run_all buckets at once (default 1); the
  * result is the same for any number. */
 void dd_work_set_threads(dd_work *w, int threads);
+/* dd_work_set_scratch: the directory dies with this process (as
+ * dd_config.scratch says): its files are not fsync'd. */
+void dd_work_set_scratch(dd_work *w, int scratch);
 
 /* Figures for the report: documents per kind, clusters, memory. */
 void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clusters,

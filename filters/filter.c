@@ -645,7 +645,7 @@ static json_t *curate_meta(cur_doc *doc)
 	return c;
 }
 
-static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
+static int stage_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	const flt_engine *e = self->priv;
 	flt_ctx *c = tls;
@@ -653,6 +653,7 @@ static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
 	const char *url = cur_doc_meta_str(doc, "url");
 	json_t *scores = e->annotate ? json_object() : NULL;
 	int rc = flt_judge(c, doc->text, doc->text_len, url, scores, &v);
+	(void)err;
 	if (rc < 0) {
 		json_decref(scores);
 		return rc;
@@ -742,11 +743,12 @@ static json_t *reason_about(const flt_engine *e, const char *reason)
 	return out;
 }
 
-static int stage_finish(cur_stage *self, json_t *report)
+static int stage_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	const flt_engine *e = self->priv;
 	json_t *sets = json_array(), *reasons = json_object(), *v;
 	const char *reason;
+	(void)err;
 	for (size_t i = 0; i < e->nsel; i++)
 		json_array_append_new(sets, json_string(flt_rulesets[e->order[i]].name));
 	json_object_foreach(json_object_get(report, "dropped"), reason, v) {
@@ -771,7 +773,6 @@ static void stage_destroy(cur_stage *self)
 static const cur_stage_ops flt_stage_ops = {
 	.thread_new = stage_thread_new,
 	.thread_free = stage_thread_free,
-	.prepare = NULL,
 	.process = stage_process,
 	.finish = stage_finish,
 	.destroy = stage_destroy,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/file.h"
 #include "filters/filter.h"
 #include "filters/filter_int.h"
 
@@ -123,9 +124,10 @@ int flt_fit_add(flt_fit *f, const char *text, size_t len)
 
 int flt_fit_write(flt_fit *f, const char *path, cur_err *err)
 {
-	FILE *fp = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
+	cur_atomic out;
+	FILE *fp = cur_atomic_fopen(&out, path, err);
 	if (!fp)
-		return cur_err_set(err, CUR_EIO, "cannot write '%s'", path);
+		return err->code;
 	fprintf(fp, "# curate token distribution v1 (curate filter --fit-token-distribution)\n");
 	fprintf(fp, "# tokenizer sha256 %s\n", tok_checksum(f->tok));
 	fprintf(fp, "# documents %llu tokens %llu vocabulary %zu\n", (unsigned long long)f->docs,
@@ -133,12 +135,7 @@ int flt_fit_write(flt_fit *f, const char *path, cur_err *err)
 	for (size_t i = 0; i < f->vocab; i++)
 		if (f->count[i])
 			fprintf(fp, "%zu\t%llu\n", i, (unsigned long long)f->count[i]);
-	int bad = ferror(fp);
-	if (fp != stdout)
-		bad |= fclose(fp) != 0;
-	else
-		bad |= fflush(fp) != 0;
-	return bad ? cur_err_set(err, CUR_EIO, "cannot write '%s'", path ? path : "-") : CUR_OK;
+	return cur_atomic_commit(&out, 0, err);
 }
 
 void flt_fit_free(flt_fit *f)

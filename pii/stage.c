@@ -92,10 +92,11 @@ static int annotate(cur_doc *doc, const pii_spans *sp)
 	return CUR_OK;
 }
 
-static int pii_process(cur_stage *self, void *tls, cur_doc *doc)
+static int pii_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	pii_stage *ps = self->priv;
 	pii_tls *t = tls;
+	(void)err;
 	if (!t)
 		return CUR_ENOMEM;
 	t->spans.n = 0;
@@ -122,11 +123,12 @@ static int pii_process(cur_stage *self, void *tls, cur_doc *doc)
 	return CUR_KEEP;
 }
 
-static int pii_finish(cur_stage *self, json_t *report)
+static int pii_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	pii_stage *ps = self->priv;
 	json_t *by = json_object(), *all = NULL;
 	unsigned long long total = 0;
+	(void)err;
 	if (!by)
 		return CUR_ENOMEM;
 	for (int k = 0; k < PII_NTYPES; k++) {

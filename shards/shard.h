@@ -27,30 +27,23 @@ extern const cur_opt_spec shard_options[];
 int shard_inputs(json_t *cfg, char *const *pos, size_t npos, char ***paths, size_t *n,
 		 cur_err *err);
 
-/* shard_sink_new: the shard writer into directory outdir for the given
- * inputs (as returned by shard_inputs). NULL on error (CUR_EINVAL: a usage
- * error). The sink owns nothing of cfg/inputs but borrows them until
- * destroy. On finish it adds {"tokens", "documents", "categories", "splits",
- * "shards", "padding_tokens", "skipped", "manifest"} to the report. */
-cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outdir,
-			 char *const *inputs, size_t ninputs, cur_err *err);
-
-/* shard_sink_create: the same sink for a pipeline file (`sink: {shard:
- * {output: DIR, ...}}`; bin/stages.c's sink table). config (borrowed) holds
- * the options above plus an optional "output" directory (else output is
- * used). Without source or category_field, a document's category is its
- * metadata.category (set by the file's `inputs: {CATEGORY: [...]}`), or
- * general when it has none. */
-cur_sink *shard_sink_create(json_t *config, const cur_stage_env *env, const char *output,
-			    cur_err *err);
+/* shard_sink_new: the shard writer, for `curate shard` and for a pipeline
+ * file's `sink: {shard: {...}}` (bin/stages.c's sink table). config
+ * (borrowed; the sink keeps a copy) holds the options above plus, in a
+ * pipeline file, an optional "output" directory (else output is used). The
+ * documents' categories: by --source (env->inputs are then its paths), by
+ * --category-field, or else, in a pipeline file (env->pipeline_file),
+ * metadata.category with general for documents without one, and for
+ * `curate shard`, the one category general. NULL on error (CUR_EINVAL: a
+ * usage error). On finish it adds {"tokens", "documents", "categories",
+ * "splits", "shards", "padding_tokens", "skipped", "manifest"} to the
+ * report. */
+cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *output,
+			 cur_err *err);
 
 /* shard_sink_warnings: warnings the constructor found (for example a --mix
  * that did not sum to 100), one per line, or "" (borrowed). */
 const char *shard_sink_warnings(const cur_sink *sink);
-
-/* shard_sink_error: the detailed message of a failure inside write(),
- * which the pipeline reports only by its code, or "" (borrowed). */
-const char *shard_sink_error(const cur_sink *sink);
 
 /* shard_sink_summary: after a finished run, lines for the user: where the
  * shards are and the realized mix (borrowed; "" before finish). */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/file.h"
 #include "mix/mix.h"
 #include "shards/shard.h"
 #include "shards/shard_int.h"
@@ -56,9 +57,8 @@ typedef struct source_map {
 } source_map;
 
 typedef struct shard_job {
-	json_t *cfg;
-	json_t *own_cfg;  /* the pipeline-file sink's copy, or NULL */
-	int auto_mode;    /* set by shard_sink_create */
+	json_t *cfg;      /* the sink's own copy of its options */
+	int auto_mode;    /* built for a pipeline file (cur_stage_env) */
 	int mix_given;
 	const char *outdir;
 	char *workdir;
@@ -85,8 +85,6 @@ typedef struct shard_job {
 	char *fingerprint;
 	cur_buf warnings;
 	cur_buf summary;
-	char errline[600];
-	cur_err err;      /* the first error of write(), which has no err */
 } shard_job;
 
 /* A reused ids buffer larger than this many ids (4 MiB) is let go after
@@ -355,37 +353,16 @@ static int setup_specials(shard_job *j, cur_err *err)
 }
 
 /* ---- the work directory and resume state ---- */
-/* Create dir and any missing parents (mkdir -p). */
-static int mkdir_p(const char *dir, cur_err *err)
-{
-	char path[4096];
-	size_t i, n = strlen(dir);
-
-	if (n >= sizeof(path))
-		return cur_err_set(err, CUR_EINVAL, "directory name too long: '%s'", dir);
-	memcpy(path, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return cur_err_set(err, CUR_EIO, "cannot create directory '%s': %s", path,
-					   strerror(errno));
-		path[i] = dir[i];
-	}
-	return CUR_OK;
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int is_shard_file(const char *n)
 {
 	return (strncmp(n, "train_", 6) == 0 || strncmp(n, "valid_", 6) == 0) &&
-	       (ends_with(n, ".bin") || ends_with(n, ".idx") || ends_with(n, ".tmp"));
+	       (cur_str_ends_with(n, ".bin") || cur_str_ends_with(n, ".idx"));
+}
+
+static int is_temp_file(const char *n)
+{
+	return cur_atomic_is_temp(n, "train_") || cur_atomic_is_temp(n, "valid_") ||
+	       cur_atomic_is_temp(n, "manifest.json");
 }
 
 /* Remove what an earlier run left: temporary files always, complete shards
@@ -396,7 +373,7 @@ static void clean_outdir(shard_job *j, int all)
 	if (d) {
 		struct dirent *e;
 		while ((e = readdir(d)))
-			if (is_shard_file(e->d_name) && (all || ends_with(e->d_name, ".tmp"))) {
+			if (is_temp_file(e->d_name) || (all && is_shard_file(e->d_name))) {
 				char *p = shard_path(j->outdir, e->d_name);
 				if (p)
 					unlink(p);
@@ -451,33 +428,6 @@ static int make_fingerprint(shard_job *j, cur_err *err)
 	return j->fingerprint ? CUR_OK : cur_err_set(err, CUR_ENOMEM, "out of memory");
 }
 
-static int write_file_atomic(const char *path, const char *data, size_t n, cur_err *err)
-{
-	size_t len = strlen(path) + 5;
-	char *tmp = malloc(len);
-	if (!tmp)
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	snprintf(tmp, len, "%s.tmp", path);
-	int rc = CUR_OK;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = cur_err_set(err, CUR_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	rc = shard_write_all(fd, data, n, tmp, err);
-	if (rc == CUR_OK && fsync(fd) != 0)
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	if (close(fd) != 0 && rc == CUR_OK)
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	if (rc == CUR_OK && rename(tmp, path) != 0)
-		rc = cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-out:
-	free(tmp);
-	return rc;
-}
-
 /* With --resume: a finished pass 1 of the same run is reused. */
 static void load_state(shard_job *j)
 {
@@ -512,7 +462,7 @@ static int save_state(shard_job *j, cur_err *err)
 	char *s = st ? json_dumps(st, JSON_INDENT(1)) : NULL;
 	json_decref(st);
 	char *p = shard_path(j->workdir, "state.json");
-	int rc = s && p ? write_file_atomic(p, s, strlen(s), err)
+	int rc = s && p ? cur_atomic_write_file(p, s, strlen(s), err)
 			: cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(s);
 	free(p);
@@ -525,12 +475,12 @@ static int save_state(shard_job *j, cur_err *err)
 static int setup_dry_dirs(shard_job *j, cur_err *err)
 {
 	if (j->outdir) {
-		CUR_FORWARD(mkdir_p(j->outdir, err));
+		CUR_FORWARD(cur_mkdir_p(j->outdir, err));
 		j->workdir = shard_path(j->outdir, ".curate-dryrun");
 		if (!j->workdir)
 			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 		clean_workdir(j);
-		CUR_FORWARD(mkdir_p(j->workdir, err));
+		CUR_FORWARD(cur_mkdir_p(j->workdir, err));
 	} else {
 		const char *tmp = getenv("TMPDIR");
 		j->workdir = shard_path(tmp && *tmp ? tmp : "/tmp", "curate-dryrun.XXXXXX");
@@ -549,7 +499,7 @@ static int setup_dirs(shard_job *j, cur_err *err)
 {
 	if (j->dry_run)
 		return setup_dry_dirs(j, err);
-	CUR_FORWARD(mkdir_p(j->outdir, err));
+	CUR_FORWARD(cur_mkdir_p(j->outdir, err));
 	j->workdir = shard_path(j->outdir, ".curate-work");
 	if (!j->workdir)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
@@ -568,7 +518,7 @@ static int setup_dirs(shard_job *j, cur_err *err)
 	clean_outdir(j, j->force || (j->resume && !j->pass1_done));
 	if (!j->pass1_done) {
 		clean_workdir(j);
-		CUR_FORWARD(mkdir_p(j->workdir, err));
+		CUR_FORWARD(cur_mkdir_p(j->workdir, err));
 		for (size_t c = 0; c < j->mix.n; c++)
 			CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, 1, err));
 	}
@@ -594,7 +544,7 @@ static void sink_thread_free(cur_sink *self, void *tls)
 /* The ids are encoded into the worker's own buffer, which stays warm, and
  * kept in one block of their exact size: a tok_ids and the ids after it
  * (freed with free()). */
-static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
+static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	shard_job *j = self->priv;
 	tok_ids local, *scratch = tls ? tls : &local;
@@ -616,7 +566,7 @@ static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 	if (scratch == &local || scratch->cap > SCRATCH_KEEP)
 		tok_ids_release(scratch);
 	if (rc < 0)
-		return rc;
+		return cur_err_set(err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
 	return v ? cur_doc_attach(doc, &attach_key, v, free) : CUR_ENOMEM;
 }
 
@@ -646,7 +596,7 @@ static int category_of(shard_job *j, cur_doc *doc)
 	return cat;
 }
 
-static int sink_write(cur_sink *self, cur_doc *doc)
+static int sink_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	shard_job *j = self->priv;
 	if (j->pass1_done)
@@ -663,7 +613,7 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 			sp->empty++;
 			return CUR_OK;
 		}
-		return shard_spill_append(sp, v->ids, v->len, &j->err);
+		return shard_spill_append(sp, v->ids, v->len, err);
 	}
 	/* No prepare() ran (-j 1, or a caller without workers): encode here,
 	 * straight after the ids already waiting in the spill. */
@@ -672,13 +622,13 @@ static int sink_write(cur_sink *self, cur_doc *doc)
 	int rc = tok_encode(j->tok, doc->text, doc->text_len, 0, v);
 	if (rc < 0) {
 		v->len = before;
-		return cur_err_set(&j->err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
+		return cur_err_set(err, rc, "cannot tokenize document '%s'", cur_doc_id(doc));
 	}
 	if (v->len == before) {
 		sp->empty++;
 		return CUR_OK;
 	}
-	return shard_spill_commit(sp, v->len - before, &j->err);
+	return shard_spill_commit(sp, v->len - before, err);
 }
 
 /* ---- pass 2 ---- */
@@ -894,7 +844,7 @@ static int write_manifest(shard_job *j, json_t *m, cur_err *err)
 {
 	char *s = m ? json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	char *mp = shard_path(j->outdir, "manifest.json");
-	int rc = s && mp ? write_file_atomic(mp, s, strlen(s), err)
+	int rc = s && mp ? cur_atomic_write_file(mp, s, strlen(s), err)
 			 : cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(mp);
 	free(s);
@@ -924,8 +874,6 @@ static void fill_report(shard_job *j, json_t *report, json_t *m, const shard_wri
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	shard_job *j = self->priv;
-	if (j->err.code < 0)
-		return cur_err_set(err, j->err.code, "%s", j->err.msg);
 	if (!j->pass1_done) {
 		for (size_t c = 0; c < j->mix.n; c++)
 			CUR_FORWARD(shard_spill_close_write(&j->spills[c], err));
@@ -978,7 +926,7 @@ static void sink_destroy(cur_sink *self)
 		if (!j->finished && (!j->pass1_done || j->dry_run) && j->workdir)
 			clean_workdir(j);
 		tok_free(j->tok);
-		json_decref(j->own_cfg);
+		json_decref(j->cfg);
 		free(j->src);
 		free(j->workdir);
 		free(j->fingerprint);
@@ -987,15 +935,6 @@ static void sink_destroy(cur_sink *self)
 		free(j);
 	}
 	free(self);
-}
-
-const char *shard_sink_error(const cur_sink *sink)
-{
-	shard_job *j = sink->priv;
-	if (j->err.code >= 0)
-		return "";
-	snprintf(j->errline, sizeof j->errline, "curate shard: %s\n", j->err.msg);
-	return j->errline;
 }
 
 const char *shard_sink_summary(const cur_sink *sink)
@@ -1010,81 +949,27 @@ const char *shard_sink_warnings(const cur_sink *sink)
 	return j->warnings.data ? j->warnings.data : "";
 }
 
-static const char *sink_error_message(const cur_sink *sink)
-{
-	const shard_job *j = sink->priv;
+/* With one worker, prepare() would run just before write() on the same
+ * thread: encoding in write() saves an allocation per document. */
+static const cur_sink_ops shard_ops = {
+	.thread_new = sink_thread_new,
+	.thread_free = sink_thread_free,
+	.prepare = sink_prepare,
+	.write = sink_write,
+	.finish = sink_finish,
+	.destroy = sink_destroy,
+	.summary = shard_sink_summary,
+};
 
-	return j->err.code < 0 ? j->err.msg : "";
-}
+static const cur_sink_ops shard_ops_one_worker = {
+	.write = sink_write,
+	.finish = sink_finish,
+	.destroy = sink_destroy,
+	.summary = shard_sink_summary,
+};
 
-static cur_sink *sink_new(json_t *cfg, json_t *own_cfg, const cur_stage_env *env,
-			  const char *outdir, char *const *inputs, size_t ninputs, cur_err *err)
-{
-	cur_sink *sk = calloc(1, sizeof *sk);
-	shard_job *j = calloc(1, sizeof *j);
-	if (!sk || !j) {
-		free(sk);
-		free(j);
-		cur_err_set(err, CUR_ENOMEM, "out of memory");
-		return NULL;
-	}
-	sk->priv = j;
-	j->own_cfg = own_cfg;
-	j->auto_mode = own_cfg != NULL;
-	/* With one worker, prepare() would run just before write() on the
-	 * same thread: encoding in write() saves an allocation per document. */
-	sk->prepare = env && env->jobs <= 1 ? NULL : sink_prepare;
-	sk->thread_new = sink_thread_new;
-	sk->thread_free = sink_thread_free;
-	sk->write = sink_write;
-	sk->finish = sink_finish;
-	sk->destroy = sink_destroy;
-	sk->error_message = sink_error_message;
-	sk->summary = shard_sink_summary;
-	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
-		j->spills[c].tok_fd = j->spills[c].tok_wfd = -1;
-	cur_buf_init(&j->warnings, 1 << 16);
-	cur_buf_init(&j->summary, 1 << 20);
-	cur_err_clear(&j->err);
-	j->cfg = cfg;
-	j->outdir = outdir;
-	j->inputs = inputs;
-	j->ninputs = ninputs;
-	j->seed = env ? env->seed : 0;
-	j->jobs = env ? env->jobs : 1;
-	j->tok_path = env ? env->tokenizer_path : NULL;
-	j->last_cat = -1;
-	if (outdir && (!*outdir || strcmp(outdir, "-") == 0))
-		j->outdir = outdir = NULL;
-	if (cur_cfg_check_keys(cfg, shard_options, "shard", err) < 0 || setup_options(j, err) < 0)
-		goto fail;
-	if (!outdir && !j->dry_run) {
-		cur_err_set(err, CUR_EINVAL, "shard writes a directory: give -o DIR");
-		goto fail;
-	}
-	if (setup_mix(j, err) < 0)
-		goto fail;
-	if (tok_load(j->tok_path, &j->tok, err) < 0 || setup_specials(j, err) < 0)
-		goto fail;
-	if (make_fingerprint(j, err) < 0 || setup_dirs(j, err) < 0)
-		goto fail;
-	/* category_of and sink_write read no more than this. */
-	sk->text_only = 1;
-	sk->meta_key = j->mode == MODE_FIELD || j->mode == MODE_AUTO ? j->field : NULL;
-	return sk;
-fail:
-	sink_destroy(sk);
-	return NULL;
-}
-
-cur_sink *shard_sink_new(json_t *cfg, const cur_stage_env *env, const char *outdir,
-			 char *const *inputs, size_t ninputs, cur_err *err)
-{
-	return sink_new(cfg, NULL, env, outdir, inputs, ninputs, err);
-}
-
-cur_sink *shard_sink_create(json_t *config, const cur_stage_env *env, const char *output,
-			    cur_err *err)
+/* The sink's own copy of its options (a mapping), or NULL. */
+static json_t *copy_config(json_t *config, cur_err *err)
 {
 	json_t *cfg = config ? json_deep_copy(config) : json_object();
 	if (!cfg) {
@@ -1096,20 +981,67 @@ cur_sink *shard_sink_create(json_t *config, const cur_stage_env *env, const char
 		cur_err_set(err, CUR_EINVAL, "the shard sink's options must be a mapping");
 		return NULL;
 	}
-	/* `shard: {output: DIR}` names the directory; else the run's output. */
-	const char *dir = json_string_value(json_object_get(cfg, "output"));
-	static char *const none[] = { NULL };
-	cur_sink *s;
-	if (dir) {
-		json_t *keep = json_incref(json_object_get(cfg, "output"));
-		json_object_del(cfg, "output");
-		s = sink_new(cfg, cfg, env, json_string_value(keep), none, 0, err);
-		if (s)
-			json_object_set_new(((shard_job *)s->priv)->cfg, "output", keep);
-		else
-			json_decref(keep);
-	} else {
-		s = sink_new(cfg, cfg, env, output, none, 0, err);
+	return cfg;
+}
+
+cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *output,
+			 cur_err *err)
+{
+	cur_sink *sk = calloc(1, sizeof *sk);
+	shard_job *j = calloc(1, sizeof *j);
+	json_t *dir = NULL;
+	if (!sk || !j) {
+		free(sk);
+		free(j);
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
 	}
-	return s;
+	sk->priv = j;
+	sk->ops = env && env->jobs <= 1 ? &shard_ops_one_worker : &shard_ops;
+	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
+		j->spills[c].tok_fd = j->spills[c].tok_wfd = -1;
+	cur_buf_init(&j->warnings, 1 << 16);
+	cur_buf_init(&j->summary, 1 << 20);
+	if (!(j->cfg = copy_config(config, err)))
+		goto fail;
+	/* `shard: {output: DIR}` in a pipeline file names the directory; else
+	 * the run's output. It is not an option of the run: the fingerprint
+	 * leaves it out. */
+	if ((dir = json_incref(json_object_get(j->cfg, "output")))) {
+		output = json_string_value(dir);
+		json_object_del(j->cfg, "output");
+	}
+	j->auto_mode = env && env->pipeline_file;
+	j->outdir = output;
+	j->inputs = env ? env->inputs : NULL;
+	j->ninputs = env ? env->ninputs : 0;
+	j->seed = env ? env->seed : 0;
+	j->jobs = env ? env->jobs : 1;
+	j->tok_path = env ? env->tokenizer_path : NULL;
+	j->last_cat = -1;
+	if (output && (!*output || strcmp(output, "-") == 0))
+		j->outdir = output = NULL;
+	if (cur_cfg_check_keys(j->cfg, shard_options, "shard", err) < 0 || setup_options(j, err) < 0)
+		goto fail;
+	if (!output && !j->dry_run) {
+		cur_err_set(err, CUR_EINVAL, "shard writes a directory: give -o DIR");
+		goto fail;
+	}
+	if (setup_mix(j, err) < 0)
+		goto fail;
+	if (tok_load(j->tok_path, &j->tok, err) < 0 || setup_specials(j, err) < 0)
+		goto fail;
+	if (make_fingerprint(j, err) < 0 || setup_dirs(j, err) < 0)
+		goto fail;
+	/* The manifest records the options as given; cfg keeps outdir alive. */
+	if (dir)
+		json_object_set_new(j->cfg, "output", dir);
+	/* category_of and sink_write read no more than this. */
+	sk->text_only = 1;
+	sk->meta_key = j->mode == MODE_FIELD || j->mode == MODE_AUTO ? j->field : NULL;
+	return sk;
+fail:
+	json_decref(dir);
+	sink_destroy(sk);
+	return NULL;
 }

@@ -1,6 +1,6 @@
 /* Shard file writers: Megatron-LM indexed dataset (.bin + .idx) and the
- * llm.c .bin layout, written atomically (temporary name, fsync, rename; the
- * .idx is renamed last and marks the shard complete), hashed with XXH3-128
+ * llm.c .bin layout, written as atomic outputs (core/file.h; the .idx is
+ * renamed last and marks the shard complete), hashed with XXH3-128
  * while written. A shard already complete under its final name (from an
  * interrupted run, with --resume) is hashed, not rewritten. */
 #include "config.h"
@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 #include "core/buf.h"
+#include "core/file.h"
 #include "shards/shard_int.h"
 #include "shards/writer_int.h"
 
@@ -110,7 +111,7 @@ static int file_exists_size(const char *path, uint64_t size)
 static int bin_write(shard_writer *w, const unsigned char *p, size_t n, cur_err *err)
 {
 	XXH3_128bits_update(w->hash, p, n);
-	int rc = shard_write_all(w->fd, p, n, w->bin_tmp, err);
+	int rc = shard_write_all(w->fd, p, n, w->bin_final, err);
 	w->written_bytes += n;
 #ifdef SYNC_FILE_RANGE_WRITE
 	/* Start the disk writes as we go (without waiting), so that the fsync
@@ -289,30 +290,24 @@ static int put_ids(shard_writer *w, const uint32_t *ids, size_t n, cur_err *err)
 
 static void names_free(shard_writer *w)
 {
-	free(w->bin_tmp);
-	free(w->idx_tmp);
 	free(w->bin_final);
 	free(w->idx_final);
-	w->bin_tmp = w->idx_tmp = w->bin_final = w->idx_final = NULL;
+	w->bin_final = w->idx_final = NULL;
 }
 
 static int set_names(shard_writer *w, cur_err *err)
 {
 	char n[80];
 	names_free(w);
-	snprintf(n, sizeof n, "%s.bin.tmp", w->name);
-	w->bin_tmp = shard_path(w->outdir, n);
 	snprintf(n, sizeof n, "%s.bin", w->name);
 	w->bin_final = shard_path(w->outdir, n);
 	if (w->format == SHARD_FORMAT_MEGATRON) {
-		snprintf(n, sizeof n, "%s.idx.tmp", w->name);
-		w->idx_tmp = shard_path(w->outdir, n);
 		snprintf(n, sizeof n, "%s.idx", w->name);
 		w->idx_final = shard_path(w->outdir, n);
-		if (!w->idx_tmp || !w->idx_final)
+		if (!w->idx_final)
 			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
-	if (!w->bin_tmp || !w->bin_final)
+	if (!w->bin_final)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return CUR_OK;
 }
@@ -343,9 +338,8 @@ static int wr_begin(void *ctx, int split, uint64_t k, cur_err *err)
 		w->resumed++;
 		return CUR_OK;
 	}
-	w->fd = open(w->bin_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0)
-		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", w->bin_tmp, strerror(errno));
+	CUR_FORWARD(cur_atomic_open(&w->bin, w->bin_final, err));
+	w->fd = w->bin.fd;
 	XXH3_128bits_reset(w->hash);
 	if (w->format == SHARD_FORMAT_LLMC) {
 		unsigned char h[SHARD_LLMC_HEADER];
@@ -446,17 +440,6 @@ static int wr_seq(void *ctx, const shard_piece *p, size_t np, uint64_t ntok, uin
 	return CUR_OK;
 }
 
-static int sync_close(int *fd, const char *path, cur_err *err)
-{
-	int rc = CUR_OK;
-	if (fsync(*fd) != 0 && errno != EINVAL)
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
-	if (close(*fd) != 0 && rc == CUR_OK)
-		rc = cur_err_set(err, CUR_EIO, "cannot write '%s': %s", path, strerror(errno));
-	*fd = -1;
-	return rc;
-}
-
 /* The .idx: header, int32 lengths, int64 byte pointers, int64 doc indices,
  * streamed through a small buffer (hashed as written) so that memory does
  * not grow with the number of sequences. */
@@ -521,17 +504,14 @@ static int write_idx(shard_writer *w, char hex[33], uint64_t *bytes, cur_err *er
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	o->n = 0;
 	o->bytes = 0;
-	o->path = w->idx_tmp;
+	o->path = w->idx_final;
 	o->hash = w->hash; /* the .bin's digest is already taken */
 	XXH3_128bits_reset(o->hash);
-	int rc = CUR_OK;
-	o->fd = open(w->idx_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o->fd < 0)
-		rc = cur_err_set(err, CUR_EIO, "cannot create '%s': %s", w->idx_tmp, strerror(errno));
-	else if ((rc = idx_body(w, o, err)) < 0)
-		close(o->fd);
-	else
-		rc = sync_close(&o->fd, w->idx_tmp, err);
+	int rc = cur_atomic_open(&w->idx, w->idx_final, err);
+	if (rc == CUR_OK) {
+		o->fd = w->idx.fd;
+		rc = idx_body(w, o, err);
+	}
 	if (rc == CUR_OK) {
 		XXH128_canonical_t c;
 		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(o->hash));
@@ -557,27 +537,20 @@ static int commit(shard_writer *w, char bhex[33], uint64_t *bbytes, char ihex[33
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(w->hash));
 	shard_xxh3_hex(&c, bhex);
 	*bbytes = w->ntok * w->itemsize + (w->format == SHARD_FORMAT_LLMC ? SHARD_LLMC_HEADER : 0);
-	int rc = sync_close(&w->fd, w->bin_tmp, err);
-	if (rc == CUR_OK && w->format == SHARD_FORMAT_MEGATRON)
+	int rc = CUR_OK;
+	if (w->format == SHARD_FORMAT_MEGATRON)
 		rc = write_idx(w, ihex, ibytes, err);
-	if (rc < 0) {
-		unlink(w->bin_tmp);
-		if (w->idx_tmp)
-			unlink(w->idx_tmp);
-		return rc;
-	}
 	/* .bin first: a final .idx promises a complete .bin beside it. */
-	if (rename(w->bin_tmp, w->bin_final) != 0)
-		return cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", w->bin_tmp, strerror(errno));
-	if (w->idx_tmp && rename(w->idx_tmp, w->idx_final) != 0)
-		return cur_err_set(err, CUR_EIO, "cannot rename '%s': %s", w->idx_tmp, strerror(errno));
-	int dfd = open(w->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	w->written++;
-	return CUR_OK;
+	if (rc == CUR_OK)
+		rc = cur_atomic_commit(&w->bin, 0, err);
+	w->fd = -1;
+	if (rc == CUR_OK && w->format == SHARD_FORMAT_MEGATRON)
+		rc = cur_atomic_commit(&w->idx, 0, err);
+	cur_atomic_rollback(&w->bin);
+	cur_atomic_rollback(&w->idx);
+	if (rc == CUR_OK)
+		w->written++;
+	return rc;
 }
 
 static json_t *file_entry(const char *hex, uint64_t bytes)
@@ -619,6 +592,8 @@ static int wr_end(void *ctx, cur_err *err)
 int shard_writer_init(shard_writer *w, cur_err *err)
 {
 	w->fd = -1;
+	w->bin = (cur_atomic)CUR_ATOMIC_INIT;
+	w->idx = (cur_atomic)CUR_ATOMIC_INIT;
 	w->hash = XXH3_createState();
 	if (w->async) {
 		for (int i = 0; i < SHARD_NBUF; i++)
@@ -683,15 +658,10 @@ void shard_writer_release(shard_writer *w)
 		}
 		w->out = NULL;
 	}
-	if (w->fd >= 0) {
-		/* An unfinished shard never stays, not even under its temporary name. */
-		close(w->fd);
-		w->fd = -1;
-		if (w->bin_tmp)
-			unlink(w->bin_tmp);
-		if (w->idx_tmp)
-			unlink(w->idx_tmp);
-	}
+	/* An unfinished shard never stays, not even under its temporary name. */
+	cur_atomic_rollback(&w->bin);
+	cur_atomic_rollback(&w->idx);
+	w->fd = -1;
 	names_free(w);
 	XXH3_freeState(w->hash);
 	free(w->out);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include <xxhash.h>
+#include "core/file.h"
 #include "shards/shard_int.h"
 
 /* Megatron-LM MMapIndexedDataset .idx header: 9-byte magic, u64 version 1,
@@ -73,8 +74,9 @@ typedef struct shard_writer {
 	int split;
 	uint64_t k, exp_tokens, exp_seqs;
 	char name[64];
-	char *bin_tmp, *idx_tmp, *bin_final, *idx_final;
-	int fd, skip;
+	char *bin_final, *idx_final;
+	cur_atomic bin, idx;             /* the files being written */
+	int fd, skip;                    /* fd: bin's */
 	XXH3_state_t *hash;
 	unsigned char *out;
 	size_t outn;

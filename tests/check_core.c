@@ -1,13 +1,16 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/file.h"
 #include "core/hist.h"
 #include "core/json_text.h"
 #include "core/options.h"
@@ -666,6 +669,67 @@ START_TEST(writer_is_atomic)
 }
 END_TEST
 
+/* Entries of dir other than . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* core/file.h: the target appears whole at commit or never; a rollback, a
+ * failed commit and a committed file leave no temporary behind. */
+START_TEST(atomic_file_commit_and_rollback)
+{
+	char dir[] = "/tmp/curate-check-XXXXXX";
+	char path[256], name[300], buf[16] = { 0 };
+	cur_atomic a;
+	cur_err err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	ck_assert_int_eq(cur_atomic_open(&a, path, &err), CUR_OK);
+	ck_assert_int_eq(write(a.fd, "old", 3), 3);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(dir_entries(dir), 1);
+	ck_assert(cur_atomic_is_temp(strrchr(a.tmp, '/') + 1, "report"));
+	ck_assert(!cur_atomic_is_temp("report.json", "report"));
+	ck_assert_int_eq(cur_atomic_commit(&a, 0, &err), CUR_OK);
+	cur_atomic_rollback(&a); /* after a commit: nothing */
+	ck_assert_int_eq(dir_entries(dir), 1);
+	/* A stream, abandoned: the old file stays as it was. */
+	ck_assert_int_eq(cur_atomic_open(&a, path, &err), CUR_OK);
+	f = cur_atomic_stream(&a);
+	ck_assert_ptr_nonnull(f);
+	fputs("new", f);
+	cur_atomic_rollback(&a);
+	cur_atomic_rollback(&a);
+	ck_assert_int_eq(dir_entries(dir), 1);
+	f = fopen(path, "r");
+	ck_assert_int_eq(fread(buf, 1, sizeof(buf) - 1, f), 3);
+	fclose(f);
+	ck_assert_str_eq(buf, "old");
+	/* A commit that cannot rename (the target is a non-empty directory). */
+	snprintf(name, sizeof(name), "%s/sub", dir);
+	ck_assert_int_eq(mkdir(name, 0755), 0);
+	snprintf(name, sizeof(name), "%s/sub/x", dir);
+	ck_assert_int_eq(cur_atomic_write_file(name, "x", 1, &err), CUR_OK);
+	snprintf(name, sizeof(name), "%s/sub", dir);
+	ck_assert_int_eq(cur_atomic_write_file(name, "y", 1, &err), CUR_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "sub'"));
+	ck_assert_int_eq(dir_entries(dir), 2);
+	ck_assert_int_eq(cur_remove_tree(dir), 0);
+	ck_assert_int_eq(access(dir, F_OK), -1);
+}
+END_TEST
+
 /* ---- options ---- */
 
 START_TEST(options_unknown_key_lists_valid_ones)
@@ -703,8 +767,9 @@ typedef struct mem_sink {
 	cur_buf out;
 } mem_sink;
 
-static int mem_write(cur_sink *self, cur_doc *doc)
+static int mem_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	return cur_doc_to_json(doc, &((mem_sink *)self->priv)->out);
 }
 
@@ -715,19 +780,29 @@ static int mem_finish(cur_sink *self, json_t *report, cur_err *err)
 }
 
 /* A parallel stage that drops every third document and rewrites text. */
-static int odd_process(cur_stage *self, void *tls, cur_doc *doc)
+static int odd_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	(void)self; (void)tls;
 	if (doc->record % 3 == 0)
 		return cur_doc_drop(doc, "odd:every_third", (double)doc->record);
 	return cur_doc_set_text(doc, doc->text, doc->text_len / 2);
 }
 
+/* A sink of one write function (and mem_finish): the table, at run time. */
+static cur_sink_ops sink_ops_of(int (*write)(cur_sink *, cur_doc *, cur_err *))
+{
+	cur_sink_ops ops = { .write = write, .finish = mem_finish };
+
+	return ops;
+}
+
 static const cur_stage_ops odd_ops = { .process = odd_process };
 
 /* A serial stage that numbers documents in the order it sees them. */
-static int count_process(cur_stage *self, void *tls, cur_doc *doc)
+static int count_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	long *n = self->priv;
 
 	(void)tls;
@@ -742,7 +817,8 @@ static char *run_pipeline(int jobs, int rank, int world, json_t *report)
 	char *inputs[] = { (char *)data("many.jsonl.zst") };
 	cur_pipeline_opts o;
 	mem_sink ms;
-	cur_sink sink = { .write = mem_write, .finish = mem_finish, .priv = &ms };
+	cur_sink_ops ops = sink_ops_of(mem_write);
+	cur_sink sink = { .ops = &ops, .priv = &ms };
 	long counter = 0;
 	cur_stage odd = { .ops = &odd_ops, .name = "odd" };
 	cur_stage count = { .ops = &count_ops, .name = "count", .serial = 1, .priv = &counter };
@@ -782,8 +858,9 @@ START_TEST(pipeline_output_is_identical_for_any_jobs)
 END_TEST
 
 /* A stage and a sink that take a known time: 1 ms every 100 documents. */
-static int slow_process(cur_stage *self, void *tls, cur_doc *doc)
+static int slow_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	(void)self; (void)tls;
 	if (doc->record % 100 == 0)
 		usleep(1000);
@@ -792,8 +869,9 @@ static int slow_process(cur_stage *self, void *tls, cur_doc *doc)
 
 static const cur_stage_ops slow_ops = { .process = slow_process };
 
-static int slow_write(cur_sink *self, cur_doc *doc)
+static int slow_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	(void)self;
 	if (doc->record % 100 == 0)
 		usleep(1000);
@@ -813,12 +891,14 @@ static double thread_seconds(json_t *report, const char *phase)
  * in the stage and 20 in the sink, at any -j. */
 /* Run many.jsonl.zst through one stage of ops and a sink writing with
  * write, at jobs (batch_docs 0: the default); the report. */
-static json_t *run_one_stage(const cur_stage_ops *ops, int (*write)(cur_sink *, cur_doc *),
-			     int jobs, size_t batch_docs)
+static json_t *run_one_stage(const cur_stage_ops *ops,
+			     int (*write)(cur_sink *, cur_doc *, cur_err *), int jobs,
+			     size_t batch_docs)
 {
 	char *inputs[] = { strdup(data("many.jsonl.zst")) };
 	cur_pipeline_opts o;
-	cur_sink sink = { .write = write, .finish = mem_finish };
+	cur_sink_ops sops = sink_ops_of(write);
+	cur_sink sink = { .ops = &sops };
 	cur_stage stage = { .ops = ops, .name = "slow" };
 	cur_stage *stages[] = { &stage };
 	json_t *r = json_object();
@@ -857,8 +937,9 @@ END_TEST
  * slow_first_ms more. */
 static int slow_first_ms;
 
-static int slow_first_process(cur_stage *self, void *tls, cur_doc *doc)
+static int slow_first_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	(void)self; (void)tls;
 	if (doc->record == 1)
 		usleep((useconds_t)slow_first_ms * 1000);
@@ -869,8 +950,9 @@ static int slow_first_process(cur_stage *self, void *tls, cur_doc *doc)
 
 static const cur_stage_ops slow_first_ops = { .process = slow_first_process };
 
-static int write_nothing(cur_sink *self, cur_doc *doc)
+static int write_nothing(cur_sink *self, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	(void)self; (void)doc;
 	return CUR_OK;
 }
@@ -929,8 +1011,9 @@ typedef struct text_sink {
 	int light;  /* documents that came without a JSON tree */
 } text_sink;
 
-static int text_write(cur_sink *self, cur_doc *doc)
+static int text_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
+	(void)err;
 	text_sink *t = self->priv;
 	const char *cat = cur_doc_meta_str(doc, "category");
 
@@ -949,8 +1032,9 @@ static char *run_text_sink(const char *name, int jobs, int text_only, int *light
 	char *inputs[] = { strdup(data(name)) };
 	cur_pipeline_opts o;
 	text_sink t;
-	cur_sink sink = { .write = text_write, .finish = mem_finish, .text_only = text_only,
-			  .meta_key = "category", .priv = &t };
+	cur_sink_ops ops = sink_ops_of(text_write);
+	cur_sink sink = { .ops = &ops, .text_only = text_only, .meta_key = "category",
+			  .priv = &t };
 	json_t *report = json_object();
 	static const char *const keys[] = { "documents_in", "documents_out", "bytes_in",
 					    "bytes_out", "bad_records", "utf8_repairs", "errors" };
@@ -1039,7 +1123,8 @@ static json_t *lengths_of(int jobs)
 	char *inputs[] = { strdup(data("many.jsonl.zst")) };
 	cur_pipeline_opts o;
 	mem_sink ms;
-	cur_sink sink = { .write = mem_write, .finish = mem_finish, .priv = &ms };
+	cur_sink_ops ops = sink_ops_of(mem_write);
+	cur_sink sink = { .ops = &ops, .priv = &ms };
 	cur_stage odd = { .ops = &odd_ops, .name = "odd" };
 	cur_stage *stages[] = { &odd };
 	json_t *report = json_object(), *lengths;
@@ -1107,6 +1192,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, reader_real_crawl_files);
 	tcase_add_test(t, reader_tar_members_and_damage);
 	tcase_add_test(t, writer_is_atomic);
+	tcase_add_test(t, atomic_file_commit_and_rollback);
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);
 	tcase_add_test(t, options_sizes_take_suffixes);
 	tcase_add_test(t, pipeline_output_is_identical_for_any_jobs);

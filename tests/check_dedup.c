@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/file.h"
 #include "core/pipeline.h"
 #include "dedup/dd_int.h"
 #include "dedup/dedup.h"
@@ -292,9 +292,10 @@ typedef struct keep_sink {
 	json_t *ids; /* object: kept id -> true */
 } keep_sink;
 
-static int ks_write(cur_sink *self, cur_doc *doc)
+static int ks_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	keep_sink *k = self->priv;
+	(void)err;
 	json_object_set_new(k->ids, cur_doc_id(doc), json_true());
 	return CUR_OK;
 }
@@ -312,13 +313,7 @@ static void ks_destroy(cur_sink *self)
 	(void)self;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-	(void)st;
-	(void)f;
-	(void)w;
-	return remove(p);
-}
+static const cur_sink_ops ks_ops = { .write = ks_write, .finish = ks_finish, .destroy = ks_destroy };
 
 static int run_pass(cur_stage *st, char **inputs, size_t n, cur_sink *sink, int jobs)
 {
@@ -344,8 +339,7 @@ static json_t *dedup_run(const dd_config *c, char **inputs, size_t n, int jobs)
 	char dir[] = "/tmp/check_dedup.XXXXXX";
 	cur_err err;
 	keep_sink k = { json_object() };
-	cur_sink null_sink = { .write = ks_write, .finish = ks_finish, .destroy = ks_destroy,
-			       .priv = &k };
+	cur_sink null_sink = { .ops = &ks_ops, .priv = &k };
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	cur_err_clear(&err);
 	cur_stage *st = dd_sign_stage_new(c, dir, 0, 1, inputs, n, &err);
@@ -356,7 +350,7 @@ static json_t *dedup_run(const dd_config *c, char **inputs, size_t n, int jobs)
 	st = dd_apply_stage_new(dir, 0, NULL, &err);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(run_pass(st, inputs, n, &null_sink, jobs), CUR_OK);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	cur_remove_tree(dir);
 	return k.ids;
 }
 

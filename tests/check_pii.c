@@ -730,7 +730,7 @@ static int run_doc(cur_stage *st, cur_doc *d, const char *text)
 {
 	void *tls = st->ops->thread_new(st);
 	ck_assert_int_eq(cur_doc_new_text(d, "doc-1", text, strlen(text), "test"), CUR_OK);
-	int rc = st->ops->process(st, tls, d);
+	int rc = st->ops->process(st, tls, d, NULL);
 	st->ops->thread_free(st, tls);
 	return rc;
 }
@@ -750,7 +750,7 @@ START_TEST(t_stage)
 			 strstr(mixed_text, "jürgen") - mixed_text);
 	cur_doc_release(&d);
 	json_t *rep = json_object();
-	ck_assert_int_eq(st->ops->finish(st, rep), CUR_OK);
+	ck_assert_int_eq(st->ops->finish(st, rep, NULL), CUR_OK);
 	char *dump = json_dumps(rep, 0);
 	ck_assert_ptr_null(strstr(dump, "jürgen")); /* counts only */
 	ck_assert_ptr_null(strstr(dump, "4111"));

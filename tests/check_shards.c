@@ -72,21 +72,22 @@ static void rm_rf(const char *dir)
  * the others as -j 2 (so pass 2 writes on its second thread). */
 static int run_sink(const char *dir, json_t *cfg, docs *v, int no_prepare, json_t *report)
 {
-	cur_stage_env env = { 7, no_prepare ? 1 : 2, 0, 1, NULL };
+	char *in[] = { "fixture" };
+	cur_stage_env env = { .seed = 7, .jobs = no_prepare ? 1 : 2, .quiet = 1, .inputs = in,
+			      .ninputs = 1 };
 	cur_err e;
 	cur_err_clear(&e);
-	char *in[] = { "fixture" };
-	cur_sink *s = shard_sink_new(cfg, &env, dir, in, 1, &e);
+	cur_sink *s = shard_sink_new(cfg, &env, dir, &e);
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	for (size_t i = 0; i < v->n; i++) {
-		ck_assert(no_prepare == !s->prepare);
+		ck_assert(no_prepare == !s->ops->prepare);
 		if (!no_prepare)
-			ck_assert_int_eq(s->prepare(s, NULL, &v->d[i]), CUR_OK);
-		ck_assert_int_eq(s->write(s, &v->d[i]), CUR_OK);
+			ck_assert_int_eq(s->ops->prepare(s, NULL, &v->d[i], &e), CUR_OK);
+		ck_assert_int_eq(s->ops->write(s, &v->d[i], &e), CUR_OK);
 	}
-	int rc = s->finish(s, report, &e);
+	int rc = s->ops->finish(s, report, &e);
 	ck_assert_msg(rc == CUR_OK, "%s", e.msg);
-	s->destroy(s);
+	s->ops->destroy(s);
 	return rc;
 }
 
@@ -459,9 +460,9 @@ END_TEST
 
 START_TEST(test_usage_errors)
 {
-	cur_stage_env env = { 1, 1, 0, 1, NULL };
-	cur_err e;
 	char *in[] = { "x" };
+	cur_stage_env env = { .seed = 1, .jobs = 1, .quiet = 1, .inputs = in, .ninputs = 1 };
+	cur_err e;
 	const char *bad[] = {
 		"{\"mix\": \"a=1\"}",                                  /* mix without categories */
 		"{\"source\": [\"general=x\"], \"mix\": \"general=50,web=50\"}", /* unknown category */
@@ -477,13 +478,13 @@ START_TEST(test_usage_errors)
 	for (int i = 0; bad[i]; i++) {
 		json_t *cfg = json_loads(bad[i], 0, NULL);
 		cur_err_clear(&e);
-		cur_sink *s = shard_sink_new(cfg, &env, "/tmp/check_shards_usage", in, 1, &e);
+		cur_sink *s = shard_sink_new(cfg, &env, "/tmp/check_shards_usage", &e);
 		ck_assert_msg(s == NULL, "accepted %s", bad[i]);
 		ck_assert_int_eq(e.code, CUR_EINVAL);
 		json_decref(cfg);
 	}
 	json_t *cfg = json_object();
-	ck_assert_ptr_null(shard_sink_new(cfg, &env, "-", in, 1, &e));
+	ck_assert_ptr_null(shard_sink_new(cfg, &env, "-", &e));
 	json_decref(cfg);
 	rm_rf("/tmp/check_shards_usage");
 }

@@ -86,7 +86,7 @@ static void stage_thread_free(cur_stage *self, void *tls)
 }
 
 /* Runs on every worker at once: the totals are atomic. */
-static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
+static int stage_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	tok_stage *s = self->priv;
 	tok_ids *v = tls;
@@ -95,6 +95,7 @@ static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
 	if (!v)
 		return CUR_ENOMEM;
 	v->len = 0;
+	(void)err;
 	CUR_FORWARD(tok_encode(s->conf.tok, doc->text, doc->text_len, s->conf.allow_special, v));
 	meta = cur_doc_metadata(doc);
 	if (!meta || json_object_set_new(meta, "tokens", json_integer((json_int_t)v->len)))
@@ -103,10 +104,11 @@ static int stage_process(cur_stage *self, void *tls, cur_doc *doc)
 	return CUR_KEEP;
 }
 
-static int stage_finish(cur_stage *self, json_t *report)
+static int stage_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	tok_stage *s = self->priv;
 
+	(void)err;
 	json_object_set_new(report, "tokens",
 			    json_integer(__atomic_load_n(&s->tokens_total, __ATOMIC_RELAXED)));
 	json_object_set_new(report, "vocab_checksum", json_string(tok_checksum(s->conf.tok)));
@@ -207,7 +209,7 @@ static int format_ids(const tok_ids *v, cur_buf *line)
 	return cur_buf_putc(line, '\n');
 }
 
-static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
+static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	ids_sink *s = self->priv;
 	ids_line *l = calloc(1, sizeof(*l));
@@ -215,6 +217,7 @@ static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 	int rc;
 
 	(void)tls;
+	(void)err;
 	if (!l)
 		return CUR_ENOMEM;
 	tok_ids_init(&v);
@@ -231,16 +234,21 @@ static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
 	return cur_doc_attach(doc, s->key, l, ids_line_free);
 }
 
-static int sink_write(cur_sink *self, cur_doc *doc)
+static int sink_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	ids_sink *s = self->priv;
 	ids_line *l = cur_doc_attached(doc, s->key);
+	int rc;
 
 	if (!l)
-		return CUR_EINVAL;
+		return cur_err_set(err, CUR_EINVAL, "internal error: document '%s' was not encoded",
+				   cur_doc_id(doc));
 	s->docs++;
 	s->tokens += (long long)l->tokens;
-	return cur_out_write(s->out, l->text.data, l->text.len);
+	rc = cur_out_write(s->out, l->text.data, l->text.len);
+	if (rc < 0)
+		cur_err_set(err, rc, "%s", cur_out_error(s->out));
+	return rc;
 }
 
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
@@ -255,13 +263,6 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	return CUR_OK;
 }
 
-static const char *sink_error(const cur_sink *self)
-{
-	const ids_sink *s = self->priv;
-
-	return s->out ? cur_out_error(s->out) : "";
-}
-
 static void sink_destroy(cur_sink *self)
 {
 	ids_sink *s;
@@ -273,6 +274,13 @@ static void sink_destroy(cur_sink *self)
 	tok_free(s->conf.tok);
 	free(s);
 }
+
+static const cur_sink_ops ids_sink_ops = {
+	.prepare = sink_prepare,
+	.write = sink_write,
+	.finish = sink_finish,
+	.destroy = sink_destroy,
+};
 
 cur_sink *tok_ids_sink_new(json_t *config, const cur_stage_env *env, const char *output,
 			   cur_err *err)
@@ -294,11 +302,7 @@ cur_sink *tok_ids_sink_new(json_t *config, const cur_stage_env *env, const char 
 	if (cur_out_open(&s->out, output, env ? env->jobs : 1, err) < 0)
 		goto fail;
 	json_decref(cfg);
-	s->base.prepare = sink_prepare;
-	s->base.write = sink_write;
-	s->base.finish = sink_finish;
-	s->base.destroy = sink_destroy;
-	s->base.error_message = sink_error;
+	s->base.ops = &ids_sink_ops;
 	s->base.priv = s;
 	return &s->base;
 fail:

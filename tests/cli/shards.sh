@@ -172,13 +172,14 @@ disk_full() { # LIMIT_KB DIR ARGS...
 	[ $rc -eq 3 ] || fail "disk full: exit $rc"
 	grep -q 'File too large' "$W/err" || fail "disk full: no clear message"
 	ls "$dir" | grep -qE '^(train_|valid_|manifest)' && fail "disk full left a shard or manifest"
+	ls -A "$dir" | grep -q '\.tmp\.' && fail "disk full left a temporary file"
 	return 0
 }
 disk_full 200 "$W/full1" "$D"/*.jsonl --shard-tokens 100000
 grep -q "cat0.tok': File too large" "$W/err" || fail "disk full in pass 1: message"
 disk_full 150 "$W/full2" --source general="$D/general.jsonl" --source math="$D/math.jsonl" \
 	--on-exhausted repeat --tokens 200000 --shard-tokens 100000
-grep -q "train_0000[0-9].bin.tmp': File too large" "$W/err" || fail "disk full in a shard: message"
+grep -q "train_0000[0-9].bin': File too large" "$W/err" || fail "disk full in a shard: message"
 ok "a full disk fails cleanly (exit 3, nothing left under a final name)"
 
 # 7. verify finds corruption and names the shard and offset.
