@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/file.h"
 #include "core/reader.h"
 #include "shards/reader.h"
 #include "shards/shard.h"
@@ -190,7 +191,7 @@ static void same_dirs(const char *a, const char *b)
 
 START_TEST(test_roundtrip_field)
 {
-	const char *dir = "/tmp/check_shards_rt";
+	const char *dir = "check_shards_rt";
 	rm_rf(dir);
 	docs v = { 0 };
 	load_all(&v);
@@ -238,15 +239,15 @@ START_TEST(test_deterministic_and_shuffled)
 	docs v = { 0 };
 	load_all(&v);
 	json_t *cfg = cfg_field();
-	rm_rf("/tmp/check_shards_d1");
-	rm_rf("/tmp/check_shards_d2");
-	run_sink("/tmp/check_shards_d1", cfg, &v, 0, NULL);
+	rm_rf("check_shards_d1");
+	rm_rf("check_shards_d2");
+	run_sink("check_shards_d1", cfg, &v, 0, NULL);
 	/* Without prepare (tokenized in write) and a second time: same bytes. */
-	run_sink("/tmp/check_shards_d2", cfg, &v, 1, NULL);
-	same_dirs("/tmp/check_shards_d1", "/tmp/check_shards_d2");
+	run_sink("check_shards_d2", cfg, &v, 1, NULL);
+	same_dirs("check_shards_d1", "check_shards_d2");
 	/* The first shard does not start with the first document. */
 	char **texts;
-	size_t n = decode_dir("/tmp/check_shards_d1", &texts);
+	size_t n = decode_dir("check_shards_d1", &texts);
 	ck_assert_uint_gt(n, 100);
 	int moved = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -257,15 +258,15 @@ START_TEST(test_deterministic_and_shuffled)
 	ck_assert(moved);
 	json_decref(cfg);
 	docs_free(&v);
-	rm_rf("/tmp/check_shards_d1");
-	rm_rf("/tmp/check_shards_d2");
+	rm_rf("check_shards_d1");
+	rm_rf("check_shards_d2");
 }
 END_TEST
 
 /* The realized mix after >= 1M tokens (repeating the small fixtures). */
 START_TEST(test_mix_ratio_1m)
 {
-	const char *dir = "/tmp/check_shards_mix";
+	const char *dir = "check_shards_mix";
 	rm_rf(dir);
 	docs v = { 0 };
 	load_all(&v);
@@ -294,7 +295,7 @@ END_TEST
 
 START_TEST(test_stop_when_exhausted)
 {
-	const char *dir = "/tmp/check_shards_stop";
+	const char *dir = "check_shards_stop";
 	rm_rf(dir);
 	docs v = { 0 };
 	load_all(&v);
@@ -318,7 +319,7 @@ END_TEST
 
 START_TEST(test_pack_no_split)
 {
-	const char *dir = "/tmp/check_shards_pack";
+	const char *dir = "check_shards_pack";
 	rm_rf(dir);
 	docs v = { 0 };
 	load_all(&v);
@@ -366,14 +367,14 @@ END_TEST
 
 START_TEST(test_llmc_and_dump)
 {
-	const char *dir = "/tmp/check_shards_llmc";
+	const char *dir = "check_shards_llmc";
 	rm_rf(dir);
 	docs v = { 0 };
 	docs_load(&v, DATA "math.jsonl", "math");
 	json_t *cfg = json_pack("{s:s, s:b}", "format", "llmc", "no_shuffle", 1);
 	run_sink(dir, cfg, &v, 0, NULL);
 	size_t n;
-	char *p = slurp("/tmp/check_shards_llmc/train_00000.bin", &n);
+	char *p = slurp("check_shards_llmc/train_00000.bin", &n);
 	ck_assert_ptr_nonnull(p);
 	int32_t h[3];
 	memcpy(h, p, sizeof h);
@@ -388,11 +389,11 @@ START_TEST(test_llmc_and_dump)
 	cur_buf out;
 	cur_err e;
 	cur_buf_init(&out, CUR_BUF_UNLIMITED);
-	ck_assert_int_eq(shard_dump_seq("/tmp/check_shards_llmc/train_00000", 0, tok, &out, &e), CUR_OK);
+	ck_assert_int_eq(shard_dump_seq("check_shards_llmc/train_00000", 0, tok, &out, &e), CUR_OK);
 	ck_assert_ptr_nonnull(strstr(out.data, "--- document 0"));
 	ck_assert_ptr_nonnull(strstr(out.data, v.d[0].text));
 	cur_buf_reset(&out);
-	ck_assert_int_eq(shard_dump_docs("/tmp/check_shards_llmc/train_00000.bin", &out, &e), CUR_OK);
+	ck_assert_int_eq(shard_dump_docs("check_shards_llmc/train_00000.bin", &out, &e), CUR_OK);
 	ck_assert_ptr_nonnull(strstr(out.data, "seq\tdoc\ttokens\n0\t0\t"));
 	cur_buf_reset(&out);
 	ck_assert_int_eq(shard_verify(dir, &out, &e), CUR_OK);
@@ -416,7 +417,7 @@ static void flip_byte(const char *path, long off)
 
 START_TEST(test_verify_catches)
 {
-	const char *dir = "/tmp/check_shards_bad";
+	const char *dir = "check_shards_bad";
 	rm_rf(dir);
 	docs v = { 0 };
 	docs_load(&v, DATA "code.jsonl", "code");
@@ -426,27 +427,27 @@ START_TEST(test_verify_catches)
 	cur_err e;
 	cur_buf_init(&out, CUR_BUF_UNLIMITED);
 	/* Megatron inspection: sequence 0 is document 0 (--no-shuffle). */
-	ck_assert_int_eq(shard_dump_seq("/tmp/check_shards_bad/train_00000", 0, tok, &out, &e), CUR_OK);
+	ck_assert_int_eq(shard_dump_seq("check_shards_bad/train_00000", 0, tok, &out, &e), CUR_OK);
 	ck_assert_ptr_nonnull(strstr(out.data, v.d[0].text));
 	ck_assert_ptr_nonnull(strstr(out.data, "<|end_of_text|>\n"));
 	cur_buf_reset(&out);
-	ck_assert_int_eq(shard_dump_seq("/tmp/check_shards_bad/train_00000", 25, tok, &out, &e), CUR_EINVAL);
-	ck_assert_int_eq(shard_dump_docs("/tmp/check_shards_bad/train_00000.idx", &out, &e), CUR_OK);
+	ck_assert_int_eq(shard_dump_seq("check_shards_bad/train_00000", 25, tok, &out, &e), CUR_EINVAL);
+	ck_assert_int_eq(shard_dump_docs("check_shards_bad/train_00000.idx", &out, &e), CUR_OK);
 	size_t lines = 0;
 	for (const char *q = out.data; *q; q++)
 		lines += *q == '\n';
 	ck_assert_uint_eq(lines, 26);
 	cur_buf_reset(&out);
 	/* A token id beyond the vocabulary (and a checksum mismatch). */
-	flip_byte("/tmp/check_shards_bad/train_00000.bin", 4 * 10 + 3);
+	flip_byte("check_shards_bad/train_00000.bin", 4 * 10 + 3);
 	ck_assert_int_eq(shard_verify(dir, &out, &e), 1);
 	ck_assert_ptr_nonnull(strstr(out.data, "train_00000.bin: checksum mismatch"));
 	ck_assert_ptr_nonnull(strstr(out.data, "train_00000.bin: offset 40: token id"));
-	flip_byte("/tmp/check_shards_bad/train_00000.bin", 4 * 10 + 3);
+	flip_byte("check_shards_bad/train_00000.bin", 4 * 10 + 3);
 	cur_buf_reset(&out);
 	ck_assert_int_eq(shard_verify(dir, &out, &e), CUR_OK);
 	/* A wrong pointer in the .idx. */
-	flip_byte("/tmp/check_shards_bad/train_00000.idx", 34 + 4 * 25 + 8 * 3);
+	flip_byte("check_shards_bad/train_00000.idx", 34 + 4 * 25 + 8 * 3);
 	cur_buf_reset(&out);
 	ck_assert_int_eq(shard_verify(dir, &out, &e), 1);
 	ck_assert_msg(strstr(out.data, "train_00000.idx: offset 158: pointer of sequence 3") != NULL,
@@ -478,7 +479,7 @@ START_TEST(test_usage_errors)
 	for (int i = 0; bad[i]; i++) {
 		json_t *cfg = json_loads(bad[i], 0, NULL);
 		cur_err_clear(&e);
-		cur_sink *s = shard_sink_new(cfg, &env, "/tmp/check_shards_usage", &e);
+		cur_sink *s = shard_sink_new(cfg, &env, "check_shards_usage", &e);
 		ck_assert_msg(s == NULL, "accepted %s", bad[i]);
 		ck_assert_int_eq(e.code, CUR_EINVAL);
 		json_decref(cfg);
@@ -486,13 +487,13 @@ START_TEST(test_usage_errors)
 	json_t *cfg = json_object();
 	ck_assert_ptr_null(shard_sink_new(cfg, &env, "-", &e));
 	json_decref(cfg);
-	rm_rf("/tmp/check_shards_usage");
+	rm_rf("check_shards_usage");
 }
 END_TEST
 
 START_TEST(test_loader)
 {
-	const char *dir = "/tmp/check_shards_load";
+	const char *dir = "check_shards_load";
 	rm_rf(dir);
 	docs v = { 0 };
 	docs_load(&v, DATA "general.jsonl", "general");
@@ -523,7 +524,7 @@ END_TEST
 /* One document of 50M tokens goes through whole, alone in its shard. */
 START_TEST(test_huge_document)
 {
-	const char *dir = "/tmp/check_shards_huge";
+	const char *dir = "check_shards_huge";
 	rm_rf(dir);
 	size_t n = 50000000;
 	char *text = malloc(2 * n + 1);
@@ -647,6 +648,14 @@ static Suite *shards_suite(void)
 int main(void)
 {
 	cur_err e;
+	/* The tests' directories are relative, inside a directory of this
+	 * run's own: runs of the suite side by side (the plain and sanitizer
+	 * builds, other checkouts) never share one. */
+	char top[] = "/tmp/check_shards.XXXXXX";
+	if (!mkdtemp(top) || chdir(top) != 0) {
+		fprintf(stderr, "check_shards: cannot make a directory in /tmp\n");
+		return EXIT_FAILURE;
+	}
 	if (tok_load(NULL, &tok, &e) < 0) {
 		fprintf(stderr, "check_shards: %s\n", e.msg);
 		return EXIT_FAILURE;
@@ -656,5 +665,6 @@ int main(void)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	tok_free(tok);
+	cur_remove_tree(top);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
