@@ -299,7 +299,7 @@ void rpt_chart_funnel(rpt_page *pg, json_t *report)
 		char label[96];
 		rpt_ptr p;
 
-		snprintf(label, sizeof(label), "%zu %s", i + 1, json_string_value(json_object_get(st, "name")));
+		snprintf(label, sizeof(label), "%zu %s", i + 1, rpt_str(st, "name"));
 		svg_label(pg, y + 15, label, NULL);
 		rpt_ptr_index(&p, "/stages", i);
 		rpt_ptr_key(&p, p.s, "docs_out");

@@ -132,7 +132,7 @@ static void time_chart(rpt_page *pg, json_t *r)
 		rpt_ptr_index(&ptrs[k], "/stages", i);
 		rpt_ptr_key(&ptrs[k], ptrs[k].s, "seconds");
 		snprintf(labels[k], sizeof(labels[k]), "stage %zu %s", i + 1,
-			 json_string_value(json_object_get(st, "name")));
+			 rpt_str(st, "name"));
 		bars[k] = (rpt_bar){ labels[k], rpt_num(st, "seconds"), ptrs[k].s, RPT_SECS, NAN,
 				     NULL, NULL };
 		k++;

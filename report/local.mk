@@ -15,3 +15,13 @@ tests_check_report_SOURCES = tests/check_report.c
 tests_check_report_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_report_LDADD = $(CHECK_LIBS_ALL)
 CLEANFILES += report-screenshot.png
+
+# libFuzzer target: the page from any JSON.
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_report
+fuzz_fuzz_report_SOURCES = fuzz/fuzz_report.c
+fuzz_fuzz_report_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_report_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_report_LDADD = $(CURATE_LIBS)
+endif
+EXTRA_DIST += fuzz/fuzz_report.c

@@ -156,6 +156,13 @@ double rpt_num(json_t *obj, const char *key)
 	return json_number_value(json_object_get(obj, key));
 }
 
+const char *rpt_str(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
 void rpt_title(rpt_page *pg, const char *key)
 {
 	char t[128];

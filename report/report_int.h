@@ -41,8 +41,9 @@ typedef struct rpt_ptr { char s[512]; } rpt_ptr;
 void rpt_ptr_key(rpt_ptr *out, const char *base, const char *key);
 void rpt_ptr_index(rpt_ptr *out, const char *base, size_t i);
 
-/* Numbers of the report, 0 when absent. */
+/* Numbers of the report, 0 when absent; strings, "" when absent. */
 double rpt_num(json_t *obj, const char *key);
+const char *rpt_str(json_t *obj, const char *key);
 
 /* rpt_fmt_name: the data-fmt name of fmt ("int", "pct", ...). */
 const char *rpt_fmt_name(enum rpt_fmt fmt);
