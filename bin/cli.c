@@ -24,6 +24,7 @@ enum {
 	OPT_REPORT = 256, OPT_REJECTS, OPT_STRICT, OPT_RANK, OPT_WORLD, OPT_SEED,
 	OPT_TOKENIZER, OPT_TEXT_FIELD, OPT_SPLIT, OPT_MAX_DOC, OPT_HELP, OPT_REPORT_TOKENS,
 	OPT_REPORT_HTML,
+	OPT_WARC_TYPES, OPT_ALL_STATUS,
 	OPT_SPEC = 1000
 };
 
@@ -44,6 +45,8 @@ static const struct option common_opts[] = {
 	{ "max-doc-bytes", required_argument, NULL, OPT_MAX_DOC },
 	{ "report-tokens", no_argument, NULL, OPT_REPORT_TOKENS },
 	{ "report-html", required_argument, NULL, OPT_REPORT_HTML },
+	{ "warc-types", required_argument, NULL, OPT_WARC_TYPES },
+	{ "all-status", no_argument, NULL, OPT_ALL_STATUS },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
 #define NCOMMON (sizeof(common_opts) / sizeof(common_opts[0]))
@@ -62,6 +65,9 @@ static const char common_help[] =
 	"      --text-field NAME  JSONL field holding the text (default text)\n"
 	"      --split paragraphs plain text: a document per blank-line block\n"
 	"      --max-doc-bytes N  skip longer records (default 64M; K, M, G suffixes)\n"
+	"      --warc-types LIST  WARC records that become documents (default\n"
+	"                         response,conversion; also resource, metadata)\n"
+	"      --all-status       WARC responses of any HTTP status (default 200 only)\n"
 	"  -q, --quiet            no messages but errors; -v, --verbose more\n"
 	"      --help             this help\n";
 
@@ -208,6 +214,12 @@ static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
 		o->max_doc_bytes = (long long)n;
 		break;
 	}
+	case OPT_WARC_TYPES:
+		if (cur_warc_types_parse(arg, &o->warc_types) != CUR_OK)
+			return usage_error(cmd, "--warc-types wants a list of response, conversion, "
+					 "resource, metadata, not '%s'", arg);
+		break;
+	case OPT_ALL_STATUS: o->warc_all_status = 1; break;
 	default:
 		return 2;
 	}
@@ -269,6 +281,9 @@ void cli_reader_opts(const cli_common *c, cur_reader_opts *ro)
 	ro->text_field = c->text_field;
 	ro->split_paragraphs = c->split_paragraphs;
 	ro->max_doc_bytes = (size_t)c->max_doc_bytes;
+	if (c->warc_types)
+		ro->warc_types = c->warc_types;
+	ro->warc_all_status = c->warc_all_status;
 }
 
 void cli_stage_env(const cli_common *c, cur_stage_env *env)

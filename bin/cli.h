@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "core/options.h"
 #include "core/pipeline.h"
+#include "core/reader.h"
 #include "core/stage.h"
 
 typedef struct cur_stage_row {
@@ -33,6 +34,8 @@ typedef struct cli_common {
 	const char *text_field; /* --text-field NAME */
 	int split_paragraphs;   /* --split paragraphs */
 	long long max_doc_bytes;
+	unsigned warc_types;    /* --warc-types (CUR_WARC_* bits; 0: default) */
+	int warc_all_status;    /* --all-status */
 	char **inputs;          /* positional arguments (borrowed from argv) */
 	int ninputs;
 	const char *const *input_category; /* parallel to inputs, or NULL */

@@ -21,6 +21,8 @@
  *   seed: 1
  *   report: out/report.json
  *   rejects: out/rejects.jsonl.zst
+ *   warc_types: [response, conversion]   # WARC records read (the default)
+ *   all_status: false                    # WARC responses of any status
  *   stages:
  *     - dedup: {exact: true}
  *     - filter: {rules: gopher-quality}
@@ -213,6 +215,28 @@ static const char *str_or(json_t *o, const char *key, const char *def)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : def;
+}
+
+/* warc_types: a list of record types or one comma-separated string. */
+static int pipe_warc_types(json_t *v, unsigned *out)
+{
+	unsigned mask = 0, one;
+	size_t i;
+	json_t *x;
+
+	if (!v)
+		return 0;
+	if (json_is_string(v))
+		return cur_warc_types_parse(json_string_value(v), out) ? -1 : 0;
+	if (!json_is_array(v))
+		return -1;
+	json_array_foreach(v, i, x) {
+		if (!json_is_string(x) || cur_warc_types_parse(json_string_value(x), &one))
+			return -1;
+		mask |= one;
+	}
+	*out = mask;
+	return mask ? 0 : -1;
 }
 
 /* ---- stages limited to some categories ----
@@ -419,6 +443,14 @@ int cmd_run(int argc, char **argv)
 	c.text_field = str_or(pipe, "text_field", c.text_field);
 	if (!c.tokenizer)
 		c.tokenizer = str_or(pipe, "tokenizer", NULL);
+	if (!c.warc_types && pipe_warc_types(json_object_get(pipe, "warc_types"), &c.warc_types)) {
+		fprintf(stderr, "curate run: %s: 'warc_types' must list response, conversion, "
+			"resource or metadata\n", argv[argc - 1]);
+		rc = 2;
+		goto out;
+	}
+	if (json_is_true(json_object_get(pipe, "all_status")))
+		c.warc_all_status = 1;
 	if (c.jobs == 1 && json_is_integer(json_object_get(pipe, "jobs")))
 		c.jobs = (int)json_integer_value(json_object_get(pipe, "jobs"));
 	if (!c.seed && json_is_integer(json_object_get(pipe, "seed")))

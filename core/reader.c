@@ -35,6 +35,8 @@ void cur_reader_opts_init(cur_reader_opts *o)
 	o->rank = 0;
 	o->world = 1;
 	o->prefetch = 0;
+	o->warc_types = CUR_WARC_DEFAULT;
+	o->warc_all_status = 0;
 }
 
 /* ---- the look-ahead stream ---- */
@@ -225,6 +227,8 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		cur_reader_opts_init(&r->o);
 	if (r->o.world < 1)
 		r->o.world = 1;
+	r->warc.types = r->o.warc_types ? r->o.warc_types : CUR_WARC_DEFAULT;
+	r->warc.all_status = r->o.warc_all_status;
 	int prefetch = r->o.prefetch && strcmp(path, "-") != 0;
 
 	rc = open_archive(r, path, 0);

@@ -19,7 +19,22 @@ typedef struct cur_reader_opts {
 	 * a caller that reads on one thread and has a core to spare. Plain
 	 * and compressed files only (an archive is read without it). */
 	int prefetch;
+	/* WARC: the record types that become documents (default response and
+	 * conversion), and whether a response of any HTTP status does (default:
+	 * 200 only). */
+	unsigned warc_types;
+	int warc_all_status;
 } cur_reader_opts;
+
+enum {
+	CUR_WARC_RESPONSE = 1, CUR_WARC_CONVERSION = 2, CUR_WARC_RESOURCE = 4,
+	CUR_WARC_METADATA = 8,
+	CUR_WARC_DEFAULT = CUR_WARC_RESPONSE | CUR_WARC_CONVERSION
+};
+
+/* cur_warc_types_parse: "response,resource" -> CUR_WARC_* bits in *out;
+ * CUR_EINVAL for an unknown type or an empty list. */
+int cur_warc_types_parse(const char *list, unsigned *out);
 
 void cur_reader_opts_init(cur_reader_opts *o);
 

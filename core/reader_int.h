@@ -43,6 +43,8 @@ int cur_archive_open_prefetch(struct archive *a, const char *path);
 typedef struct cur_warc_state {
 	uint64_t record;        /* records seen */
 	uint64_t skipped;       /* records of other types or non-text payloads */
+	unsigned types;         /* CUR_WARC_* record types that become documents */
+	int all_status;         /* responses of any HTTP status, not only 200 */
 } cur_warc_state;
 
 int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin,

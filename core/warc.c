@@ -4,12 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/charset.h"
 #include "core/reader_int.h"
 
 /* WARC 0.17 to 1.1 and WET: "WARC/x.y" line, named header fields, a blank
  * line, Content-Length bytes of block, then CRLF CRLF. Old crawlers end lines
- * with a bare LF, so we accept both. We keep response, resource and
- * conversion records with a textual payload; the rest is counted as skipped. */
+ * with a bare LF, so we accept both. As datatrove's reader does, responses
+ * (HTTP status 200 unless all_status) and conversions become documents by
+ * default; resource and metadata records (wget writes its log there) only
+ * when asked for. The payload must be textual; web payloads are decoded from
+ * their charset to UTF-8 (core/charset.h). The rest is counted as skipped. */
 
 #define WARC_MAX_HEADER (64 * 1024)
 
@@ -36,6 +40,18 @@ static void copy_field(char *dst, size_t cap, const char *v, size_t n)
 	dst[n] = '\0';
 }
 
+/* WARC 1.0 and wget write URIs in angle brackets (<https://...>); the
+ * document keeps the URI alone, so that one URL is one string. */
+static void strip_angles(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+}
+
 static int field_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
 {
 	size_t k = strlen(name);
@@ -55,8 +71,10 @@ static void parse_field(warc_head *h, const char *line, size_t n)
 
 	if (field_is(line, n, "WARC-Type", &v, &vn))
 		copy_field(h->type, sizeof(h->type), v, vn);
-	else if (field_is(line, n, "WARC-Target-URI", &v, &vn))
+	else if (field_is(line, n, "WARC-Target-URI", &v, &vn)) {
 		copy_field(h->uri, sizeof(h->uri), v, vn);
+		strip_angles(h->uri);
+	}
 	else if (field_is(line, n, "WARC-Date", &v, &vn))
 		copy_field(h->date, sizeof(h->date), v, vn);
 	else if (field_is(line, n, "WARC-Record-ID", &v, &vn))
@@ -159,12 +177,50 @@ static int read_head(cur_stream *s, warc_head *h, size_t *head_len)
 	}
 }
 
-/* Pages and plain text; stylesheets, scripts and images are not documents. */
+/* Pages and plain text (and the warc-fields of metadata records);
+ * stylesheets, scripts and images are not documents. */
 static int textual(const char *ct)
 {
 	if (strcasestr(ct, "css") || strcasestr(ct, "javascript") || strcasestr(ct, "svg"))
 		return 0;
-	return ct[0] == '\0' || strncasecmp(ct, "text/", 5) == 0 || strcasestr(ct, "html");
+	return ct[0] == '\0' || strncasecmp(ct, "text/", 5) == 0 || strcasestr(ct, "html") ||
+	       strcasestr(ct, "warc-fields");
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} warc_types[] = {
+	{"response", CUR_WARC_RESPONSE}, {"conversion", CUR_WARC_CONVERSION},
+	{"resource", CUR_WARC_RESOURCE}, {"metadata", CUR_WARC_METADATA},
+};
+
+static unsigned type_bit(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof(warc_types) / sizeof(warc_types[0]); i++)
+		if (strlen(warc_types[i].name) == n && strncasecmp(warc_types[i].name, name, n) == 0)
+			return warc_types[i].bit;
+	return 0;
+}
+
+int cur_warc_types_parse(const char *list, unsigned *out)
+{
+	unsigned mask = 0;
+
+	while (*list) {
+		size_t n = strcspn(list, ", ");
+		unsigned bit = type_bit(list, n);
+
+		if (n && !bit)
+			return CUR_EINVAL;
+		mask |= bit;
+		list += n;
+		list += strspn(list, ", ");
+	}
+	if (!mask)
+		return CUR_EINVAL;
+	*out = mask;
+	return CUR_OK;
 }
 
 /* Undo HTTP chunked transfer coding into out; 0 when malformed. */
@@ -243,42 +299,73 @@ static int http_payload(const char *p, size_t n, char *ctype, size_t ccap, size_
 	return 0;
 }
 
-static int warc_doc(const warc_head *h, const char *block, size_t n, const char *origin,
-		    cur_doc *doc, int *skip)
+/* The payload as UTF-8 text in doc: decoded from its charset for web
+ * payloads (decode: responses and resources), repaired otherwise. */
+static int payload_doc(cur_doc *doc, const char *id, const char *p, size_t n,
+		       const char *ctype, int decode, const char *origin, const char **charset)
+{
+	cur_charset cs;
+	cur_buf text;
+	size_t errors = 0;
+	int rc;
+
+	*charset = NULL;
+	if (!decode)
+		return cur_doc_new_text(doc, id, p, n, cur_basename(origin));
+	cur_charset_sniff(p, n, ctype, strcasestr(ctype, "html") != NULL, &cs);
+	*charset = cs.name;
+	if (!cs.iconv)
+		return cur_doc_new_text(doc, id, p + cs.bom, n - cs.bom, cur_basename(origin));
+	cur_buf_init(&text, CUR_BUF_UNLIMITED);
+	rc = cur_charset_to_utf8(&cs, p + cs.bom, n - cs.bom, &text, &errors);
+	if (rc == CUR_EINVAL) {
+		/* This glibc lacks the encoding: keep what UTF-8 repair gives. */
+		*charset = "utf-8";
+		rc = cur_doc_new_text(doc, id, p + cs.bom, n - cs.bom, cur_basename(origin));
+	} else if (rc == CUR_OK) {
+		rc = cur_doc_new_text(doc, id, text.data ? text.data : "", text.len,
+				      cur_basename(origin));
+		doc->utf8_repairs += errors;
+	}
+	cur_buf_release(&text);
+	return rc;
+}
+
+static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *block, size_t n,
+		    const char *origin, cur_doc *doc, int *skip)
 {
 	char ctype[256];
-	const char *payload = block;
+	const char *payload = block, *charset;
 	size_t plen = n, body = 0;
 	int status = 0, encoded = 0, chunked = 0, rc;
+	unsigned type = type_bit(h->type, strlen(h->type));
 	json_t *m;
-	const char *id = h->record_id;
-	char idbuf[256];
+	char id[256];
 	cur_buf dechunked;
 
 	*skip = 1;
+	if (!(w->types & type))
+		return CUR_OK;
 	snprintf(ctype, sizeof(ctype), "%s", h->content_type);
-	if (strcmp(h->type, "response") == 0) {
+	if (type == CUR_WARC_RESPONSE) {
 		if (strncmp(h->uri, "dns:", 4) == 0)
 			return CUR_OK;
 		if (http_payload(block, n, ctype, sizeof(ctype), &body, &status, &encoded, &chunked)) {
-			if (status < 200 || status > 299 || encoded)
+			if (encoded)
 				return CUR_OK;
 			payload = block + body;
 			plen = n - body;
 		}
-	} else if (strcmp(h->type, "conversion") == 0) {
-		if (!ctype[0])
-			snprintf(ctype, sizeof(ctype), "text/plain");
-	} else if (strcmp(h->type, "resource") != 0) {
-		return CUR_OK;
+		/* A response that is not HTTP has no status to pass. */
+		if (status != 200 && !w->all_status)
+			return CUR_OK;
+	} else if (type == CUR_WARC_CONVERSION && !ctype[0]) {
+		snprintf(ctype, sizeof(ctype), "text/plain");
 	}
 	if (!textual(ctype) || plen == 0)
 		return CUR_OK;
-	if (id[0] == '<') {
-		snprintf(idbuf, sizeof(idbuf), "%s", id + 1);
-		idbuf[strcspn(idbuf, ">")] = '\0';
-		id = idbuf;
-	}
+	snprintf(id, sizeof(id), "%s", h->record_id);
+	strip_angles(id);
 	cur_buf_init(&dechunked, CUR_BUF_UNLIMITED);
 	/* Some archivers store the body already de-chunked but keep the header:
 	 * when it does not parse as chunks, take it as it is. */
@@ -286,7 +373,8 @@ static int warc_doc(const warc_head *h, const char *block, size_t n, const char 
 		payload = dechunked.data ? dechunked.data : "";
 		plen = dechunked.len;
 	}
-	rc = cur_doc_new_text(doc, id, payload, plen, cur_basename(origin));
+	rc = payload_doc(doc, id, payload, plen, ctype,
+			 type == CUR_WARC_RESPONSE || type == CUR_WARC_RESOURCE, origin, &charset);
 	cur_buf_release(&dechunked);
 	if (rc)
 		return rc;
@@ -296,6 +384,8 @@ static int warc_doc(const warc_head *h, const char *block, size_t n, const char 
 	json_object_set_new(m, "warc_record_id", json_string(h->record_id));
 	json_object_set_new(m, "warc_type", json_string(h->type));
 	json_object_set_new(m, "content_type", json_string(ctype));
+	if (charset)
+		json_object_set_new(m, "charset", json_string(charset));
 	if (status)
 		json_object_set_new(m, "http_status", json_integer(status));
 	*skip = 0;
@@ -394,7 +484,7 @@ int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t m
 			return record_error(err, "bad_content_length", origin, w->record, offset,
 					    "wrong Content-Length: the record does not end where it says");
 		}
-		rc = warc_doc(&h, cur_stream_peek(s) + head_len, (size_t)h.length, origin, doc, &skip);
+		rc = warc_doc(w, &h, cur_stream_peek(s) + head_len, (size_t)h.length, origin, doc, &skip);
 		cur_stream_consume(s, head_len + (size_t)h.length);
 		if (rc)
 			return cur_err_set(err, rc, "out of memory");

@@ -1,0 +1,133 @@
+/* The extractor alone, for bench/extract.sh: reads HTML pages into memory
+ * (decoded to UTF-8 as the WARC reader does), extracts each one PASSES
+ * times on one thread and prints the best pass as a JSON line; with -o,
+ * writes {"<page id>": {"articleBody": TEXT}} as the article-extraction
+ * benchmark's scripts read it.
+ *
+ *   bench/extract_bench [-p PASSES] [-o OUT.json] [--all-text] FILE.html...
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/buf.h"
+#include "core/charset.h"
+#include "core/error.h"
+#include "extract/extract.h"
+
+typedef struct page {
+	char *id;
+	cur_buf html;
+} page;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int load(const char *path, page *pg)
+{
+	FILE *f = fopen(path, "rb");
+	cur_buf raw;
+	char chunk[65536];
+	size_t got, errors;
+	cur_charset cs;
+	const char *base = strrchr(path, '/');
+
+	if (!f)
+		return -1;
+	cur_buf_init(&raw, CUR_BUF_UNLIMITED);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		cur_buf_append(&raw, chunk, got);
+	fclose(f);
+	base = base ? base + 1 : path;
+	pg->id = strndup(base, strcspn(base, "."));
+	cur_buf_init(&pg->html, CUR_BUF_UNLIMITED);
+	cur_charset_sniff(raw.data ? raw.data : "", raw.len, NULL, 1, &cs);
+	if (cur_charset_to_utf8(&cs, raw.data ? raw.data + cs.bom : "", raw.len - cs.bom,
+				&pg->html, &errors))
+		cur_buf_append(&pg->html, raw.data ? raw.data : "", raw.len);
+	cur_buf_release(&raw);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int passes = 3, first = 1;
+	const char *outpath = NULL;
+	ext_options o;
+	page *pages;
+	size_t npages = 0, bytes = 0, out_bytes = 0;
+	double best = 1e30;
+	json_t *all = json_object();
+
+	ext_options_init(&o);
+	while (first < argc && argv[first][0] == '-') {
+		if (!strcmp(argv[first], "-p") && first + 1 < argc) {
+			passes = atoi(argv[first + 1]);
+			first += 2;
+		} else if (!strcmp(argv[first], "-o") && first + 1 < argc) {
+			outpath = argv[first + 1];
+			first += 2;
+		} else if (!strcmp(argv[first], "--all-text")) {
+			o.all_text = 1;
+			first++;
+		} else {
+			fprintf(stderr, "usage: extract_bench [-p PASSES] [-o OUT.json] [--all-text] "
+				"FILE.html...\n");
+			return 2;
+		}
+	}
+	pages = calloc((size_t)(argc - first) + 1, sizeof(*pages));
+	for (int i = first; i < argc; i++) {
+		if (load(argv[i], &pages[npages])) {
+			fprintf(stderr, "extract_bench: cannot read '%s'\n", argv[i]);
+			return 3;
+		}
+		bytes += pages[npages++].html.len;
+	}
+	ext_extractor *x = ext_extractor_new(&o);
+	if (!x || !pages || !all)
+		return 3;
+	for (int pass = 0; pass < (passes > 0 ? passes : 1); pass++) {
+		double t0 = now(), dt;
+
+		out_bytes = 0;
+		for (size_t k = 0; k < npages; k++) {
+			ext_result r;
+
+			if (ext_extract(x, pages[k].html.data ? pages[k].html.data : "",
+					pages[k].html.len, &r))
+				return 3;
+			out_bytes += r.text_len;
+			if (pass == 0 && outpath)
+				json_object_set_new(all, pages[k].id,
+						    json_pack("{s:s%}", "articleBody", r.text,
+							      r.text_len));
+		}
+		dt = now() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	printf("{\"engine\": \"curate\", \"pages\": %zu, \"bytes\": %zu, \"text_bytes\": %zu, "
+	       "\"seconds\": %.4f, \"mb_per_s\": %.2f}\n", npages, bytes, out_bytes, best,
+	       (double)bytes / 1e6 / best);
+	if (outpath && json_dump_file(all, outpath, JSON_INDENT(1) | JSON_SORT_KEYS)) {
+		fprintf(stderr, "extract_bench: cannot write '%s'\n", outpath);
+		return 3;
+	}
+	json_decref(all);
+	ext_extractor_free(x);
+	for (size_t k = 0; k < npages; k++) {
+		free(pages[k].id);
+		cur_buf_release(&pages[k].html);
+	}
+	free(pages);
+	return 0;
+}
