@@ -125,7 +125,8 @@ int ext_hint(const char *cls, const char *id, uint32_t *flags);
  * NF_DROP inside them). all: keep every visible block. */
 void ext_select(ext_tree *t, int all);
 
-/* render.c: the text of the kept subtrees into out. */
-int ext_render(const ext_tree *t, cur_buf *out);
+/* render.c: the text of the kept subtrees into out; alt_text: with the
+ * alt text of pictures on lines of their own. */
+int ext_render(const ext_tree *t, int alt_text, cur_buf *out);
 
 #endif

@@ -17,6 +17,7 @@ struct ext_extractor {
 void ext_options_init(ext_options *o)
 {
 	o->all_text = 0;
+	o->alt_text = 0;
 	o->max_depth = 256;
 }
 
@@ -62,7 +63,7 @@ int ext_extract(ext_extractor *x, const char *html, size_t n, ext_result *out)
 	if (rc)
 		return rc;
 	ext_select(&x->tree, x->o.all_text);
-	rc = ext_render(&x->tree, &x->out);
+	rc = ext_render(&x->tree, x->o.alt_text, &x->out);
 	if (rc)
 		return rc;
 	out->text = x->out.data ? x->out.data : "";

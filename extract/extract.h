@@ -12,6 +12,7 @@ typedef struct ext_extractor ext_extractor;
 
 typedef struct ext_options {
 	int all_text;      /* every visible block, no boilerplate removal */
+	int alt_text;      /* the alt text of pictures, each on a line */
 	size_t max_depth;  /* elements nested deeper stop the parse (256) */
 } ext_options;
 

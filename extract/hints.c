@@ -29,7 +29,7 @@ static const struct word_row {
 	{"comments", W_NEG}, {"community", W_NEG}, {"consent", W_NEG}, {"content", W_POS | W_BODY},
 	{"cookie", W_NEG}, {"cookies", W_NEG}, {"copy", W_BODY}, {"credit", W_CAPTION},
 	{"credits", W_CAPTION}, {"dateline", W_NEG}, {"disqus", W_NEG}, {"dropdown", W_NEG},
-	{"entry", W_POS | W_KIND}, {"facebook", W_NEG}, {"follow", W_NEG}, {"footer", W_NEG},
+	{"entry", W_POS | W_KIND}, {"follow", W_NEG}, {"footer", W_NEG},
 	{"gdpr", W_NEG}, {"hentry", W_POS | W_KIND}, {"login", W_NEG}, {"main", W_POS},
 	{"masthead", W_NEG}, {"menu", W_NEG}, {"meta", W_NEG}, {"modal", W_NEG},
 	{"nav", W_NEG}, {"navbar", W_NEG}, {"navigation", W_NEG}, {"newsletter", W_NEG},
@@ -42,8 +42,8 @@ static const struct word_row {
 	{"signup", W_NEG}, {"skip", W_NEG}, {"social", W_NEG}, {"sponsor", W_NEG},
 	{"sponsored", W_NEG}, {"story", W_POS | W_KIND}, {"subscribe", W_NEG},
 	{"subscription", W_NEG}, {"taboola", W_NEG}, {"tags", W_NEG}, {"text", W_BODY},
-	{"timestamp", W_NEG}, {"toolbar", W_NEG}, {"trending", W_NEG}, {"tweet", W_NEG},
-	{"twitter", W_NEG}, {"widget", W_NEG}, {"widgets", W_NEG},
+	{"timestamp", W_NEG}, {"toolbar", W_NEG}, {"trending", W_NEG}, 
+	{"widget", W_NEG}, {"widgets", W_NEG},
 };
 
 static int word_cmp(const void *key, const void *row)

@@ -18,6 +18,8 @@ typedef struct render {
 	int pre;          /* inside pre: text as it is */
 	int math;         /* inside math without TeX: token text only */
 	int after_br;     /* nothing written since the last br */
+	int link;         /* inside a link */
+	int alt_text;     /* write the alt text of pictures */
 	size_t row_start; /* out->len when the current table row began */
 	int rc;
 } render;
@@ -145,6 +147,14 @@ static uint32_t open_element(render *r, uint32_t i)
 	case T_IMG:
 		if (n->flags & NF_TEX_IMG)
 			put_tex(r, alt, n->alt_len, 0);
+		else if (n->alt_len && n->alt_len <= 8 && t->nodes[n->owner].own_chars) {
+			/* An emoji or symbol drawn as an image inside a sentence. */
+			put_flow(r, alt, n->alt_len);
+		} else if (n->alt_len && r->alt_text && !r->link) {
+			want(r, SEP_LINE);
+			put_flow(r, alt, n->alt_len);
+			want(r, SEP_LINE);
+		}
 		return i;
 	case T_MATH: {
 		const ext_item *tex = tex_annotation(t, n);
@@ -167,6 +177,9 @@ static uint32_t open_element(render *r, uint32_t i)
 	case T_XMP:
 		r->pre++;
 		break;
+	case T_A:
+		r->link++;
+		return i;
 	case T_TR:
 		if (in_data_table(t, n)) {
 			want(r, SEP_LINE);
@@ -201,6 +214,9 @@ static void close_element(render *r, const ext_node *n)
 	case T_MATH:
 		r->math--;
 		return;
+	case T_A:
+		r->link--;
+		return;
 	case T_PRE:
 	case T_XMP:
 		r->pre--;
@@ -223,9 +239,9 @@ static void close_element(render *r, const ext_node *n)
 		want(r, SEP_LINE);
 }
 
-int ext_render(const ext_tree *t, cur_buf *out)
+int ext_render(const ext_tree *t, int alt_text, cur_buf *out)
 {
-	render r = {.t = t, .out = out};
+	render r = {.t = t, .out = out, .alt_text = alt_text};
 	int keep = 0;
 	uint32_t last_open = UINT32_MAX;
 

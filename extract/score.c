@@ -233,8 +233,11 @@ static ext_node *climb(ext_tree *t, ext_node *n)
 
 		if (p->flags & NF_DROP)
 			break;
-		if (extra) {
-			if (extra_good * 10 < extra * 6 || density(p->link_chars, p->chars) > 0.35)
+		if (extra && (p->flags & NF_BODY_HINT) && density(p->link_chars, p->chars) < 0.35) {
+			/* The article body by its name: take all of it. */
+		} else if (extra) {
+			if (extra_good * 10 < extra * 4 ||
+			    density(p->link_chars - n->link_chars, extra) > 0.35)
 				break;
 			for (size_t k = (size_t)(p - t->nodes) + 1; k < t->nnodes; k++) {
 				const ext_node *c = &t->nodes[k];
@@ -300,7 +303,17 @@ static void clean_containers(ext_tree *t, const ext_node *root)
 typedef struct block_ref {
 	uint32_t node;
 	int cls;
+	int whole;   /* a data table, judged as one block */
 } block_ref;
+
+/* A data table is content when it is mostly not links: its cells are too
+ * short to be judged one by one. */
+static int table_class(const ext_node *n)
+{
+	if (n->chars >= 100 && density(n->link_chars, n->chars) < 0.35)
+		return CLS_GOOD;
+	return n->chars >= 30 ? CLS_NEAR : CLS_SHORT;
+}
 
 /* The text blocks of the kept subtrees, in document order. */
 static size_t kept_blocks(const ext_tree *t, block_ref *out)
@@ -319,9 +332,18 @@ static size_t kept_blocks(const ext_tree *t, block_ref *out)
 			}
 			if (nd->flags & NF_KEEP)
 				keep++;
+			if (keep && nd->tag == T_TABLE && !(nd->flags & (NF_LAYOUT | NF_KEEP))) {
+				out[n].node = it->node;
+				out[n].cls = table_class(nd);
+				out[n].whole = 1;
+				n++;
+				i = nd->close;
+				continue;
+			}
 			if (keep && nd->own_chars && (is_block(nd) || nd->tag == T_MATH)) {
 				out[n].node = it->node;
 				out[n].cls = classify(nd);
+				out[n].whole = 0;
 				n++;
 			}
 		} else if (it->kind == IT_CLOSE && (nd->flags & NF_KEEP)) {
@@ -364,7 +386,7 @@ static void context_rule(ext_tree *t)
 		else
 			keep = prev == CLS_GOOD && next == CLS_GOOD;
 		if (!keep)
-			t->nodes[b[i].node].flags |= NF_DROP_TEXT;
+			t->nodes[b[i].node].flags |= b[i].whole ? NF_DROP : NF_DROP_TEXT;
 	}
 	free(b);
 }
