@@ -63,7 +63,8 @@ enum {
 	NF_CAPTION_HINT = 8192, /* class/id says caption, credit */
 	NF_HAS_BODY = 16384,   /* holds an article, main or body-hinted element */
 	NF_DROP_TEXT = 32768,  /* its own text is left out, not its children */
-	NF_ELLIPSIS = 65536    /* its own text ends in "..." (a teaser) */
+	NF_ELLIPSIS = 65536,   /* its own text ends in "..." (a teaser) */
+	NF_HAS_MATH = 131072   /* holds a math element */
 };
 
 typedef struct ext_node {
@@ -113,6 +114,7 @@ void ext_tree_release(ext_tree *t);
 
 /* parse.c: the tree of html (UTF-8, n bytes). CUR_OK, or CUR_ENOMEM. */
 typedef struct ext_parser ext_parser;
+void ext_parser_init(void);
 ext_parser *ext_parser_new(void);
 void ext_parser_free(ext_parser *p);
 int ext_parse(ext_parser *p, const char *html, size_t n, size_t max_depth, ext_tree *t);

@@ -21,6 +21,11 @@ void ext_options_init(ext_options *o)
 	o->max_depth = 256;
 }
 
+void ext_init(void)
+{
+	ext_parser_init();
+}
+
 ext_extractor *ext_extractor_new(const ext_options *o)
 {
 	ext_extractor *x = calloc(1, sizeof(*x));

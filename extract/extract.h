@@ -27,6 +27,10 @@ typedef struct ext_result {
 	int truncated;      /* nesting passed max_depth: the rest was not read */
 } ext_result;
 
+/* ext_init: set up libxml2; call once from one thread before extractors
+ * are made on others (ext_extractor_new calls it too). */
+void ext_init(void);
+
 /* ext_extractor_new: NULL when out of memory. o may be NULL (defaults). */
 ext_extractor *ext_extractor_new(const ext_options *o);
 void ext_extractor_free(ext_extractor *x);

@@ -29,6 +29,7 @@ static const struct word_row {
 	{"comments", W_NEG}, {"community", W_NEG}, {"consent", W_NEG}, {"content", W_POS | W_BODY},
 	{"cookie", W_NEG}, {"cookies", W_NEG}, {"copy", W_BODY}, {"credit", W_CAPTION},
 	{"credits", W_CAPTION}, {"dateline", W_NEG}, {"disqus", W_NEG}, {"dropdown", W_NEG},
+	{"editsection", W_NEG},
 	{"entry", W_POS | W_KIND}, {"follow", W_NEG}, {"footer", W_NEG},
 	{"gdpr", W_NEG}, {"hentry", W_POS | W_KIND}, {"login", W_NEG}, {"main", W_POS},
 	{"masthead", W_NEG}, {"menu", W_NEG}, {"meta", W_NEG}, {"modal", W_NEG},

@@ -408,7 +408,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **a)
 		xmlStopParser(p->ctxt);
 		return;
 	}
-	if (tag == T_TITLE && !p->skip && !p->title) {
+	if (tag == T_TITLE && !p->skip && !p->title && !p->t->title.len) {
 		p->title++;
 		push(p, SKIP_MARK, top->owner);
 		return;
@@ -484,6 +484,11 @@ static void on_end(void *ctx, const xmlChar *name)
 	case T_XMP:
 		p->pre--;
 		break;
+	case T_MATH:
+		/* The formula is written as one word: a blank after it is
+		 * a blank, whatever MathML's own blanks were. */
+		p->last_space = 0;
+		break;
 	default:
 		break;
 	}
@@ -497,6 +502,11 @@ static void quiet(void *ctx, const char *msg, ...)
 {
 	(void)ctx;
 	(void)msg;
+}
+
+void ext_parser_init(void)
+{
+	xmlInitParser();
 }
 
 ext_parser *ext_parser_new(void)

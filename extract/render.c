@@ -83,6 +83,13 @@ static void put_tex(render *r, const char *s, size_t n, int display)
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t'))
 		n--;
+	/* MediaWiki wraps every formula in {\displaystyle ...}. */
+	if (n > 16 && memcmp(s, "{\\displaystyle ", 15) == 0 && s[n - 1] == '}') {
+		s += 15;
+		n -= 16;
+		while (n && s[n - 1] == ' ')
+			n--;
+	}
 	if (!n)
 		return;
 	if (s[0] == '$' || (n > 1 && s[0] == '\\' && (s[1] == '(' || s[1] == '['))) {

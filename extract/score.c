@@ -108,13 +108,21 @@ static void aggregate(ext_tree *t)
 	}
 }
 
-/* Pass 1, the part decided before any figure is known. */
+/* Pass 1, the part decided before any figure is known. MediaWiki hides
+ * its MathML (display: none) behind a picture of the formula: hidden math
+ * is still the formula, so a hidden element that holds math stays. */
 static void drop_hidden_and_chrome(ext_tree *t, int all)
 {
+	for (size_t k = t->nnodes; k-- > 1;) {
+		ext_node *n = &t->nodes[k];
+
+		if (n->tag == T_MATH || (n->flags & NF_HAS_MATH))
+			t->nodes[n->parent].flags |= NF_HAS_MATH;
+	}
 	for (size_t k = 1; k < t->nnodes; k++) {
 		ext_node *n = &t->nodes[k];
 
-		if (n->flags & NF_HIDDEN)
+		if ((n->flags & NF_HIDDEN) && !(n->flags & NF_HAS_MATH) && n->tag != T_MATH)
 			n->flags |= NF_DROP;
 		else if (!all && (n->tag == T_NAV || n->tag == T_ASIDE))
 			n->flags |= NF_DROP;

@@ -59,7 +59,7 @@ static const unsigned char tag_flags[T_COUNT] = {
 	[T_FIGCAPTION] = B, [T_FIGURE] = P, [T_FOOTER] = C, [T_FORM] = B, [T_FRAMESET] = S,
 	[T_H1] = P | TF_HEADING, [T_H2] = P | TF_HEADING, [T_H3] = P | TF_HEADING,
 	[T_H4] = P | TF_HEADING, [T_H5] = P | TF_HEADING, [T_H6] = P | TF_HEADING,
-	[T_HEAD] = S, [T_HEADER] = C, [T_HR] = P | TF_VOID, [T_HTML] = B, [T_IFRAME] = S,
+	[T_HEAD] = B, [T_HEADER] = C, [T_HR] = P | TF_VOID, [T_HTML] = B, [T_IFRAME] = S,
 	[T_IMG] = TF_VOID, [T_INPUT] = S | TF_VOID, [T_LEGEND] = B, [T_LI] = B | TF_LIST_ITEM,
 	[T_MAIN] = B, [T_MAP] = S, [T_MENU] = P, [T_META] = S | TF_VOID, [T_NAV] = C,
 	[T_NOSCRIPT] = S, [T_OBJECT] = S, [T_OL] = P, [T_OPTION] = S, [T_P] = P,
