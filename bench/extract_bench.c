@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	ext_options_init(&o);
 	while (first < argc && argv[first][0] == '-') {
 		if (!strcmp(argv[first], "-p") && first + 1 < argc) {
-			passes = atoi(argv[first + 1]);
+			passes = (int)strtol(argv[first + 1], NULL, 10);
 			first += 2;
 		} else if (!strcmp(argv[first], "-o") && first + 1 < argc) {
 			outpath = argv[first + 1];

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "bin/cli.h"
 #include "dedup/dedup.h"
+#include "extract/stage.h"
 #include "filters/filter.h"
 #include "pii/stage.h"
 #include "shards/shard.h"
@@ -12,6 +13,8 @@
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
 	{ "dedup", "one-pass URL, exact and MinHash dedup (keeps the first)", dd_stage_new, dd_stage_options },
+	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
+	  ext_stage_new, ext_stage_options },
 	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },
 	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)",
 	  pii_stage_new, pii_stage_options },

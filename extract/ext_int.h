@@ -106,6 +106,7 @@ typedef struct ext_tree {
 	cur_buf title;        /* <title>, collapsed */
 	char lang[36];        /* <html lang> */
 	int truncated;        /* parsing stopped at the depth limit */
+	int relaxed;          /* score.c: no prose found, lower thresholds */
 } ext_tree;
 
 void ext_tree_init(ext_tree *t);

@@ -470,6 +470,7 @@ static void on_end(void *ctx, const xmlChar *name)
 	switch (n->tag) {
 	case T_SCRIPT:
 		p->tex--;
+		p->last_space = 0;
 		break;
 	case T_ANNOTATION:
 		if (n->flags & NF_TEX)
@@ -485,8 +486,10 @@ static void on_end(void *ctx, const xmlChar *name)
 		p->pre--;
 		break;
 	case T_MATH:
-		/* The formula is written as one word: a blank after it is
-		 * a blank, whatever MathML's own blanks were. */
+	case T_IMG:
+		/* A formula (or a picture's alt text) is written as one
+		 * word: a blank after it is a blank, whatever blanks came
+		 * before or inside it. */
 		p->last_space = 0;
 		break;
 	default:

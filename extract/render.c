@@ -51,19 +51,23 @@ static void put(render *r, const char *s, size_t n)
 /* A run of collapsed text: its edge spaces become owed separators. */
 static void put_flow(render *r, const char *s, size_t n)
 {
-	if (n && s[0] == ' ') {
-		want(r, SEP_SPACE);
-		s++;
-		n--;
-	}
+	int leading = n && s[0] == ' ';
+
+	s += leading;
+	n -= (size_t)leading;
 	int trailing = n && s[n - 1] == ' ';
 
-	if (trailing)
-		n--;
-	if (r->math && n == 0)
+	n -= (size_t)trailing;
+	/* MathML tokens are written next to each other: their blanks are
+	 * the source's layout. */
+	if (r->math) {
+		put(r, s, n);
 		return;
+	}
+	if (leading)
+		want(r, SEP_SPACE);
 	put(r, s, n);
-	if (trailing && !r->math)
+	if (trailing)
 		want(r, SEP_SPACE);
 }
 

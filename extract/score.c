@@ -35,10 +35,13 @@ static double density(uint32_t part, uint32_t whole)
 }
 
 /* A text block by its own figures. */
-static int classify(const ext_node *n)
+static int classify(const ext_tree *t, const ext_node *n)
 {
 	uint32_t c = n->own_chars;
 	double ld = density(n->own_link_chars, c);
+	/* A page of short pieces only (a list of facts, a poem): the lower,
+	 * near-good threshold makes good. */
+	uint32_t good = t->relaxed ? 30 : 80;
 
 	if (c == 0)
 		return CLS_NONE;
@@ -49,7 +52,7 @@ static int classify(const ext_node *n)
 	/* A teaser: a list item that is partly a link, or an excerpt cut
 	 * short with "...". */
 	int teaser = (n->flags & NF_ELLIPSIS) || (n->tag == T_LI && ld > 0.2);
-	if (!teaser && ld < 0.33 && ((c >= 80 && n->own_punct >= 1) || c >= 200))
+	if (!teaser && ld < 0.33 && ((c >= good && n->own_punct >= 1) || c >= 200))
 		return CLS_GOOD;
 	if (c < 30)
 		return CLS_SHORT;
@@ -71,7 +74,7 @@ static void aggregate(ext_tree *t)
 		n->link_chars = n->own_link_chars;
 		n->punct = n->own_punct;
 		n->flags &= ~(uint32_t)(NF_GOOD | NF_BAD);
-		switch (classify(n)) {
+		switch (classify(t, n)) {
 		case CLS_GOOD:
 			n->flags |= NF_GOOD;
 			break;
@@ -278,7 +281,7 @@ static void keep_siblings(ext_tree *t, ext_node *top, double top_score)
 		double ld = density(s->link_chars, s->chars);
 		if (final_score(s) >= min && s->score > 0)
 			s->flags |= NF_KEEP;
-		else if (s->own_chars >= 80 && ld < 0.25 && (s->flags & NF_GOOD))
+		else if (ld < 0.25 && (s->flags & NF_GOOD))
 			s->flags |= NF_KEEP;
 	}
 }
@@ -350,7 +353,7 @@ static size_t kept_blocks(const ext_tree *t, block_ref *out)
 			}
 			if (keep && nd->own_chars && (is_block(nd) || nd->tag == T_MATH)) {
 				out[n].node = it->node;
-				out[n].cls = classify(nd);
+				out[n].cls = classify(t, nd);
 				out[n].whole = 0;
 				n++;
 			}
@@ -399,20 +402,13 @@ static void context_rule(ext_tree *t)
 	free(b);
 }
 
-void ext_select(ext_tree *t, int all)
+/* The container with the best final score among those that hold good
+ * text, or NULL. */
+static ext_node *best_candidate(ext_tree *t)
 {
 	ext_node *top = NULL;
 	double best = 0;
 
-	if (!t->nnodes)
-		return;
-	drop_hidden_and_chrome(t, all);
-	aggregate(t);
-	if (all) {
-		t->nodes[0].flags |= NF_KEEP;
-		return;
-	}
-	drop_furniture(t);
 	aggregate(t);
 	score(t);
 	strengths(t);
@@ -428,15 +424,38 @@ void ext_select(ext_tree *t, int all)
 			best = s;
 		}
 	}
-	if (!top) {
+	return top;
+}
+
+void ext_select(ext_tree *t, int all)
+{
+	ext_node *top;
+
+	if (!t->nnodes)
+		return;
+	t->relaxed = 0;
+	drop_hidden_and_chrome(t, all);
+	aggregate(t);
+	if (all) {
 		t->nodes[0].flags |= NF_KEEP;
 		return;
 	}
-	top = climb(t, top);
-	best = final_score(top);
-	top->flags |= NF_KEEP;
-	if (top != t->nodes)
-		keep_siblings(t, top, best);
+	drop_furniture(t);
+	top = best_candidate(t);
+	if (!top) {
+		t->relaxed = 1;
+		top = best_candidate(t);
+	}
+	if (top) {
+		top = climb(t, top);
+		top->flags |= NF_KEEP;
+		if (top != t->nodes)
+			keep_siblings(t, top, final_score(top));
+	} else {
+		/* No text to speak of: what survives is what the context rule
+		 * keeps on its own (data tables). */
+		t->nodes[0].flags |= NF_KEEP;
+	}
 	for (size_t k = 0; k < t->nnodes; k++)
 		if (t->nodes[k].flags & NF_KEEP)
 			clean_containers(t, &t->nodes[k]);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
+#include "core/charset.h"
 #include "core/doc.h"
 #include "core/file.h"
 #include "core/hist.h"
@@ -230,18 +231,14 @@ typedef struct read_result {
 	char reasons[1024];
 } read_result;
 
-static void read_all(const char *path, size_t max, read_result *r)
+static void read_with(const char *path, const cur_reader_opts *o, read_result *r)
 {
 	cur_reader *rd;
-	cur_reader_opts o;
 	cur_err err;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	cur_reader_opts_init(&o);
-	if (max)
-		o.max_doc_bytes = max;
-	ck_assert_int_eq(cur_reader_open(&rd, path, &o, &err), CUR_OK);
+	ck_assert_int_eq(cur_reader_open(&rd, path, o, &err), CUR_OK);
 	for (;;) {
 		cur_doc d;
 
@@ -265,6 +262,16 @@ static void read_all(const char *path, size_t max, read_result *r)
 			break;
 	}
 	cur_reader_close(rd);
+}
+
+static void read_all(const char *path, size_t max, read_result *r)
+{
+	cur_reader_opts o;
+
+	cur_reader_opts_init(&o);
+	if (max)
+		o.max_doc_bytes = max;
+	read_with(path, &o, r);
 }
 
 /* ---- the light parse (a text-only sink, no stages) ---- */
@@ -605,9 +612,13 @@ END_TEST
 
 START_TEST(reader_warc_wrong_content_length_loses_one_record)
 {
+	cur_reader_opts o;
 	read_result r;
 
-	read_all(data("wrong_length.warc"), 0, &r);
+	/* Its last record is a resource: asked for, to see it found again. */
+	cur_reader_opts_init(&o);
+	o.warc_types = CUR_WARC_DEFAULT | CUR_WARC_RESOURCE;
+	read_with(data("wrong_length.warc"), &o, &r);
 	ck_assert_str_eq(r.ids, "urn:uuid:11111111 urn:uuid:33333333 urn:uuid:55555555 ");
 	ck_assert_str_eq(r.reasons, "bad_content_length bad_content_length ");
 }
@@ -627,6 +638,144 @@ START_TEST(reader_real_crawl_files)
 	read_all(data("truncated-gzip-resiliparse-clipped.warc.gz"), 0, &r);
 	ck_assert_int_eq(r.docs, 0);
 	ck_assert_str_eq(r.reasons, "truncated_stream ");
+}
+END_TEST
+
+START_TEST(reader_warc_takes_responses_and_conversions)
+{
+	cur_reader_opts o;
+	read_result r;
+
+	/* records.warc: warcinfo, a 200, a request, a 404, a 301, five more
+	 * 200s, a conversion, a wget log resource, a metadata record. */
+	read_all(data("records.warc"), 0, &r);
+	ck_assert_str_eq(r.ids, "urn:uuid:r01 urn:uuid:r05 urn:uuid:r06 urn:uuid:r07 "
+			 "urn:uuid:r08 urn:uuid:r09 ");
+	ck_assert_int_eq(r.bad, 0);
+	cur_reader_opts_init(&o);
+	o.warc_all_status = 1;
+	read_with(data("records.warc"), &o, &r);
+	ck_assert_str_eq(r.ids, "urn:uuid:r01 urn:uuid:r03 urn:uuid:r04 urn:uuid:r05 "
+			 "urn:uuid:r06 urn:uuid:r07 urn:uuid:r08 urn:uuid:r09 ");
+	ck_assert_int_eq(cur_warc_types_parse("resource, metadata", &o.warc_types), CUR_OK);
+	o.warc_all_status = 0;
+	read_with(data("records.warc"), &o, &r);
+	ck_assert_str_eq(r.ids, "urn:uuid:r10 urn:uuid:r11 ");
+	ck_assert_int_eq(cur_warc_types_parse("response,bogus", &o.warc_types), CUR_EINVAL);
+	ck_assert_int_eq(cur_warc_types_parse("", &o.warc_types), CUR_EINVAL);
+}
+END_TEST
+
+/* The metadata string key of the document with the given id in path. */
+static void warc_doc_field(const char *path, const char *id, const char *key, char *out,
+			   size_t cap)
+{
+	cur_reader *rd;
+	cur_err err;
+	cur_doc d;
+
+	out[0] = '\0';
+	ck_assert_int_eq(cur_reader_open(&rd, path, NULL, &err), CUR_OK);
+	for (;;) {
+		cur_doc_init(&d);
+		int rc = cur_reader_read(rd, &d, &err);
+
+		if (rc == CUR_OK && strcmp(cur_doc_id(&d), id) == 0) {
+			const char *v = strcmp(key, "text") ? cur_doc_meta_str(&d, key) : d.text;
+
+			snprintf(out, cap, "%s", v ? v : "(none)");
+			cur_doc_release(&d);
+			break;
+		}
+		cur_doc_release(&d);
+		if (rc == CUR_EOF || rc == CUR_EIO)
+			break;
+	}
+	cur_reader_close(rd);
+}
+
+START_TEST(reader_warc_decodes_charsets_and_strips_uri_brackets)
+{
+	char v[512];
+
+	warc_doc_field(data("records.warc"), "urn:uuid:r01", "url", v, sizeof(v));
+	ck_assert_str_eq(v, "http://a.example/ok");
+	/* No declaration, not UTF-8: windows-1252 (curly quotes, euro). */
+	warc_doc_field(data("records.warc"), "urn:uuid:r05", "text", v, sizeof(v));
+	ck_assert_str_eq(v, "<html><body><p>caf\u00e9 \u201cquoted\u201d \u20ac</p></body></html>");
+	warc_doc_field(data("records.warc"), "urn:uuid:r05", "charset", v, sizeof(v));
+	ck_assert_str_eq(v, "windows-1252");
+	/* Declared iso-8859-1 but valid UTF-8 with non-ASCII: UTF-8. */
+	warc_doc_field(data("records.warc"), "urn:uuid:r06", "text", v, sizeof(v));
+	ck_assert_str_eq(v, "<html><body><p>na\u00efve</p></body></html>");
+	/* A byte order mark says UTF-8 and is not text. */
+	warc_doc_field(data("records.warc"), "urn:uuid:r07", "text", v, sizeof(v));
+	ck_assert_str_eq(v, "plain text after a BOM");
+	/* The HTTP charset, quoted, of a text/plain page. */
+	warc_doc_field(data("records.warc"), "urn:uuid:r08", "text", v, sizeof(v));
+	ck_assert_str_eq(v, "\u041f\u0440\u0438\u0432\u0435\u0442");
+	warc_doc_field(data("records.warc"), "urn:uuid:r08", "charset", v, sizeof(v));
+	ck_assert_str_eq(v, "koi8-r");
+}
+END_TEST
+
+static const char *sniff(const char *p, const char *ct, int html)
+{
+	static __thread char out[64];
+	cur_charset cs;
+
+	cur_charset_sniff(p, strlen(p), ct, html, &cs);
+	snprintf(out, sizeof(out), "%s/%s", cs.name, cs.source);
+	return out;
+}
+
+START_TEST(charset_sniffing_follows_the_whatwg_order)
+{
+	char big[6000];
+
+	ck_assert_str_eq(sniff("\xEF\xBB\xBF<meta charset=gbk>", "text/html; charset=koi8-r", 1),
+			 "utf-8/bom");
+	ck_assert_str_eq(sniff("<meta charset=gbk>", "text/html; charset=KOI8-R", 1), "koi8-r/http");
+	ck_assert_str_eq(sniff("<meta charset=\"gb2312\">", "text/html", 1), "gbk/meta");
+	ck_assert_str_eq(sniff("<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; "
+			       "charset=Shift_JIS\">", NULL, 1), "shift_jis/meta");
+	ck_assert_str_eq(sniff("<meta charset=gbk>", "text/plain", 0), "utf-8/default");
+	ck_assert_str_eq(sniff("<!-- <meta charset=gbk> --><p>x", NULL, 1), "utf-8/default");
+	/* A <meta> that says UTF-16 was read as ASCII: it is not UTF-16. */
+	ck_assert_str_eq(sniff("<meta charset=utf-16>", NULL, 1), "utf-8/meta");
+	ck_assert_str_eq(sniff("<meta charset=no-such-thing>caf\xe9", NULL, 1),
+			 "windows-1252/fallback");
+	ck_assert_str_eq(sniff("latin1 label, UTF-8 bytes: na\xc3\xafve", "text/plain; charset=latin1",
+			       0), "utf-8/default");
+	/* Only the first 4 KB are searched. */
+	memset(big, ' ', sizeof(big));
+	memcpy(big + 5000, "<meta charset=gbk>", 18);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_str_eq(sniff(big, NULL, 1), "utf-8/default");
+	memcpy(big + 3000, "<meta charset=gbk>", 18);
+	ck_assert_str_eq(sniff(big, NULL, 1), "gbk/meta");
+}
+END_TEST
+
+START_TEST(charset_decoding_replaces_what_does_not_decode)
+{
+	cur_charset cs;
+	cur_buf b;
+	size_t errors;
+
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	/* Shift_JIS "日本" then a lone lead byte at the end. */
+	cur_charset_sniff("", 0, "text/html; charset=sjis", 1, &cs);
+	ck_assert_int_eq(cur_charset_to_utf8(&cs, "\x93\xfa\x96\x7b\x93", 5, &b, &errors), CUR_OK);
+	ck_assert_str_eq(b.data, "\u65e5\u672c\ufffd");
+	ck_assert_uint_eq(errors, 1);
+	/* windows-1252 has no 0x81: one replacement, the rest decodes. */
+	cur_buf_reset(&b);
+	cur_charset_sniff("", 0, "text/html; charset=windows-1252", 1, &cs);
+	ck_assert_int_eq(cur_charset_to_utf8(&cs, "a\x81" "b\x80", 4, &b, &errors), CUR_OK);
+	ck_assert_str_eq(b.data, "a\ufffdb\u20ac");
+	ck_assert_uint_eq(errors, 1);
+	cur_buf_release(&b);
 }
 END_TEST
 
@@ -1190,6 +1339,10 @@ static Suite *core_suite(void)
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
 	tcase_add_test(t, reader_real_crawl_files);
+	tcase_add_test(t, reader_warc_takes_responses_and_conversions);
+	tcase_add_test(t, reader_warc_decodes_charsets_and_strips_uri_brackets);
+	tcase_add_test(t, charset_sniffing_follows_the_whatwg_order);
+	tcase_add_test(t, charset_decoding_replaces_what_does_not_decode);
 	tcase_add_test(t, reader_tar_members_and_damage);
 	tcase_add_test(t, writer_is_atomic);
 	tcase_add_test(t, atomic_file_commit_and_rollback);
