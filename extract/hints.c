@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "extract/ext_int.h"
@@ -49,7 +48,9 @@ static const struct word_row {
 
 static int word_cmp(const void *key, const void *row)
 {
-	return strcmp(key, ((const struct word_row *)row)->word);
+	const char *k = key, *w = ((const struct word_row *)row)->word;
+
+	return *k != *w ? (unsigned char)*k - (unsigned char)*w : strcmp(k, w);
 }
 
 static unsigned word_what(const char *w)
@@ -67,34 +68,61 @@ static int hiding_class(const char *s, size_t n)
 	static const char *const hiding[] = {"hidden", "hide", "sr-only", "visually-hidden",
 					     "visuallyhidden", "screen-reader-text", "invisible"};
 
+	if (n < 4 || n > 18)
+		return 0;
 	for (size_t i = 0; i < sizeof(hiding) / sizeof(hiding[0]); i++)
 		if (strlen(hiding[i]) == n && strncasecmp(hiding[i], s, n) == 0)
 			return 1;
 	return 0;
 }
 
+static int hides(const char *cls)
+{
+	while (*cls) {
+		size_t n;
+
+		cls += strspn(cls, " \t\n\r\f");
+		n = strcspn(cls, " \t\n\r\f");
+		if (hiding_class(cls, n))
+			return 1;
+		cls += n;
+	}
+	return 0;
+}
+
+/* ASCII only, without the locale: class names are ASCII in practice, and
+ * this runs for every element that has one. */
+static int is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
 /* The words of one attribute value, ORed; a kind word followed by a body
  * word is the article body. */
-static unsigned scan(const char *s, int *hidden)
+static unsigned scan(const char *s)
 {
 	unsigned all = 0, prev = 0;
-	size_t i = 0, n = strlen(s);
+	size_t i = 0;
 
-	while (i < n) {
+	while (s[i]) {
 		char w[24];
-		size_t k = 0, start;
+		size_t k = 0;
 
-		while (i < n && !isalnum((unsigned char)s[i]))
+		while (s[i] && !is_alnum(s[i]))
 			i++;
-		start = i;
-		while (i < n && isalnum((unsigned char)s[i])) {
-			if (k && isupper((unsigned char)s[i]) && islower((unsigned char)s[i - 1]))
+		while (is_alnum(s[i])) {
+			if (k && is_upper(s[i]) && s[i - 1] >= 'a' && s[i - 1] <= 'z')
 				break;
 			if (k < sizeof(w) - 1)
-				w[k++] = (char)tolower((unsigned char)s[i]);
+				w[k++] = (char)(is_upper(s[i]) ? s[i] + 32 : s[i]);
 			i++;
 		}
-		if (k == 0)
+		if (k < 2)
 			continue;
 		w[k] = '\0';
 		unsigned what = word_what(w);
@@ -104,16 +132,6 @@ static unsigned scan(const char *s, int *hidden)
 		if ((what & (W_BODY | W_KIND)) == (W_BODY | W_KIND))
 			all |= W_BODY;
 		prev = what ? what : prev;
-		/* Whole class names that hide: from this word to the next blank. */
-		if (hidden) {
-			size_t e = start;
-
-			while (e < n && s[e] != ' ' && s[e] != '\t' && s[e] != '\n')
-				e++;
-			if ((start == 0 || s[start - 1] == ' ' || s[start - 1] == '\t' ||
-			     s[start - 1] == '\n') && hiding_class(s + start, e - start))
-				*hidden = 1;
-		}
 	}
 	return all;
 }
@@ -121,14 +139,15 @@ static unsigned scan(const char *s, int *hidden)
 int ext_hint(const char *cls, const char *id, uint32_t *flags)
 {
 	unsigned what = 0;
-	int hidden = 0, weight = 0;
+	int weight = 0;
 
-	if (cls)
-		what |= scan(cls, &hidden);
+	if (cls) {
+		what |= scan(cls);
+		if (hides(cls))
+			*flags |= NF_HIDDEN;
+	}
 	if (id)
-		what |= scan(id, NULL);
-	if (hidden)
-		*flags |= NF_HIDDEN;
+		what |= scan(id);
 	if (what & W_NEG) {
 		*flags |= NF_NEGATIVE;
 		weight -= 25;

@@ -15,6 +15,7 @@
  * says why libxml2 and not gumbo. */
 
 #define SKIP_MARK UINT32_MAX       /* a stack entry for an element we ignore */
+#define TAG_CACHE 128               /* element names seen, by address */
 #define TITLE_MAX 1024
 
 struct ext_parser {
@@ -32,6 +33,12 @@ struct ext_parser {
 	int last_space;             /* the text written last ends in a space */
 	int stopped;                /* at the depth limit: ignore the rest */
 	int failed;                 /* out of memory */
+	/* libxml2 interns element names for one parse: the same name comes at
+	 * the same address, so its tag is remembered by address. */
+	struct {
+		const xmlChar *name;
+		uint16_t tag;
+	} tags[TAG_CACHE];
 };
 
 /* ---- the tree ---- */
@@ -271,12 +278,78 @@ static void on_cdata(void *ctx, const xmlChar *s, int len)
 
 /* ---- elements ---- */
 
-static const char *attr(const xmlChar **a, const char *name)
+/* The attributes the extractor reads, found in one pass. */
+typedef struct attrs {
+	const char *cls, *id, *style, *aria_hidden, *role, *itemprop, *href, *alt, *src,
+		*display, *alttext, *lang, *type, *encoding;
+	int hidden;
+} attrs;
+
+static void collect(const xmlChar **a, attrs *at)
 {
-	for (; a && a[0]; a += 2)
-		if (strcmp((const char *)a[0], name) == 0)
-			return a[1] ? (const char *)a[1] : "";
-	return NULL;
+	memset(at, 0, sizeof(*at));
+	for (; a && a[0]; a += 2) {
+		const char *k = (const char *)a[0], *v = a[1] ? (const char *)a[1] : "";
+
+		switch (k[0]) {
+		case 'a':
+			if (!strcmp(k, "alt"))
+				at->alt = v;
+			else if (!strcmp(k, "aria-hidden"))
+				at->aria_hidden = v;
+			else if (!strcmp(k, "alttext"))
+				at->alttext = v;
+			break;
+		case 'c':
+			if (!strcmp(k, "class"))
+				at->cls = v;
+			break;
+		case 'd':
+			if (!strcmp(k, "display"))
+				at->display = v;
+			break;
+		case 'e':
+			if (!strcmp(k, "encoding"))
+				at->encoding = v;
+			break;
+		case 'h':
+			if (!strcmp(k, "href"))
+				at->href = v;
+			else if (!strcmp(k, "hidden"))
+				at->hidden = 1;
+			break;
+		case 'i':
+			if (!strcmp(k, "id"))
+				at->id = v;
+			else if (!strcmp(k, "itemprop"))
+				at->itemprop = v;
+			break;
+		case 'l':
+			if (!strcmp(k, "lang"))
+				at->lang = v;
+			break;
+		case 'r':
+			if (!strcmp(k, "role"))
+				at->role = v;
+			break;
+		case 's':
+			if (!strcmp(k, "style"))
+				at->style = v;
+			else if (!strcmp(k, "src"))
+				at->src = v;
+			break;
+		case 't':
+			if (!strcmp(k, "type"))
+				at->type = v;
+			break;
+		case 'x':
+			if (!strcmp(k, "xml:lang") && !at->lang)
+				at->lang = v;
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 /* style="display: none" or "visibility: hidden", spaces and case ignored. */
@@ -313,16 +386,17 @@ static void store_alt(ext_parser *p, ext_node *n, const char *alt)
 }
 
 /* Attributes that change how the element is read. */
-static void read_attrs(ext_parser *p, uint32_t id, enum ext_tag tag, const xmlChar **a)
+static void read_attrs(ext_parser *p, uint32_t id, enum ext_tag tag, const attrs *at)
 {
 	ext_node *n = &p->t->nodes[id];
-	const char *cls = attr(a, "class"), *v;
+	const char *v;
 
-	n->hint = (int16_t)ext_hint(cls, attr(a, "id"), &n->flags);
-	if (attr(a, "hidden") || ((v = attr(a, "aria-hidden")) && !strcasecmp(v, "true")) ||
-	    ((v = attr(a, "style")) && style_hides(v)))
+	if (at->cls || at->id)
+		n->hint = (int16_t)ext_hint(at->cls, at->id, &n->flags);
+	if (at->hidden || (at->aria_hidden && !strcasecmp(at->aria_hidden, "true")) ||
+	    (at->style && style_hides(at->style)))
 		n->flags |= NF_HIDDEN;
-	if ((v = attr(a, "role"))) {
+	if ((v = at->role)) {
 		if (!strcasecmp(v, "navigation") || !strcasecmp(v, "banner") ||
 		    !strcasecmp(v, "contentinfo") || !strcasecmp(v, "complementary") ||
 		    !strcasecmp(v, "dialog") || !strcasecmp(v, "alertdialog") ||
@@ -331,33 +405,44 @@ static void read_attrs(ext_parser *p, uint32_t id, enum ext_tag tag, const xmlCh
 		else if (!strcasecmp(v, "main") || !strcasecmp(v, "article"))
 			n->flags |= NF_POSITIVE;
 	}
-	if ((v = attr(a, "itemprop")) && (strcasestr(v, "articlebody") || !strcasecmp(v, "text")))
+	if ((v = at->itemprop) && (strcasestr(v, "articlebody") || !strcasecmp(v, "text")))
 		n->flags |= NF_BODY_HINT;
 	switch (tag) {
 	case T_A:
-		if (attr(a, "href"))
+		if (at->href)
 			n->flags |= NF_LINK;
 		break;
 	case T_IMG:
-		if ((v = attr(a, "alt"))) {
-			if (tex_image(cls, attr(a, "src")))
+		if (at->alt) {
+			if (tex_image(at->cls, at->src))
 				n->flags |= NF_TEX_IMG;
-			store_alt(p, &p->t->nodes[id], v);
+			store_alt(p, n, at->alt);
 		}
 		break;
 	case T_MATH:
-		if ((v = attr(a, "display")) && !strcasecmp(v, "block"))
+		if (at->display && !strcasecmp(at->display, "block"))
 			n->flags |= NF_MATH_DISPLAY;
-		if ((v = attr(a, "alttext")))
-			store_alt(p, &p->t->nodes[id], v);
+		if (at->alttext)
+			store_alt(p, n, at->alttext);
 		break;
 	case T_HTML:
-		if ((v = attr(a, "lang")) || (v = attr(a, "xml:lang")))
-			snprintf(p->t->lang, sizeof(p->t->lang), "%s", v);
+		if (at->lang)
+			snprintf(p->t->lang, sizeof(p->t->lang), "%s", at->lang);
 		break;
 	default:
 		break;
 	}
+}
+
+static enum ext_tag tag_of(ext_parser *p, const xmlChar *name)
+{
+	size_t slot = ((uintptr_t)name >> 3) % TAG_CACHE;
+
+	if (p->tags[slot].name != name) {
+		p->tags[slot].name = name;
+		p->tags[slot].tag = (uint16_t)ext_tag_lookup((const char *)name);
+	}
+	return (enum ext_tag)p->tags[slot].tag;
 }
 
 static int push(ext_parser *p, uint32_t node, uint32_t owner)
@@ -379,9 +464,9 @@ static int push(ext_parser *p, uint32_t node, uint32_t owner)
 	return 0;
 }
 
-static int tex_script(const xmlChar **a, int *display)
+static int tex_script(const attrs *at, int *display)
 {
-	const char *type = attr(a, "type");
+	const char *type = at->type;
 
 	if (!type || strncasecmp(type, "math/tex", 8) != 0)
 		return 0;
@@ -392,11 +477,12 @@ static int tex_script(const xmlChar **a, int *display)
 static void on_start(void *ctx, const xmlChar *name, const xmlChar **a)
 {
 	ext_parser *p = ctx;
-	enum ext_tag tag = ext_tag_lookup((const char *)name);
+	enum ext_tag tag = tag_of(p, name);
 	unsigned tf = ext_tag_flags(tag);
 	struct level *top = &p->stack[p->depth - 1];
 	int display = 0;
 	uint32_t id;
+	attrs at;
 
 	if (p->failed || p->stopped)
 		return;
@@ -413,7 +499,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **a)
 		push(p, SKIP_MARK, top->owner);
 		return;
 	}
-	if (p->skip || p->title || ((tf & TF_SKIP) && !(tag == T_SCRIPT && tex_script(a, &display)))) {
+	collect(a, &at);
+	if (p->skip || p->title || ((tf & TF_SKIP) && !(tag == T_SCRIPT && tex_script(&at, &display)))) {
 		p->skip++;
 		push(p, SKIP_MARK, top->owner);
 		return;
@@ -421,14 +508,12 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **a)
 	id = new_node(p, tag, top->node);
 	if (id == SKIP_MARK || !new_item(p, IT_OPEN, id))
 		return;
-	read_attrs(p, id, tag, a);
+	read_attrs(p, id, tag, &at);
 	if (tag == T_SCRIPT) {
 		p->t->nodes[id].flags |= NF_TEX | (display ? NF_MATH_DISPLAY : 0);
 		p->tex++;
 	} else if (tag == T_ANNOTATION) {
-		const char *enc = attr(a, "encoding");
-
-		if (enc && strcasestr(enc, "tex")) {
+		if (at.encoding && strcasestr(at.encoding, "tex")) {
 			p->t->nodes[id].flags |= NF_TEX;
 			p->tex++;
 		} else {
@@ -551,6 +636,7 @@ int ext_parse(ext_parser *p, const char *html, size_t n, size_t max_depth, ext_t
 	p->skip = p->pre = p->link = p->title = p->tex = p->annotation = 0;
 	p->last_space = 1;
 	p->failed = p->stopped = 0;
+	memset(p->tags, 0, sizeof(p->tags));
 	p->max_depth = max_depth;
 	/* Node 0 holds everything, so that every element has a parent. */
 	root = new_node(p, T_BODY, 0);
