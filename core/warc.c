@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include "core/charset.h"
 #include "core/reader_int.h"
 
@@ -247,6 +249,36 @@ static int unchunk(const char *p, size_t n, cur_buf *out)
 	return 1;
 }
 
+/* Content-Encoding: none, one libarchive decodes, one we cannot read
+ * (brotli, deflate). */
+enum { ENC_NONE, ENC_DECODABLE, ENC_OTHER };
+
+/* Undo a gzip or zstd Content-Encoding into out, at most max bytes. A body
+ * that turns out not to be compressed (archivers that stored it decoded
+ * kept the header) comes back as it is; a cut stream keeps what decoded.
+ * 0 when nothing could be read. */
+static int decode_content(const char *p, size_t n, size_t max, cur_buf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char chunk[65536];
+	la_ssize_t got = 0;
+
+	if (!a)
+		return 0;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, p, n) == ARCHIVE_OK &&
+	    archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+			if (out->len + (size_t)got > max || cur_buf_append(out, chunk, (size_t)got))
+				break;
+	}
+	archive_read_free(a);
+	return out->len > 0;
+}
+
 /* An HTTP response block: status line, headers, blank line, payload. */
 static int http_payload(const char *p, size_t n, char *ctype, size_t ccap, size_t *body,
 			int *status, int *encoded, int *chunked)
@@ -285,8 +317,11 @@ static int http_payload(const char *p, size_t n, char *ctype, size_t ccap, size_
 			char enc[32];
 
 			copy_field(enc, sizeof(enc), v, vn);
-			if (strcasecmp(enc, "identity") != 0)
-				*encoded = 1;
+			if (!strcasecmp(enc, "gzip") || !strcasecmp(enc, "x-gzip") ||
+			    !strcasecmp(enc, "zstd"))
+				*encoded = ENC_DECODABLE;
+			else if (strcasecmp(enc, "identity") != 0)
+				*encoded = ENC_OTHER;
 		} else if (field_is(p + i, len, "Transfer-Encoding", &v, &vn)) {
 			char enc[32];
 
@@ -332,16 +367,16 @@ static int payload_doc(cur_doc *doc, const char *id, const char *p, size_t n,
 }
 
 static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *block, size_t n,
-		    const char *origin, cur_doc *doc, int *skip)
+		    size_t max, const char *origin, cur_doc *doc, int *skip)
 {
 	char ctype[256];
 	const char *payload = block, *charset;
 	size_t plen = n, body = 0;
-	int status = 0, encoded = 0, chunked = 0, rc;
+	int status = 0, encoded = ENC_NONE, chunked = 0, rc;
 	unsigned type = type_bit(h->type, strlen(h->type));
 	json_t *m;
 	char id[256];
-	cur_buf dechunked;
+	cur_buf dechunked, decoded;
 
 	*skip = 1;
 	if (!(w->types & type))
@@ -351,7 +386,7 @@ static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *blo
 		if (strncmp(h->uri, "dns:", 4) == 0)
 			return CUR_OK;
 		if (http_payload(block, n, ctype, sizeof(ctype), &body, &status, &encoded, &chunked)) {
-			if (encoded)
+			if (encoded == ENC_OTHER)
 				return CUR_OK;
 			payload = block + body;
 			plen = n - body;
@@ -367,15 +402,30 @@ static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *blo
 	snprintf(id, sizeof(id), "%s", h->record_id);
 	strip_angles(id);
 	cur_buf_init(&dechunked, CUR_BUF_UNLIMITED);
+	cur_buf_init(&decoded, CUR_BUF_UNLIMITED);
 	/* Some archivers store the body already de-chunked but keep the header:
 	 * when it does not parse as chunks, take it as it is. */
 	if (chunked && unchunk(payload, plen, &dechunked)) {
 		payload = dechunked.data ? dechunked.data : "";
 		plen = dechunked.len;
 	}
-	rc = payload_doc(doc, id, payload, plen, ctype,
-			 type == CUR_WARC_RESPONSE || type == CUR_WARC_RESOURCE, origin, &charset);
+	rc = CUR_OK;
+	if (encoded == ENC_DECODABLE) {
+		if (decode_content(payload, plen, max, &decoded)) {
+			payload = decoded.data;
+			plen = decoded.len;
+		} else {
+			rc = 1;
+		}
+	}
+	if (rc == CUR_OK)
+		rc = payload_doc(doc, id, payload, plen, ctype,
+				 type == CUR_WARC_RESPONSE || type == CUR_WARC_RESOURCE, origin,
+				 &charset);
 	cur_buf_release(&dechunked);
+	cur_buf_release(&decoded);
+	if (rc == 1)
+		return CUR_OK;   /* undecodable: skipped */
 	if (rc)
 		return rc;
 	m = cur_doc_metadata(doc);
@@ -484,7 +534,8 @@ int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t m
 			return record_error(err, "bad_content_length", origin, w->record, offset,
 					    "wrong Content-Length: the record does not end where it says");
 		}
-		rc = warc_doc(w, &h, cur_stream_peek(s) + head_len, (size_t)h.length, origin, doc, &skip);
+		rc = warc_doc(w, &h, cur_stream_peek(s) + head_len, (size_t)h.length, max_doc_bytes,
+			      origin, doc, &skip);
 		cur_stream_consume(s, head_len + (size_t)h.length);
 		if (rc)
 			return cur_err_set(err, rc, "out of memory");

@@ -83,6 +83,8 @@ typedef struct ext_node {
 	uint32_t blocks;      /* text blocks in the subtree */
 	float score;          /* content score (score.c) */
 	float strength;       /* the best final score in the subtree */
+	float child_best, child_second; /* the two strongest children */
+	uint32_t child_best_id;
 	int16_t hint;         /* class/id weight */
 } ext_node;
 

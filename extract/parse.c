@@ -187,7 +187,23 @@ static void add_text(ext_parser *p, const unsigned char *s, size_t n)
 	}
 	while (i < n) {
 		size_t k;
+		unsigned char c = s[i];
 
+		/* ASCII, most of any page, without the general checks. */
+		if (c < 0x80 && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f') {
+			t->text.data[t->text.len++] = (char)c;
+			chars++;
+			punct += c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?';
+			p->last_space = 0;
+			i++;
+			continue;
+		}
+		if (c < 0x80 && p->pre) {
+			t->text.data[t->text.len++] = (char)c;
+			p->last_space = c == '\n';
+			i++;
+			continue;
+		}
 		if (!p->pre && (k = space_len(s + i, n - i))) {
 			if (!p->last_space)
 				t->text.data[t->text.len++] = ' ';

@@ -214,19 +214,31 @@ static double final_score(const ext_node *n)
 	return n->score * (1.0 - density(n->link_chars, n->chars)) * m;
 }
 
-/* The best final score in each subtree, bottom-up. */
+/* The best final score in each subtree, bottom-up, and for every node the
+ * two strongest of its children (for climb). */
 static void strengths(ext_tree *t)
 {
 	for (size_t k = 0; k < t->nnodes; k++) {
 		ext_node *n = &t->nodes[k];
 
 		n->strength = (n->flags & NF_DROP) || n->score <= 0 ? 0 : (float)final_score(n);
+		n->child_best = n->child_second = 0;
+		n->child_best_id = 0;
 	}
 	for (size_t k = t->nnodes; k-- > 1;) {
 		ext_node *n = &t->nodes[k], *p = &t->nodes[n->parent];
 
-		if (!(n->flags & NF_DROP) && n->strength > p->strength)
+		if (n->flags & NF_DROP)
+			continue;
+		if (n->strength > p->strength)
 			p->strength = n->strength;
+		if (n->strength > p->child_best) {
+			p->child_second = p->child_best;
+			p->child_best = n->strength;
+			p->child_best_id = (uint32_t)k;
+		} else if (n->strength > p->child_second) {
+			p->child_second = n->strength;
+		}
 	}
 }
 
@@ -250,15 +262,8 @@ static ext_node *climb(ext_tree *t, ext_node *n)
 			if (extra_good * 10 < extra * 4 ||
 			    density(p->link_chars - n->link_chars, extra) > 0.35)
 				break;
-			for (size_t k = (size_t)(p - t->nodes) + 1; k < t->nnodes; k++) {
-				const ext_node *c = &t->nodes[k];
-
-				if (c->open > p->close)
-					break;
-				if (c->parent == n->parent && c != n && !(c->flags & NF_DROP) &&
-				    c->strength > other)
-					other = c->strength;
-			}
+			other = p->child_best_id == (uint32_t)(n - t->nodes) ? p->child_second :
+				p->child_best;
 			if (other < 0.4f * n->strength)
 				break;
 		}
@@ -314,7 +319,8 @@ static void clean_containers(ext_tree *t, const ext_node *root)
 typedef struct block_ref {
 	uint32_t node;
 	int cls;
-	int whole;   /* a data table, judged as one block */
+	int whole;        /* a data table, judged as one block */
+	int prev, next;   /* the nearest good or bad block's class on each side */
 } block_ref;
 
 /* A data table is content when it is mostly not links: its cells are too
@@ -364,38 +370,43 @@ static size_t kept_blocks(const ext_tree *t, block_ref *out)
 	return n;
 }
 
+static int decided(int cls)
+{
+	return cls == CLS_GOOD || cls == CLS_BAD;
+}
+
 static void context_rule(ext_tree *t)
 {
 	block_ref *b = cur_malloc_array(t->nnodes + 1, sizeof(*b));
 	size_t n, i;
+	int last;
 
 	if (!b)
 		return;
 	n = kept_blocks(t, b);
+	/* The nearest decided neighbours (good or bad) on each side, in two
+	 * passes so that a page of many short blocks stays linear. */
+	for (i = 0, last = CLS_NONE; i < n; i++) {
+		b[i].prev = last;
+		if (decided(b[i].cls))
+			last = b[i].cls;
+	}
+	for (i = n, last = CLS_NONE; i-- > 0;) {
+		b[i].next = last;
+		if (decided(b[i].cls))
+			last = b[i].cls;
+	}
 	for (i = 0; i < n; i++) {
-		int cls = b[i].cls, prev = CLS_NONE, next = CLS_NONE;
-		size_t j;
-
-		if (cls == CLS_GOOD || cls == CLS_BAD)
-			continue;
-		/* The nearest decided neighbours (good or bad) on each side. */
-		for (j = i; j-- > 0;)
-			if (b[j].cls == CLS_GOOD || b[j].cls == CLS_BAD) {
-				prev = b[j].cls;
-				break;
-			}
-		for (j = i + 1; j < n; j++)
-			if (b[j].cls == CLS_GOOD || b[j].cls == CLS_BAD) {
-				next = b[j].cls;
-				break;
-			}
 		int keep;
-		if (cls == CLS_HEADING)
-			keep = next == CLS_GOOD;
-		else if (cls == CLS_NEAR)
-			keep = prev == CLS_GOOD || next == CLS_GOOD;
+
+		if (decided(b[i].cls))
+			continue;
+		if (b[i].cls == CLS_HEADING)
+			keep = b[i].next == CLS_GOOD;
+		else if (b[i].cls == CLS_NEAR)
+			keep = b[i].prev == CLS_GOOD || b[i].next == CLS_GOOD;
 		else
-			keep = prev == CLS_GOOD && next == CLS_GOOD;
+			keep = b[i].prev == CLS_GOOD && b[i].next == CLS_GOOD;
 		if (!keep)
 			t->nodes[b[i].node].flags |= b[i].whole ? NF_DROP : NF_DROP_TEXT;
 	}

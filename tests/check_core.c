@@ -646,17 +646,18 @@ START_TEST(reader_warc_takes_responses_and_conversions)
 	cur_reader_opts o;
 	read_result r;
 
-	/* records.warc: warcinfo, a 200, a request, a 404, a 301, five more
-	 * 200s, a conversion, a wget log resource, a metadata record. */
+	/* records.warc: warcinfo, a 200, a request, a 404, a 301, four more
+	 * 200s, a conversion, a wget log resource, a metadata record, a 200
+	 * in gzip and one in brotli (which libarchive cannot read). */
 	read_all(data("records.warc"), 0, &r);
 	ck_assert_str_eq(r.ids, "urn:uuid:r01 urn:uuid:r05 urn:uuid:r06 urn:uuid:r07 "
-			 "urn:uuid:r08 urn:uuid:r09 ");
+			 "urn:uuid:r08 urn:uuid:r09 urn:uuid:r12 ");
 	ck_assert_int_eq(r.bad, 0);
 	cur_reader_opts_init(&o);
 	o.warc_all_status = 1;
 	read_with(data("records.warc"), &o, &r);
 	ck_assert_str_eq(r.ids, "urn:uuid:r01 urn:uuid:r03 urn:uuid:r04 urn:uuid:r05 "
-			 "urn:uuid:r06 urn:uuid:r07 urn:uuid:r08 urn:uuid:r09 ");
+			 "urn:uuid:r06 urn:uuid:r07 urn:uuid:r08 urn:uuid:r09 urn:uuid:r12 ");
 	ck_assert_int_eq(cur_warc_types_parse("resource, metadata", &o.warc_types), CUR_OK);
 	o.warc_all_status = 0;
 	read_with(data("records.warc"), &o, &r);
@@ -694,7 +695,7 @@ static void warc_doc_field(const char *path, const char *id, const char *key, ch
 	cur_reader_close(rd);
 }
 
-START_TEST(reader_warc_decodes_charsets_and_strips_uri_brackets)
+START_TEST(reader_warc_decodes_payloads_and_strips_uri_brackets)
 {
 	char v[512];
 
@@ -716,6 +717,9 @@ START_TEST(reader_warc_decodes_charsets_and_strips_uri_brackets)
 	ck_assert_str_eq(v, "\u041f\u0440\u0438\u0432\u0435\u0442");
 	warc_doc_field(data("records.warc"), "urn:uuid:r08", "charset", v, sizeof(v));
 	ck_assert_str_eq(v, "koi8-r");
+	/* Content-Encoding: gzip is undone. */
+	warc_doc_field(data("records.warc"), "urn:uuid:r12", "text", v, sizeof(v));
+	ck_assert_str_eq(v, "<html><body><p>compressed page</p></body></html>");
 }
 END_TEST
 
@@ -1340,7 +1344,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
 	tcase_add_test(t, reader_real_crawl_files);
 	tcase_add_test(t, reader_warc_takes_responses_and_conversions);
-	tcase_add_test(t, reader_warc_decodes_charsets_and_strips_uri_brackets);
+	tcase_add_test(t, reader_warc_decodes_payloads_and_strips_uri_brackets);
 	tcase_add_test(t, charset_sniffing_follows_the_whatwg_order);
 	tcase_add_test(t, charset_decoding_replaces_what_does_not_decode);
 	tcase_add_test(t, reader_tar_members_and_damage);
