@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/hist.h"
 #include "core/options.h"
 #include "core/stage.h"
 #include "extract/extract.h"
@@ -26,17 +27,36 @@ const cur_opt_spec ext_stage_options[] = {
 
 enum html_when { HTML_AUTO, HTML_ALWAYS, HTML_NEVER };
 
+/* The report's "yield" histogram: the share of a page's HTML bytes that
+ * its text keeps, in percent. */
+static const double yield_edges[] = {0, 1, 2, 5, 10, 15, 20, 30, 40, 50, 75, 100};
+#define NYIELD (sizeof(yield_edges) / sizeof(yield_edges[0]))
+
 typedef struct ext_stage {
 	ext_options o;
 	enum html_when when;
 	int keep_html;
 	atomic_ullong docs, html, extracted, empty, too_deep, truncated;
 	atomic_ullong html_bytes, text_bytes;
+	/* Per-bin counts and the sum in hundredths of a percent: integers, so
+	 * that the figures do not depend on the order threads add them. */
+	atomic_ullong yield_bins[NYIELD], yield_sum;
 } ext_stage;
 
 static void count(atomic_ullong *c, unsigned long long v)
 {
 	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+
+static void count_yield(ext_stage *es, size_t text, size_t html)
+{
+	double pct = html ? 100.0 * (double)text / (double)html : 0;
+	size_t bin = 0;
+
+	while (bin + 1 < NYIELD && pct >= yield_edges[bin + 1])
+		bin++;
+	count(&es->yield_bins[bin], 1);
+	count(&es->yield_sum, (unsigned long long)(pct * 100 + 0.5));
 }
 
 static void *ext_thread_new(cur_stage *self)
@@ -121,9 +141,37 @@ static int ext_process(cur_stage *self, void *tls, cur_doc *doc)
 	CUR_FORWARD(cur_doc_set_text(doc, r.text, r.text_len));
 	count(&es->extracted, 1);
 	count(&es->text_bytes, r.text_len);
+	count_yield(es, r.text_len, html_len);
 	if (r.truncated)
 		count(&es->truncated, 1);
 	return CUR_KEEP;
+}
+
+/* Outcomes as a "shares" chart and the yield histogram, for the report
+ * page (docs/report.md). */
+static int charts(ext_stage *es, json_t *report)
+{
+	cur_hist h;
+	json_t *shares, *hists;
+
+	if (cur_hist_init(&h, yield_edges, NYIELD))
+		return CUR_ENOMEM;
+	for (size_t i = 0; i < NYIELD; i++) {
+		h.counts[i] = atomic_load(&es->yield_bins[i]);
+		h.n += h.counts[i];
+	}
+	h.sum = (double)atomic_load(&es->yield_sum) / 100.0;
+	shares = json_pack("{s:{s:I, s:I, s:I, s:I}}", "extraction",
+			   "extracted", (json_int_t)atomic_load(&es->extracted),
+			   "empty", (json_int_t)atomic_load(&es->empty),
+			   "too_deep", (json_int_t)atomic_load(&es->too_deep),
+			   "not_html", (json_int_t)(atomic_load(&es->docs) - atomic_load(&es->html)));
+	hists = json_pack("{s:o*}", "yield", cur_hist_json(&h, "percent of HTML bytes"));
+	cur_hist_release(&h);
+	if (!shares || !hists || json_object_set_new(report, "shares", shares) ||
+	    json_object_set_new(report, "histograms", hists))
+		return CUR_ENOMEM;
+	return CUR_OK;
 }
 
 static int ext_finish(cur_stage *self, json_t *report)
@@ -143,7 +191,7 @@ static int ext_finish(cur_stage *self, json_t *report)
 
 	if (!o || json_object_set_new(report, "extract", o))
 		return CUR_ENOMEM;
-	return CUR_OK;
+	return charts(es, report);
 }
 
 static void ext_destroy(cur_stage *self)

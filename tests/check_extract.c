@@ -534,6 +534,14 @@ START_TEST(stage_extracts_what_is_html)
 			 2 * (sizeof(PROSE1) - 1));
 	ck_assert(json_integer_value(json_object_get(e, "html_bytes")) > 0);
 	ck_assert(json_is_real(json_object_get(e, "yield")));
+	/* The report page's charts: outcomes and the yield per page. */
+	e = json_object_get(json_object_get(report, "shares"), "extraction");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "extracted")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "not_html")), 3);
+	e = json_object_get(json_object_get(report, "histograms"), "yield");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "total")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(e, "edges")),
+			  json_array_size(json_object_get(e, "counts")));
 	json_decref(report);
 	st->ops->thread_free(st, tls);
 	st->ops->destroy(st);
