@@ -10,8 +10,8 @@ PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxha
 libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
 
 # The full suite also needs clang (sanitizers, fuzzers) and Chromium, in which
-# tests/cli/report.sh renders the report page.
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium"
+# tests/cli/report.sh renders the report page; bench/extract.sh, readability-lxml.
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability"
 
 missing=""
 for p in $PACKAGES; do
@@ -48,7 +48,8 @@ if [ "${1:-}" = "--all" ]; then
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm ||
 			echo "setup: no npm; the tests against tiktoken and HF tokenizers will skip"
 	fi
-	if command -v npm >/dev/null 2>&1 && [ ! -d bench/node_modules/tiktoken ]; then
+	if command -v npm >/dev/null 2>&1 && { [ ! -d bench/node_modules/tiktoken ] ||
+		[ ! -d bench/node_modules/@mozilla/readability ]; }; then
 		npm ci --prefix bench --no-audit --no-fund --loglevel=error ||
 			echo "setup: npm ci failed; the tests against tiktoken and HF tokenizers will skip"
 	fi
