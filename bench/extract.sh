@@ -42,6 +42,8 @@ echo "load before: $(uptime)" >&2
 # Accuracy and speed, one engine at a time on one core.
 taskset -c 1 "$build/bench/extract_bench" -p "$passes" -o "$work/curate.json" "${pages[@]}" \
 	>> "$results"
+# libxml2's parser alone, doing nothing with what it finds: the ceiling.
+taskset -c 1 "$build/bench/extract_bench" -p "$passes" --libxml2-only "${pages[@]}" >> "$results"
 for dom in jsdom linkedom; do
 	if [ -d "$here/node_modules/$dom" ]; then
 		taskset -c 1 node "$here/extract_peers.js" "$dom" "$work/readability-$dom.json" \
@@ -121,7 +123,8 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 scores = json.load(open(sys.argv[2]))
 names = {"curate": "curate", "readability.js+jsdom": "readability-jsdom",
          "readability.js+linkedom": "readability-linkedom", "readability-lxml": "readability-lxml"}
-eng = [r for r in rows if "engine" in r]
+eng = [r for r in rows if "engine" in r and r["engine"] != "libxml2-sax-only"]
+ceiling = [r for r in rows if r.get("engine") == "libxml2-sax-only"]
 cur = eng[0]
 mbps = lambda r, k: r["bytes"] / r[k] / 1e6
 print(f"pages: {cur['pages']}, {cur['bytes'] / 1e6:.1f} MB of HTML")
@@ -131,6 +134,11 @@ for r in eng:
     ratio = mbps(cur, "cpu_seconds") / mbps(r, "cpu_seconds")
     print(f"{r['engine']:26} {s['f1']:6.3f} {s['precision']:6.3f} {s['recall']:6.3f} "
           f"{mbps(r, 'seconds'):7.2f} {mbps(r, 'cpu_seconds'):9.2f} {ratio:9.1f}")
+for r in ceiling:
+    lxml = [e for e in eng if e["engine"] == "readability-lxml"]
+    vs = f", {mbps(r, 'cpu_seconds') / mbps(lxml[0], 'cpu_seconds'):.1f}x readability-lxml" if lxml else ""
+    print(f"libxml2's parser alone (no work in the callbacks): {mbps(r, 'seconds'):.2f} MB/s, "
+          f"{mbps(r, 'cpu_seconds'):.2f} MB/cpu-s{vs}")
 for r in rows:
     if "cli" in r:
         print(f"{r['cli']}: {r['seconds']:.2f} s for {cur['bytes'] / 1e6:.1f} MB "

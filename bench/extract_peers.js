@@ -14,8 +14,11 @@ const { Readability } = require('@mozilla/readability');
 const [dom, out, ...files] = process.argv.slice(2);
 let parse;
 if (dom === 'jsdom') {
-  const { JSDOM } = require('jsdom');
-  parse = (html) => new JSDOM(html, { url: 'https://example.com/' }).window.document;
+  const { JSDOM, VirtualConsole } = require('jsdom');
+  // A console that goes nowhere: jsdom reports every stylesheet it cannot read.
+  const quiet = new VirtualConsole();
+  parse = (html) => new JSDOM(html, { url: 'https://example.com/', virtualConsole: quiet })
+    .window.document;
 } else if (dom === 'linkedom') {
   const { parseHTML } = require('linkedom');
   parse = (html) => parseHTML(html).document;

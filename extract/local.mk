@@ -22,3 +22,4 @@ endif
 noinst_PROGRAMS += bench/extract_bench
 bench_extract_bench_SOURCES = bench/extract_bench.c
 bench_extract_bench_LDADD = $(CURATE_LIBS)
+EXTRA_DIST += bench/html_parsers.c

@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cur_charset_to_utf8(&cs, (const char *)data + cs.bom, size - cs.bom, &text, &errors) ||
 	    !text.data)
 		goto out;
-	check_utf8(text.data, text.len);
+	if (cur_utf8_valid_prefix(text.data, text.len) != text.len)
+		abort();
 	if (ext_extract(main_text, text.data, text.len, &r))
 		abort();
 	check_utf8(r.text, r.text_len);
