@@ -29,6 +29,9 @@ static const pipeline_key pipeline_keys[] = {
 	{ "strict", "true|false", "stop at the first bad record, exit status 1 (false)" },
 	{ "text_field", "NAME", "the JSON Lines field holding the text (text)" },
 	{ "tokenizer", "FILE", "tiktoken or tokenizer.json for every stage and sink (Llama 3)" },
+	{ "warc_types", "[response, conversion, resource, metadata]",
+	  "WARC records that become documents (response and conversion)" },
+	{ "all_status", "true|false", "WARC responses of any HTTP status, not only 200 (false)" },
 	{ NULL, NULL, NULL }
 };
 

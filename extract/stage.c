@@ -16,13 +16,13 @@
 #include "extract/stage.h"
 
 const cur_opt_spec ext_stage_options[] = {
-	{"html", CUR_OPT_STR, "WHEN", "auto (default: by metadata.content_type, else by the "
-	 "text's start), always, never"},
-	{"keep-html", CUR_OPT_FLAG, NULL, "keep the original in metadata.html"},
-	{"all-text", CUR_OPT_FLAG, NULL, "every visible block: no boilerplate removal"},
-	{"alt-text", CUR_OPT_FLAG, NULL, "write the alt text of pictures, each on a line"},
-	{"max-depth", CUR_OPT_INT, "N", "elements nested deeper end the page (default 256)"},
-	{NULL, 0, NULL, NULL}
+	{"html", CUR_OPT_STR, "WHEN", "auto (by metadata.content_type, else by the text's start), "
+	 "always, never", "auto"},
+	{"keep-html", CUR_OPT_FLAG, NULL, "keep the original in metadata.html", NULL},
+	{"all-text", CUR_OPT_FLAG, NULL, "every visible block: no boilerplate removal", NULL},
+	{"alt-text", CUR_OPT_FLAG, NULL, "write the alt text of pictures, each on a line", NULL},
+	{"max-depth", CUR_OPT_INT, "N", "elements nested deeper end the page", "256"},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 enum html_when { HTML_AUTO, HTML_ALWAYS, HTML_NEVER };

@@ -64,7 +64,11 @@ fi
 
 # The browser test catches what it is there for: a figure that differs from
 # the report, and anything the page would load.
-sed 's|data-fmt="int">1,107<|data-fmt="int">1,108<|' "$page" > "$WORK/wrong.html"
+# (the number of documents read, one more: "1,105" becomes "1,106")
+read -r n_in n_wrong < <("$PY" -c 'import json,sys; n=json.load(open(sys.argv[1]))["documents_in"]
+print(format(n, ","), format(n + 1, ","))' "$WORK/run/report.json")
+sed "s|data-fmt=\"int\">$n_in<|data-fmt=\"int\">$n_wrong<|" "$page" > "$WORK/wrong.html"
+cmp -s "$page" "$WORK/wrong.html" && fail "the wrong page differs from the page" "no documents_in figure found"
 sed 's|<body>|<body><img src="http://127.0.0.1:9/x.png">|' "$page" > "$WORK/remote.html"
 for t in wrong remote; do
 	"$PY" "$BROWSER" "$WORK/$t.html" "$WORK/run/report.json" >"$WORK/$t.out" 2>&1
