@@ -448,8 +448,9 @@ START_TEST(a_50_mb_page_in_bounded_memory)
 	getrusage(RUSAGE_SELF, &after);
 	ck_assert_uint_eq(r.text_len, times * (sizeof(PROSE1) - 1 + 2) - 2);
 	ck_assert_msg(seconds() - t0 < 60, "took %.1f s", seconds() - t0);
-	/* ru_maxrss is in KiB; the page itself is counted in before. */
-	ck_assert_msg((size_t)(after.ru_maxrss - before.ru_maxrss) < mb * 1024 * 6,
+	/* ru_maxrss is in KiB; the page itself is counted in before. ASan's
+	 * allocator keeps freed memory in quarantine: a looser bound there. */
+	ck_assert_msg((size_t)(after.ru_maxrss - before.ru_maxrss) < mb * 1024 * (SANITIZED ? 20 : 6),
 		      "grew by %ld KiB for a %zu MB page", after.ru_maxrss - before.ru_maxrss, mb);
 	free(html);
 }
