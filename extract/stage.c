@@ -114,21 +114,24 @@ static int annotate(const ext_stage *es, cur_doc *doc, const ext_result *r)
 	return set_meta_str(meta, "extracted_from", ct, strlen(ct));
 }
 
-static int ext_process(cur_stage *self, void *tls, cur_doc *doc)
+static int ext_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	ext_stage *es = self->priv;
 	ext_extractor *x = tls;
 	ext_result r;
 	size_t html_len = doc->text_len;
+	int rc;
 
 	if (!x)
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory for the HTML parser");
 	count(&es->docs, 1);
 	if (!is_html(es, doc))
 		return CUR_KEEP;
 	count(&es->html, 1);
 	count(&es->html_bytes, html_len);
-	CUR_FORWARD(ext_extract(x, doc->text, doc->text_len, &r));
+	rc = ext_extract(x, doc->text, doc->text_len, &r);
+	if (rc)
+		return cur_err_set(err, rc, "out of memory extracting a page of %zu bytes", html_len);
 	if (r.text_len == 0) {
 		if (r.truncated) {
 			count(&es->too_deep, 1);
@@ -137,8 +140,8 @@ static int ext_process(cur_stage *self, void *tls, cur_doc *doc)
 		count(&es->empty, 1);
 		return cur_doc_drop(doc, "extract:empty", (double)html_len);
 	}
-	CUR_FORWARD(annotate(es, doc, &r));
-	CUR_FORWARD(cur_doc_set_text(doc, r.text, r.text_len));
+	if (annotate(es, doc, &r) || cur_doc_set_text(doc, r.text, r.text_len))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	count(&es->extracted, 1);
 	count(&es->text_bytes, r.text_len);
 	count_yield(es, r.text_len, html_len);
@@ -174,7 +177,7 @@ static int charts(ext_stage *es, json_t *report)
 	return CUR_OK;
 }
 
-static int ext_finish(cur_stage *self, json_t *report)
+static int ext_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	ext_stage *es = self->priv;
 	unsigned long long in = atomic_load(&es->html_bytes), out = atomic_load(&es->text_bytes);
@@ -189,9 +192,9 @@ static int ext_finish(cur_stage *self, json_t *report)
 			      "html_bytes", (json_int_t)in, "text_bytes", (json_int_t)out,
 			      "yield", in ? (double)out / (double)in : 0.0);
 
-	if (!o || json_object_set_new(report, "extract", o))
-		return CUR_ENOMEM;
-	return charts(es, report);
+	if (!o || json_object_set_new(report, "extract", o) || charts(es, report))
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	return CUR_OK;
 }
 
 static void ext_destroy(cur_stage *self)

@@ -480,7 +480,7 @@ static int run(cur_stage *st, void *tls, cur_doc *d, const char *json)
 	cur_doc_init(d);
 	ck_assert_int_eq(cur_doc_from_json(d, json_loads(json, 0, &je), "text", "t.jsonl", 1, &err),
 			 CUR_OK);
-	return st->ops->process(st, tls, d);
+	return st->ops->process(st, tls, d, &err);
 }
 
 #define HTML_DOC "<html><head><title>T</title></head><body><p>" PROSE1 "</p></body></html>"
@@ -524,7 +524,7 @@ START_TEST(stage_extracts_what_is_html)
 			     "</body></html>\"}"), CUR_DROP);
 	ck_assert_str_eq(d.drop_reason, "extract:empty");
 	cur_doc_release(&d);
-	ck_assert_int_eq(st->ops->finish(st, report), CUR_OK);
+	ck_assert_int_eq(st->ops->finish(st, report, NULL), CUR_OK);
 	e = json_object_get(report, "extract");
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "documents")), 6);
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "html")), 3);
@@ -589,7 +589,7 @@ START_TEST(stage_drops_a_page_too_deep_to_read)
 
 	cur_doc_init(&d);
 	ck_assert_int_eq(cur_doc_from_json(&d, obj, "text", "t.jsonl", 1, &err), CUR_OK);
-	ck_assert_int_eq(st->ops->process(st, tls, &d), CUR_DROP);
+	ck_assert_int_eq(st->ops->process(st, tls, &d, &err), CUR_DROP);
 	ck_assert_str_eq(d.drop_reason, "extract:too_deep");
 	cur_doc_release(&d);
 	free(body);
