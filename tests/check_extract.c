@@ -151,6 +151,20 @@ START_TEST(boilerplate_is_dropped)
 }
 END_TEST
 
+START_TEST(forms_go_unless_they_hold_the_page)
+{
+	/* A comment form after the article: controls are never text, its
+	 * labels are short lines at the article's edge. */
+	expect_main("<article><p>" PROSE1 "</p><p>" PROSE2 "</p></article><form action=/c>"
+		    "<h3>Leave a reply</h3><label>Name</label><input name=n><label>Email</label>"
+		    "<input name=e><textarea>Your comment</textarea><button>Post comment</button>"
+		    "</form>", PROSE1 "\n\n" PROSE2);
+	/* ASP.NET pages wrap everything in one form: the form is the page. */
+	expect_main("<form id=\"aspnetForm\" action=\"default.aspx\"><div class=\"main\"><p>"
+		    PROSE1 "</p><p>" PROSE2 "</p></div></form>", PROSE1 "\n\n" PROSE2);
+}
+END_TEST
+
 START_TEST(main_content_wins_over_teasers_and_link_lists)
 {
 	/* Related stories: headline links with excerpts cut by "...". */
@@ -610,6 +624,7 @@ static Suite *extract_suite(void)
 	tcase_add_test(t, pre_and_code_stay_verbatim);
 	tcase_add_test(t, never_text_scripts_styles_forms_media);
 	tcase_add_test(t, boilerplate_is_dropped);
+	tcase_add_test(t, forms_go_unless_they_hold_the_page);
 	tcase_add_test(t, main_content_wins_over_teasers_and_link_lists);
 	tcase_add_test(t, short_blocks_stay_between_prose_and_go_at_the_edges);
 	tcase_add_test(t, captions_and_credits_are_dropped);
