@@ -257,8 +257,9 @@ void rpt_chart_hist(rpt_page *pg, const rpt_series *s, size_t n, const char *cap
 
 			rpt_ptr_key(&p, s[k].ptr, "counts");
 			rpt_ptr_index(&p, p.s, i);
+			/* One series is drawn dark, as the "after" of two is. */
 			rpt_printf(pg, "<rect class=\"s%zu\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				   "height=\"%.1f\"", k, x0 + 2 + (double)k * w, HIST_TOP + HIST_H - h,
+				   "height=\"%.1f\"", n == 1 ? 1 : k, x0 + 2 + (double)k * w, HIST_TOP + HIST_H - h,
 				   w, h);
 			snprintf(tip, sizeof(tip), "%s, %s", label, s[k].name);
 			shape_figure(pg, p.s, RPT_INT, tip, c);
