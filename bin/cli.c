@@ -296,6 +296,10 @@ void cli_stage_env(const cli_common *c, cur_stage_env *env)
 	env->tokenizer_path = c->tokenizer;
 	env->inputs = c->inputs;
 	env->ninputs = c->ninputs > 0 ? (size_t)c->ninputs : 0;
+	env->rank = c->rank;
+	env->world = c->world;
+	env->work_dir = c->work;
+	env->work_scratch = c->work_scratch;
 }
 
 int cli_write_report(const char *path, json_t *report, cur_err *err)
@@ -454,6 +458,9 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	cli_reader_opts(c, &o.reader);
 	o.input_category = c->input_category;
 	o.passthrough = n == 0 && !sink;
+	o.work_dir = c->work;
+	o.work_scratch = c->work_scratch;
+	o.pass = c->pass;
 	if (c->report_tokens) {
 		if (tok_counter_new(c->tokenizer, &counter, &err) < 0) {
 			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);

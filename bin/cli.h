@@ -43,6 +43,9 @@ typedef struct cli_common {
 	int argc;               /* the command line, for the report's "run" */
 	char **argv;
 	json_t *config;         /* the command's options or pipeline file (borrowed), or NULL */
+	const char *work;       /* where global stages keep their files (curate run) */
+	int work_scratch;       /* work dies with the process */
+	int pass;               /* run only this pass (curate run --pass) */
 } cli_common;
 
 /* cli_parse: parse argv (argv[0] is the command name) into common options

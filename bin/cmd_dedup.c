@@ -27,34 +27,6 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* A sink that keeps nothing: pass 1 only records facts. */
-static int null_write(cur_sink *self, cur_doc *doc, cur_err *err)
-{
-	(void)self;
-	(void)doc;
-	(void)err;
-	return CUR_OK;
-}
-
-static int null_finish(cur_sink *self, json_t *report, cur_err *err)
-{
-	(void)self;
-	(void)report;
-	(void)err;
-	return CUR_OK;
-}
-
-static void null_destroy(cur_sink *self)
-{
-	(void)self;
-}
-
-static const cur_sink_ops null_sink_ops = {
-	.write = null_write,
-	.finish = null_finish,
-	.destroy = null_destroy,
-};
-
 /* Work files that pass 2 no longer reads (it needs the decisions, the line
  * frequencies and the meta headers). With -j they are removed on a thread
  * of their own while pass 2 runs, not after it: dropping their 70 MB of
@@ -78,49 +50,64 @@ static void *sweep_main(void *arg)
 	return NULL;
 }
 
-/* Pass 1: the sign stage over the inputs, into the null sink. */
-static int run_sign(const char *cmd, const cli_common *c, const dd_config *dc, const char *dir,
-		    json_t *report)
+/* The dedup stage over dir for the common options' inputs and slice. */
+static cur_stage *open_stage(const char *cmd, const cli_common *c, const dd_config *dc,
+			     const char *dir, int scratch)
 {
-	cur_sink sink = { .ops = &null_sink_ops };
-	cur_pipeline_opts o;
+	cur_stage_env env;
+	cur_err err;
 	cur_stage *st;
+	cli_stage_env(c, &env);
+	env.work_scratch = scratch;
+	cur_err_clear(&err);
+	st = dd_stage_open(dc, dir, &env, &err);
+	if (!st)
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+	return st;
+}
+
+/* Pass 1: the stage observes every document (the pipeline's first pass:
+ * there is no stage after it, so nothing is written). */
+static int run_sign(const char *cmd, const cli_common *c, cur_stage *st, json_t *report)
+{
+	cur_pipeline_opts o;
 	cur_err err;
 	int rc;
 
-	dd_config d2 = *dc;
-	d2.threads = c->jobs;
 	cur_err_clear(&err);
-	st = dd_sign_stage_new(&d2, dir, c->rank, c->world, c->inputs, (size_t)c->ninputs, &err);
-	if (!st) {
-		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
-		return cli_exit_status(err.code);
-	}
 	cur_pipeline_opts_init(&o);
 	o.cmd = cmd;
 	o.jobs = c->jobs;
 	/* Smaller batches than the pipeline's 256: a batch waits at the serial
 	 * turn for the one before it, and the corpus has runs of 2 MB
-	 * documents; with 64 a slow batch holds the other worker back less
-	 * (a simulation of the schedule on bench/dedup.sh's input: pass 1 at
-	 * -j 2 about 5% shorter, no cost at -j 1). */
+	 * documents; with 64 a slow batch holds the other worker back less. */
 	o.batch_docs = 64;
 	o.strict = c->strict;
 	o.quiet = c->quiet;
 	o.rank = c->rank;
 	o.world = c->world;
+	o.pass = 1;
 	cli_reader_opts(c, &o.reader);
-	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, &st, 1, &sink, report, &err);
+	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, &st, 1, NULL, report, &err);
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	if (rc == 1)
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
-	st->ops->destroy(st);
 	return cli_exit_status(rc);
 }
 
+/* The run report's "in" side from the sign pass, which read every record
+ * (dd_fast_apply counts only what it parses). */
+static void take_inputs(json_t *report, json_t *signed_report)
+{
+	static const char *const keys[] = { "documents_in", "bytes_in", "bad_records",
+					    "utf8_repairs", "errors", NULL };
+	for (int i = 0; signed_report && keys[i]; i++)
+		json_object_set(report, keys[i], json_object_get(signed_report, keys[i]));
+}
+
 /* Pass 2: dd_fast_apply, then the report file and the summary line. */
-static int run_apply(const char *cmd, const cli_common *c, const char *dir, json_t *extra)
+static int run_apply(const char *cmd, const cli_common *c, cur_stage *st, json_t *signed_report)
 {
 	dd_fast_opts o;
 	json_t *report = json_object();
@@ -128,7 +115,7 @@ static int run_apply(const char *cmd, const cli_common *c, const char *dir, json
 	int rc;
 
 	memset(&o, 0, sizeof o);
-	o.dir = dir;
+	o.stage = st;
 	o.rank = c->rank;
 	o.world = c->world;
 	o.inputs = c->inputs;
@@ -140,13 +127,14 @@ static int run_apply(const char *cmd, const cli_common *c, const char *dir, json
 	o.threads = c->jobs;
 	cur_err_clear(&err);
 	json_object_set_new(report, "command", json_string(cmd));
-	rc = dd_fast_apply(&o, extra, report, &err);
+	rc = dd_fast_apply(&o, report, &err);
+	take_inputs(report, signed_report);
 	if (rc == CUR_OK && c->report)
 		rc = cli_write_report(c->report, report, &err);
 	if (rc != CUR_OK) {
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	} else if (!c->quiet) {
-		json_t *st = json_array_get(json_object_get(report, "stages"), 0);
+		json_t *stage = json_array_get(json_object_get(report, "stages"), 0);
 		const char *k;
 		json_t *v;
 		fprintf(stderr, "curate %s: %lld documents in, %lld out; %.2f MB in, %.2f MB out; "
@@ -156,7 +144,7 @@ static int run_apply(const char *cmd, const cli_common *c, const char *dir, json
 			(double)json_integer_value(json_object_get(report, "bytes_in")) / 1e6,
 			(double)json_integer_value(json_object_get(report, "bytes_out")) / 1e6,
 			(long long)json_integer_value(json_object_get(report, "bad_records")));
-		json_object_foreach(json_object_get(st, "dropped"), k, v)
+		json_object_foreach(json_object_get(stage, "dropped"), k, v)
 			fprintf(stderr, "  %-16s %lld\n", k, (long long)json_integer_value(v));
 	}
 	json_decref(report);
@@ -188,7 +176,7 @@ static int parse(const char *cmd, int argc, char **argv, cli_common *c, json_t *
 		 dd_config *dc)
 {
 	cur_err err;
-	int rc = cli_parse(cmd, dd_cmd_options, argc, argv, c, cfg);
+	int rc = cli_parse(cmd, dd_options, argc, argv, c, cfg);
 	if (rc)
 		return rc < 0 ? -1 : rc;
 	cur_err_clear(&err);
@@ -212,11 +200,13 @@ static int phase_sign(int argc, char **argv)
 	dd_config dc;
 	cur_err err;
 	const char *dir;
+	cur_stage *st = NULL;
 	int rc = parse("dedup minhash-sign", argc, argv, &c, cfg, &dc);
 	if (rc)
 		goto out;
-	dc.minhash = 1;
-	dc.url = dc.exact = dc.lines = 0;
+	/* The modes given, or MinHash alone. */
+	if (!(dc.url || dc.exact || dc.lines))
+		dc.minhash = 1;
 	if (!(dir = work_dir(&c, cfg)) || strcmp(dir, "-") == 0) {
 		fprintf(stderr, "curate dedup minhash-sign: name the work directory with -o DIR\n");
 		rc = 2;
@@ -232,12 +222,18 @@ static int phase_sign(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
-	rc = run_sign("dedup minhash-sign", &c, &dc, dir, report);
+	if (!(st = open_stage("dedup minhash-sign", &c, &dc, dir, 0))) {
+		rc = 3;
+		goto out;
+	}
+	rc = run_sign("dedup minhash-sign", &c, st, report);
 	if (rc == 0 && !c.quiet)
 		fprintf(stderr, "curate dedup minhash-sign: rank %d of %d: %lld documents signed into '%s'\n",
 			c.rank, c.world, (long long)json_integer_value(json_object_get(report, "documents_in")),
 			dir);
 out:
+	if (st)
+		st->ops->destroy(st);
 	json_decref(cfg);
 	json_decref(report);
 	return rc < 0 ? 0 : rc;
@@ -289,6 +285,8 @@ static int phase_apply(int argc, char **argv)
 	json_t *cfg = json_object();
 	cli_common c;
 	dd_config dc;
+	cur_err err;
+	cur_stage *st = NULL;
 	const char *dir;
 	int rc = parse("dedup minhash-apply", argc, argv, &c, cfg, &dc);
 	if (rc)
@@ -298,8 +296,20 @@ static int phase_apply(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rc = run_apply("dedup minhash-apply", &c, dir, NULL);
+	if (!(st = open_stage("dedup minhash-apply", &c, NULL, dir, 0))) {
+		rc = 3;
+		goto out;
+	}
+	cur_err_clear(&err);
+	if ((rc = st->ops->begin_apply(st, &err)) != CUR_OK) {
+		fprintf(stderr, "curate dedup minhash-apply: %s\n", err.msg);
+		rc = cli_exit_status(rc);
+		goto out;
+	}
+	rc = run_apply("dedup minhash-apply", &c, st, NULL);
 out:
+	if (st)
+		st->ops->destroy(st);
 	json_decref(cfg);
 	return rc < 0 ? 0 : rc;
 }
@@ -307,10 +317,11 @@ out:
 /* The whole run in one process: sign -> resolve -> apply. */
 static int single(int argc, char **argv)
 {
-	json_t *cfg = json_object(), *fig = json_object(), *r1 = json_object();
+	json_t *cfg = json_object(), *r1 = json_object(), *fig;
 	cli_common c;
 	dd_config dc;
 	cur_err err;
+	cur_stage *st = NULL;
 	char tmpl[4096], *spooled = NULL, *one[1];
 	const char *dir;
 	int own_dir = 0, rc;
@@ -357,43 +368,37 @@ static int single(int argc, char **argv)
 		c.inputs = one;
 		c.ninputs = 1;
 	}
-	dc.scratch = own_dir;
-	if ((rc = run_sign("dedup", &c, &dc, dir, r1)) != 0)
+	if (!(st = open_stage("dedup", &c, &dc, dir, own_dir))) {
+		rc = 3;
+		goto out;
+	}
+	if ((rc = run_sign("dedup", &c, st, r1)) != 0)
 		goto out;
 	t1 = now_s();
 	cur_err_clear(&err);
-	if ((rc = dd_resolve_all_threads(dir, c.jobs, own_dir, fig, &err)) != CUR_OK) {
+	if ((rc = st->ops->resolve(st, NULL, &err)) != CUR_OK ||
+	    (rc = st->ops->begin_apply(st, &err)) != CUR_OK) {
 		fprintf(stderr, "curate dedup: %s\n", err.msg);
 		rc = cli_exit_status(rc);
 		goto out;
 	}
 	t2 = now_s();
+	fig = dd_stage_figures(st);
 	json_object_set_new(fig, "sign_seconds", json_real(t1 - t0));
 	json_object_set_new(fig, "resolve_seconds", json_real(t2 - t1));
-	{
-		json_t *stages = json_object_get(r1, "stages");
-		json_t *s0 = json_array_get(stages, 0);
-		json_object_set(fig, "sign_band_key_bytes_held", json_object_get(s0, "band_key_bytes_held"));
-		/* One figure for the state a run holds per document: the larger of
-		 * what signing and resolving held. */
-		double docs = (double)json_integer_value(json_object_get(fig, "documents"));
-		double held = (double)json_integer_value(json_object_get(s0, "band_key_bytes_held"));
-		double peak = (double)json_integer_value(json_object_get(fig, "resolve_peak_bytes"));
-		json_object_set_new(fig, "state_bytes_per_doc",
-				    json_real(docs > 0 ? (held > peak ? held : peak) / docs : 0.0));
-	}
 	pthread_t sweeper;
 	int sweeping = own_dir && c.jobs > 1 &&
 		       pthread_create(&sweeper, NULL, sweep_main, (void *)dir) == 0;
-	rc = run_apply("dedup", &c, dir, fig);
+	rc = run_apply("dedup", &c, st, r1);
 	if (sweeping)
 		pthread_join(sweeper, NULL);
 out:
+	if (st)
+		st->ops->destroy(st);
 	if (own_dir)
 		cur_remove_tree(tmpl);
 	free(spooled);
 	json_decref(cfg);
-	json_decref(fig);
 	json_decref(r1);
 	return rc < 0 ? 0 : rc;
 }

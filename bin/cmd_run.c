@@ -8,6 +8,7 @@
 #include <yaml.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
+#include "core/file.h"
 
 /* `curate run pipeline.yaml`: the same stages as the commands, chained in one
  * process. The file is read with libyaml and turned into JSON so that each
@@ -310,6 +311,27 @@ static void scoped_destroy(cur_stage *self)
 	free(sc);
 }
 
+static int scoped_end_observe(cur_stage *self, json_t *report, cur_err *err)
+{
+	scoped *sc = self->priv;
+
+	return sc->inner->ops->end_observe(sc->inner, report, err);
+}
+
+static int scoped_resolve(cur_stage *self, json_t *report, cur_err *err)
+{
+	scoped *sc = self->priv;
+
+	return sc->inner->ops->resolve ? sc->inner->ops->resolve(sc->inner, report, err) : CUR_OK;
+}
+
+static int scoped_begin_apply(cur_stage *self, cur_err *err)
+{
+	scoped *sc = self->priv;
+
+	return sc->inner->ops->begin_apply(sc->inner, err);
+}
+
 static const cur_stage_ops scoped_ops = {
 	.thread_new = scoped_thread_new,
 	.thread_free = scoped_thread_free,
@@ -317,6 +339,20 @@ static const cur_stage_ops scoped_ops = {
 	.process = scoped_process,
 	.finish = scoped_finish,
 	.destroy = scoped_destroy,
+};
+
+/* A global stage limited to some categories is global too: both passes
+ * skip the same documents. */
+static const cur_stage_ops scoped_global_ops = {
+	.thread_new = scoped_thread_new,
+	.thread_free = scoped_thread_free,
+	.prepare = scoped_prepare,
+	.process = scoped_process,
+	.finish = scoped_finish,
+	.destroy = scoped_destroy,
+	.end_observe = scoped_end_observe,
+	.resolve = scoped_resolve,
+	.begin_apply = scoped_begin_apply,
 };
 
 static cur_stage *scope_stage(cur_stage *inner, json_t *categories, cur_err *err)
@@ -341,7 +377,7 @@ static cur_stage *scope_stage(cur_stage *inner, json_t *categories, cur_err *err
 	}
 	sc->inner = inner;
 	sc->categories = json_incref(categories);
-	sc->self.ops = &scoped_ops;
+	sc->self.ops = cur_stage_is_global(inner) ? &scoped_global_ops : &scoped_ops;
 	sc->self.name = inner->name;
 	sc->self.serial = inner->serial;
 	sc->self.priv = sc;
@@ -386,8 +422,39 @@ static cur_stage *make_stage(json_t *entry, const cur_stage_env *env, cur_err *e
 static const cur_opt_spec run_options[] = {
 	{ "dry-run", CUR_OPT_FLAG, NULL, "print the plan (inputs, stages and sink with every option, "
 	  "outputs) and exit", NULL },
+	{ "work", CUR_OPT_STR, "DIR", "where dedup keeps its files and a pass its documents for "
+	  "the next (overrides the file's work)", "a temporary directory, removed after" },
+	{ "pass", CUR_OPT_INT, "N", "run pass N alone, one task of a batch scheduler, with "
+	  "--rank/--world and --work (docs/dedup.md)", "every pass" },
 	{ NULL, 0, NULL, NULL, NULL }
 };
+
+/* The run's work directory: --work, the file's work:, or a temporary one
+ * (tmpl receives its name; removed by the caller). */
+static int make_work_dir(cli_common *c, json_t *cfg, json_t *pipe, char *tmpl, size_t cap)
+{
+	const char *t = getenv("TMPDIR");
+
+	c->work = json_string_value(json_object_get(cfg, "work"));
+	if (!c->work)
+		c->work = str_or(pipe, "work", NULL);
+	if (c->work)
+		return 0;
+	if (c->pass) {
+		fprintf(stderr, "curate run: --pass needs the work directory the other passes use "
+			"(--work DIR or work: in the file)\n");
+		return 2;
+	}
+	snprintf(tmpl, cap, "%s/curate-run.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "curate run: cannot create '%s': %s\n", tmpl, strerror(errno));
+		tmpl[0] = '\0';
+		return 3;
+	}
+	c->work = tmpl;
+	c->work_scratch = 1;
+	return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -400,24 +467,27 @@ int cmd_run(int argc, char **argv)
 	int tagged = 0;
 	cur_err err;
 	char msg[512];
+	char tmpl[4096] = "";
 	int rc = cli_parse("run", run_options, argc, argv, &c, cfg);
 	int dry_run = json_is_true(json_object_get(cfg, "dry_run"));
 
-	json_decref(cfg);
 	memset(&inputs, 0, sizeof(inputs));
 	if (rc < 0)
 		printf("\nThe pipeline file (keys, stages and their options, sinks): "
 		       "curate help pipeline\n");
 	if (rc)
-		return rc < 0 ? 0 : rc;
+		goto out;
 	if (c.ninputs != 1) {
 		fprintf(stderr, "curate run: give one pipeline file\n");
-		return 2;
+		rc = 2;
+		goto out;
 	}
+	c.pass = (int)json_integer_value(json_object_get(cfg, "pass"));
 	pipe = load_yaml(c.inputs[0], msg, sizeof(msg));
 	if (!pipe) {
 		fprintf(stderr, "curate run: %s\n", msg);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	cur_err_clear(&err);
 	rc = cli_pipeline_check_keys(pipe, c.inputs[0]);
@@ -460,11 +530,16 @@ int cmd_run(int argc, char **argv)
 	if (json_is_true(json_object_get(pipe, "report_tokens")))
 		c.report_tokens = 1;
 	c.config = pipe;
+	if (dry_run)
+		c.work = "(a temporary directory)";
+	else if ((rc = make_work_dir(&c, cfg, pipe, tmpl, sizeof(tmpl))) != 0)
+		goto out;
 	cli_stage_env(&c, &env);
 	env.pipeline_file = 1;
 	stages_cfg = json_object_get(pipe, "stages");
 	stages = calloc(json_array_size(stages_cfg) + 1, sizeof(*stages));
 	json_array_foreach(stages_cfg, i, entry) {
+		env.stage_index = (int)i + 1;
 		stages[n] = make_stage(entry, &env, &err);
 		if (!stages[n]) {
 			fprintf(stderr, "curate run: %s: stage %zu: %s\n", argv[argc - 1], i + 1,
@@ -502,5 +577,8 @@ out:
 	free(stages);
 	free_inputs(&inputs);
 	json_decref(pipe);
-	return rc;
+	json_decref(cfg);
+	if (tmpl[0])
+		cur_remove_tree(tmpl);
+	return rc < 0 ? 0 : rc;
 }

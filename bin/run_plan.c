@@ -32,6 +32,8 @@ static const pipeline_key pipeline_keys[] = {
 	{ "warc_types", "[response, conversion, resource, metadata]",
 	  "WARC records that become documents (response and conversion)" },
 	{ "all_status", "true|false", "WARC responses of any HTTP status, not only 200 (false)" },
+	{ "work", "DIR", "where dedup keeps its files and a pass its documents for the next "
+	  "(default: a temporary directory, removed after the run)" },
 	{ NULL, NULL, NULL }
 };
 

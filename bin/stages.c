@@ -12,7 +12,8 @@
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cur_stage_row cur_stage_table[] = {
-	{ "dedup", "one-pass URL, exact and MinHash dedup (keeps the first)", dd_stage_new, dd_stage_options },
+	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
+	  dd_stage_new, dd_options },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
 	  ext_stage_new, ext_stage_options },
 	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },

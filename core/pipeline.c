@@ -5,15 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "core/lengths.h"
 #include "core/pipeline.h"
+#include "core/pipeline_int.h"
+#include "core/report.h"
 #include "core/utf8.h"
 
-/* Workers take batches from the shared reader in turn (the read lock
+/* One pass of the pipeline (core/pipeline_int.h; passes.c runs a run's
+ * passes). Workers take batches from the shared reader in turn (the read lock
  * assigns each batch its sequence number), parse and run the parallel stages
  * on their own, and wait at each serial stage and at the sink until every
  * earlier batch has passed ("turnstiles"). So the result depends only on the
@@ -49,7 +51,7 @@ typedef struct batch {
 } batch;
 
 typedef struct stage_count {
-	uint64_t docs_in, docs_out, bytes_in, bytes_out;
+	cur_counts c;
 	json_t *dropped;
 	double seconds;       /* thread-seconds in the stage, all workers */
 } stage_count;
@@ -69,6 +71,7 @@ typedef struct phase_times {
 
 typedef struct pipe {
 	const cur_pipeline_opts *o;
+	const cur_pass *ps;
 	char *const *inputs;
 	size_t ninputs;
 	cur_stage *const *stages;
@@ -105,21 +108,12 @@ typedef struct pipe {
 	/* Touched only inside the sink's turn. */
 	stage_count *counts;
 	phase_times times;    /* .sink_write in the sink's turn; the rest summed at the end */
-	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad, repairs;
+	cur_counts run;
+	uint64_t bad, repairs;
 	json_t *errors;
 	cur_lengths *lengths; /* NULL for a passthrough run: texts stay encoded */
 	struct timespec t0, last_progress;
 } pipe_t;
-
-void cur_pipeline_opts_init(cur_pipeline_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->cmd = "run";
-	o->jobs = 1;
-	o->world = 1;
-	o->batch_docs = 256;
-	cur_reader_opts_init(&o->reader);
-}
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
 {
@@ -144,7 +138,29 @@ static void pipe_fatal(pipe_t *p, const cur_err *err, int code)
 static int input_mine(const pipe_t *p, size_t i)
 {
 	/* Several files: slice by file. One file: the reader slices by record. */
-	return p->ninputs == 1 || (int)(i % (size_t)p->o->world) == p->o->rank;
+	return p->ninputs == 1 || (int)(i % (size_t)p->ps->world) == p->ps->rank;
+}
+
+/* A spilled document's place in the run's inputs (cur_pass.positions), so
+ * that messages and stages see where it came from. */
+static int restore_origin(pipe_t *p, cur_doc *doc, cur_err *err)
+{
+	unsigned char b[CUR_SPILL_POS];
+	uint32_t idx = 0;
+	uint64_t rec = 0;
+
+	if (fread(b, 1, sizeof(b), p->ps->positions) != sizeof(b))
+		return cur_err_set(err, CUR_EIO, "the positions of '%s' are short",
+				   p->inputs[p->input_idx]);
+	for (int i = 0; i < 4; i++)
+		idx |= (uint32_t)b[i] << (8 * i);
+	for (int i = 0; i < 8; i++)
+		rec |= (uint64_t)b[4 + i] << (8 * i);
+	if (idx >= p->ps->norigins)
+		return cur_err_set(err, CUR_EDATA, "bad position in '%s'", p->inputs[p->input_idx]);
+	doc->origin = p->ps->origins[idx];
+	doc->record = rec;
+	return CUR_OK;
 }
 
 static void slot_bad(slot *s, const cur_err *err)
@@ -178,8 +194,8 @@ static int read_batch(pipe_t *p, batch *b, cur_err *err)
 				continue;
 			}
 			if (p->ninputs == 1) {
-				ro.rank = p->o->rank;
-				ro.world = p->o->world;
+				ro.rank = p->ps->rank;
+				ro.world = p->ps->world;
 			}
 			cur_err_clear(err);
 			rc = cur_reader_open(&p->reader, p->inputs[p->input_idx], &ro, err);
@@ -195,8 +211,12 @@ static int read_batch(pipe_t *p, batch *b, cur_err *err)
 		}
 		cur_doc_init(&s->doc);
 		s->state = SLOT_OK;
-		s->category = p->o->input_category ? p->o->input_category[p->input_idx] : NULL;
+		s->category = p->ps->input_category ? p->ps->input_category[p->input_idx] : NULL;
 		rc = cur_reader_next(p->reader, &s->doc, err);
+		if (rc == CUR_OK && p->ps->positions && (rc = restore_origin(p, &s->doc, err)) < 0) {
+			cur_doc_release(&s->doc);
+			return rc;
+		}
 		if (rc == CUR_OK) {
 			bytes += s->doc.text_len;
 			b->n++;
@@ -295,13 +315,6 @@ static int run_stage_on(pipe_t *p, batch *b, size_t si, void *tls, int serial_pa
 	return CUR_OK;
 }
 
-static void count_reason(json_t *obj, const char *reason)
-{
-	json_t *v = json_object_get(obj, reason);
-
-	json_object_set_new(obj, reason, json_integer(v ? json_integer_value(v) + 1 : 1));
-}
-
 /* ---- the ordered sink turn ---- */
 
 static void progress(pipe_t *p, const batch *b)
@@ -319,7 +332,7 @@ static void progress(pipe_t *p, const batch *b)
 	mb = (double)b->bytes_read / 1e6;
 	rate = secs > 0 ? mb / secs : 0;
 	fprintf(stderr, "\rcurate %s: %llu docs, %.1f MB, %.1f MB/s", p->o->cmd,
-		(unsigned long long)p->docs_in, mb, rate);
+		(unsigned long long)p->run.docs_in, mb, rate);
 	if (p->bytes_total && rate > 0 && b->bytes_read <= p->bytes_total)
 		fprintf(stderr, ", ETA %.0f s", ((double)p->bytes_total / 1e6 - mb) / rate);
 	fprintf(stderr, "   ");
@@ -350,13 +363,13 @@ static void count_stages(pipe_t *p, const batch *b, size_t i)
 	size_t k;
 
 	for (k = 0; k < p->nstages && k <= last; k++) {
-		stage_count *c = &p->counts[k];
+		cur_counts *c = &p->counts[k].c;
 		size_t in = b->len_at[i * (p->nstages + 1) + k];
 
 		c->docs_in++;
 		c->bytes_in += in;
 		if (k == last) {
-			count_reason(c->dropped, s->doc.drop_reason);
+			cur_report_count(p->counts[k].dropped, s->doc.drop_reason);
 		} else {
 			size_t out = k + 1 < p->nstages ? b->len_at[i * (p->nstages + 1) + k + 1] :
 				s->doc.text_len;
@@ -376,8 +389,9 @@ static void count_lengths(pipe_t *p, const slot *s)
 	if (!p->lengths)
 		return;
 	cat = cur_doc_meta_str(&s->doc, "category");
-	if (cur_lengths_add(p->lengths, cat, 0, s->chars_in, s->tokens_in) < 0 ||
-	    (s->state == SLOT_OK &&
+	if ((p->ps->lengths_before &&
+	     cur_lengths_add(p->lengths, cat, 0, s->chars_in, s->tokens_in) < 0) ||
+	    (p->ps->lengths_after && s->state == SLOT_OK &&
 	     cur_lengths_add(p->lengths, cat, 1, s->chars_out, s->tokens_out) < 0)) {
 		cur_err e;
 
@@ -398,8 +412,8 @@ static int sink_turn(pipe_t *p, batch *b)
 
 		if (s->state == SLOT_BAD) {
 			p->bad++;
-			count_reason(p->errors, s->reason);
-			if (!p->o->quiet)
+			cur_report_count(p->errors, s->reason);
+			if (!p->o->quiet && !p->ps->quiet)
 				fprintf(stderr, "curate %s: %s\n", p->o->cmd, s->msg);
 			if (p->o->strict) {
 				p->strict_hit = 1;
@@ -411,8 +425,8 @@ static int sink_turn(pipe_t *p, batch *b)
 			}
 			continue;
 		}
-		p->docs_in++;
-		p->bytes_in += b->len_at[i * (p->nstages + 1)];
+		p->run.docs_in++;
+		p->run.bytes_in += b->len_at[i * (p->nstages + 1)];
 		p->repairs += s->doc.utf8_repairs;
 		count_stages(p, b, i);
 		count_lengths(p, s);
@@ -420,8 +434,8 @@ static int sink_turn(pipe_t *p, batch *b)
 			rc = write_reject(p, s, &werr);
 			continue;
 		}
-		p->docs_out++;
-		p->bytes_out += s->doc.raw_json == 2 ? s->doc.raw_text_len : s->doc.text_len;
+		p->run.docs_out++;
+		p->run.bytes_out += s->doc.raw_json == 2 ? s->doc.raw_text_len : s->doc.text_len;
 		rc = p->sink->ops->write(p->sink, &s->doc, &werr);
 	}
 	if (rc < 0) {
@@ -814,97 +828,28 @@ static void worker_release(worker *w)
 	free(w->stage_seconds);
 }
 
-/* ---- the run ---- */
+/* ---- the pass ---- */
 
 static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
 {
 	cur_stage *st = p->stages[k];
 	stage_count *c = &p->counts[k];
-	json_t *r = json_object();
+	json_t *r = cur_report_stage(st->name, &c->c, c->dropped, c->seconds);
+	int observing = p->ps->observe_last && k + 1 == p->nstages;
+	int (*end)(cur_stage *, json_t *, cur_err *) =
+		observing ? st->ops->end_observe : st->ops->finish;
 
-	json_object_set_new(r, "name", json_string(st->name));
-	json_object_set_new(r, "docs_in", json_integer((json_int_t)c->docs_in));
-	json_object_set_new(r, "docs_out", json_integer((json_int_t)c->docs_out));
-	json_object_set_new(r, "bytes_in", json_integer((json_int_t)c->bytes_in));
-	json_object_set_new(r, "bytes_out", json_integer((json_int_t)c->bytes_out));
-	json_object_set(r, "dropped", c->dropped);
-	json_object_set_new(r, "seconds", json_real(c->seconds));
-	if (st->ops->finish) {
+	if (end) {
 		cur_err ferr;
 		int frc;
 
 		cur_err_clear(&ferr);
-		frc = st->ops->finish(st, r, &ferr);
+		frc = end(st, r, &ferr);
 		if (frc < 0 && *rc >= 0)
 			*rc = cur_err_set(err, frc, "stage '%s' failed to finish: %s", st->name,
 					  ferr.msg[0] ? ferr.msg : cur_strerror(frc));
 	}
 	return r;
-}
-
-static json_t *inputs_json(const pipe_t *p)
-{
-	json_t *inputs = json_array();
-	size_t i;
-
-	for (i = 0; i < p->ninputs; i++) {
-		const char *cat = p->o->input_category ? p->o->input_category[i] : NULL;
-		json_t *in = json_pack("{s:s}", "path", p->inputs[i]);
-		struct stat st;
-
-		if (strcmp(p->inputs[i], "-") != 0 && stat(p->inputs[i], &st) == 0)
-			json_object_set_new(in, "bytes", json_integer((json_int_t)st.st_size));
-		if (cat)
-			json_object_set_new(in, "category", json_string(cat));
-		json_array_append_new(inputs, in);
-	}
-	return inputs;
-}
-
-static void fill_report(pipe_t *p, json_t *report)
-{
-	json_t *inputs = inputs_json(p);
-	json_object_set_new(report, "command", json_string(p->o->cmd));
-	json_object_set_new(report, "inputs", inputs);
-	json_object_set_new(report, "documents_in", json_integer((json_int_t)p->docs_in));
-	json_object_set_new(report, "documents_out", json_integer((json_int_t)p->docs_out));
-	json_object_set_new(report, "bytes_in", json_integer((json_int_t)p->bytes_in));
-	json_object_set_new(report, "bytes_out", json_integer((json_int_t)p->bytes_out));
-	json_object_set_new(report, "bad_records", json_integer((json_int_t)p->bad));
-	json_object_set_new(report, "utf8_repairs", json_integer((json_int_t)p->repairs));
-	json_object_set(report, "errors", p->errors);
-}
-
-/* Wall time, throughput, how busy the workers were, peak memory. */
-static void add_run_figures(const pipe_t *p, json_t *report)
-{
-	json_t *ts = json_object_get(report, "thread_seconds");
-	int jobs = p->o->jobs > 0 ? p->o->jobs : 1;
-	double secs, busy = 0;
-	struct timespec t1;
-	struct rusage ru;
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = elapsed(&p->t0, &t1);
-	json_object_foreach(ts, k, v)
-		if (strcmp(k, "waiting") != 0)
-			busy += json_number_value(v);
-	for (i = 0; i < p->nstages; i++)
-		busy += p->counts[i].seconds;
-	json_object_set_new(report, "seconds", json_real(secs));
-	json_object_set_new(report, "jobs", json_integer(jobs));
-	json_object_set_new(report, "thread_utilisation",
-			    json_real(secs > 0 ? busy / (secs * jobs) : 0));
-	json_object_set_new(report, "documents_per_second",
-			    json_real(secs > 0 ? (double)p->docs_in / secs : 0));
-	json_object_set_new(report, "bytes_per_second",
-			    json_real(secs > 0 ? (double)p->bytes_in / secs : 0));
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		json_object_set_new(report, "peak_rss_bytes",
-				    json_integer((json_int_t)ru.ru_maxrss * 1024));
 }
 
 static int run_workers(pipe_t *p)
@@ -958,51 +903,68 @@ static uint64_t total_input_bytes(char *const *inputs, size_t n)
 	return total;
 }
 
-int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t ninputs,
-		     cur_stage *const *stages, size_t nstages, cur_sink *sink,
-		     json_t *report, cur_err *err)
+/* The pass's own figures, once every worker has stopped: counts, stages
+ * (finished), thread_seconds and the sink's. */
+static int pass_report(pipe_t *p, json_t *report, cur_err *err)
 {
-	static char *const stdin_input[] = { "-" };
+	json_t *stages = json_array(), *sr = json_object(), *ts;
+	struct timespec t;
+	int rc = CUR_OK;
+	size_t k;
+
+	cur_report_counts(report, &p->run, p->bad, p->repairs, p->errors);
+	for (k = 0; k < p->nstages; k++)
+		json_array_append_new(stages, stage_report(p, k, err, &rc));
+	json_object_set_new(report, "stages", stages);
+	if (rc < 0) {
+		json_decref(sr);
+		return rc;
+	}
+	ts = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "read", p->times.read, "parse",
+		       p->times.parse, "lengths", p->times.lengths, "sink_prepare",
+		       p->times.sink_prepare, "sink_write", p->times.sink_write, "waiting",
+		       p->times.waiting);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	rc = p->sink->ops->finish(p->sink, sr, err);
+	json_object_set_new(ts, "sink_finish", json_real(seconds_since(&t)));
+	json_object_set_new(report, "thread_seconds", ts);
+	json_object_set_new(report, "sink", sr);
+	if (rc == CUR_OK && p->strict_hit)
+		rc = 1;
+	return rc;
+}
+
+int cur_pass_run(const cur_pass *ps, json_t *report, cur_err *err)
+{
+	const cur_pipeline_opts *o = ps->o;
 	pipe_t p;
 	size_t k;
 	int rc = CUR_OK;
-	json_t *stage_reports = json_array();
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
-	p.inputs = ninputs ? inputs : stdin_input;
-	p.ninputs = ninputs ? ninputs : 1;
-	p.stages = stages;
-	p.nstages = nstages;
-	p.sink = sink;
+	p.ps = ps;
+	p.inputs = ps->inputs;
+	p.ninputs = ps->ninputs;
+	p.stages = ps->stages;
+	p.nstages = ps->nstages;
+	p.sink = ps->sink;
+	p.rejects = ps->rejects;
+	p.lengths = ps->lengths_before || ps->lengths_after ? ps->lengths : NULL;
 	p.errors = json_object();
-	p.turn = calloc(nstages + 1, sizeof(uint64_t));
-	p.counts = calloc(nstages + 1, sizeof(stage_count));
-	if (!p.turn || !p.counts || !p.errors || !stage_reports) {
+	p.turn = calloc(p.nstages + 1, sizeof(uint64_t));
+	p.counts = calloc(p.nstages + 1, sizeof(stage_count));
+	if (!p.turn || !p.counts || !p.errors) {
 		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < nstages; k++)
+	for (k = 0; k < p.nstages; k++)
 		p.counts[k].dropped = json_object();
 	pthread_mutex_init(&p.read_mx, NULL);
 	pthread_mutex_init(&p.turn_mx, NULL);
 	pthread_cond_init(&p.turn_cv, NULL);
 	p.bytes_total = total_input_bytes(p.inputs, p.ninputs);
-	if (!o->passthrough) {
-		p.lengths = cur_lengths_new(o->tokens != NULL);
-		if (!p.lengths) {
-			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
-	if (o->rejects_path) {
-		p.rejects = cur_jsonl_sink_new(o->rejects_path, 1, err);
-		if (!p.rejects) {
-			rc = err->code ? err->code : CUR_EIO;
-			goto out;
-		}
-	}
 
 	rc = run_workers(&p);
 	if (p.reader)
@@ -1018,42 +980,12 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 		rc = p.fatal_err.code < 0 ? p.fatal_err.code : CUR_EIO;
 		goto out;
 	}
-	fill_report(&p, report);
-	for (k = 0; k < nstages; k++)
-		json_array_append_new(stage_reports, stage_report(&p, k, err, &rc));
-	json_object_set(report, "stages", stage_reports);
-	if (rc < 0)
-		goto out;
-	{
-		json_t *sr = json_object();
-		json_t *ts = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "read", p.times.read,
-				       "parse", p.times.parse, "lengths", p.times.lengths,
-				       "sink_prepare", p.times.sink_prepare,
-				       "sink_write", p.times.sink_write, "waiting", p.times.waiting);
-		struct timespec t;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		rc = sink->ops->finish(sink, sr, err);
-		json_object_set_new(ts, "sink_finish", json_real(seconds_since(&t)));
-		json_object_set_new(report, "thread_seconds", ts);
-		json_object_set_new(report, "sink", sr);
-		if (rc == CUR_OK && p.rejects)
-			rc = p.rejects->ops->finish(p.rejects, NULL, err);
-	}
-	if (rc == CUR_OK && p.strict_hit)
-		rc = 1;
-	if (p.lengths)
-		json_object_set_new(report, "lengths", cur_lengths_json(p.lengths));
-	add_run_figures(&p, report);
+	rc = pass_report(&p, report, err);
 out:
-	if (p.rejects)
-		p.rejects->ops->destroy(p.rejects);
 	if (p.counts)
-		for (k = 0; k < nstages; k++)
+		for (k = 0; k < p.nstages; k++)
 			json_decref(p.counts[k].dropped);
-	json_decref(stage_reports);
 	json_decref(p.errors);
-	cur_lengths_free(p.lengths);
 	free(p.counts);
 	free(p.turn);
 	if (p.turn || p.counts) {

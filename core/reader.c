@@ -478,10 +478,16 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 
 int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 {
+	if (doc->raw_json != 1 || cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
+		return 0;
+	return cur_doc_pass_raw_valid(doc, text_field);
+}
+
+int cur_doc_pass_raw_valid(cur_doc *doc, const char *text_field)
+{
 	size_t text_len = 0, len;
 
-	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0 ||
-	    cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
+	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
 		return 0;
 	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
 	if (!len)

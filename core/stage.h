@@ -36,7 +36,23 @@ typedef struct cur_stage_ops {
 	 * object). */
 	int (*finish)(cur_stage *self, json_t *report, cur_err *err);
 	void (*destroy)(cur_stage *self);
+	/* Set only by a global stage, one that must see every document before
+	 * it can answer for any (dedup); it must be serial. The pipeline then
+	 * runs in passes (core/pipeline.h): in the first, prepare() and
+	 * process() only observe (process() answers CUR_KEEP) and
+	 * end_observe() closes what this process observed, in place of
+	 * finish(); resolve() decides from what every process observed (a
+	 * batch scheduler runs that step as tasks of its own instead);
+	 * begin_apply() loads the decisions, after which prepare(), process()
+	 * and finish() act on the same documents, in the same order. report
+	 * (may be NULL) receives figures, as finish()'s does. */
+	int (*end_observe)(cur_stage *self, json_t *report, cur_err *err);
+	int (*resolve)(cur_stage *self, json_t *report, cur_err *err);
+	int (*begin_apply)(cur_stage *self, cur_err *err);
 } cur_stage_ops;
+
+/* cur_stage_is_global: does st observe in one pass and act in the next? */
+#define cur_stage_is_global(st) ((st)->ops->begin_apply != NULL)
 
 struct cur_stage {
 	const cur_stage_ops *ops;
@@ -57,7 +73,15 @@ typedef struct cur_stage_env {
 	 * is (index of cur_doc.origin among them, cur_doc.record). */
 	char *const *inputs;
 	size_t ninputs;
+	int rank, world;            /* this process's slice of them */
 	int pipeline_file;          /* built for `curate run FILE.yaml` */
+	/* Where a stage that keeps files (dedup) puts them: work_dir/NAME-N,
+	 * N = stage_index (1-based place in the pipeline); NULL: none given.
+	 * work_scratch: the directory dies with this process, so nothing in it
+	 * needs an fsync. */
+	const char *work_dir;
+	int stage_index;
+	int work_scratch;
 } cur_stage_env;
 
 /* A stage constructor: config is a JSON object of the stage's options (from

@@ -1,11 +1,12 @@
-/* Options -> dd_config, and the steps between the two passes. */
+/* Options -> dd_config. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include "dedup/dd_int.h"
 #include "dedup/dedup.h"
 
-const cur_opt_spec dd_cmd_options[] = {
+const cur_opt_spec dd_options[] = {
 	{ "url", CUR_OPT_FLAG, NULL, "keep the newest document of each normalized metadata.url", NULL },
 	{ "exact", CUR_OPT_FLAG, NULL, "drop documents whose normalized text was seen before", NULL },
 	{ "minhash", CUR_OPT_FLAG, NULL, "drop near duplicates (MinHash LSH)", NULL },
@@ -25,6 +26,21 @@ const cur_opt_spec dd_cmd_options[] = {
 	{ "band", CUR_OPT_INT, "B", "minhash-bucket: the band to process", "all" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
+
+void dd_config_init(dd_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->bands = 14;
+	c->rows = 8;
+	c->ngram = 5;
+	c->threshold = 0.8;
+	c->keep = DD_KEEP_FIRST;
+	c->bucket_docs = 30000000;
+	c->max_line_repeats = 6;
+	c->min_chars = 1;
+	c->mem_limit = (uint64_t)64 << 20;
+	c->seed = 1;
+}
 
 int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err)
 {
@@ -77,69 +93,4 @@ int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err)
 	if (cur_parse_size(mem, &c->mem_limit) != CUR_OK)
 		return cur_err_set(err, CUR_EINVAL, "--mem-limit wants a size such as 512M, not '%s'", mem);
 	return CUR_OK;
-}
-
-static void put_figures(const dd_work *w, json_t *report)
-{
-	uint64_t counts[4], clusters, pairs;
-	size_t peak;
-	size_t n = dd_work_docs(w);
-	dd_work_figures(w, counts, &clusters, &pairs, &peak);
-	if (!report)
-		return;
-	json_object_set_new(report, "documents", json_integer((json_int_t)n));
-	json_object_set_new(report, "clusters", json_integer((json_int_t)clusters));
-	json_object_set_new(report, "candidate_pairs", json_integer((json_int_t)pairs));
-	json_object_set_new(report, "pairs_already_joined",
-			    json_integer((json_int_t)dd_work_skipped(w)));
-	json_object_set_new(report, "resolve_peak_bytes", json_integer((json_int_t)peak));
-	json_object_set_new(report, "resolve_bytes_per_doc",
-			    json_real(n ? (double)peak / (double)n : 0.0));
-	if (dd_work_config(w)->lines)
-		json_object_set_new(report, "line_count_bytes",
-				    json_integer((json_int_t)dd_work_line_bytes(w)));
-}
-
-int dd_resolve_all(const char *dir, json_t *report, cur_err *err)
-{
-	return dd_resolve_all_threads(dir, 1, 0, report, err);
-}
-
-int dd_resolve_all_threads(const char *dir, int threads, int scratch, json_t *report,
-			   cur_err *err)
-{
-	dd_work *w;
-	CUR_FORWARD(dd_work_open(&w, dir, err));
-	dd_work_set_threads(w, threads);
-	dd_work_set_scratch(w, scratch);
-	int rc = dd_work_run_all(w, err);
-	put_figures(w, report);
-	dd_work_free(w);
-	return rc;
-}
-
-int dd_phase_bucket(const char *dir, int band, json_t *report, cur_err *err)
-{
-	dd_work *w;
-	int rc = CUR_OK;
-	CUR_FORWARD(dd_work_open(&w, dir, err));
-	for (int b = 0; b < dd_work_config(w)->bands && rc == CUR_OK; b++)
-		if (band < 0 || band == b)
-			rc = dd_work_bucket(w, b, NULL, err);
-	if (rc == CUR_OK && band >= dd_work_config(w)->bands)
-		rc = cur_err_set(err, CUR_EINVAL, "--band %d: '%s' has bands 0..%d", band, dir,
-				 dd_work_config(w)->bands - 1);
-	put_figures(w, report);
-	dd_work_free(w);
-	return rc;
-}
-
-int dd_phase_cluster(const char *dir, json_t *report, cur_err *err)
-{
-	dd_work *w;
-	CUR_FORWARD(dd_work_open(&w, dir, err));
-	int rc = dd_work_cluster(w, NULL, err);
-	put_figures(w, report);
-	dd_work_free(w);
-	return rc;
 }

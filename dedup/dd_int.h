@@ -15,7 +15,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 
-/* ---- growable u64 vector -------------------------------------------- */
+/* ---- growable u64 vector (vec.c) ------------------------------------ */
 typedef struct dd_u64vec {
 	uint64_t *v;
 	size_t n, cap;
@@ -32,6 +32,9 @@ static inline int dd_u64vec_push(dd_u64vec *a, uint64_t x)
 	return dd_u64vec_grow(a, x);
 }
 void dd_u64vec_release(dd_u64vec *a);
+/* dd_u64vec_free: release and free a malloc'd vector (a free_fn for
+ * cur_doc_attach). */
+void dd_u64vec_free(void *p);
 /* dd_u64_sort_unique: sort v[0..n) and drop repeats; returns the new n. */
 size_t dd_u64_sort_unique(uint64_t *v, size_t n);
 
@@ -61,6 +64,10 @@ int dd_norm_text(const char *s, size_t n, int lowercase, cur_buf *out);
 /* dd_line_hash: XXH3-64 of a line with white space collapsed and trimmed
  * (lower-cased if asked). OUT: *empty is 1 when nothing but white space. */
 uint64_t dd_line_hash(const char *s, size_t n, int lowercase, uint64_t seed, int *empty);
+
+/* dd_doc_lines: every line of s (split on '\n') as its dd_line_hash, 0 for
+ * an empty line (and 1 for a line that hashes to 0), into out (reset). */
+int dd_doc_lines(const char *s, size_t n, int lowercase, uint64_t seed, dd_u64vec *out);
 
 /* dd_norm_url: append the normalized URL: scheme dropped (http and https
  * fold), host lower-cased with a leading "www." dropped, fragment dropped,

@@ -1,15 +1,21 @@
-/* Pass 2 of a dedup run without the pipeline: see dd_fast_apply in
+/* Pass 2 of `curate dedup` without the pipeline: see dd_fast_apply in
  * dedup.h. Most documents are kept unchanged, and parsing and re-writing
- * their JSON would cost more than the whole of pass 1's MinHash work. */
+ * their JSON would cost more than the whole of pass 1's MinHash work; so a
+ * record that stays unchanged is minified and copied as the pipeline's
+ * passthrough does, and every other record takes the pipeline's own path
+ * (parse, the stage's process(), cur_doc_to_json), so that the output is
+ * the pipeline's byte for byte. */
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/report.h"
 #include "core/utf8.h"
 #include "core/writer.h"
 #include "dedup/dedup.h"
+#include "dedup/work_int.h"
 
 typedef struct fast {
 	const dd_fast_opts *o;
@@ -18,15 +24,10 @@ typedef struct fast {
 	cur_out *out, *rej;
 	cur_buf line;
 	cur_doc *borrowed;    /* the document whose text is the reader's line */
-	uint64_t docs_in, docs_out, bytes_in, bytes_out, bad;
+	cur_counts run;
+	uint64_t bad, repairs;
 	json_t *dropped, *errors;
 } fast;
-
-static void count(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-	json_object_set_new(obj, key, json_integer(v ? json_integer_value(v) + 1 : 1));
-}
 
 static int write_json(cur_out *o, cur_doc *doc, cur_buf *line)
 {
@@ -74,78 +75,56 @@ static int raw_slot(const char *s, size_t n, int no_meta, size_t *close, int *em
 }
 
 /* Write the raw line with ,"metadata":META spliced in before its brace
- * (META: the compact JSON text of the object, m bytes). */
+ * (META: the compact JSON text of the object). */
 static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
-			 const char *meta, size_t m)
+			 json_t *meta)
 {
-	int rc = cur_out_write(o, s, close);
+	char *m = json_dumps(meta, JSON_COMPACT);
+	int rc = m ? cur_out_write(o, s, close) : CUR_ENOMEM;
 	if (rc == CUR_OK && !empty)
 		rc = cur_out_write(o, ",", 1);
 	if (rc == CUR_OK)
 		rc = cur_out_write(o, "\"metadata\":", 11);
 	if (rc == CUR_OK)
-		rc = cur_out_write(o, meta, m);
+		rc = cur_out_write(o, m, strlen(m));
 	if (rc == CUR_OK)
 		rc = cur_out_write(o, s + close, n - close);
+	free(m);
 	return rc == CUR_OK ? cur_out_write(o, "\n", 1) : rc;
 }
 
-static int write_spliced_json(cur_out *o, const char *s, size_t close, size_t n, int empty,
-			      json_t *meta)
+/* A dropped record into the rejects file from its raw line, without a
+ * parse. */
+static int raw_reject(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
 {
-	char *m = json_dumps(meta, JSON_COMPACT);
-	if (!m)
-		return CUR_ENOMEM;
-	int rc = write_spliced(o, s, close, n, empty, m, strlen(m));
-	free(m);
-	return rc;
-}
-
-/* What dd_apply_consume's metadata dumps to for a kept cluster member,
- * {"dedup":{"cluster":C,"cluster_size":S}}, written without jansson: a
- * third of a MinHash run's documents can be such members. */
-static size_t survivor_meta(const dd_decision *d, char *b, size_t cap)
-{
-	int k = snprintf(b, cap, "{\"dedup\":{\"cluster\":%llu,\"cluster_size\":%lu}}",
-			 (unsigned long long)d->cluster, (unsigned long)d->cluster_size);
-	return k > 0 && (size_t)k < cap ? (size_t)k : 0;
-}
-
-/* A kept or dropped record written from its raw line, without a parse. */
-static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
-{
-	uint32_t len = d->length;
-	json_t *meta = NULL;
-	char mb[96];
-	size_t m = d->kind == DD_KIND_KEEP && d->cluster_size > 1 ? survivor_meta(d, mb, sizeof mb) : 0;
-	const char *why = dd_apply_consume(f->st, m ? NULL : &meta);
+	json_t *meta = NULL, *c;
 	double v = d->kind == DD_KIND_MINHASH ? d->value : NAN;
-	int rc = CUR_OK;
-	if (m) {
-		f->docs_out++;
-		f->bytes_out += len;
-		return write_spliced(f->out, doc->text, close, doc->text_len, empty, mb, m);
-	}
-	if (why) {
-		count(f->dropped, why);
-		if (f->rej) {
-			json_t *c = json_object();
-			json_object_set_new(c, "dropped_by", json_string(why));
-			if (!isnan(v))
-				json_object_set_new(c, "value", json_real(v));
-			json_object_set_new(meta, "curate", c);
-			rc = write_spliced_json(f->rej, doc->text, close, doc->text_len, empty, meta);
-		}
-	} else {
-		f->docs_out++;
-		f->bytes_out += len;
-		if (meta)
-			rc = write_spliced_json(f->out, doc->text, close, doc->text_len, empty, meta);
-		else if ((rc = cur_out_write(f->out, doc->text, doc->text_len)) == CUR_OK)
-			rc = cur_out_write(f->out, "\n", 1);
-	}
+	const char *why = dd_apply_consume(f->st, &meta);
+	int rc;
+	cur_report_count(f->dropped, why);
+	c = json_object();
+	json_object_set_new(c, "dropped_by", json_string(why));
+	if (!isnan(v))
+		json_object_set_new(c, "value", json_real(v));
+	json_object_set_new(meta, "curate", c);
+	rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, meta);
 	json_decref(meta);
 	return rc;
+}
+
+/* A kept record no decision changes, minified as the pipeline writes it;
+ * 0 when its line needs the full path. */
+static int raw_keep(fast *f, cur_doc *doc, const dd_decision *d, int *rc)
+{
+	if (!cur_doc_pass_raw_valid(doc, f->o->reader.text_field))
+		return 0;
+	dd_apply_pass(f->st);
+	f->run.docs_out++;
+	f->run.bytes_out += d->length;
+	*rc = cur_out_write(f->out, doc->text, doc->text_len);
+	if (*rc == CUR_OK)
+		*rc = cur_out_write(f->out, "\n", 1);
+	return 1;
 }
 
 /* Give doc a text of its own before anything that takes it over. */
@@ -165,29 +144,22 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 {
 	size_t close;
 	int empty, rc;
-	f->docs_in++;
-	f->bytes_in += d->length;
+	f->run.docs_in++;
+	f->run.bytes_in += d->length;
 	if (!f->rej && d->kind != DD_KIND_KEEP && doc->raw_json && !dd_apply_lines(f->st)) {
 		/* A duplicate with no rejects file: nothing of it is written. */
-		count(f->dropped, dd_apply_consume(f->st, NULL));
+		cur_report_count(f->dropped, dd_apply_consume(f->st, NULL));
 		return CUR_OK;
 	}
-	/* A raw line is written back as it is when it is valid UTF-8: sign
-	 * checked that already when it could keep the line as read. */
+	/* A raw line is written back from the line when it is valid UTF-8:
+	 * sign checked that already when it could keep the line as read. */
 	int valid = doc->raw_json && (d->raw_ok || cur_utf8_valid_prefix(doc->text, doc->text_len) ==
 							   doc->text_len);
-	if (valid) {
-		if (dd_apply_trivial(f->st, d)) {
-			dd_apply_pass(f->st);
-			f->docs_out++;
-			f->bytes_out += d->length;
-			CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
-			return cur_out_write(f->out, "\n", 1);
-		}
-		if ((!dd_apply_lines(f->st) || !d->strip) &&
-		    raw_slot(doc->text, doc->text_len, d->no_meta, &close, &empty))
-			return raw_doc(f, doc, d, close, empty);
-	}
+	if (valid && dd_apply_trivial(f->st, d) && raw_keep(f, doc, d, &rc))
+		return rc;
+	if (valid && d->kind != DD_KIND_KEEP && f->rej && (!dd_apply_lines(f->st) || !d->strip) &&
+	    raw_slot(doc->text, doc->text_len, d->no_meta, &close, &empty))
+		return raw_reject(f, doc, d, close, empty);
 	if ((rc = own_text(f, doc)) != CUR_OK)
 		return cur_err_set(err, rc, "out of memory");
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)
@@ -202,12 +174,13 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 		return cur_err_set(err, rc, "%s:%llu: dedup failed: %s", doc->origin,
 				   (unsigned long long)doc->record,
 				   err->msg[0] ? err->msg : cur_strerror(rc));
+	f->repairs += doc->utf8_repairs;
 	if (rc == CUR_DROP) {
-		count(f->dropped, doc->drop_reason);
+		cur_report_count(f->dropped, doc->drop_reason);
 		return write_reject(f, doc);
 	}
-	f->docs_out++;
-	f->bytes_out += doc->text_len;
+	f->run.docs_out++;
+	f->run.bytes_out += doc->text_len;
 	return write_json(f->out, doc, &f->line);
 }
 
@@ -225,7 +198,7 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int *stop,
 	}
 	if (rc == CUR_EDATA || rc == CUR_EIO) {
 		f->bad++;
-		count(f->errors, err->reason ? err->reason : "error");
+		cur_report_count(f->errors, err->reason ? err->reason : "error");
 		*stop = rc == CUR_EIO;
 		return CUR_OK;
 	}
@@ -248,7 +221,7 @@ static int one_record(fast *f, size_t i, cur_doc *doc, int rc, int *stop,
 					 o->inputs[i]);
 		} else if (rc != CUR_ENOMEM) {
 			f->bad++;
-			count(f->errors, e2.reason ? e2.reason : "error");
+			cur_report_count(f->errors, e2.reason ? e2.reason : "error");
 			rc = CUR_OK;
 		}
 	} else if (rc == CUR_OK) {
@@ -306,7 +279,7 @@ static int one_input(fast *f, size_t i, cur_err *err)
 		if (err->code == CUR_ENOMEM)
 			return CUR_ENOMEM;
 		f->bad++; /* the sign pass could not open it either */
-		count(f->errors, err->reason ? err->reason : "open");
+		cur_report_count(f->errors, err->reason ? err->reason : "open");
 		return CUR_OK;
 	}
 	rc = borrowed_input(f, i, r, err);
@@ -327,30 +300,18 @@ static int one_input(fast *f, size_t i, cur_err *err)
 
 static void fill_report(fast *f, json_t *report, json_t *stage, double secs)
 {
-	json_t *inputs = json_array(), *stages = json_array();
-	for (size_t i = 0; i < f->o->ninputs; i++)
-		json_array_append_new(inputs, json_string(f->o->inputs[i]));
-	json_object_set_new(report, "inputs", inputs);
-	json_object_set_new(report, "documents_in", json_integer((json_int_t)f->docs_in));
-	json_object_set_new(report, "documents_out", json_integer((json_int_t)f->docs_out));
-	json_object_set_new(report, "bytes_in", json_integer((json_int_t)f->bytes_in));
-	json_object_set_new(report, "bytes_out", json_integer((json_int_t)f->bytes_out));
-	json_object_set_new(report, "bad_records", json_integer((json_int_t)f->bad));
-	json_object_set(report, "errors", f->errors);
-	json_object_set_new(stage, "name", json_string("dedup"));
-	json_object_set_new(stage, "docs_in", json_integer((json_int_t)f->docs_in));
-	json_object_set_new(stage, "docs_out", json_integer((json_int_t)f->docs_out));
-	json_object_set_new(stage, "bytes_in", json_integer((json_int_t)f->bytes_in));
-	json_object_set_new(stage, "bytes_out", json_integer((json_int_t)f->bytes_out));
-	json_object_set(stage, "dropped", f->dropped);
-	json_array_append(stages, stage);
+	json_t *entry = cur_report_stage("dedup", &f->run, f->dropped, secs), *stages = json_array();
+	json_object_update(entry, stage);
+	json_array_append_new(stages, entry);
+	json_object_set_new(report, "inputs", cur_report_inputs(f->o->inputs, f->o->ninputs, NULL));
+	cur_report_counts(report, &f->run, f->bad, f->repairs, f->errors);
 	json_object_set_new(report, "stages", stages);
 	json_object_set_new(report, "apply_seconds", json_real(secs));
 }
 
-int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err *err)
+int dd_fast_apply(const dd_fast_opts *o, json_t *report, cur_err *err)
 {
-	fast f = { .o = o };
+	fast f = { .o = o, .st = o->stage };
 	json_t *stage = json_object();
 	struct timespec t0, t1;
 	int rc = CUR_OK;
@@ -358,8 +319,6 @@ int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err 
 	cur_buf_init(&f.line, CUR_BUF_UNLIMITED);
 	f.dropped = json_object();
 	f.errors = json_object();
-	if (!(f.st = dd_apply_stage_new(o->dir, o->rank, extra, err)))
-		goto out;
 	if (!(f.tls = dd_scratch_new(f.st))) {
 		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
 		goto out;
@@ -381,14 +340,9 @@ int dd_fast_apply(const dd_fast_opts *o, json_t *extra, json_t *report, cur_err 
 		fill_report(&f, report, stage, (double)(t1.tv_sec - t0.tv_sec) +
 			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
-	if (!f.st && rc == CUR_OK)
-		rc = err->code ? err->code : CUR_ENOMEM;
 	cur_out_free(f.out);
 	cur_out_free(f.rej);
-	if (f.st) {
-		dd_scratch_free(f.st, f.tls);
-		f.st->ops->destroy(f.st);
-	}
+	dd_scratch_free(f.st, f.tls);
 	cur_buf_release(&f.line);
 	json_decref(f.dropped);
 	json_decref(f.errors);

@@ -1,6 +1,7 @@
 # dedup/: exact, URL, line and MinHash-LSH deduplication (docs/dedup.md).
-libcurate_a_SOURCES += %D%/dedup.h %D%/dd_int.h %D%/work.h %D%/work_int.h %D%/text.c \
-	%D%/minhash.c %D%/sign.c %D%/resolve.c %D%/decide.c %D%/stage.c %D%/stream.c %D%/api.c %D%/fastapply.c
+libcurate_a_SOURCES += %D%/dedup.h %D%/dd_int.h %D%/work.h %D%/work_int.h %D%/vec.c %D%/text.c \
+	%D%/minhash.c %D%/sign.c %D%/work.c %D%/bucket.c %D%/cluster.c %D%/lines.c %D%/decide.c \
+	%D%/stage.c %D%/api.c %D%/fastapply.c
 curate_SOURCES += bin/cmd_dedup.c
 
 check_PROGRAMS += tests/check_dedup

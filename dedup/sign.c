@@ -12,21 +12,6 @@
 #include "dedup/work.h"
 #include "dedup/work_int.h"
 
-void dd_config_init(dd_config *c)
-{
-	memset(c, 0, sizeof *c);
-	c->bands = 14;
-	c->rows = 8;
-	c->ngram = 5;
-	c->threshold = 0.8;
-	c->keep = DD_KEEP_FIRST;
-	c->bucket_docs = 30000000;
-	c->max_line_repeats = 6;
-	c->min_chars = 1;
-	c->mem_limit = (uint64_t)64 << 20;
-	c->seed = 1;
-}
-
 enum { F_META, F_SIG, F_IDS, F_SH, F_SHX, F_LINES, F_NFIXED };
 
 struct dd_signer {

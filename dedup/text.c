@@ -10,45 +10,6 @@
 #include "core/utf8.h"
 #include "dedup/dd_int.h"
 
-int dd_u64vec_grow(dd_u64vec *a, uint64_t x)
-{
-	{
-		size_t cap = a->cap ? a->cap * 2 : 256;
-		uint64_t *v = cur_realloc_array(a->v, cap, sizeof *v);
-		if (!v)
-			return CUR_ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n++] = x;
-	return CUR_OK;
-}
-
-void dd_u64vec_release(dd_u64vec *a)
-{
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
-
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return (a > b) - (a < b);
-}
-
-size_t dd_u64_sort_unique(uint64_t *v, size_t n)
-{
-	size_t k = 0;
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_u64);
-	for (size_t i = 1; i < n; i++)
-		if (v[i] != v[k])
-			v[++k] = v[i];
-	return k + 1;
-}
-
 /* ASCII word bytes ([0-9A-Za-z_]) lower-cased; 0 for a separator. */
 static const unsigned char ascii_word[128] = {
 	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
@@ -456,4 +417,19 @@ int64_t dd_parse_date(const char *s)
 	for (; digits < 14; digits++)
 		v *= 10;
 	return v;
+}
+
+int dd_doc_lines(const char *s, size_t n, int lowercase, uint64_t seed, dd_u64vec *out)
+{
+	size_t i = 0;
+	out->n = 0;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - s) : n;
+		int empty;
+		uint64_t h = dd_line_hash(s + i, end - i, lowercase, seed, &empty);
+		CUR_FORWARD(dd_u64vec_push(out, empty ? 0 : (h ? h : 1)));
+		i = end + 1;
+	}
+	return CUR_OK;
 }

@@ -15,30 +15,7 @@
 #include <stdint.h>
 #include "core/error.h"
 #include "dedup/dd_int.h"
-
-enum dd_keep { DD_KEEP_FIRST = 0, DD_KEEP_LONGEST, DD_KEEP_NEWEST };
-
-/* What a run does; filled from options by the command (bin/cmd_dedup.c). */
-typedef struct dd_config {
-	int url, exact, minhash, lines;  /* modes, applied in that order */
-	int lowercase;                   /* exact and lines: fold case */
-	int bands, rows, ngram;
-	double threshold;
-	int verify_exact;                /* exact shingle Jaccard, not the estimate */
-	int keep;                        /* enum dd_keep */
-	uint64_t bucket_docs;            /* --lines bucket size */
-	int max_line_repeats;
-	int64_t min_chars;
-	uint64_t mem_limit;              /* bytes of band keys held before a spill */
-	uint64_t seed;
-	int threads;                     /* -j: sign sorts band keys on this many
-					  * threads (not stored: no effect on files) */
-	int scratch;                     /* the work directory dies with this process
-					  * (single-process dedup): no fsync of its
-					  * files, which only a later process needs */
-} dd_config;
-
-void dd_config_init(dd_config *c);
+#include "dedup/dedup.h"
 
 /* What happens to a document (decide-R.bin). */
 enum dd_kind { DD_KIND_KEEP = 0, DD_KIND_URL, DD_KIND_EXACT, DD_KIND_MINHASH };
@@ -90,19 +67,22 @@ size_t dd_work_docs(const dd_work *w);
 const dd_config *dd_work_config(const dd_work *w);
 
 /* dd_work_bucket: sort-merge band's keys of all ranks and write the
- * verified candidate pairs to pairs-BAND.bin. excluded (by global number,
- * may be NULL) marks documents already removed by an earlier mode. */
-int dd_work_bucket(dd_work *w, int band, const unsigned char *excluded, cur_err *err);
+ * verified candidate pairs to pairs-BAND.bin, skipping the documents
+ * dd_work_exclude removed. */
+int dd_work_bucket(dd_work *w, int band, cur_err *err);
 
-/* dd_work_resolve: url and exact dedup (when configured), union-find over
- * all pairs files (minhash), line counting (lines), then decide-R.bin for
- * every rank. With only the minhash mode this is the cluster phase. For a
- * single-process run with url/exact, bucket must see their exclusions: use
- * dd_work_run_all instead. */
-int dd_work_cluster(dd_work *w, const unsigned char *excluded, cur_err *err);
+/* dd_work_exclude: url and then exact grouping (as configured): every
+ * document that is not its group's survivor is marked removed, so that
+ * bucketing skips it. The bucket and cluster phases both start here. */
+int dd_work_exclude(dd_work *w, cur_err *err);
 
-/* dd_work_run_all: url -> exact -> bucket(all bands) -> cluster -> lines,
- * the whole single-process resolve. */
+/* dd_work_cluster: union-find over all pairs files (minhash), line
+ * counting (lines), then decide-R.bin for every rank; after
+ * dd_work_exclude. */
+int dd_work_cluster(dd_work *w, cur_err *err);
+
+/* dd_work_run_all: exclude -> bucket(all bands, on threads) -> cluster,
+ * the whole resolve in one process. */
 int dd_work_run_all(dd_work *w, cur_err *err);
 /* dd_work_set_threads: bands run_all buckets at once (default 1); the
  * result is the same for any number. */

@@ -315,41 +315,30 @@ static void ks_destroy(cur_sink *self)
 
 static const cur_sink_ops ks_ops = { .write = ks_write, .finish = ks_finish, .destroy = ks_destroy };
 
-static int run_pass(cur_stage *st, char **inputs, size_t n, cur_sink *sink, int jobs)
-{
-	cur_pipeline_opts o;
-	cur_err err;
-	json_t *rep = json_object();
-	cur_pipeline_opts_init(&o);
-	o.cmd = "test";
-	o.jobs = jobs;
-	o.quiet = 1;
-	cur_err_clear(&err);
-	int rc = cur_pipeline_run(&o, inputs, n, &st, 1, sink, rep, &err);
-	if (rc != CUR_OK)
-		fprintf(stderr, "pipeline: %s\n", err.msg);
-	json_decref(rep);
-	st->ops->destroy(st);
-	return rc;
-}
-
-/* Kept ids of a two-pass --minhash run over inputs. */
+/* Kept ids of a pipeline run of a dedup stage with config c over inputs:
+ * the pipeline runs its two passes (the stage is global). */
 static json_t *dedup_run(const dd_config *c, char **inputs, size_t n, int jobs)
 {
 	char dir[] = "/tmp/check_dedup.XXXXXX";
 	cur_err err;
 	keep_sink k = { json_object() };
-	cur_sink null_sink = { .ops = &ks_ops, .priv = &k };
+	cur_sink sink = { .ops = &ks_ops, .priv = &k };
+	cur_stage_env env = { .jobs = jobs, .inputs = inputs, .ninputs = n, .world = 1 };
+	cur_pipeline_opts o;
+	json_t *rep = json_object();
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	cur_err_clear(&err);
-	cur_stage *st = dd_sign_stage_new(c, dir, 0, 1, inputs, n, &err);
+	cur_stage *st = dd_stage_open(c, dir, &env, &err);
 	ck_assert_ptr_nonnull(st);
-	ck_assert_int_eq(run_pass(st, inputs, n, &null_sink, jobs), CUR_OK);
-	json_object_clear(k.ids);
-	ck_assert_int_eq(dd_resolve_all(dir, NULL, &err), CUR_OK);
-	st = dd_apply_stage_new(dir, 0, NULL, &err);
-	ck_assert_ptr_nonnull(st);
-	ck_assert_int_eq(run_pass(st, inputs, n, &null_sink, jobs), CUR_OK);
+	cur_pipeline_opts_init(&o);
+	o.cmd = "test";
+	o.jobs = jobs;
+	o.quiet = 1;
+	int rc = cur_pipeline_run(&o, inputs, n, &st, 1, &sink, rep, &err);
+	ck_assert_msg(rc == CUR_OK, "pipeline: %s", err.msg);
+	ck_assert_int_eq(json_integer_value(json_object_get(rep, "passes")), 2);
+	json_decref(rep);
+	st->ops->destroy(st);
 	cur_remove_tree(dir);
 	return k.ids;
 }

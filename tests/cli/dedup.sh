@@ -1,7 +1,8 @@
 #!/bin/bash
 # curate dedup: each mode against expected output, the phased MinHash equal
 # to the single-process run for N = 1, 3, 4, -j and --mem-limit invariance,
-# the pipeline stage, bad input and usage errors.
+# the pipeline stage equal to the command, the pipeline's passes as separate
+# tasks, bad input and usage errors.
 set -eu
 C="$top_builddir/curate"
 D="$top_srcdir/tests/data/dedup"
@@ -132,29 +133,67 @@ grep -q '"url_duplicates": 2' "$W/all.json" && grep -q '"exact_duplicates": [1-9
 	grep -q '"minhash_duplicates": [1-9]' "$W/all.json" &&
 	echo "ok - modes combine in one run" || { echo "not ok - modes combine"; fail=1; }
 
-# the one-pass stage in a pipeline file
-cat > "$W/p.yaml" <<YAML
-inputs: [$D/exact.jsonl]
-output: $W/run.out
-stages:
-  - {name: dedup, exact: true}
-YAML
-"$C" run -q "$W/p.yaml"
-# writers may escape differently: compare the ids kept
-grep -o '"id":"[^"]*"' "$D/exact.expected.jsonl" > "$W/ids.want"
-grep -o '"id":"[^"]*"' "$W/run.out" > "$W/ids.got"
-same "$W/ids.want" "$W/ids.got" "pipeline stage dedup {exact: true}"
+# The stage in a pipeline file is the same dedup: `curate run` with it
+# writes what `curate dedup` then the other stages write, byte for byte.
+run_file() { # YAML-FILE INPUT OUTPUT JOBS STAGE...
+	local f=$1 in=$2 out=$3 j=$4
+	shift 4
+	{ printf 'inputs: [%s]\noutput: %s\njobs: %s\nseed: 5\nstages:\n' "$in" "$out" "$j"
+	  for st in "$@"; do printf '  - %s\n' "$st"; done; } > "$f"
+	"$C" run -q "$f"
+}
+run_file "$W/p.yaml" "$D/exact.jsonl" "$W/run.out" 1 "{name: dedup, exact: true}"
+"$C" dedup --exact --seed 5 -q "$D/exact.jsonl" -o "$W/cmd.out"
+same "$W/cmd.out" "$W/run.out" "pipeline dedup {exact: true} writes what curate dedup --exact writes"
+run_file "$W/p.yaml" "$D/url.jsonl" "$W/run.out" 2 "{name: dedup, url: true}"
+same "$D/url.expected.jsonl" "$W/run.out" "pipeline dedup {url: true} keeps the newest copy, as curate dedup"
+ALL="url: true, exact: true, minhash: true, lines: true, max_line_repeats: 2, bucket_docs: 50"
+ALLOPT="--url --exact --minhash --lines --max-line-repeats 2 --bucket-docs 50 --seed 5"
+cat "$D/url.jsonl" "$D/exact.jsonl" "$D/lines.jsonl" "$X" > "$W/mix.jsonl"
+for j in 1 2; do
+	run_file "$W/p.yaml" "$W/mix.jsonl" "$W/run.out" $j "dedup: {$ALL}" "pii: {}"
+	# shellcheck disable=SC2086
+	"$C" dedup $ALLOPT -j $j -q "$W/mix.jsonl" -o "$W/cmd.jsonl"
+	run_file "$W/p2.yaml" "$W/cmd.jsonl" "$W/two.out" $j "pii: {}"
+	same "$W/two.out" "$W/run.out" "-j $j: run [dedup, pii] = curate dedup, then run [pii]"
+	# a stage before dedup: its documents reach dedup's second pass through the work directory
+	run_file "$W/p.yaml" "$W/mix.jsonl" "$W/run.out" $j "filter: {rules: length}" "dedup: {$ALL}" "pii: {}"
+	"$C" filter --rules length -q "$W/mix.jsonl" -o "$W/f.jsonl"
+	# shellcheck disable=SC2086
+	"$C" dedup $ALLOPT -j $j -q "$W/f.jsonl" -o "$W/cmd.jsonl"
+	run_file "$W/p2.yaml" "$W/cmd.jsonl" "$W/two.out" $j "pii: {}"
+	same "$W/two.out" "$W/run.out" "-j $j: run [filter, dedup, pii] = filter, dedup, then run [pii]"
+done
 
-cat > "$W/p2.yaml" <<YAML
-inputs: [$X]
-output: $W/run2.out
+# The pipeline's passes as a batch scheduler's tasks: pass 1 per slice,
+# bucket per band, cluster, pass 2 per slice; together, the single run.
+split -n l/3 -d --additional-suffix=.jsonl "$W/mix.jsonl" "$W/part"
+cat > "$W/ph.yaml" <<YAML
+inputs: [$W/part00.jsonl, $W/part01.jsonl, $W/part02.jsonl]
+seed: 5
+work: $W/pwork
 stages:
-  - {name: dedup, minhash: true}
+  - filter: {rules: length}
+  - dedup: {$ALL}
+  - pii: {}
 YAML
-"$C" run -q "$W/p2.yaml"
-s=$(wc -l < "$W/run2.out")
-[ "$s" -ge "$kept" ] && [ "$s" -lt 142 ] && echo "ok - pipeline stage dedup {minhash: true} ($s kept)" ||
-	{ echo "not ok - streaming minhash kept $s"; fail=1; }
+"$C" run -q "$W/ph.yaml" -o "$W/single.out"
+sort "$W/single.out" > "$W/single.sorted"
+[ ! -e "$W/pwork/spill-1-0.jsonl" ] && echo "ok - a single run removes its spill" ||
+	{ echo "not ok - a single run removes its spill"; fail=1; }
+for N in 2 3; do
+	rm -rf "$W/pwork"
+	for R in $(seq 0 $((N - 1))); do "$C" run -q "$W/ph.yaml" --pass 1 --rank $R --world $N; done
+	for B in $(seq 0 13); do "$C" dedup minhash-bucket -q --band $B --work "$W/pwork/dedup-2"; done
+	"$C" dedup minhash-cluster -q --work "$W/pwork/dedup-2"
+	: > "$W/ph.out"
+	for R in $(seq 0 $((N - 1))); do
+		"$C" run -q "$W/ph.yaml" --pass 2 --rank $R --world $N -o "$W/r.out"
+		cat "$W/r.out" >> "$W/ph.out"
+	done
+	sort "$W/ph.out" > "$W/ph.sorted"
+	same "$W/single.sorted" "$W/ph.sorted" "run as tasks (N=$N): pass 1, bucket, cluster, pass 2 = one run"
+done
 
 # invalid UTF-8: sign repairs it, and apply must write the repaired record,
 # never the raw line (a valid line is written back as it is, unparsed)
@@ -179,7 +218,7 @@ rej = [json.loads(l) for l in open(sys.argv[2])]
 print(len(out), out[0]["id"], out[0]["metadata"]["dedup"]["cluster_size"], out[0]["text"][-16:],
       sorted(r["metadata"]["dedup"].get("duplicate_of") for r in rej), rej[0]["metadata"].get("src"))' \
 		"$W/meta$j.out" "$W/meta$j.rej")
-	is "$got" "1 k1 3 \"metadata\": here ['k1', 'k1'] x" "-j $j: cluster metadata spliced into raw lines and merged into parsed ones"
+	is "$got" "1 k1 3 \"metadata\": here ['k1', 'k1'] x" "-j $j: cluster metadata added to records with and without metadata"
 done
 
 # bad input and usage
