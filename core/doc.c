@@ -343,6 +343,33 @@ out:
 	return rc;
 }
 
+json_t *cur_drop_json(const cur_doc *d)
+{
+	json_t *c = json_object();
+
+	json_object_set_new(c, "dropped_by", json_string(d->drop_reason));
+	if (!isnan(d->drop_value))
+		json_object_set_new(c, "value", json_real(d->drop_value));
+	return c;
+}
+
+int cur_doc_note_drop(cur_doc *d)
+{
+	json_t *m = cur_doc_metadata(d), *c, *v;
+
+	if (!m)
+		return CUR_ENOMEM;
+	c = json_object_get(m, "curate");
+	if (!json_is_object(c)) {
+		c = json_object();
+		json_object_set_new(m, "curate", c);
+	}
+	v = cur_drop_json(d);
+	json_object_update(c, v);
+	json_decref(v);
+	return CUR_OK;
+}
+
 static int dump_to_buf(const char *p, size_t n, void *data)
 {
 	return cur_buf_append(data, p, n) ? -1 : 0;
@@ -360,7 +387,8 @@ int cur_doc_to_json(cur_doc *d, cur_buf *out)
 	}
 	if (d->raw && !d->dirty) {
 		/* Unchanged since it was read: the record itself, minified. */
-		size_t text_len, len = cur_json_minify_inplace(d->raw, d->raw_len, "text", &text_len);
+		size_t text_len, len = cur_json_minify_inplace(d->raw, d->raw_len, "text", &text_len,
+							       NULL);
 
 		if (len) {
 			d->raw_len = len;
@@ -387,4 +415,19 @@ int cur_doc_to_json(cur_doc *d, cur_buf *out)
 		CUR_FORWARD(cur_json_encode_string(d->text ? d->text : "", d->text_len, out));
 	}
 	return cur_buf_append(out, "}\n", 2);
+}
+
+int cur_doc_raw_with_member(const cur_doc *d, const char *key, json_t *value, cur_buf *out)
+{
+	size_t n = d->text_len;
+
+	if (d->raw_json != 2 || d->raw_respelled || n < 2 || d->text[n - 1] != '}')
+		return 0;
+	if (cur_buf_append(out, d->text, n - 1) ||
+	    (n > 2 && cur_buf_putc(out, ',')) ||
+	    cur_json_encode_string(key, strlen(key), out) || cur_buf_putc(out, ':') ||
+	    json_dump_callback(value, dump_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY) ||
+	    cur_buf_append(out, "}\n", 2))
+		return -1;
+	return 1;
 }

@@ -371,6 +371,10 @@ typedef struct minify {
 	 * the whole record passed, so a failed check leaves the line intact. */
 	size_t gap_at[MAX_GAPS], gap_len[MAX_GAPS];
 	size_t ngaps;
+	/* Something a parse and cur_doc_to_json would spell otherwise: an
+	 * escape the writers do not use, a number that is not a short
+	 * integer, a key an object repeats (see cur_json_minify_inplace). */
+	int respelled;
 } minify;
 
 static int mf_flush_ws(minify *m)
@@ -415,7 +419,9 @@ static int mf_string(minify *m, size_t *decoded)
 				return -1;
 			saved += used - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
 			i += used;
+			m->respelled = 1;
 		} else if (simple_escape(p[i + 1])) {
+			m->respelled |= p[i + 1] == '/';
 			saved += 1;
 			i += 2;
 		} else {
@@ -445,10 +451,16 @@ static int mf_digits(minify *m)
 
 static int mf_number(minify *m)
 {
-	size_t start = m->i;
+	size_t start = m->i, len;
 
 	if (mf_number_syntax(m))
 		return -1;
+	/* jansson writes back integers as they were, reals its own way, and
+	 * -0 as 0. */
+	len = m->i - start;
+	if (len > 18 || memchr(m->p + start, '.', len) || memchr(m->p + start, 'e', len) ||
+	    memchr(m->p + start, 'E', len) || (len == 2 && m->p[start] == '-' && m->p[start + 1] == '0'))
+		m->respelled = 1;
 	/* jansson refuses integers beyond int64 and reals beyond double: up to
 	 * 18 characters without an exponent fit either. */
 	if (m->light && (m->i - start > 18 || memchr(m->p + start, 'e', m->i - start) ||
@@ -498,11 +510,31 @@ typedef struct mf_want {
 
 static int mf_value(minify *m, mf_want *w);
 
+#define MF_KEYS 32
+
+/* A key new to its object so far (keys[] holds the earlier ones, *nkeys of
+ * them)? jansson keeps one of repeated keys; so do more than MF_KEYS keys
+ * count as respelled, which is all a record loses by it. */
+static void mf_key_seen(minify *m, size_t *keys, size_t *lens, size_t *nkeys, size_t at,
+			size_t len)
+{
+	for (size_t k = 0; k < *nkeys; k++)
+		if (lens[k] == len && memcmp(m->p + keys[k], m->p + at, len) == 0)
+			m->respelled = 1;
+	if (*nkeys == MF_KEYS) {
+		m->respelled = 1;
+		return;
+	}
+	keys[*nkeys] = at;
+	lens[(*nkeys)++] = len;
+}
+
 /* An object or array at p[i]; w is non-NULL at the top level only. */
 static int mf_container(minify *m, mf_want *w)
 {
 	char close = m->p[m->i] == '{' ? '}' : ']';
 	int is_obj = close == '}';
+	size_t keys[MF_KEYS], lens[MF_KEYS], nkeys = 0;
 
 	if (++m->depth > 256)
 		return -1;
@@ -525,6 +557,8 @@ static int mf_container(minify *m, mf_want *w)
 			klen = m->i - kstart - 2;
 			if (m->light && memchr(m->p + kstart + 1, '\\', klen))
 				return -1;
+			if (!m->light)
+				mf_key_seen(m, keys, lens, &nkeys, kstart + 1, klen);
 			if (w && klen == 2 && memcmp(m->p + kstart + 1, "id", 2) == 0)
 				w->has_id = -1; /* the value must be a string */
 			if (w && klen == strlen(w->text_field) &&
@@ -575,7 +609,8 @@ static int mf_value(minify *m, mf_want *w)
 	}
 }
 
-size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len)
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len,
+			       int *respelled)
 {
 	minify *m = malloc(sizeof(*m));
 	mf_want w = { text_field, 0, 0, 0 };
@@ -590,6 +625,7 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	m->depth = 0;
 	m->light = 0;
 	m->ngaps = 0;
+	m->respelled = 0;
 	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
 	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
 	if (ok) {
@@ -601,6 +637,8 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 		memmove(p + out, p + from, n - from);
 		out += n - from;
 		*text_len = w.text_len;
+		if (respelled)
+			*respelled = m->respelled;
 	}
 	free(m);
 	return ok ? out : 0;

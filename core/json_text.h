@@ -38,8 +38,13 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
  * remove its insignificant whitespace in place. Returns the new length and
  * the decoded text length in *text_len, or 0 with p untouched when the
  * record needs the full path: invalid, pretty-printed, or missing what the
- * fast path assumes. The caller has checked that p is valid UTF-8. */
-size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
+ * fast path assumes. The caller has checked that p is valid UTF-8. OUT:
+ * *respelled (may be NULL) is 0 when a parse and cur_doc_to_json would
+ * write the record back as these bytes: its strings use no \u or \/
+ * escape, its numbers are integers of at most 18 characters (not -0), and
+ * no object repeats a key (or has over 32); 1 otherwise. */
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len,
+			       int *respelled);
 
 /* cur_json_light: where cur_json_scan_light found what a text-only reader
  * takes from a record. Offsets are into the line; -1 when absent. */

@@ -340,19 +340,9 @@ static void progress(pipe_t *p, const batch *b)
 
 static int write_reject(pipe_t *p, slot *s, cur_err *err)
 {
-	json_t *m, *c;
-
 	if (!p->rejects)
 		return CUR_OK;
-	m = cur_doc_metadata(&s->doc);
-	c = json_object_get(m, "curate");
-	if (!json_is_object(c)) {
-		c = json_object();
-		json_object_set_new(m, "curate", c);
-	}
-	json_object_set_new(c, "dropped_by", json_string(s->doc.drop_reason));
-	if (!isnan(s->doc.drop_value))
-		json_object_set_new(c, "value", json_real(s->doc.drop_value));
+	CUR_FORWARD(cur_doc_note_drop(&s->doc));
 	return p->rejects->ops->write(p->rejects, &s->doc, err);
 }
 

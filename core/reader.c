@@ -486,16 +486,18 @@ int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 int cur_doc_pass_raw_valid(cur_doc *doc, const char *text_field)
 {
 	size_t text_len = 0, len;
+	int respelled = 1;
 
 	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
 		return 0;
-	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
+	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len, &respelled);
 	if (!len)
 		return 0;
 	doc->text_len = len;
 	doc->text[len] = '\0';
 	doc->raw_json = 2;
 	doc->raw_text_len = text_len;
+	doc->raw_respelled = respelled;
 	return 1;
 }
 

@@ -39,91 +39,64 @@ static int write_json(cur_out *o, cur_doc *doc, cur_buf *line)
 /* The pipeline's rejects shape: metadata.curate.dropped_by (and value). */
 static int write_reject(fast *f, cur_doc *doc)
 {
-	json_t *m = cur_doc_metadata(doc), *c;
 	if (!f->rej)
 		return CUR_OK;
-	if (!m)
-		return CUR_ENOMEM;
-	c = json_object_get(m, "curate");
-	if (!json_is_object(c)) {
-		c = json_object();
-		json_object_set_new(m, "curate", c);
-	}
-	json_object_set_new(c, "dropped_by", json_string(doc->drop_reason));
-	if (!isnan(doc->drop_value))
-		json_object_set_new(c, "value", json_real(doc->drop_value));
+	CUR_FORWARD(cur_doc_note_drop(doc));
 	return write_json(f->rej, doc, &f->line);
 }
 
-/* Where "metadata" can go in a raw JSON object line that has none: the
- * offset of its closing brace, and whether the object is empty. Unless sign
- * saw that the record has no metadata (no_meta), a line that mentions
- * "metadata" anywhere is left to the parser. */
-static int raw_slot(const char *s, size_t n, int no_meta, size_t *close, int *empty)
+/* A record whose line is kept minified (raw_json 2): written as it is when
+ * the decision changes nothing, or with the decision's metadata added when
+ * it has no metadata of its own and its line would come out of a parse the
+ * same (cur_doc_raw_with_member), which is what the pipeline then writes.
+ * 0 when the record must be parsed. */
+static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, int *rc)
 {
-	size_t e = n;
-	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-		e--;
-	if (e < 2 || s[e - 1] != '}' || (!no_meta && memmem(s, n, "\"metadata\"", 10)))
+	json_t *meta;
+	const char *why;
+	int done;
+
+	if (dd_apply_trivial(f->st, d)) {
+		dd_apply_pass(f->st);
+		f->run.docs_out++;
+		f->run.bytes_out += d->length;
+		*rc = cur_out_write(f->out, doc->text, doc->text_len);
+		if (*rc == CUR_OK)
+			*rc = cur_out_write(f->out, "\n", 1);
+		return 1;
+	}
+	if (d->kind != DD_KIND_KEEP && !f->rej) {
+		/* A duplicate with no rejects file: nothing of it is written. */
+		cur_report_count(f->dropped, dd_apply_consume(f->st));
+		*rc = CUR_OK;
+		return 1;
+	}
+	if (!d->no_meta || (dd_apply_lines(f->st) && d->strip))
 		return 0;
-	size_t b = e - 1;
-	while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
-		b--;
-	*close = e - 1;
-	*empty = b > 0 && s[b - 1] == '{';
-	return 1;
-}
-
-/* Write the raw line with ,"metadata":META spliced in before its brace
- * (META: the compact JSON text of the object). */
-static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
-			 json_t *meta)
-{
-	char *m = json_dumps(meta, JSON_COMPACT);
-	int rc = m ? cur_out_write(o, s, close) : CUR_ENOMEM;
-	if (rc == CUR_OK && !empty)
-		rc = cur_out_write(o, ",", 1);
-	if (rc == CUR_OK)
-		rc = cur_out_write(o, "\"metadata\":", 11);
-	if (rc == CUR_OK)
-		rc = cur_out_write(o, m, strlen(m));
-	if (rc == CUR_OK)
-		rc = cur_out_write(o, s + close, n - close);
-	free(m);
-	return rc == CUR_OK ? cur_out_write(o, "\n", 1) : rc;
-}
-
-/* A dropped record into the rejects file from its raw line, without a
- * parse. */
-static int raw_reject(fast *f, cur_doc *doc, const dd_decision *d, size_t close, int empty)
-{
-	json_t *meta = NULL, *c;
-	double v = d->kind == DD_KIND_MINHASH ? d->value : NAN;
-	const char *why = dd_apply_consume(f->st, &meta);
-	int rc;
-	cur_report_count(f->dropped, why);
-	c = json_object();
-	json_object_set_new(c, "dropped_by", json_string(why));
-	if (!isnan(v))
-		json_object_set_new(c, "value", json_real(v));
-	json_object_set_new(meta, "curate", c);
-	rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, meta);
+	if (!(meta = json_object()))
+		return 0;
+	json_object_set_new(meta, "dedup", dd_decision_json(d));
+	if (d->kind != DD_KIND_KEEP) {
+		doc->drop_reason = dd_drop_reason(d);
+		doc->drop_value = d->kind == DD_KIND_MINHASH ? d->value : NAN;
+		json_object_set_new(meta, "curate", cur_drop_json(doc));
+	}
+	f->line.len = 0;
+	done = cur_doc_raw_with_member(doc, "metadata", meta, &f->line);
 	json_decref(meta);
-	return rc;
-}
-
-/* A kept record no decision changes, minified as the pipeline writes it;
- * 0 when its line needs the full path. */
-static int raw_keep(fast *f, cur_doc *doc, const dd_decision *d, int *rc)
-{
-	if (!cur_doc_pass_raw_valid(doc, f->o->reader.text_field))
-		return 0;
-	dd_apply_pass(f->st);
-	f->run.docs_out++;
-	f->run.bytes_out += d->length;
-	*rc = cur_out_write(f->out, doc->text, doc->text_len);
-	if (*rc == CUR_OK)
-		*rc = cur_out_write(f->out, "\n", 1);
+	if (done <= 0) {
+		*rc = done < 0 ? CUR_ENOMEM : CUR_OK;
+		return done < 0;
+	}
+	why = dd_apply_consume(f->st);
+	if (why) {
+		cur_report_count(f->dropped, why);
+		*rc = cur_out_write(f->rej, f->line.data, f->line.len);
+	} else {
+		f->run.docs_out++;
+		f->run.bytes_out += d->length;
+		*rc = cur_out_write(f->out, f->line.data, f->line.len);
+	}
 	return 1;
 }
 
@@ -142,24 +115,23 @@ static int own_text(fast *f, cur_doc *doc)
 
 static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 {
-	size_t close;
-	int empty, rc;
+	int rc;
 	f->run.docs_in++;
 	f->run.bytes_in += d->length;
 	if (!f->rej && d->kind != DD_KIND_KEEP && doc->raw_json && !dd_apply_lines(f->st)) {
 		/* A duplicate with no rejects file: nothing of it is written. */
-		cur_report_count(f->dropped, dd_apply_consume(f->st, NULL));
+		cur_report_count(f->dropped, dd_apply_consume(f->st));
 		return CUR_OK;
 	}
-	/* A raw line is written back from the line when it is valid UTF-8:
-	 * sign checked that already when it could keep the line as read. */
+	/* A raw line is written from the line when it is valid UTF-8: sign
+	 * checked that already when it could keep the line as read. */
 	int valid = doc->raw_json && (d->raw_ok || cur_utf8_valid_prefix(doc->text, doc->text_len) ==
 							   doc->text_len);
-	if (valid && dd_apply_trivial(f->st, d) && raw_keep(f, doc, d, &rc))
-		return rc;
-	if (valid && d->kind != DD_KIND_KEEP && f->rej && (!dd_apply_lines(f->st) || !d->strip) &&
-	    raw_slot(doc->text, doc->text_len, d->no_meta, &close, &empty))
-		return raw_reject(f, doc, d, close, empty);
+	if (valid && cur_doc_pass_raw_valid(doc, f->o->reader.text_field)) {
+		if (raw_doc(f, doc, d, &rc))
+			return rc;
+		doc->raw_json = 1; /* the minified line, parsed below */
+	}
 	if ((rc = own_text(f, doc)) != CUR_OK)
 		return cur_err_set(err, rc, "out of memory");
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)

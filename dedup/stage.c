@@ -333,23 +333,29 @@ static int stage_begin_apply(cur_stage *self, cur_err *err)
 	return CUR_OK;
 }
 
-static int annotate(cur_doc *doc, const dd_decision *d)
+json_t *dd_decision_json(const dd_decision *d)
 {
-	json_t *meta, *o;
-	if (d->cluster_size < 2 && d->kind == DD_KIND_KEEP)
-		return CUR_OK; /* leave the record as it came */
-	meta = cur_doc_metadata(doc);
-	o = json_object();
-	if (!meta || !o) {
-		json_decref(o);
-		return CUR_ENOMEM;
-	}
+	json_t *o = json_object();
 	if (d->cluster_size > 1) {
 		json_object_set_new(o, "cluster", json_integer((json_int_t)d->cluster));
 		json_object_set_new(o, "cluster_size", json_integer((json_int_t)d->cluster_size));
 	}
 	if (d->kind != DD_KIND_KEEP)
 		json_object_set_new(o, "duplicate_of", json_string(d->dup_of));
+	return o;
+}
+
+static int annotate(cur_doc *doc, const dd_decision *d)
+{
+	json_t *meta, *o;
+	if (d->cluster_size < 2 && d->kind == DD_KIND_KEEP)
+		return CUR_OK; /* leave the record as it came */
+	meta = cur_doc_metadata(doc);
+	o = dd_decision_json(d);
+	if (!meta || !o) {
+		json_decref(o);
+		return CUR_ENOMEM;
+	}
 	return json_object_set_new(meta, "dedup", o) == 0 ? CUR_OK : CUR_ENOMEM;
 }
 
@@ -402,6 +408,11 @@ static size_t visible_chars(const char *t, size_t n)
 
 static const char *const reason[4] = { "", "dedup:url", "dedup:exact", "dedup:minhash" };
 
+const char *dd_drop_reason(const dd_decision *d)
+{
+	return d->kind == DD_KIND_KEEP ? NULL : reason[d->kind];
+}
+
 int dd_apply_peek(cur_stage *st, const dd_decision **out, cur_err *err)
 {
 	dd_stage *s = st->priv;
@@ -419,24 +430,11 @@ void dd_apply_pass(cur_stage *st)
 	s->have_pend = 0;
 }
 
-const char *dd_apply_consume(cur_stage *st, json_t **meta)
+const char *dd_apply_consume(cur_stage *st)
 {
 	dd_stage *s = st->priv;
 	const dd_decision *d = &s->pend;
 	s->have_pend = 0;
-	if (meta)
-		*meta = NULL;
-	if (meta && (d->cluster_size > 1 || d->kind != DD_KIND_KEEP)) {
-		json_t *o = json_object();
-		if (d->cluster_size > 1) {
-			json_object_set_new(o, "cluster", json_integer((json_int_t)d->cluster));
-			json_object_set_new(o, "cluster_size", json_integer((json_int_t)d->cluster_size));
-		}
-		if (d->kind != DD_KIND_KEEP)
-			json_object_set_new(o, "duplicate_of", json_string(d->dup_of));
-		*meta = json_object();
-		json_object_set_new(*meta, "dedup", o);
-	}
 	if (d->cluster_size > 1)
 		s->annotated++;
 	if (d->kind == DD_KIND_KEEP)

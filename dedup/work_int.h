@@ -142,9 +142,13 @@ void dd_apply_pass(cur_stage *st);
 int dd_apply_trivial(const cur_stage *st, const dd_decision *d);
 /* dd_apply_consume: take the pending decision for a document the caller
  * writes itself; counts it as process() would. Returns the drop reason or
- * NULL to keep; OUT: *meta (unless meta is NULL) is the metadata to merge
- * ({"dedup": {...}}, a new reference) or NULL when there is none. */
-const char *dd_apply_consume(cur_stage *st, json_t **meta);
+ * NULL to keep. */
+const char *dd_apply_consume(cur_stage *st);
+/* dd_decision_json: what the decision adds under metadata.dedup (cluster,
+ * cluster_size, duplicate_of); a new reference. dd_drop_reason: "dedup:..."
+ * or NULL to keep. */
+json_t *dd_decision_json(const dd_decision *d);
+const char *dd_drop_reason(const dd_decision *d);
 int dd_apply_lines(const cur_stage *st);
 
 #endif

@@ -167,7 +167,7 @@ static size_t minify(const char *in, char *out, size_t *text_len)
 	size_t n = strlen(in), len;
 
 	memcpy(out, in, n + 1);
-	len = cur_json_minify_inplace(out, n, "text", text_len);
+	len = cur_json_minify_inplace(out, n, "text", text_len, NULL);
 	if (len)
 		out[len] = '\0';
 	return len;
