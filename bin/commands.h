@@ -11,5 +11,6 @@ int cmd_dedup(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_tokenizer(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
 	{ "tokenize", cmd_tokenize, "count Llama 3 tokens (metadata.tokens), or --emit ids" },
+	{ "tokenizer", cmd_tokenizer, "train, extend or measure a BPE vocabulary (train|extend|stats)" },
 	{ "verify", cmd_verify, "check the shards of a directory against its manifest" },
 };
 

@@ -74,7 +74,6 @@ static int parse_args(int argc, char **argv, dump_opts *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->pretokenizer = "scanner";
 	while ((ch = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o->file = optarg; break;
@@ -328,7 +327,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	cur_err_clear(&err);
 	if (tok_load(o.tokenizer, &t, &err) < 0 ||
-	    tok_set_pretokenizer(t, o.pretokenizer, &err) < 0) {
+	    (o.pretokenizer && tok_set_pretokenizer(t, o.pretokenizer, &err) < 0)) {
 		fprintf(stderr, "tok-dump: %s\n", err.msg);
 		tok_free(t);
 		return err.code == CUR_EINVAL ? 2 : 3;

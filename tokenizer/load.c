@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "core/buf.h"
+#include "tokenizer/pretok.h"
 #include "tokenizer/tok_extra.h"
 #include "tokenizer/tok_int.h"
 
@@ -268,7 +269,7 @@ static int parse_tiktoken(const char *path, const char *data, size_t len, vocab 
 			  cur_err *err)
 {
 	size_t pos = 0, line = 0;
-	uint8_t tmp[1024];
+	uint8_t tmp[TOK_MAX_TOKEN_BYTES];
 
 	while (pos < len) {
 		const char *ls = data + pos, *nl = memchr(ls, '\n', len - pos);
@@ -291,7 +292,7 @@ static int parse_tiktoken(const char *path, const char *data, size_t len, vocab 
 			return cur_err_set(err, CUR_EDATA, "'%s': line %zu: expected "
 					   "'BASE64 RANK'", path, line);
 		}
-		if ((size_t)(sp - ls) > sizeof(tmp) / 4 * 4 ||
+		if ((size_t)(sp - ls) > TOK_MAX_TOKEN_BYTES / 3 * 4 ||
 		    (blen = b64_decode((const uint8_t *)ls, (size_t)(sp - ls), tmp)) <= 0)
 			return cur_err_set(err, CUR_EDATA, "'%s': line %zu: bad base64 '%.*s'",
 					   path, line, (int)(sp - ls < 40 ? sp - ls : 40), ls);
@@ -304,8 +305,7 @@ static int parse_tiktoken(const char *path, const char *data, size_t len, vocab 
 	return CUR_OK;
 }
 
-/* The Llama 3 special-token names, by offset from the first special id. */
-static void llama3_special_name(unsigned k, char *out, size_t cap)
+void tok_llama3_special_name(unsigned k, char *out, size_t cap)
 {
 	static const char *const fixed[] = {
 		"begin_of_text", "end_of_text", NULL, NULL, NULL, NULL,
@@ -346,22 +346,30 @@ static int parse_special_tsv(const char *path, const char *data, size_t len, voc
 	return CUR_OK;
 }
 
+char *tok_sibling_path(const char *path, const char *suffix)
+{
+	size_t pl = strlen(path), sl = strlen(".tiktoken");
+	cur_buf b;
+	size_t len;
+
+	if (pl <= sl || strcmp(path + pl - sl, ".tiktoken") != 0)
+		return NULL;
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	if (cur_buf_printf(&b, "%.*s-%s", (int)(pl - sl), path, suffix) < 0) {
+		cur_buf_release(&b);
+		return NULL;
+	}
+	return cur_buf_detach(&b, &len);
+}
+
 /* Specials for a tiktoken file: FOO-special-tokens.tsv beside FOO.tiktoken,
  * else the 256 Llama 3 names from id nranks on. */
 static int load_specials(const char *path, uint32_t nranks, vocab *spec, cur_err *err)
 {
-	size_t pl = strlen(path), sl = strlen(".tiktoken");
-	char *tsv = NULL, *data = NULL;
+	char *tsv = tok_sibling_path(path, TOK_SPECIALS_SUFFIX), *data = NULL;
 	size_t len;
 	int ret = CUR_OK;
 
-	if (pl > sl && strcmp(path + pl - sl, ".tiktoken") == 0) {
-		cur_buf b;
-		cur_buf_init(&b, 4096 + pl);
-		if (cur_buf_printf(&b, "%.*s-special-tokens.tsv", (int)(pl - sl), path) < 0)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory");
-		tsv = cur_buf_detach(&b, &len);
-	}
 	if (tsv && access(tsv, F_OK) == 0) {
 		ret = read_whole(tsv, &data, &len, err);
 		if (ret == CUR_OK)
@@ -370,7 +378,7 @@ static int load_specials(const char *path, uint32_t nranks, vocab *spec, cur_err
 	}
 	for (unsigned k = 0; k < 256; k++) {
 		char name[64];
-		llama3_special_name(k, name, sizeof(name));
+		tok_llama3_special_name(k, name, sizeof(name));
 		if (vocab_add(spec, nranks + k, name, strlen(name), 0) < 0) {
 			ret = cur_err_set(err, CUR_ENOMEM, "out of memory");
 			break;
@@ -380,6 +388,53 @@ out:
 	free(tsv);
 	free(data);
 	return ret;
+}
+
+/* The pre-tokenizer pattern of a tiktoken file: FOO-pattern.txt beside
+ * FOO.tiktoken (one line; a final line break is not part of it), else the
+ * Llama 3 pattern. Any other pattern runs on PCRE2. */
+static int load_pattern(const char *path, tok_tokenizer *t, cur_err *err)
+{
+	char *file = tok_sibling_path(path, TOK_PATTERN_SUFFIX), *data = NULL;
+	cur_err perr;
+	size_t len;
+	int ret = CUR_OK;
+
+	if (!file || access(file, F_OK) != 0)
+		goto out;
+	ret = read_whole(file, &data, &len, err);
+	if (ret < 0)
+		goto out;
+	len = tok_pattern_length(data, len);
+	if (len == 0 || memchr(data, '\0', len)) {
+		ret = cur_err_set(err, CUR_EDATA, "'%s': expected one line: the pattern", file);
+		goto out;
+	}
+	if (tok_is_llama3_pattern(data, len))
+		goto out;
+	data[len] = '\0';
+	t->pcre2 = tok_pcre2_compile(data, &perr);
+	if (!t->pcre2) {
+		ret = cur_err_set(err, perr.code == CUR_EINVAL ? CUR_EDATA : perr.code, "'%s': %s",
+				  file, perr.msg);
+		goto out;
+	}
+	t->pattern = data;
+	t->pretok = TOK_PRETOK_PCRE2;
+	data = NULL;
+out:
+	free(file);
+	free(data);
+	return ret;
+}
+
+size_t tok_pattern_length(const char *data, size_t len)
+{
+	if (len && data[len - 1] == '\n')
+		len--;
+	if (len && data[len - 1] == '\r')
+		len--;
+	return len;
 }
 
 static tok_tokenizer *tok_alloc(void)
@@ -412,6 +467,8 @@ static int load_tiktoken_data(const char *path, const char *data, size_t len,
 	if (ret == CUR_OK)
 		ret = vocab_assemble(path, &ord, &spec, t, err);
 	if (ret == CUR_OK)
+		ret = load_pattern(path, t, err);
+	if (ret == CUR_OK)
 		ret = tok_keep_file(t, data, len) == CUR_OK ? CUR_OK :
 		      cur_err_set(err, CUR_ENOMEM, "out of memory");
 	if (ret == CUR_OK) {
@@ -432,8 +489,7 @@ static void byte_level_map(uint16_t inv[324])
 	for (unsigned i = 0; i < 324; i++)
 		inv[i] = 0xFFFF;
 	for (unsigned b = 0; b < 256; b++) {
-		int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-		unsigned cp = printable ? b : 256 + extra++;
+		unsigned cp = tok_byte_printable(b) ? b : 256 + extra++;
 		inv[cp] = (uint16_t)b;
 	}
 }

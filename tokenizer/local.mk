@@ -3,6 +3,10 @@
 libcurate_a_SOURCES += %D%/tokenizer.c %D%/tokenizer.h %D%/tok_extra.h %D%/tok_int.h \
 	%D%/load.c %D%/bpe.c %D%/pretok.c %D%/pretok.h %D%/sha256.c \
 	%D%/unicode_tables.c %D%/unicode_tables.h
+# The BPE trainer (curate tokenizer train|extend) and vocabulary statistics.
+libcurate_a_SOURCES += %D%/train.h %D%/train_int.h %D%/train.c %D%/train_count.c \
+	%D%/train_merge.c %D%/train_sink.c %D%/vocab_stats.c %D%/vocab_stats.h
+curate_SOURCES += bin/cmd_tokenizer.c
 EXTRA_DIST += %D%/gen_unicode_tables.js
 
 # The default vocabulary, found by tok_load(NULL) here or in the source tree.
@@ -17,7 +21,8 @@ tok_dump_SOURCES = bin/tok_dump.c
 tok_dump_LDADD = $(CURATE_LIBS)
 
 check_PROGRAMS += tests/check_tokenizer
-TESTS += tests/check_tokenizer tests/cli/tokenizer.sh tests/cli/tokenizer_peers.sh
+TESTS += tests/check_tokenizer tests/cli/tokenizer.sh tests/cli/tokenizer_peers.sh \
+	tests/cli/tokenizer_train.sh
 tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)

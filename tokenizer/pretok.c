@@ -196,7 +196,7 @@ struct tok_pcre2 {
 	pcre2_code *re;
 };
 
-tok_pcre2 *tok_pcre2_new(cur_err *err)
+tok_pcre2 *tok_pcre2_compile(const char *pattern, cur_err *err)
 {
 	tok_pcre2 *p = calloc(1, sizeof(*p));
 	int ec;
@@ -206,18 +206,23 @@ tok_pcre2 *tok_pcre2_new(cur_err *err)
 		cur_err_set(err, CUR_ENOMEM, "out of memory");
 		return NULL;
 	}
-	p->re = pcre2_compile((PCRE2_SPTR)TOK_LLAMA3_PATTERN, PCRE2_ZERO_TERMINATED,
+	p->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 			      PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
 	if (!p->re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(ec, msg, sizeof(msg));
-		cur_err_set(err, CUR_EINVAL, "cannot compile the pattern at %zu: %s",
+		cur_err_set(err, CUR_EINVAL, "cannot compile the pattern at offset %zu: %s",
 			    (size_t)eo, (char *)msg);
 		free(p);
 		return NULL;
 	}
 	pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 	return p;
+}
+
+tok_pcre2 *tok_pcre2_new(cur_err *err)
+{
+	return tok_pcre2_compile(TOK_LLAMA3_PATTERN, err);
 }
 
 void tok_pcre2_free(tok_pcre2 *p)
@@ -228,36 +233,68 @@ void tok_pcre2_free(tok_pcre2 *p)
 	free(p);
 }
 
+/* The pieces of s[0..len), valid UTF-8. */
+static int split_valid(const tok_pcre2 *p, pcre2_match_data *md, const uint8_t *s, size_t len,
+		       int (*fn)(void *ctx, const uint8_t *piece, size_t n), void *ctx)
+{
+	size_t pos = 0, done = 0;
+	int rc, ret = CUR_OK;
+
+	while (pos < len && ret == CUR_OK) {
+		rc = pcre2_match(p->re, s, len, pos, PCRE2_NO_UTF_CHECK, md, NULL);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0)
+			return CUR_EDATA;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		if (ov[1] <= ov[0]) {
+			/* An empty match: step over one character. */
+			uint32_t cp;
+			pos = ov[0] + tok_utf8_decode(s + ov[0], len - ov[0], &cp);
+			continue;
+		}
+		if (ov[0] > done)
+			ret = fn(ctx, s + done, ov[0] - done);
+		if (ret == CUR_OK)
+			ret = fn(ctx, s + ov[0], ov[1] - ov[0]);
+		pos = done = ov[1];
+	}
+	if (ret == CUR_OK && done < len)
+		ret = fn(ctx, s + done, len - done);
+	return ret;
+}
+
 int tok_pcre2_split(const tok_pcre2 *p, const uint8_t *s, size_t len,
 		    int (*fn)(void *ctx, const uint8_t *piece, size_t n), void *ctx)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re, NULL);
 	size_t pos = 0;
-	uint32_t opts = 0;
-	int rc, ret = CUR_OK;
+	int ret = CUR_OK;
 
 	if (!md)
 		return CUR_ENOMEM;
-	while (pos < len) {
-		rc = pcre2_match(p->re, s, len, pos, opts, md, NULL);
-		/* Validate the UTF-8 once, on the first call. */
-		opts = PCRE2_NO_UTF_CHECK;
-		if (rc < 0) {
-			ret = rc == PCRE2_ERROR_NOMATCH ? CUR_OK : CUR_EDATA;
-			break;
+	/* PCRE2 takes valid UTF-8 only: runs of it are split, and a byte that
+	 * starts no character is a piece of its own. */
+	while (pos < len && ret == CUR_OK) {
+		size_t end = pos;
+		uint32_t cp;
+		while (end < len) {
+			size_t n = tok_utf8_decode(s + end, len - end, &cp);
+			if (cp == UINT32_MAX)
+				break;
+			end += n;
 		}
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		if (ov[1] <= ov[0] || ov[0] != pos) {
-			/* The pattern matches every character; a gap means the
-			 * text was not what the pattern expects. */
-			ret = CUR_EDATA;
-			break;
-		}
-		ret = fn(ctx, s + ov[0], ov[1] - ov[0]);
-		if (ret < 0)
-			break;
-		pos = ov[1];
+		if (end > pos)
+			ret = split_valid(p, md, s + pos, end - pos, fn, ctx);
+		if (ret == CUR_OK && end < len)
+			ret = fn(ctx, s + end, 1);
+		pos = end + 1;
 	}
 	pcre2_match_data_free(md);
 	return ret;
+}
+
+int tok_is_llama3_pattern(const char *pattern, size_t n)
+{
+	return n == strlen(TOK_LLAMA3_PATTERN) && memcmp(pattern, TOK_LLAMA3_PATTERN, n) == 0;
 }

@@ -33,7 +33,9 @@ const char *tok_default_path(char *buf, size_t cap);
 
 /* tok_set_pretokenizer: "scanner" (default: Unicode 16.0, exact) or "pcre2"
  * (the pattern in PCRE2, whose Unicode 14 tables differ on 9,393 code
- * points). Call before sharing the tokenizer between threads. */
+ * points). A vocabulary with a pattern of its own (FOO-pattern.txt beside
+ * FOO.tiktoken) always runs it on PCRE2: "scanner" is then CUR_EINVAL. Call
+ * before sharing the tokenizer between threads. */
 int tok_set_pretokenizer(tok_tokenizer *t, const char *name, cur_err *err);
 
 #endif

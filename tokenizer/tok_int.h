@@ -11,6 +11,10 @@
 
 #define TOK_NONE UINT32_MAX
 
+/* The longest token the tiktoken loader reads (1,024 base64 characters);
+ * the trainer never makes a longer one. */
+#define TOK_MAX_TOKEN_BYTES 768
+
 /* Open addressing, linear probing: byte string -> id. A slot holds the first
  * bytes inline, so that a token of up to 8 bytes is found without touching
  * the blob; longer ones are checked against the blob. */
@@ -58,6 +62,8 @@ struct tok_tokenizer {
 			      * ignore_merges); 0 for a tokenizer.json without it */
 	int pretok;
 	void *pcre2;         /* compiled pattern for --pretokenizer pcre2 */
+	char *pattern;       /* the vocabulary's own pattern (FOO-pattern.txt),
+			      * NULL for Llama 3's: it always runs on PCRE2 */
 	/* tok_checksum hashes the file on first use (SHA-256 of 2 MB would be
 	 * two thirds of the load time): the file's bytes wait here till then. */
 	pthread_mutex_t sum_lock;
@@ -134,6 +140,30 @@ int tok_bpe_piece(const tok_tokenizer *t, const uint8_t *s, size_t n, tok_ids *o
  * OUT: dup[0], dup[1] (the caller names them); a missing single byte gives
  * CUR_EDATA with dup[0] = TOK_NONE and dup[1] = the byte. */
 int tok_index_build(tok_tokenizer *t, uint32_t dup[2]);
+
+/* What goes beside FOO.tiktoken: FOO-special-tokens.tsv ("ID\tTOKEN"
+ * lines) and FOO-pattern.txt (the pre-tokenizer pattern, one line). */
+#define TOK_SPECIALS_SUFFIX "special-tokens.tsv"
+#define TOK_PATTERN_SUFFIX "pattern.txt"
+
+/* tok_sibling_path: "FOO-suffix" for a path "FOO.tiktoken" (malloc'd), or
+ * NULL when path does not end in .tiktoken (or out of memory). */
+char *tok_sibling_path(const char *path, const char *suffix);
+
+/* tok_byte_printable: whether GPT-2's byte-level alphabet shows byte b as
+ * itself (the others become U+0100 on); these come first in its order. */
+static inline int tok_byte_printable(unsigned b)
+{
+	return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+}
+
+/* tok_llama3_special_name: the name of Llama 3's k-th special token
+ * (k < 256: "<|begin_of_text|>" for 0, ...). */
+void tok_llama3_special_name(unsigned k, char *out, size_t cap);
+
+/* tok_pattern_length: the length of a pattern file's text less one final
+ * line break. */
+size_t tok_pattern_length(const char *data, size_t len);
 
 int tok_load_tiktoken(const char *path, tok_tokenizer **out, cur_err *err);
 int tok_load_hf_json(const char *path, tok_tokenizer **out, cur_err *err);

@@ -36,16 +36,18 @@ static int conf_load(tok_conf *c, json_t *cfg, const cur_stage_env *env, cur_err
 	CUR_FORWARD(cur_cfg_check_keys(cfg, tok_stage_options, "tokenize", err));
 	CUR_FORWARD(cur_cfg_str(cfg, "emit", "count", &emit, err));
 	CUR_FORWARD(cur_cfg_bool(cfg, "allow_special", 0, &c->allow_special, err));
-	CUR_FORWARD(cur_cfg_str(cfg, "pretokenizer", "scanner", &pre, err));
+	CUR_FORWARD(cur_cfg_str(cfg, "pretokenizer", NULL, &pre, err));
 	if (strcmp(emit, "ids") == 0)
 		c->emit_ids = 1;
 	else if (strcmp(emit, "count") != 0)
 		return cur_err_set(err, CUR_EINVAL, "--emit must be 'count' or 'ids', not '%s'", emit);
-	if (strcmp(pre, "scanner") != 0 && strcmp(pre, "pcre2") != 0)
+	if (pre && strcmp(pre, "scanner") != 0 && strcmp(pre, "pcre2") != 0)
 		return cur_err_set(err, CUR_EINVAL,
 				   "--pretokenizer must be 'scanner' or 'pcre2', not '%s'", pre);
 	CUR_FORWARD(tok_load(env ? env->tokenizer_path : NULL, &c->tok, err));
-	return tok_set_pretokenizer(c->tok, pre, err);
+	/* Without the option the vocabulary decides: the scanner for the
+	 * Llama 3 pattern, PCRE2 for a pattern of its own. */
+	return pre ? tok_set_pretokenizer(c->tok, pre, err) : CUR_OK;
 }
 
 static void *ids_new(void)

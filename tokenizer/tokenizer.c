@@ -243,6 +243,7 @@ void tok_free(tok_tokenizer *t)
 	free(t->pair_in_token);
 	free(t->pair_rank);
 	tok_pcre2_free(t->pcre2);
+	free(t->pattern);
 	free(t->file);
 	pthread_mutex_destroy(&t->sum_lock);
 	free(t);
@@ -413,13 +414,19 @@ const char *tok_checksum(const tok_tokenizer *t)
  * tokenizer is shared between threads. */
 int tok_set_pretokenizer(tok_tokenizer *t, const char *name, cur_err *err)
 {
+	if (strcmp(name, "scanner") != 0 && strcmp(name, "pcre2") != 0)
+		return cur_err_set(err, CUR_EINVAL,
+				   "unknown pre-tokenizer '%s' (scanner, pcre2)", name);
+	if (t->pattern) {
+		if (strcmp(name, "scanner") == 0)
+			return cur_err_set(err, CUR_EINVAL, "the scanner runs only the Llama 3 "
+					   "pattern: this vocabulary has its own, which runs on pcre2");
+		return CUR_OK;
+	}
 	if (strcmp(name, "scanner") == 0) {
 		t->pretok = TOK_PRETOK_SCANNER;
 		return CUR_OK;
 	}
-	if (strcmp(name, "pcre2") != 0)
-		return cur_err_set(err, CUR_EINVAL,
-				   "unknown pre-tokenizer '%s' (scanner, pcre2)", name);
 	if (!t->pcre2) {
 		t->pcre2 = tok_pcre2_new(err);
 		if (!t->pcre2)
