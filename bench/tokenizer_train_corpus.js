@@ -9,12 +9,6 @@
 // Writes, in OUT_DIR:
 //   train.jsonl       training documents {id, text, source, category, lang?}
 //   heldout.jsonl     held-back documents, same fields
-//   train-lines.txt   the training text, each document ending in a line break:
-//                     what HF tokenizers (Tokenizer.train reads files line by
-//                     line) and sentencepiece see
-//   train-lines.jsonl the same lines, one record each ({"text": line with its
-//                     line break}), so that curate counts exactly the pieces
-//                     the peers count
 //   multilingual-train.jsonl, multilingual-heldout.jsonl: the multilingual
 //                     category alone (the extension's corpus and its test)
 'use strict';
@@ -77,8 +71,8 @@ function split(text) {
 
 fs.mkdirSync(out, { recursive: true });
 const files = {};
-for (const name of ['train.jsonl', 'heldout.jsonl', 'train-lines.txt', 'train-lines.jsonl',
-  'multilingual-train.jsonl', 'multilingual-heldout.jsonl'])
+for (const name of ['train.jsonl', 'heldout.jsonl', 'multilingual-train.jsonl',
+  'multilingual-heldout.jsonl'])
   files[name] = fs.openSync(path.join(out, name), 'w');
 const put = (name, s) => fs.writeSync(files[name], s);
 const bytes = { train: {}, heldout: {} };
@@ -88,10 +82,6 @@ function emit(side, rec) {
   put(`${side}.jsonl`, line);
   if (rec.category === 'multilingual') put(`multilingual-${side}.jsonl`, line);
   bytes[side][rec.category] = (bytes[side][rec.category] || 0) + Buffer.byteLength(rec.text);
-  if (side !== 'train') return;
-  const text = rec.text.endsWith('\n') ? rec.text : rec.text + '\n';
-  put('train-lines.txt', text);
-  for (const l of text.split(/(?<=\n)/)) put('train-lines.jsonl', JSON.stringify({ text: l }) + '\n');
 }
 
 for (const [rel, category, cap] of sources) {

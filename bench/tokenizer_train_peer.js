@@ -9,8 +9,15 @@
 //     Tokenizer.train(files), with the model's default BpeTrainer: vocabulary
 //     30,000, min_frequency 0, no special tokens, an alphabet of the bytes the
 //     text holds. Prints {"seconds", "vocab"} (seconds of train() alone).
-//   node tokenizer_train_peer.js tokens OUT.json CORPUS.jsonl
+//   node tokenizer_train_peer.js lines CORPUS.jsonl LINES.txt LINES.jsonl
+//     What the peers train on: every document's text ending in a line break,
+//     back to back (Tokenizer.train and spm_train read files line by line),
+//     and the same lines as records ({"text": line with its line break}) so
+//     that curate counts exactly the pieces the peers count.
+//   node tokenizer_train_peer.js tokens OUT.json HEX.txt
 //     The trained vocabulary's tokens in id order, as hex, one a line.
+//   node tokenizer_train_peer.js tiktoken-hex FILE.tiktoken HEX.txt
+//     The same for a tiktoken file (tokens by rank).
 //   node tokenizer_train_peer.js eval OUT.json CORPUS.jsonl KEY
 //     Encode every document; print {VALUE: {documents, bytes, characters,
 //     tokens}} per value of field KEY, and "total".
@@ -49,7 +56,18 @@ function byteOf() {
 
 async function main() {
   const [mode, a, b, key] = process.argv.slice(2);
-  if (mode === 'train') {
+  if (mode === 'lines') {
+    const txt = fs.openSync(b, 'w'), rec = fs.openSync(key, 'w');
+    for (const line of fs.readFileSync(a, 'utf8').split('\n')) {
+      if (!line) continue;
+      const t = JSON.parse(line).text;
+      const text = t.endsWith('\n') ? t : t + '\n';
+      fs.writeSync(txt, text);
+      for (const l of text.split(/(?<=\n)/)) fs.writeSync(rec, JSON.stringify({ text: l }) + '\n');
+    }
+    fs.closeSync(txt);
+    fs.closeSync(rec);
+  } else if (mode === 'train') {
     const tk = untrained();
     const t0 = now();
     tk.train([a]);
@@ -64,6 +82,14 @@ async function main() {
     for (const [s, id] of Object.entries(vocab))
       byId[id] = Buffer.from([...s].map((c) => map.get(c))).toString('hex');
     fs.writeFileSync(b, byId.join('\n') + '\n');
+  } else if (mode === 'tiktoken-hex') {
+    const byRank = [];
+    for (const line of fs.readFileSync(a, 'utf8').split('\n')) {
+      if (!line) continue;
+      const [b64, rank] = line.split(' ');
+      byRank[Number(rank)] = Buffer.from(b64, 'base64').toString('hex');
+    }
+    fs.writeFileSync(b, byRank.join('\n') + '\n');
   } else if (mode === 'eval') {
     const tk = Tokenizer.fromFile(a);
     const docs = fs.readFileSync(b, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

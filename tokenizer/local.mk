@@ -22,7 +22,7 @@ tok_dump_LDADD = $(CURATE_LIBS)
 
 check_PROGRAMS += tests/check_tokenizer
 TESTS += tests/check_tokenizer tests/cli/tokenizer.sh tests/cli/tokenizer_peers.sh \
-	tests/cli/tokenizer_train.sh
+	tests/cli/tokenizer_train.sh tests/cli/tokenizer_train_peers.sh
 tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)

@@ -48,15 +48,14 @@ void train_byte_ranks(uint32_t rank_of[256], uint8_t byte_at[256])
 
 /* ---- the token set ---- */
 
-/* The slot a token's rank starts from, among nslot (SIZE_MAX: unmasked). */
-static size_t token_hash(const uint8_t *p, size_t n, size_t nslot)
+static size_t token_hash(const uint8_t *p, size_t n)
 {
-	return (size_t)XXH3_64bits(p, n) & (nslot - 1);
+	return (size_t)XXH3_64bits(p, n);
 }
 
 uint32_t token_set_find(const token_set *ts, const uint8_t *p, size_t n)
 {
-	size_t i = token_hash(p, n, ts->nslot);
+	size_t i = token_hash(p, n) & (ts->nslot - 1);
 
 	for (; ts->slot[i]; i = (i + 1) & (ts->nslot - 1)) {
 		uint32_t r = ts->slot[i] - 1;
@@ -69,7 +68,7 @@ uint32_t token_set_find(const token_set *ts, const uint8_t *p, size_t n)
 static size_t token_home(const void *ctx, size_t r)
 {
 	const token_set *ts = ctx;
-	return token_hash(ts->blob + ts->off[r], ts->off[r + 1] - ts->off[r], SIZE_MAX);
+	return token_hash(ts->blob + ts->off[r], ts->off[r + 1] - ts->off[r]);
 }
 
 static int token_slots_build(token_set *ts, train_mem *m, size_t nslot)
@@ -91,7 +90,7 @@ int token_set_add(token_set *ts, train_mem *m, const uint8_t *p, size_t n)
 	ts->off[ts->n] = ts->nblob;
 	ts->nblob += n;
 	ts->off[ts->n + 1] = ts->nblob;
-	i = token_hash(p, n, ts->nslot);
+	i = token_hash(p, n) & (ts->nslot - 1);
 	while (ts->slot[i])
 		i = (i + 1) & (ts->nslot - 1);
 	ts->slot[i] = (uint32_t)(++ts->n);

@@ -78,16 +78,15 @@ static inline uint64_t pair_key(uint32_t a, uint32_t b)
 	return (uint64_t)a << 32 | b;
 }
 
-/* The slot a pair's index starts from, among nslot (SIZE_MAX: unmasked). */
-static inline size_t pair_hash(uint64_t key, size_t nslot)
+static inline size_t pair_hash(uint64_t key)
 {
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (nslot - 1);
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20);
 }
 
 static size_t pair_home(const void *ctx, size_t k)
 {
 	const learn_state *st = ctx;
-	return pair_hash(st->p[k].key, SIZE_MAX);
+	return pair_hash(st->p[k].key);
 }
 
 static int pairs_rehash(learn_state *st, size_t nslot)
@@ -98,7 +97,7 @@ static int pairs_rehash(learn_state *st, size_t nslot)
 /* The index of pair key, added with count 0 when new. */
 static int pair_get(learn_state *st, uint64_t key, uint32_t *out)
 {
-	size_t i = pair_hash(key, st->nslot);
+	size_t i = pair_hash(key) & (st->nslot - 1);
 
 	for (; st->slot[i]; i = (i + 1) & (st->nslot - 1)) {
 		if (st->p[st->slot[i] - 1].key == key) {
@@ -120,7 +119,7 @@ static int pair_get(learn_state *st, uint64_t key, uint32_t *out)
 
 static uint32_t pair_find(const learn_state *st, uint64_t key)
 {
-	size_t i = pair_hash(key, st->nslot);
+	size_t i = pair_hash(key) & (st->nslot - 1);
 
 	for (; st->slot[i]; i = (i + 1) & (st->nslot - 1))
 		if (st->p[st->slot[i] - 1].key == key)
