@@ -5,7 +5,7 @@ libcurate_a_SOURCES += %D%/tokenizer.c %D%/tokenizer.h %D%/tok_extra.h %D%/tok_i
 	%D%/unicode_tables.c %D%/unicode_tables.h
 # The BPE trainer (curate tokenizer train|extend) and vocabulary statistics.
 libcurate_a_SOURCES += %D%/train.h %D%/train_int.h %D%/train.c %D%/train_count.c \
-	%D%/train_merge.c %D%/train_sink.c %D%/vocab_stats.c %D%/vocab_stats.h
+	%D%/train_mem.c %D%/train_merge.c %D%/train_sink.c %D%/vocab_stats.c %D%/vocab_stats.h
 curate_SOURCES += bin/cmd_tokenizer.c
 EXTRA_DIST += %D%/gen_unicode_tables.js
 

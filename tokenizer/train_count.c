@@ -18,35 +18,6 @@
 #include "tokenizer/tok_int.h"
 #include "tokenizer/train_int.h"
 
-int train_grow(train_mem *m, void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 4;
-	void *q;
-
-	if (need <= *cap)
-		return CUR_OK;
-	while (c < need) {
-		if (c > SIZE_MAX / 2)
-			return CUR_ENOMEM;
-		c += c / 2;
-	}
-	q = cur_realloc_array(*p, c, size);
-	if (!q)
-		return CUR_ENOMEM;
-	m->now += (c - *cap) * size;
-	if (m->now > m->peak)
-		m->peak = m->now;
-	*p = q;
-	*cap = c;
-	return CUR_OK;
-}
-
-void train_drop(train_mem *m, void *p, size_t cap, size_t size)
-{
-	free(p);
-	m->now -= cap * size;
-}
-
 /* Learning holds, per word, its train_word (32 bytes); per token of the
  * words, the token (4 bytes) and about two occurrence-list entries (8);
  * and the pair index, which grows with the merges: a quarter of the budget
@@ -59,34 +30,6 @@ size_t train_projected_bytes(size_t n, size_t nbytes)
 	size_t count = n * (48 + 16) + nbytes / 2 * 3;
 
 	return learn > count ? learn : count;
-}
-
-int train_index_build(train_mem *m, uint32_t **slot, size_t *nslot, size_t nslot_new, size_t n,
-		      size_t (*home)(const void *ctx, size_t k), const void *ctx)
-{
-	uint32_t *s = cur_calloc_array(nslot_new, sizeof(uint32_t));
-	size_t mask = nslot_new - 1;
-
-	if (!s)
-		return CUR_ENOMEM;
-	if (m && *slot)
-		train_drop(m, *slot, *nslot, sizeof(uint32_t));
-	else
-		free(*slot);
-	if (m) {
-		m->now += nslot_new * sizeof(uint32_t);
-		if (m->now > m->peak)
-			m->peak = m->now;
-	}
-	for (size_t k = 0; k < n; k++) {
-		size_t i = home(ctx, k) & mask;
-		while (s[i])
-			i = (i + 1) & mask;
-		s[i] = (uint32_t)(k + 1);
-	}
-	*slot = s;
-	*nslot = nslot_new;
-	return CUR_OK;
 }
 
 static size_t piece_home(const void *ctx, size_t k)
@@ -222,6 +165,10 @@ typedef struct batch_entry {
 	size_t off, len;
 } batch_entry;
 
+/* A line or a sentence has a few distinct pieces: they fit in the batch
+ * itself, one allocation a document. */
+#define BATCH_INLINE 16
+
 struct tok_piece_batch {
 	batch_entry *e;      /* distinct pieces in the order first seen */
 	size_t n, cap;
@@ -229,14 +176,18 @@ struct tok_piece_batch {
 	size_t nslot;
 	const uint8_t *text;
 	uint64_t total;
+	batch_entry inline_e[BATCH_INLINE];
+	uint32_t inline_slot[2 * BATCH_INLINE];
 };
 
 void tok_piece_batch_free(tok_piece_batch *b)
 {
 	if (!b)
 		return;
-	free(b->e);
-	free(b->slot);
+	if (b->e != b->inline_e)
+		free(b->e);
+	if (b->slot != b->inline_slot)
+		train_drop(NULL, b->slot, b->nslot, sizeof(uint32_t));
 	free(b);
 }
 
@@ -248,6 +199,8 @@ static size_t batch_home(const void *ctx, size_t k)
 
 static int batch_rehash(tok_piece_batch *b, size_t nslot)
 {
+	if (b->slot == b->inline_slot)
+		b->slot = NULL; /* nothing to free */
 	return train_index_build(NULL, &b->slot, &b->nslot, nslot, b->n, batch_home, b);
 }
 
@@ -266,10 +219,13 @@ static int batch_piece(void *ctx, const uint8_t *p, size_t n)
 		}
 	}
 	if (b->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 64;
-		batch_entry *e = cap < UINT32_MAX ? cur_realloc_array(b->e, cap, sizeof(*e)) : NULL;
+		size_t cap = 2 * b->cap;
+		batch_entry *e = cap >= UINT32_MAX ? NULL : b->e == b->inline_e ?
+			cur_malloc_array(cap, sizeof(*e)) : cur_realloc_array(b->e, cap, sizeof(*e));
 		if (!e)
 			return CUR_ENOMEM;
+		if (b->e == b->inline_e)
+			memcpy(e, b->inline_e, sizeof(b->inline_e));
 		b->e = e;
 		b->cap = cap;
 	}
@@ -287,16 +243,21 @@ static int batch_piece(void *ctx, const uint8_t *p, size_t n)
 int tok_trainer_cut(const tok_trainer *t, const char *text, size_t len,
 		    tok_piece_batch **out, cur_err *err)
 {
-	tok_piece_batch *b = calloc(1, sizeof(*b));
+	tok_piece_batch *b = malloc(sizeof(*b));
 	const uint8_t *s = (const uint8_t *)text;
 	int rc;
 
 	*out = NULL;
-	if (!b || batch_rehash(b, 256) < 0) {
-		tok_piece_batch_free(b);
+	if (!b)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	}
+	b->e = b->inline_e;
+	b->n = 0;
+	b->cap = BATCH_INLINE;
+	b->slot = b->inline_slot;
+	b->nslot = 2 * BATCH_INLINE;
+	memset(b->inline_slot, 0, sizeof(b->inline_slot));
 	b->text = s;
+	b->total = 0;
 	if (t->re) {
 		rc = tok_pcre2_split(t->re, s, len, batch_piece, b);
 	} else {
@@ -318,10 +279,16 @@ int tok_trainer_cut(const tok_trainer *t, const char *text, size_t len,
 int tok_trainer_add(tok_trainer *t, const char *text, const tok_piece_batch *b, cur_err *err)
 {
 	const uint8_t *s = (const uint8_t *)text;
+	piece_table *pt = &t->pieces;
 
 	for (size_t k = 0; k < b->n; k++) {
 		const batch_entry *e = &b->e[k];
-		int rc = table_add(&t->pieces, &t->mem, e->hash, s + e->off, e->len, e->count);
+		int rc;
+		/* The table is large and its slots are far apart: ask for the
+		 * next ones early. */
+		if (k + 4 < b->n)
+			__builtin_prefetch(&pt->slot[(size_t)e[4].hash & (pt->nslot - 1)]);
+		rc = table_add(pt, &t->mem, e->hash, s + e->off, e->len, e->count);
 		if (rc == CUR_ELIMIT)
 			return cur_err_set(err, rc, "a piece of %zu bytes does not fit in --mem-limit",
 					   e->len);

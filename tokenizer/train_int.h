@@ -18,15 +18,17 @@ typedef struct train_mem {
 } train_mem;
 
 /* train_grow: make room for `need` elements of `size` bytes in *p (capacity
- * *cap, doubling), counted in m. CUR_ENOMEM on failure (*p is kept). */
+ * *cap, growing by half), counted in m (train_mem.c). CUR_ENOMEM on failure
+ * (*p is kept). */
 int train_grow(train_mem *m, void **p, size_t *cap, size_t need, size_t size);
 /* train_drop: free an array of cap elements of size bytes counted in m. */
 void train_drop(train_mem *m, void *p, size_t cap, size_t size);
 
-/* train_index_build: replace *slot (of *nslot slots) by a fresh
- * open-addressing index of nslot slots (a power of two) over items 0..n-1:
- * item k goes to the first free slot from home(ctx, k) & (nslot - 1) on,
- * stored as k + 1 (0 is empty). Counted in m unless m is NULL. */
+/* train_index_build: replace *slot (of *nslot slots, freed with
+ * train_drop) by a fresh open-addressing index of nslot slots (a power of
+ * two) over items 0..n-1: item k goes to the first free slot from
+ * home(ctx, k) & (nslot - 1) on, stored as k + 1 (0 is empty). Counted in m
+ * unless m is NULL. */
 int train_index_build(train_mem *m, uint32_t **slot, size_t *nslot, size_t nslot_new, size_t n,
 		      size_t (*home)(const void *ctx, size_t k), const void *ctx);
 
