@@ -8,6 +8,7 @@
 #include "pii/stage.h"
 #include "shards/shard.h"
 #include "tokenizer/tokenize_stage.h"
+#include "tokenizer/train.h"
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
@@ -42,6 +43,8 @@ const cur_sink_row cur_sink_table[] = {
 	  "the file of ids (else the pipeline's output)" },
 	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_new,
 	  shard_options, "the directory of shards (else the pipeline's output)" },
+	{ "tokenizer", "learn a BPE vocabulary from the kept text (docs/tokenizer.md)",
+	  tok_train_sink_new, tok_train_sink_options, "the vocabulary, FILE.tiktoken (else the pipeline's output)" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

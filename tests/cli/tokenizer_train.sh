@@ -98,7 +98,21 @@ contains "stats: characters per token" "$W/out" "chars/tok"
 contains "stats: JSON per value" "$W/stats.json" '"characters_per_token"'
 contains "stats: both vocabularies" "$W/stats.json" 'ext.tiktoken'
 
-# 7. Bad inputs: clear errors, no output left behind.
+# 7. In a pipeline file, after other stages: sink {tokenizer: {...}} and output.
+cat > "$W/p.yaml" <<EOF
+inputs:
+  - $W/corpus.jsonl
+output: $W/piped.tiktoken
+stages:
+  - filter: {rules: [c4]}
+sink:
+  tokenizer: {vocab_size: 2000}
+EOF
+expect_status "curate run with the tokenizer sink" 0 "$CURATE" run -q "$W/p.yaml"
+[ "$(wc -l < "$W/piped.tiktoken")" = 1744 ] && ok "the tokenizer sink learns 1744 ranks" ||
+	fail "the tokenizer sink learns 1744 ranks" "$(cat "$W/err")"
+
+# 8. Bad inputs: clear errors, no output left behind.
 : > "$W/empty.jsonl"
 expect_status "empty corpus" 3 "$CURATE" tokenizer train -q --vocab-size 600 \
 	-o "$W/e.tiktoken" "$W/empty.jsonl"
