@@ -32,9 +32,10 @@ noinst_PROGRAMS += bench/tok_bench
 bench_tok_bench_SOURCES = bench/tok_bench.c
 bench_tok_bench_LDADD = $(CURATE_LIBS)
 
-# libFuzzer targets: the loaders (any bytes as a vocabulary) and encode.
+# libFuzzer targets: the loaders (any bytes as a vocabulary), encode, and
+# the trainer (any bytes as a corpus).
 if FUZZ
-noinst_PROGRAMS += fuzz/fuzz_tok_load fuzz/fuzz_tok_encode
+noinst_PROGRAMS += fuzz/fuzz_tok_load fuzz/fuzz_tok_encode fuzz/fuzz_tok_train
 fuzz_fuzz_tok_load_SOURCES = fuzz/fuzz_tok_load.c
 fuzz_fuzz_tok_load_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_tok_load_LDFLAGS = $(FUZZ_LINK)
@@ -43,5 +44,9 @@ fuzz_fuzz_tok_encode_SOURCES = fuzz/fuzz_tok_encode.c
 fuzz_fuzz_tok_encode_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_tok_encode_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_tok_encode_LDADD = $(CURATE_LIBS)
+fuzz_fuzz_tok_train_SOURCES = fuzz/fuzz_tok_train.c
+fuzz_fuzz_tok_train_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_tok_train_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_tok_train_LDADD = $(CURATE_LIBS)
 endif
-EXTRA_DIST += fuzz/fuzz_tok_load.c fuzz/fuzz_tok_encode.c
+EXTRA_DIST += fuzz/fuzz_tok_load.c fuzz/fuzz_tok_encode.c fuzz/fuzz_tok_train.c
