@@ -53,7 +53,7 @@ echo "training text: $(wc -c < "$work/train-lines.txt") bytes, $(wc -l < "$work/
 timed() {
 	local name=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@"
+	/usr/bin/time -f "%e %M %U %S" -o "$work/$name.time" "$@"
 }
 
 # 1. Training, one run each, the same lines.

@@ -9,8 +9,8 @@ const dir = process.argv[2];
 const read = (f) => fs.readFileSync(path.join(dir, f), 'utf8');
 const json = (f) => JSON.parse(read(f));
 const time = (name) => {
-  const [s, kb] = read(`${name}.time`).trim().split(/\s+/).map(Number);
-  return { s, mb: kb / 1024 };
+  const [s, kb, user, sys] = read(`${name}.time`).trim().split(/\s+/).map(Number);
+  return { s, mb: kb / 1024, cpu: user + sys };
 };
 const cats = ['general', 'math', 'code', 'multilingual'];
 
@@ -23,8 +23,8 @@ const rows = [
   ['curate -j 1, whole documents', 'curate-docs'],
 ];
 const hf = time('hf');
-console.log('\n| trainer (30,000 ordinary tokens) | wall s | HF / this | peak RSS MB | counts |');
-console.log('| --- | ---: | ---: | ---: | --- |');
+console.log('\n| trainer (30,000 ordinary tokens) | wall s | CPU s | HF / this (wall) | HF / this (CPU) | peak RSS MB | counts |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const [label, name] of rows) {
   const t = time(name);
   let counts = '';
@@ -34,7 +34,8 @@ for (const [label, name] of rows) {
       `sketch: ${r.count_prunes} prunes, counts low by <= ${r.count_undercount_max}`;
     counts += `; ${r.distinct_pieces} distinct pieces; trainer ${(r.trainer_peak_bytes / 1048576).toFixed(0)} MiB`;
   }
-  console.log(`| ${label} | ${t.s.toFixed(2)} | ${(hf.s / t.s).toFixed(2)} | ${t.mb.toFixed(0)} | ${counts} |`);
+  console.log(`| ${label} | ${t.s.toFixed(2)} | ${t.cpu.toFixed(2)} | ${(hf.s / t.s).toFixed(2)} | ` +
+    `${(hf.cpu / t.cpu).toFixed(2)} | ${t.mb.toFixed(0)} | ${counts} |`);
 }
 console.log(`\nHF's train() alone: ${hfTrain.seconds.toFixed(2)} s (the rest is node starting and saving).`);
 

@@ -52,6 +52,9 @@ typedef struct learn_state {
 	size_t np, capp;
 	uint32_t *slot;      /* pair index plus one, 0 empty */
 	size_t nslot;
+	/* Pairs of two byte tokens (ranks below 256), by a << 8 | b, plus
+	 * one: the most looked up, straight from an array. */
+	uint32_t byte_pair[65536];
 	heap_entry *heap;
 	size_t nheap, capheap;
 	uint32_t *raised;    /* pairs whose count rose in this merge */
@@ -98,13 +101,23 @@ static int pairs_rehash(learn_state *st, size_t nslot)
 static int pair_get(learn_state *st, uint64_t key, uint32_t *out)
 {
 	size_t i = pair_hash(key) & (st->nslot - 1);
+	uint32_t *byte = NULL;
 
+	if ((key >> 32) < 256 && (uint32_t)key < 256) {
+		byte = &st->byte_pair[(key >> 32) << 8 | (key & 0xFF)];
+		if (*byte) {
+			*out = *byte - 1;
+			return CUR_OK;
+		}
+	}
 	for (; st->slot[i]; i = (i + 1) & (st->nslot - 1)) {
 		if (st->p[st->slot[i] - 1].key == key) {
 			*out = st->slot[i] - 1;
 			return CUR_OK;
 		}
 	}
+	if (byte)
+		*byte = (uint32_t)st->np + 1;
 	if (st->np >= UINT32_MAX - 1)
 		return CUR_ELIMIT;
 	CUR_FORWARD(train_grow(st->m, (void **)&st->p, &st->capp, st->np + 1, sizeof(pair_rec)));
@@ -445,45 +458,53 @@ static int pair_token(learn_state *st, uint32_t k, uint32_t *m)
 	return token_set_add(ts, st->m, buf, la + lb);
 }
 
-int train_learn(tok_trainer *t, cur_err *err)
+/* Merge until the vocabulary is full or no pair may merge. */
+static int merge_all(learn_state *st)
 {
-	learn_state st;
-	int rc;
+	tok_trainer *t = st->t;
 
-	memset(&st, 0, sizeof(st));
-	st.t = t;
-	st.m = &t->mem;
-	st.merging = TOK_NONE;
-	rc = words_init(&st, err);
-	if (rc < 0) {
-		learn_release(&st);
-		return rc;
-	}
-	rc = pairs_init(&st);
 	t->stopped = "the vocabulary is full";
-	while (rc == CUR_OK && t->tokens.n < t->o.ranks) {
+	while (t->tokens.n < t->o.ranks) {
 		uint32_t k, m;
-		rc = next_pair(&st, &k);
-		if (rc < 0)
-			break;
+		CUR_FORWARD(next_pair(st, &k));
 		if (k == TOK_NONE) {
 			t->stopped = "no pair of tokens is left to merge";
 			break;
 		}
-		if ((uint64_t)st.p[k].count < t->o.min_frequency) {
+		if ((uint64_t)st->p[k].count < t->o.min_frequency) {
 			t->stopped = "no pair is as frequent as --min-frequency";
 			break;
 		}
-		t->last_count = (uint64_t)st.p[k].count;
-		rc = pair_token(&st, k, &m);
-		if (rc == CUR_OK && m != TOK_NONE) {
-			rc = apply_merge(&st, k, m);
-			t->merges++;
-		}
+		t->last_count = (uint64_t)st->p[k].count;
+		CUR_FORWARD(pair_token(st, k, &m));
+		if (m == TOK_NONE)
+			continue;
+		CUR_FORWARD(apply_merge(st, k, m));
+		t->merges++;
 	}
-	learn_release(&st);
-	if (rc < 0)
-		return cur_err_set(err, rc, rc == CUR_ENOMEM ? "out of memory" :
-				   "too many distinct pairs");
 	return CUR_OK;
+}
+
+int train_learn(tok_trainer *t, cur_err *err)
+{
+	/* On the heap: the byte-pair array is 256 KB. */
+	learn_state *st = calloc(1, sizeof(*st));
+	int rc;
+
+	if (!st)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	st->t = t;
+	st->m = &t->mem;
+	st->merging = TOK_NONE;
+	rc = words_init(st, err);
+	if (rc == CUR_OK) {
+		rc = pairs_init(st);
+		if (rc == CUR_OK)
+			rc = merge_all(st);
+		if (rc < 0)
+			cur_err_set(err, rc, rc == CUR_ENOMEM ? "out of memory" : "too many distinct pairs");
+	}
+	learn_release(st);
+	free(st);
+	return rc;
 }
