@@ -13,9 +13,12 @@
 #include "tokenizer/tok_int.h"
 #include "tokenizer/train_int.h"
 
-/* Below this limit half of it is left to the rest of the process (reader
- * buffers, documents in flight, the base vocabulary), above it this much. */
-#define PROCESS_RESERVE ((uint64_t)32 << 20)
+/* What the limit leaves to the rest of the process (the program, reader
+ * buffers, documents in flight and their pieces, the base vocabulary):
+ * measured, about 10 MiB and 10 more for each worker; at most half the
+ * limit. */
+#define RESERVE_BASE ((uint64_t)8 << 20)
+#define RESERVE_PER_JOB ((uint64_t)12 << 20)
 #define MIN_MEM_LIMIT ((uint64_t)1 << 20)
 
 static double now_s(void)
@@ -230,7 +233,7 @@ static int trainer_check(const tok_train_opts *o, cur_err *err)
 int tok_trainer_new(const tok_train_opts *o, tok_trainer **out, cur_err *err)
 {
 	tok_trainer *t;
-	uint64_t budget;
+	uint64_t budget, reserve;
 	int rc;
 
 	*out = NULL;
@@ -257,8 +260,8 @@ int tok_trainer_new(const tok_train_opts *o, tok_trainer **out, cur_err *err)
 		rc = base_truncate(o->base, o->base_ranks, &cut, err);
 		t->base = t->own_base = rc == CUR_OK ? cut : NULL;
 	}
-	budget = o->mem_limit > 2 * PROCESS_RESERVE ? o->mem_limit - PROCESS_RESERVE :
-		 o->mem_limit / 2;
+	reserve = RESERVE_BASE + RESERVE_PER_JOB * (uint64_t)(o->jobs > 1 ? o->jobs : 1);
+	budget = o->mem_limit - (reserve < o->mem_limit / 2 ? reserve : o->mem_limit / 2);
 	if (rc == CUR_OK && (rc = piece_table_init(&t->pieces, &t->mem, (size_t)budget)) < 0)
 		cur_err_set(err, rc, "out of memory");
 	if (rc == CUR_OK && (rc = trainer_tokens(t)) < 0)

@@ -32,7 +32,10 @@ typedef struct tok_train_opts {
 	size_t ranks;            /* ordinary tokens to reach (256 bytes + merges,
 				  * or the kept base ranks + the new ones) */
 	uint64_t min_frequency;  /* stop when the best pair is rarer (>= 1) */
-	uint64_t mem_limit;      /* bytes of counts and merge state */
+	uint64_t mem_limit;      /* bytes the process may hold: the trainer keeps its
+				  * counts and merge state under this, less a reserve
+				  * for the rest (8 MiB + 12 MiB per job, at most half) */
+	int jobs;                /* workers cutting documents (for that reserve) */
 	const char *pattern;     /* pre-tokenizer regex; NULL: Llama 3 (the scanner) */
 	char *const *specials;   /* special tokens, ids from the last rank on */
 	size_t nspecials;

@@ -285,7 +285,6 @@ cur_sink *tok_train_sink_new(json_t *config, const cur_stage_env *env, const cha
 	char *pattern = NULL;
 	int rc;
 
-	(void)env;
 	if (!s) {
 		cur_err_set(err, CUR_ENOMEM, "out of memory");
 		return NULL;
@@ -293,6 +292,7 @@ cur_sink *tok_train_sink_new(json_t *config, const cur_stage_env *env, const cha
 	s->base.priv = s;
 	s->path = output;
 	tok_train_opts_init(&o);
+	o.jobs = env ? env->jobs : 1;
 	rc = extend ? extend_opts(s, config, &o, err) : train_opts(config, &o, &pattern, err);
 	if (rc == CUR_OK)
 		rc = common_opts(s, config, &o, extend, err);
