@@ -13,10 +13,10 @@
  * are tokenizer/train.h and tokenizer/vocab_stats.h; see docs/tokenizer.md. */
 
 static const cur_opt_spec stats_options[] = {
-	{ "by", CUR_OPT_STR, "KEYS", "metadata keys to group by, comma-separated "
-	  "(default lang,category,source)" },
-	{ "compare", CUR_OPT_LIST, "FILE", "another vocabulary, side by side (repeatable)" },
-	{ NULL, 0, NULL, NULL }
+	{ "by", CUR_OPT_STR, "KEYS", "metadata keys to group by, comma-separated",
+	  "lang,category,source" },
+	{ "compare", CUR_OPT_LIST, "FILE", "another vocabulary, side by side (repeatable)", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 /* train and extend: the trainer's sink over the inputs. */
@@ -55,7 +55,7 @@ static int run_trainer(const char *cmd, const cur_opt_spec *specs, int extend, i
 	}
 	/* The pipeline prints the sink's error or its summary. */
 	rc = cli_run_pipeline(cmd, &c, NULL, 0, sink);
-	sink->destroy(sink);
+	sink->ops->destroy(sink);
 	return rc;
 }
 
@@ -196,7 +196,7 @@ static int cmd_vocab_stats(int argc, char **argv)
 	}
 out:
 	if (sink)
-		sink->destroy(sink);
+		sink->ops->destroy(sink);
 	for (i = 0; i < ntoks; i++)
 		tok_free(toks[i]);
 	json_decref(cfg);

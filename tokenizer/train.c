@@ -8,7 +8,6 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/buf.h"
-#include "core/writer.h"
 #include "tokenizer/tok_extra.h"
 #include "tokenizer/tok_int.h"
 #include "tokenizer/train_int.h"
@@ -324,8 +323,7 @@ const uint8_t *tok_trainer_token(const tok_trainer *t, size_t rank, size_t *len)
 void train_outputs_free(train_outputs *to)
 {
 	for (int i = 0; i < NOUT; i++)
-		cur_out_free(to->o[i]);
-	memset(to, 0, sizeof(*to));
+		cur_atomic_rollback(&to->f[i]);
 }
 
 /* Create the three files under temporary names. */
@@ -335,7 +333,8 @@ int train_outputs_open(train_outputs *to, const char *path, cur_err *err)
 	int rc = CUR_OK;
 	size_t n = path ? strlen(path) : 0;
 
-	memset(to, 0, sizeof(*to));
+	for (int i = 0; i < NOUT; i++)
+		to->f[i] = (cur_atomic)CUR_ATOMIC_INIT;
 	if (n <= strlen(".tiktoken") || strcmp(path + n - strlen(".tiktoken"), ".tiktoken") != 0)
 		return cur_err_set(err, CUR_EINVAL, "the output must be a FILE.tiktoken (the "
 				   "special tokens and the pattern go beside it), not '%s'",
@@ -344,13 +343,22 @@ int train_outputs_open(train_outputs *to, const char *path, cur_err *err)
 	names[OUT_SPECIALS] = tok_sibling_path(path, TOK_SPECIALS_SUFFIX);
 	names[OUT_PATTERN] = tok_sibling_path(path, TOK_PATTERN_SUFFIX);
 	for (int i = 0; i < NOUT && rc == CUR_OK; i++)
-		rc = names[i] ? cur_out_open(&to->o[i], names[i], 1, err) :
+		rc = names[i] ? cur_atomic_open(&to->f[i], names[i], err) :
 		     cur_err_set(err, CUR_ENOMEM, "out of memory");
 	for (int i = 0; i < NOUT; i++)
 		free(names[i]);
 	if (rc < 0)
 		train_outputs_free(to);
 	return rc;
+}
+
+static int put(train_outputs *to, int which, const void *p, size_t n)
+{
+	FILE *f = cur_atomic_stream(&to->f[which]);
+
+	if (!f)
+		return CUR_ENOMEM;
+	return fwrite(p, 1, n, f) == n ? CUR_OK : CUR_EIO;
 }
 
 static int outputs_fill(const tok_trainer *t, train_outputs *to)
@@ -364,21 +372,21 @@ static int outputs_fill(const tok_trainer *t, train_outputs *to)
 	for (size_t r = 0; r < ts->n && rc == CUR_OK; r++) {
 		rc = tiktoken_line(&b, ts->blob + ts->off[r], ts->off[r + 1] - ts->off[r], r);
 		if (rc == CUR_OK && b.len >= (1 << 20)) {
-			rc = cur_out_write(to->o[OUT_VOCAB], b.data, b.len);
+			rc = put(to, OUT_VOCAB, b.data, b.len);
 			cur_buf_reset(&b);
 		}
 	}
 	if (rc == CUR_OK)
-		rc = cur_out_write(to->o[OUT_VOCAB], b.data, b.len);
+		rc = put(to, OUT_VOCAB, b.data, b.len);
 	cur_buf_reset(&b);
 	for (size_t i = 0; i < t->o.nspecials && rc == CUR_OK; i++)
 		rc = cur_buf_printf(&b, "%zu\t%s\n", ts->n + i, t->specials[i]);
 	if (rc == CUR_OK)
-		rc = cur_out_write(to->o[OUT_SPECIALS], b.data, b.len);
+		rc = put(to, OUT_SPECIALS, b.data, b.len);
 	if (rc == CUR_OK)
-		rc = cur_out_write(to->o[OUT_PATTERN], pattern, strlen(pattern));
+		rc = put(to, OUT_PATTERN, pattern, strlen(pattern));
 	if (rc == CUR_OK)
-		rc = cur_out_write(to->o[OUT_PATTERN], "\n", 1);
+		rc = put(to, OUT_PATTERN, "\n", 1);
 	cur_buf_release(&b);
 	return rc;
 }
@@ -391,13 +399,11 @@ int train_outputs_finish(const tok_trainer *t, train_outputs *to, cur_err *err)
 	if (!t->learned)
 		return cur_err_set(err, CUR_EINVAL, "nothing learned yet");
 	rc = outputs_fill(t, to);
-	if (rc < 0) {
-		const char *why = cur_out_error(to->o[OUT_VOCAB]);
-		return cur_err_set(err, rc, "cannot write the vocabulary: %s",
-				   why && *why ? why : cur_strerror(rc));
-	}
+	if (rc < 0)
+		return cur_err_set(err, rc, "cannot write '%s': %s", to->f[OUT_VOCAB].path,
+				   cur_strerror(rc));
 	for (int i = 0; i < NOUT; i++)
-		CUR_FORWARD(cur_out_finish(to->o[i], err));
+		CUR_FORWARD(cur_atomic_commit(&to->f[i], 0, err));
 	return CUR_OK;
 }
 

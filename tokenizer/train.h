@@ -91,10 +91,12 @@ int tok_trainer_write(const tok_trainer *t, const char *path, cur_err *err);
  * why learning stopped, the trainer's peak bytes, seconds per phase. */
 void tok_trainer_report(const tok_trainer *t, json_t *obj);
 
-/* Options of `curate tokenizer train` and `extend` (bin/cmd_tokenizer.c);
- * tok_train_sink_new reads them from a config object. */
+/* Options of `curate tokenizer train` and `extend` (bin/cmd_tokenizer.c),
+ * and of both in a pipeline file's sink; tok_train_sink_new reads them from
+ * a config object. */
 extern const cur_opt_spec tok_train_options[];
 extern const cur_opt_spec tok_extend_options[];
+extern const cur_opt_spec tok_train_sink_options[];
 
 /* tok_train_sink_new: a sink that counts every document's text and, on
  * finish, learns and writes the vocabulary to output (a .tiktoken path).

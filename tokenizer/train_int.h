@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/writer.h"
+#include "core/file.h"
 #include "tokenizer/pretok.h"
 #include "tokenizer/tok_int.h"
 #include "tokenizer/train.h"
@@ -99,14 +99,14 @@ int token_set_add(token_set *ts, train_mem *m, const uint8_t *p, size_t n);
 uint32_t token_set_find(const token_set *ts, const uint8_t *p, size_t n);
 void token_set_release(token_set *ts, train_mem *m);
 
-/* The three output files, open under temporary names (train.c):
- * train_outputs_open fails at once for an unwritable path or a name that
- * does not end in .tiktoken; train_outputs_finish writes the learned
- * vocabulary and renames all three; train_outputs_free removes unfinished
- * ones. */
+/* The three output files, open under temporary names (train.c, through
+ * core/file.h): train_outputs_open fails at once for an unwritable path or
+ * a name that does not end in .tiktoken; train_outputs_finish writes the
+ * learned vocabulary and renames all three; train_outputs_free removes
+ * unfinished ones. */
 enum { OUT_VOCAB, OUT_SPECIALS, OUT_PATTERN, NOUT };
 typedef struct train_outputs {
-	cur_out *o[NOUT];
+	cur_atomic f[NOUT];
 } train_outputs;
 int train_outputs_open(train_outputs *to, const char *path, cur_err *err);
 int train_outputs_finish(const tok_trainer *t, train_outputs *to, cur_err *err);

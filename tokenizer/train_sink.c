@@ -13,26 +13,37 @@
 #include "tokenizer/tok_extra.h"
 #include "tokenizer/train_int.h"
 
+#define TRAIN_OPTIONS \
+	{ "vocab-size", CUR_OPT_INT, "N", "ranks plus special tokens (Llama 3: 128256)", NULL }, \
+	{ "pattern", CUR_OPT_STR, "FILE", "the pre-tokenizer regex, one line", "Llama 3's" }
+#define EXTEND_OPTIONS \
+	{ "base", CUR_OPT_STR, "FILE", "the vocabulary to extend (else the first FILE)", NULL }, \
+	{ "add", CUR_OPT_INT, "K", "new tokens to learn and append", NULL }, \
+	{ "base-ranks", CUR_OPT_INT, "N", "keep only the base's first N ranks", "all" }
 #define COMMON_OPTIONS \
-	{ "min-frequency", CUR_OPT_INT, "F", "stop when no pair occurs F times (default 2)" }, \
-	{ "mem-limit", CUR_OPT_STR, "SIZE", "memory for counts and merges (default 1G); " \
-	  "past it counts are sketched" }, \
-	{ "special-tokens", CUR_OPT_STR, "FILE", "special tokens, one a line (default: " \
-	  "Llama 3's 256, or the base's)" }
+	{ "min-frequency", CUR_OPT_INT, "F", "stop when no pair occurs F times", "2" }, \
+	{ "mem-limit", CUR_OPT_STR, "SIZE", "memory for counts and merges; past it counts are " \
+	  "sketched", "1G" }, \
+	{ "special-tokens", CUR_OPT_STR, "FILE", "special tokens, one a line", \
+	  "Llama 3's 256, or the base's" }
 
 const cur_opt_spec tok_train_options[] = {
-	{ "vocab-size", CUR_OPT_INT, "N", "ranks plus special tokens (Llama 3: 128256)" },
-	{ "pattern", CUR_OPT_STR, "FILE", "the pre-tokenizer regex, one line (default Llama 3's)" },
+	TRAIN_OPTIONS,
 	COMMON_OPTIONS,
-	{ NULL, 0, NULL, NULL }
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 const cur_opt_spec tok_extend_options[] = {
-	{ "base", CUR_OPT_STR, "FILE", "the vocabulary to extend (else the first FILE)" },
-	{ "add", CUR_OPT_INT, "K", "new tokens to learn and append" },
-	{ "base-ranks", CUR_OPT_INT, "N", "keep only the base's first N ranks (default all)" },
+	EXTEND_OPTIONS,
 	COMMON_OPTIONS,
-	{ NULL, 0, NULL, NULL }
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+const cur_opt_spec tok_train_sink_options[] = {
+	TRAIN_OPTIONS,
+	EXTEND_OPTIONS,
+	COMMON_OPTIONS,
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 typedef struct train_sink {
@@ -43,7 +54,7 @@ typedef struct train_sink {
 	size_t nspecials;
 	train_outputs out;
 	const char *path;
-	cur_err err;
+	char *path_own;      /* the sink's own output option, when given */
 	char summary[512];
 } train_sink;
 
@@ -216,25 +227,26 @@ static int common_opts(train_sink *s, json_t *cfg, tok_train_opts *o, int extend
 	return CUR_OK;
 }
 
-static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc)
+static int sink_prepare(cur_sink *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	train_sink *s = self->priv;
 	tok_piece_batch *b;
-	cur_err err;
 
 	(void)tls;
-	CUR_FORWARD(tok_trainer_cut(s->t, doc->text, doc->text_len, &b, &err));
-	return cur_doc_attach(doc, s, b, (void (*)(void *))tok_piece_batch_free);
+	CUR_FORWARD(tok_trainer_cut(s->t, doc->text, doc->text_len, &b, err));
+	if (cur_doc_attach(doc, s, b, (void (*)(void *))tok_piece_batch_free) < 0)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	return CUR_OK;
 }
 
-static int sink_write(cur_sink *self, cur_doc *doc)
+static int sink_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	train_sink *s = self->priv;
 	const tok_piece_batch *b = cur_doc_attached(doc, s);
 
 	if (!b)
-		return cur_err_set(&s->err, CUR_EINVAL, "a document was not prepared");
-	return tok_trainer_add(s->t, doc->text, b, &s->err);
+		return cur_err_set(err, CUR_EINVAL, "a document was not prepared");
+	return tok_trainer_add(s->t, doc->text, b, err);
 }
 
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
@@ -248,12 +260,6 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 		 "wrote '%s': %zu ranks and %zu special tokens (%s)\n", s->path,
 		 tok_trainer_ranks(s->t), s->nspecials, s->t->stopped);
 	return CUR_OK;
-}
-
-static const char *sink_error(const cur_sink *self)
-{
-	const train_sink *s = self->priv;
-	return s->err.msg;
 }
 
 static const char *sink_summary(const cur_sink *self)
@@ -273,44 +279,59 @@ static void sink_destroy(cur_sink *self)
 	tok_trainer_free(s->t);
 	tok_free(s->base_tok);
 	free_list(s->specials, s->nspecials);
+	free(s->path_own);
 	free(s);
 }
+
+static const cur_sink_ops train_sink_ops = {
+	.prepare = sink_prepare,
+	.write = sink_write,
+	.finish = sink_finish,
+	.destroy = sink_destroy,
+	.summary = sink_summary,
+};
 
 cur_sink *tok_train_sink_new(json_t *config, const cur_stage_env *env, const char *output,
 			     cur_err *err)
 {
 	train_sink *s = calloc(1, sizeof(*s));
-	int extend = json_object_get(config, "base") != NULL;
+	json_t *cfg = config ? json_deep_copy(config) : json_object();
 	tok_train_opts o;
 	char *pattern = NULL;
-	int rc;
+	int extend, rc;
 
-	if (!s) {
+	if (!s || !cfg) {
+		free(s);
+		json_decref(cfg);
 		cur_err_set(err, CUR_ENOMEM, "out of memory");
 		return NULL;
 	}
 	s->base.priv = s;
+	/* `tokenizer: {output: FILE}` in a pipeline file names the vocabulary;
+	 * else the run's output. */
+	if (json_is_string(json_object_get(cfg, "output"))) {
+		s->path_own = strdup(json_string_value(json_object_get(cfg, "output")));
+		output = s->path_own;
+		json_object_del(cfg, "output");
+	}
 	s->path = output;
+	extend = json_object_get(cfg, "base") != NULL;
 	tok_train_opts_init(&o);
 	o.jobs = env ? env->jobs : 1;
-	rc = extend ? extend_opts(s, config, &o, err) : train_opts(config, &o, &pattern, err);
+	rc = extend ? extend_opts(s, cfg, &o, err) : train_opts(cfg, &o, &pattern, err);
 	if (rc == CUR_OK)
-		rc = common_opts(s, config, &o, extend, err);
+		rc = common_opts(s, cfg, &o, extend, err);
 	if (rc == CUR_OK)
 		rc = train_outputs_open(&s->out, output, err);
 	if (rc == CUR_OK)
 		rc = tok_trainer_new(&o, &s->t, err);
 	free(pattern);
+	json_decref(cfg);
 	if (rc < 0) {
 		sink_destroy(&s->base);
 		return NULL;
 	}
-	s->base.prepare = sink_prepare;
-	s->base.write = sink_write;
-	s->base.finish = sink_finish;
-	s->base.destroy = sink_destroy;
-	s->base.error_message = sink_error;
-	s->base.summary = sink_summary;
+	s->base.ops = &train_sink_ops;
 	s->base.text_only = 1;
 	return &s->base;
 }

@@ -51,7 +51,7 @@ static void thread_free(cur_sink *self, void *tls)
 	free(tls);
 }
 
-static int stats_prepare(cur_sink *self, void *tls, cur_doc *doc)
+static int stats_prepare(cur_sink *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	stats_sink *s = self->priv;
 	tok_ids *v = tls;
@@ -59,7 +59,7 @@ static int stats_prepare(cur_sink *self, void *tls, cur_doc *doc)
 
 	if (!v || !f) {
 		free(f);
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
 	/* Valid UTF-8: a character is a byte that does not continue one. */
 	for (size_t i = 0; i < doc->text_len; i++)
@@ -70,11 +70,13 @@ static int stats_prepare(cur_sink *self, void *tls, cur_doc *doc)
 		rc = tok_encode(s->toks[k], doc->text, doc->text_len, 0, v);
 		if (rc < 0) {
 			free(f);
-			return rc;
+			return cur_err_set(err, rc, "cannot encode with '%s'", s->names[k]);
 		}
 		f->tokens[k] = v->len;
 	}
-	return cur_doc_attach(doc, s, f, free);
+	if (cur_doc_attach(doc, s, f, free) < 0)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	return CUR_OK;
 }
 
 /* The group number of value under key, made when new. */
@@ -117,18 +119,19 @@ static void group_add(stats_sink *s, group *g, const cur_doc *doc, const doc_fig
 		g->tokens[k] += f->tokens[k];
 }
 
-static int stats_write(cur_sink *self, cur_doc *doc)
+static int stats_write(cur_sink *self, cur_doc *doc, cur_err *err)
 {
 	stats_sink *s = self->priv;
 	const doc_figures *f = cur_doc_attached(doc, s);
 
 	if (!f)
-		return CUR_EINVAL;
+		return cur_err_set(err, CUR_EINVAL, "a document was not prepared");
 	group_add(s, &s->g[0], doc, f);
 	for (size_t i = 0; i < s->nkeys; i++) {
 		const char *v = cur_doc_meta_str(doc, s->keys[i]);
 		size_t k;
-		CUR_FORWARD(group_of(s, s->keys[i], v ? v : "(none)", &k));
+		if (group_of(s, s->keys[i], v ? v : "(none)", &k) < 0)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 		group_add(s, &s->g[k], doc, f);
 	}
 	return CUR_OK;
@@ -175,7 +178,8 @@ static int stats_finish(cur_sink *self, json_t *report, cur_err *err)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	json_decref(s->result);
 	s->result = r;
-	json_object_set(report, "stats", r);
+	if (report)
+		json_object_set(report, "stats", r);
 	return CUR_OK;
 }
 
@@ -191,6 +195,15 @@ static void stats_destroy(cur_sink *self)
 	free(s->g);
 	free(s);
 }
+
+static const cur_sink_ops stats_sink_ops = {
+	.thread_new = thread_new,
+	.thread_free = thread_free,
+	.prepare = stats_prepare,
+	.write = stats_write,
+	.finish = stats_finish,
+	.destroy = stats_destroy,
+};
 
 cur_sink *tok_stats_sink_new(const tok_tokenizer *const *toks, const char *const *names,
 			     size_t ntoks, const char *const *keys, size_t nkeys, cur_err *err)
@@ -218,12 +231,7 @@ cur_sink *tok_stats_sink_new(const tok_tokenizer *const *toks, const char *const
 	s->ntoks = ntoks;
 	s->keys = keys;
 	s->nkeys = nkeys;
-	s->base.thread_new = thread_new;
-	s->base.thread_free = thread_free;
-	s->base.prepare = stats_prepare;
-	s->base.write = stats_write;
-	s->base.finish = stats_finish;
-	s->base.destroy = stats_destroy;
+	s->base.ops = &stats_sink_ops;
 	return &s->base;
 }
 

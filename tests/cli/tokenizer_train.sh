@@ -111,6 +111,10 @@ EOF
 expect_status "curate run with the tokenizer sink" 0 "$CURATE" run -q "$W/p.yaml"
 [ "$(wc -l < "$W/piped.tiktoken")" = 1744 ] && ok "the tokenizer sink learns 1744 ranks" ||
 	fail "the tokenizer sink learns 1744 ranks" "$(cat "$W/err")"
+sed -e '/^output:/d' -e 's|{vocab_size: 2000}|{vocab_size: 2000, output: '"$W"'/piped2.tiktoken}|' \
+	"$W/p.yaml" > "$W/p2.yaml"
+expect_status "the tokenizer sink's own output" 0 "$CURATE" run -q "$W/p2.yaml"
+same "the tokenizer sink's own output: the same vocabulary" "$W/piped.tiktoken" "$W/piped2.tiktoken"
 
 # 8. Bad inputs: clear errors, no output left behind.
 : > "$W/empty.jsonl"
