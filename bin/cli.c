@@ -226,6 +226,15 @@ static int set_common(const char *cmd, int c, const char *arg, cli_common *o)
 	return 0;
 }
 
+void cli_common_init(cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->jobs = 1;
+	c->world = 1;
+	c->text_field = "text";
+	c->max_doc_bytes = (long long)64 << 20;
+}
+
 int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	      cli_common *c, json_t *cfg)
 {
@@ -233,11 +242,7 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	struct option *longs;
 	int ch, rc = 0;
 
-	memset(c, 0, sizeof(*c));
-	c->jobs = 1;
-	c->world = 1;
-	c->text_field = "text";
-	c->max_doc_bytes = (long long)64 << 20;
+	cli_common_init(c);
 	while (specs && specs[nspec].name)
 		nspec++;
 	longs = calloc(NCOMMON + nspec + 1, sizeof(*longs));
@@ -337,8 +342,7 @@ static void print_reasons(json_t *obj)
 	}
 }
 
-/* The human summary on stderr. */
-static void print_summary(const char *cmd, json_t *r)
+void cli_print_summary(const char *cmd, json_t *r)
 {
 	long long in = json_integer_value(json_object_get(r, "documents_in"));
 	long long out = json_integer_value(json_object_get(r, "documents_out"));
@@ -365,8 +369,7 @@ static void print_summary(const char *cmd, json_t *r)
 	}
 }
 
-/* The report's "run": what ran, with what, where (docs/report.md). */
-static json_t *run_info(const cli_common *c, const cur_token_counter *tc, time_t started)
+json_t *cli_run_info(const cli_common *c, const cur_token_counter *tc, time_t started)
 {
 	json_t *argv = json_array(), *run;
 	char when[32], host[256];
@@ -433,54 +436,66 @@ int cli_exit_status(int rc)
 	return 3;
 }
 
-int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
-		     cur_sink *sink)
+void cli_pipeline_opts(const char *cmd, const cli_common *c, cur_pipeline_opts *o)
+{
+	cur_pipeline_opts_init(o);
+	o->cmd = cmd;
+	o->jobs = c->jobs;
+	o->strict = c->strict;
+	o->quiet = c->quiet;
+	o->progress = !c->quiet && isatty(2);
+	o->rejects_path = c->rejects;
+	o->rank = c->rank;
+	o->world = c->world;
+	cli_reader_opts(c, &o->reader);
+	o->input_category = c->input_category;
+	o->work_dir = c->work;
+	o->work_scratch = c->work_scratch;
+	o->pass = c->pass;
+}
+
+int cli_pipeline_report(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
+			cur_sink *sink, json_t *report, cur_err *err)
 {
 	cur_pipeline_opts o;
 	cur_sink *own = NULL;
-	json_t *report = json_object();
 	cur_token_counter counter;
 	time_t started = time(NULL);
+	int rc;
+
+	memset(&counter, 0, sizeof(counter));
+	cli_pipeline_opts(cmd, c, &o);
+	o.passthrough = n == 0 && !sink;
+	if (c->report_tokens) {
+		CUR_FORWARD(tok_counter_new(c->tokenizer, &counter, err));
+		o.tokens = &counter;
+	}
+	if (!sink) {
+		own = sink = cur_jsonl_sink_new(c->output, c->jobs, err);
+		if (!sink) {
+			rc = err->code < 0 ? err->code : CUR_EIO;
+			goto out;
+		}
+	}
+	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, stages, n, sink, report, err);
+	json_object_set_new(report, "run", cli_run_info(c, o.tokens, started));
+out:
+	if (own)
+		own->ops->destroy(own);
+	if (o.tokens)
+		tok_counter_free(&counter);
+	return rc;
+}
+
+int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
+		     cur_sink *sink)
+{
+	json_t *report = json_object();
 	cur_err err;
 	int rc;
 
 	cur_err_clear(&err);
-	memset(&counter, 0, sizeof(counter));
-	cur_pipeline_opts_init(&o);
-	o.cmd = cmd;
-	o.jobs = c->jobs;
-	o.strict = c->strict;
-	o.quiet = c->quiet;
-	o.progress = !c->quiet && isatty(2);
-	o.rejects_path = c->rejects;
-	o.rank = c->rank;
-	o.world = c->world;
-	cli_reader_opts(c, &o.reader);
-	o.input_category = c->input_category;
-	o.passthrough = n == 0 && !sink;
-	o.work_dir = c->work;
-	o.work_scratch = c->work_scratch;
-	o.pass = c->pass;
-	if (c->report_tokens) {
-		if (tok_counter_new(c->tokenizer, &counter, &err) < 0) {
-			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
-			json_decref(report);
-			return cli_exit_status(err.code);
-		}
-		o.tokens = &counter;
-	}
-	if (!sink) {
-		own = sink = cur_jsonl_sink_new(c->output, c->jobs, &err);
-		if (!sink) {
-			fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
-			json_decref(report);
-			if (o.tokens)
-				tok_counter_free(&counter);
-			return 3;
-		}
-	}
-	rc = cur_pipeline_run(&o, c->inputs, (size_t)c->ninputs, stages, n, sink, report, &err);
-	json_object_set_new(report, "run", run_info(c, o.tokens, started));
+	rc = cli_pipeline_report(cmd, c, stages, n, sink, report, &err);
 	if (rc >= 0 && c->report) {
 		int wrc = cli_write_report(c->report, report, &err);
 
@@ -498,19 +513,15 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 	if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	else if (!c->quiet) {
-		const char *more = sink->ops->summary ? sink->ops->summary(sink) : "";
+		const char *more = sink && sink->ops->summary ? sink->ops->summary(sink) : "";
 
-		print_summary(cmd, report);
+		cli_print_summary(cmd, report);
 		if (more && *more)
 			fputs(more, stderr);
-		print_where(cmd, c, report, sink == own);
+		print_where(cmd, c, report, sink == NULL);
 	}
 	if (rc == 1)
 		fprintf(stderr, "curate %s: stopped at the first bad record (--strict)\n", cmd);
-	if (own)
-		own->ops->destroy(own);
-	if (o.tokens)
-		tok_counter_free(&counter);
 	json_decref(report);
 	return cli_exit_status(rc);
 }

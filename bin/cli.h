@@ -4,6 +4,7 @@
 #define CUR_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 #include <jansson.h>
 #include "core/options.h"
 #include "core/pipeline.h"
@@ -48,6 +49,9 @@ typedef struct cli_common {
 	int pass;               /* run only this pass (curate run --pass) */
 } cli_common;
 
+/* cli_common_init: every common option at its default. */
+void cli_common_init(cli_common *c);
+
 /* cli_parse: parse argv (argv[0] is the command name) into common options
  * and, for options listed in specs, into cfg (a JSON object). Prints a usage
  * error and returns 2 on bad input, 0 on success, -1 after --help. */
@@ -56,6 +60,20 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 
 /* cli_print_options: one line per option: name, help, default. */
 void cli_print_options(FILE *f, const cur_opt_spec *specs);
+
+/* cli_pipeline_opts: the pipeline options the common options set. */
+void cli_pipeline_opts(const char *cmd, const cli_common *c, cur_pipeline_opts *o);
+
+/* cli_pipeline_report: run stages over c->inputs into sink (or the JSONL
+ * writer at c->output when sink is NULL), counting tokens too with
+ * --report-tokens; fill report, with its "run". Returns CUR_OK, 1 under
+ * --strict, or a negative code (err says why). Prints nothing. */
+int cli_pipeline_report(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
+			cur_sink *sink, json_t *report, cur_err *err);
+
+/* cli_run_info: the report's "run" (docs/report.md): what ran, with what,
+ * where; tc is the token counter of --report-tokens, or NULL. */
+json_t *cli_run_info(const cli_common *c, const cur_token_counter *tc, time_t started);
 
 /* cli_run_pipeline: run stages over c->inputs into sink (or the JSONL
  * writer at c->output when sink is NULL), write the report, print the summary.
@@ -78,7 +96,7 @@ extern const cur_sink_row cur_sink_table[];
 
 /* bin/run_plan.c: what a pipeline file holds. */
 /* cli_pipeline_check_keys: 0, or 2 after a message naming an unknown key. */
-int cli_pipeline_check_keys(json_t *pipe, const char *path);
+int cli_pipeline_check_keys(const char *cmd, json_t *pipe, const char *path);
 /* cli_stage_entry: a stage entry ({"name": X, ...} or {X: {...}}) as its
  * name (borrowed) and config (a new reference); -1 when it is neither. */
 int cli_stage_entry(json_t *entry, const char **name, json_t **cfg);
@@ -97,6 +115,9 @@ int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,
 /* cli_write_report: the run report as indented JSON, atomically (core/file.h;
  * compressed by the name, as every output). */
 int cli_write_report(const char *path, json_t *report, cur_err *err);
+
+/* cli_print_summary: the human summary of a run report, on stderr. */
+void cli_print_summary(const char *cmd, json_t *r);
 
 /* cli_exit_status: the exit status for a CUR_* code (DESIGN.md). */
 int cli_exit_status(int rc);

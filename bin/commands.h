@@ -12,5 +12,6 @@ int cmd_filter(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 
 #endif

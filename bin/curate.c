@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "draw a run report (--report FILE.json) as an HTML page" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },
+	{ "slurm", cmd_slurm, "run a pipeline file as Slurm array jobs (or print the tasks for any launcher)" },
 	{ "stats", cmd_stats, "documents, bytes, characters, scripts, length histogram" },
 	{ "tokenize", cmd_tokenize, "count Llama 3 tokens (metadata.tokens), or --emit ids" },
 	{ "tokenizer", cmd_tokenizer, "train, extend or measure a BPE vocabulary (train|extend|stats)" },

@@ -37,7 +37,7 @@ static const pipeline_key pipeline_keys[] = {
 	{ NULL, NULL, NULL }
 };
 
-int cli_pipeline_check_keys(json_t *pipe, const char *path)
+int cli_pipeline_check_keys(const char *cmd, json_t *pipe, const char *path)
 {
 	const char *key;
 	json_t *v;
@@ -49,7 +49,7 @@ int cli_pipeline_check_keys(json_t *pipe, const char *path)
 				break;
 		if (pipeline_keys[i].name)
 			continue;
-		fprintf(stderr, "curate run: %s: unknown key '%s' (valid:", path, key);
+		fprintf(stderr, "curate %s: %s: unknown key '%s' (valid:", cmd, path, key);
 		for (i = 0; pipeline_keys[i].name; i++)
 			fprintf(stderr, " %s", pipeline_keys[i].name);
 		fprintf(stderr, "; curate help pipeline says more)\n");

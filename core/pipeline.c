@@ -137,8 +137,7 @@ static void pipe_fatal(pipe_t *p, const cur_err *err, int code)
 
 static int input_mine(const pipe_t *p, size_t i)
 {
-	/* Several files: slice by file. One file: the reader slices by record. */
-	return p->ninputs == 1 || (int)(i % (size_t)p->ps->world) == p->ps->rank;
+	return cur_slice_has(p->ninputs, i, p->ps->rank, p->ps->world);
 }
 
 /* A spilled document's place in the run's inputs (cur_pass.positions), so

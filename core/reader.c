@@ -293,6 +293,13 @@ const char *cur_reader_format(const cur_reader *r)
 	return names[r->fmt];
 }
 
+int cur_slice_has(size_t n, size_t i, int rank, int world)
+{
+	if (n <= 1 || world <= 1)
+		return 1;
+	return i >= n * (size_t)rank / (size_t)world && i < n * (size_t)(rank + 1) / (size_t)world;
+}
+
 /* Keep this record under --rank/--world record slicing? */
 static int reader_take(cur_reader *r)
 {

@@ -38,6 +38,13 @@ int cur_warc_types_parse(const char *list, unsigned *out);
 
 void cur_reader_opts_init(cur_reader_opts *o);
 
+/* cur_slice_has: does slice rank of world (--rank/--world) take input i of
+ * n? Several inputs are sliced by file, in consecutive blocks (rank R takes
+ * files [R*n/N, (R+1)*n/N)), so that the slices' outputs one after the other,
+ * in rank order, are the whole run's; one input is sliced by record, by the
+ * reader (rank and world above), and every slice opens it. */
+int cur_slice_has(size_t n, size_t i, int rank, int world);
+
 typedef struct cur_reader cur_reader;
 
 /* cur_reader_open: open path ("-" is stdin). path is borrowed and must

@@ -299,7 +299,7 @@ int dd_fast_apply(const dd_fast_opts *o, json_t *report, cur_err *err)
 	    (o->rejects && (rc = cur_out_open(&f.rej, o->rejects, 1, err)) != CUR_OK))
 		goto out;
 	for (size_t i = 0; i < o->ninputs && rc == CUR_OK; i++)
-		if (o->ninputs == 1 || (int)(i % (size_t)o->world) == o->rank)
+		if (cur_slice_has(o->ninputs, i, o->rank, o->world))
 			rc = one_input(&f, i, err);
 	if (rc == CUR_OK)
 		rc = f.st->ops->finish(f.st, stage, err);

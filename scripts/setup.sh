@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
 libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
 
-# The full suite also needs clang (sanitizers, fuzzers) and Chromium, in which
-# tests/cli/report.sh renders the report page; bench/extract.sh, readability-lxml.
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability"
+# The full suite also needs clang (sanitizers, fuzzers), Chromium, in which
+# tests/cli/report.sh renders the report page, readability-lxml for
+# bench/extract.sh, and a real Slurm, which scripts/slurm-local.sh starts for
+# tests/cli/slurm.sh.
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge"
 
 missing=""
 for p in $PACKAGES; do

@@ -29,6 +29,8 @@ typedef struct seq {
 } seq;
 
 typedef struct lens_reader {
+	const shard_spill *s;
+	size_t seg;        /* the segment f reads (a spill read in segments) */
 	FILE *f;
 	uint64_t off;      /* token offset of the next document */
 	uint64_t advised;  /* ids before this offset were asked for (readahead) */
@@ -329,21 +331,45 @@ static int shuffle_flush(plan *pl, int split, cur_err *err)
 }
 
 /* ---- drawing ---- */
-static int lens_open(lens_reader *lr, const shard_spill *s, cur_err *err)
+/* The lengths file of segment seg (or the spill's own, before pass 2 has
+ * opened it in segments: a dry run). */
+static const char *lens_path(const shard_spill *s, size_t seg)
 {
-	lr->f = fopen(s->len_path, "rb");
-	lr->off = 0;
+	return s->nsegs ? s->segs[seg].len_path : s->len_path;
+}
+
+static int lens_open_seg(lens_reader *lr, size_t seg, cur_err *err)
+{
+	const char *path = lens_path(lr->s, seg);
+
+	if (lr->f)
+		fclose(lr->f);
+	lr->seg = seg;
+	lr->f = fopen(path, "rb");
 	if (!lr->f)
-		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->len_path, strerror(errno));
+		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path, strerror(errno));
 	return CUR_OK;
 }
 
-/* 1 and *len for a document, 0 at the end of the category. */
-static int lens_next(lens_reader *lr, uint32_t *len, uint64_t *off)
+static int lens_open(lens_reader *lr, const shard_spill *s, cur_err *err)
+{
+	lr->s = s;
+	lr->off = 0;
+	lr->advised = 0;
+	return lens_open_seg(lr, 0, err);
+}
+
+/* 1 and *len for a document, 0 at the end of the category, negative when a
+ * segment cannot be opened. */
+static int lens_next(lens_reader *lr, uint32_t *len, uint64_t *off, cur_err *err)
 {
 	unsigned char b[4];
-	if (fread(b, 1, 4, lr->f) != 4)
-		return 0;
+
+	while (fread(b, 1, 4, lr->f) != 4) {
+		if (lr->seg + 1 >= (lr->s->nsegs ? lr->s->nsegs : 1))
+			return 0;
+		CUR_FORWARD(lens_open_seg(lr, lr->seg + 1, err));
+	}
 	*len = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	*off = lr->off;
 	lr->off += *len;
@@ -380,7 +406,10 @@ static int draw(plan *pl, shard_spill *spills, size_t n, lens_reader *lr, cur_er
 			break;
 		uint32_t len;
 		uint64_t off;
-		if (!lens_next(&lr[c], &len, &off)) {
+		int got = lens_next(&lr[c], &len, &off, err);
+		if (got < 0)
+			return got;
+		if (!got) {
 			if (!cfg->repeat || st->epochs_started[c] >= cfg->max_epochs ||
 			    spills[c].docs == 0) {
 				/* Stop everything: going on without c would
@@ -389,9 +418,7 @@ static int draw(plan *pl, shard_spill *spills, size_t n, lens_reader *lr, cur_er
 				st->stop_cat = c;
 				break;
 			}
-			rewind(lr[c].f);
-			lr[c].off = 0;
-			lr[c].advised = 0;
+			CUR_FORWARD(lens_open(&lr[c], &spills[c], err));
 			st->epochs_started[c]++;
 			continue;
 		}

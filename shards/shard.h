@@ -41,6 +41,33 @@ int shard_inputs(json_t *cfg, char *const *pos, size_t npos, char ***paths, size
 cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *output,
 			 cur_err *err);
 
+/* A distributed run (docs/distributed.md) splits the shard writer in three
+ * parts: each task's pass 1 over its slice, into a spill directory of its
+ * own; pass 2 by shard, task rank of world writing the shards k (in plan
+ * order) with k % world == rank; and the manifest. The plan reads every
+ * slice's spill as one, in slice order, so the shards are those one process
+ * writes. */
+enum { SHARD_PART_SPILL = 1, SHARD_PART_WRITE, SHARD_PART_MANIFEST };
+
+typedef struct shard_part {
+	int what;                  /* SHARD_PART_* */
+	const char *spill_dir;     /* SPILL: this slice's */
+	char *const *spill_dirs;   /* WRITE, MANIFEST: every slice's, in order */
+	size_t nspill;
+	int rank, world;           /* WRITE: this task's shards */
+	const char *entries;       /* WRITE: where its shards' manifest entries go */
+	char *const *entry_files;  /* MANIFEST: every write task's */
+	size_t nentries;
+} shard_part;
+
+/* shard_sink_part: the sink of a pipeline file's shard config and output
+ * (as shard_sink_create) doing one part of a distributed run. SPILL is a sink
+ * for the slice's documents; WRITE and MANIFEST take no documents: call
+ * their finish(). WRITE adds "shards_written" to the report, MANIFEST what
+ * the whole sink adds (shard_sink_new). part is borrowed until destroy. */
+cur_sink *shard_sink_part(json_t *config, const cur_stage_env *env, const char *output,
+			  const shard_part *part, cur_err *err);
+
 /* shard_sink_warnings: warnings the constructor found (for example a --mix
  * that did not sum to 100), one per line, or "" (borrowed). */
 const char *shard_sink_warnings(const cur_sink *sink);

@@ -21,12 +21,23 @@
 #include "tokenizer/tokenizer.h"
 
 /* ---- spill: per-category token and length files ---- */
+/* Pass 2 reads a category's spill as one or more segments in order: the
+ * spill pass 1 wrote, or those of every slice of a distributed run (each
+ * task's pass 1 wrote its own), read as if they were one file. */
+typedef struct shard_spill_seg {
+	char *tok_path, *len_path;
+	int fd;                   /* pread */
+	uint64_t base;            /* token offset of its first id in the spill */
+	uint64_t tokens;
+} shard_spill_seg;
+
 typedef struct shard_spill {
 	char *tok_path, *len_path;
 	int tok_wfd;              /* pass 1 */
 	tok_ids pending;          /* pass 1: ids not yet written */
 	FILE *len_out;            /* pass 1 */
-	int tok_fd;               /* pass 2: pread */
+	shard_spill_seg *segs;    /* pass 2 */
+	size_t nsegs;
 	uint64_t docs, tokens;    /* what pass 1 stored */
 	uint64_t empty;           /* empty documents skipped */
 } shard_spill;
@@ -43,6 +54,9 @@ int shard_spill_commit(shard_spill *s, size_t n, cur_err *err);
 /* shard_spill_close_write: flush and close the pass-1 files. */
 int shard_spill_close_write(shard_spill *s, cur_err *err);
 int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_err *err);
+/* shard_spill_open_chain: read category idx's spills of the work
+ * directories dirs[0..n) as one, in that order. */
+int shard_spill_open_chain(shard_spill *s, char *const *dirs, size_t n, size_t idx, cur_err *err);
 /* shard_spill_read: ids[0..n) from token offset off. */
 int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err);
 /* shard_spill_readahead: start reading ids [from, to) into the page cache

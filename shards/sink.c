@@ -82,6 +82,7 @@ typedef struct shard_job {
 	tok_tokenizer *tok;
 	shard_spill spills[MIX_MAX_CATEGORIES];
 	uint64_t skipped_category;
+	const shard_part *part;  /* one part of a distributed run, or NULL */
 	char *fingerprint;
 	cur_buf warnings;
 	cur_buf summary;
@@ -495,8 +496,66 @@ static int setup_dry_dirs(shard_job *j, cur_err *err)
 	return CUR_OK;
 }
 
+/* The pass 1 of every slice of a distributed run, as one: the figures of
+ * their states added up. */
+static int load_slices(shard_job *j, cur_err *err)
+{
+	for (size_t i = 0; i < j->part->nspill; i++) {
+		char *p = shard_path(j->part->spill_dirs[i], "state.json");
+		json_t *st = p ? json_load_file(p, 0, NULL) : NULL;
+		json_t *cats = json_object_get(st, "categories");
+		int ok = json_array_size(cats) == j->mix.n;
+		for (size_t c = 0; ok && c < j->mix.n; c++) {
+			json_t *e = json_array_get(cats, c);
+			j->spills[c].docs += (uint64_t)json_integer_value(json_object_get(e, "documents"));
+			j->spills[c].tokens += (uint64_t)json_integer_value(json_object_get(e, "tokens"));
+			j->spills[c].empty += (uint64_t)json_integer_value(json_object_get(e, "empty"));
+		}
+		j->skipped_category += (uint64_t)json_integer_value(json_object_get(st, "skipped_category"));
+		json_decref(st);
+		if (!ok) {
+			int rc = cur_err_set(err, CUR_EDATA, "'%s' holds no finished spill of this run",
+					     p ? p : j->part->spill_dirs[i]);
+			free(p);
+			return rc;
+		}
+		free(p);
+	}
+	j->pass1_done = 1;
+	return CUR_OK;
+}
+
+/* A slice's spill starts afresh in its own directory (a task run again
+ * writes it again); the shards and the manifest go to the run's directory,
+ * whose manifest, which says the shards are complete, goes first. */
+static int setup_part_dirs(shard_job *j, cur_err *err)
+{
+	if (j->part->what == SHARD_PART_SPILL) {
+		j->workdir = strdup(j->part->spill_dir);
+		if (!j->workdir)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		clean_workdir(j);
+		CUR_FORWARD(cur_mkdir_p(j->workdir, err));
+		for (size_t c = 0; c < j->mix.n; c++)
+			CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, 1, err));
+		return CUR_OK;
+	}
+	CUR_FORWARD(load_slices(j, err));
+	CUR_FORWARD(cur_mkdir_p(j->outdir, err));
+	if (j->part->what == SHARD_PART_WRITE) {
+		char *m = shard_path(j->outdir, "manifest.json");
+		if (!m)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
+		unlink(m);
+		free(m);
+	}
+	return CUR_OK;
+}
+
 static int setup_dirs(shard_job *j, cur_err *err)
 {
+	if (j->part)
+		return setup_part_dirs(j, err);
 	if (j->dry_run)
 		return setup_dry_dirs(j, err);
 	CUR_FORWARD(cur_mkdir_p(j->outdir, err));
@@ -743,7 +802,9 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	/* The plan reads the lengths only; the writer reads the ids. */
 	if (!j->dry_run)
 		for (size_t c = 0; c < n; c++)
-			CUR_FORWARD(shard_spill_open_read(&j->spills[c], j->workdir, c, err));
+			CUR_FORWARD(j->part ? shard_spill_open_chain(&j->spills[c], j->part->spill_dirs,
+								     j->part->nspill, c, err)
+					    : shard_spill_open_read(&j->spills[c], j->workdir, c, err));
 	j->plan.mix = &j->mix;
 	shard_dry dry;
 	memset(&dry, 0, sizeof dry);
@@ -752,7 +813,7 @@ static int run_pass2(shard_job *j, shard_plan_stats *st, shard_writer *w, cur_er
 	int rc = shard_plan_run(&j->plan, j->spills, n, &e, st, err);
 	for (int s = 0; s < SHARD_NSPLITS; s++)
 		j->planned_shards[s] = dry.tokens[s].n;
-	if (rc < 0 || j->dry_run)
+	if (rc < 0 || j->dry_run || (j->part && j->part->what == SHARD_PART_MANIFEST))
 		goto out;
 	w->plan = &dry;
 	for (int s = 0; s < SHARD_NSPLITS; s++)
@@ -797,6 +858,10 @@ static void make_summary(shard_job *j, json_t *m, const shard_writer *w)
 						    j->planned_shards[SHARD_VALID]),
 			       (unsigned long long)j->planned_shards[SHARD_TRAIN],
 			       (unsigned long long)j->planned_shards[SHARD_VALID]);
+	else if (j->part)
+		cur_buf_printf(b, "curate shard: %zu shards in %s (written by %zu tasks): ",
+			       json_array_size(json_object_get(m, "shards")), j->outdir,
+			       j->part->nentries);
 	else
 		cur_buf_printf(b, "curate shard: %zu shards in %s (%llu written, %llu resumed): ",
 			       json_array_size(json_object_get(m, "shards")), j->outdir,
@@ -834,6 +899,10 @@ static void writer_setup(shard_job *j, shard_writer *w)
 	w->dtype_code = tok_vocab_size(j->tok) < 65500 ? SHARD_DTYPE_UINT16 : SHARD_DTYPE_INT32;
 	w->itemsize = j->format == SHARD_FORMAT_LLMC || w->dtype_code == SHARD_DTYPE_INT32 ? 4 : 2;
 	w->resume = j->resume;
+	if (j->part && j->part->what == SHARD_PART_WRITE) {
+		w->world = j->part->world;
+		w->rank = j->part->rank;
+	}
 	w->async = j->jobs > 1;
 	w->spills = j->spills;
 	w->ncat = j->mix.n;
@@ -871,9 +940,102 @@ static void fill_report(shard_job *j, json_t *report, json_t *m, const shard_wri
 	json_object_set_new(report, "write_seconds", json_real(secs));
 }
 
+/* A write task's share of the manifest: its shards' entries, by name
+ * number, null for the others'. */
+static int save_entries(shard_job *j, shard_writer *w, cur_err *err)
+{
+	json_t *o = json_pack("{s:O, s:O}", "train", w->entries[SHARD_TRAIN], "valid",
+			      w->entries[SHARD_VALID]);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	int rc = s ? cur_atomic_write_file(j->part->entries, s, strlen(s), err)
+		   : cur_err_set(err, CUR_ENOMEM, "out of memory");
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+/* The manifest's entries from every write task's share; each shard must
+ * have one. */
+static int gather_entries(shard_job *j, shard_writer *w, cur_err *err)
+{
+	for (int sp = 0; sp < SHARD_NSPLITS; sp++) {
+		w->entries[sp] = json_array();
+		for (uint64_t k = 0; k < j->planned_shards[sp]; k++)
+			json_array_append_new(w->entries[sp], json_null());
+	}
+	for (size_t i = 0; i < j->part->nentries; i++) {
+		json_t *o = json_load_file(j->part->entry_files[i], 0, NULL);
+		for (int sp = 0; sp < SHARD_NSPLITS; sp++) {
+			json_t *a = json_object_get(o, shard_split_name(sp)), *e;
+			size_t k;
+			json_array_foreach(a, k, e)
+				if (!json_is_null(e) && k < json_array_size(w->entries[sp]))
+					json_array_set(w->entries[sp], k, e);
+		}
+		json_decref(o);
+	}
+	for (int sp = 0; sp < SHARD_NSPLITS; sp++) {
+		json_t *e;
+		size_t k;
+		json_array_foreach(w->entries[sp], k, e)
+			if (json_is_null(e)) {
+				char name[64];
+				shard_file_name(name, sizeof name, sp, k);
+				return cur_err_set(err, CUR_EDATA, "no write task wrote shard %s", name);
+			}
+	}
+	return CUR_OK;
+}
+
+/* Shard files of an earlier run that this manifest does not list. */
+static void remove_unlisted(shard_job *j, json_t *m)
+{
+	json_t *files = json_object();
+	json_t *e;
+	size_t i;
+	json_array_foreach(json_object_get(m, "shards"), i, e)
+		json_object_update(files, json_object_get(e, "files"));
+	DIR *d = opendir(j->outdir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (is_shard_file(de->d_name) && !json_object_get(files, de->d_name)) {
+			char *p = shard_path(j->outdir, de->d_name);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	json_decref(files);
+}
+
+/* A slice's pass 1 ends with its spill saved for the write tasks. */
+static int finish_spill(shard_job *j, json_t *report, cur_err *err)
+{
+	for (size_t c = 0; c < j->mix.n; c++)
+		CUR_FORWARD(shard_spill_close_write(&j->spills[c], err));
+	CUR_FORWARD(save_state(j, err));
+	j->pass1_done = 1;
+	j->finished = 1;
+	if (report) {
+		json_t *cats = json_object();
+		for (size_t c = 0; c < j->mix.n; c++)
+			json_object_set_new(cats, j->mix.names[c],
+					    json_pack("{s:I, s:I, s:I}", "documents",
+						      (json_int_t)j->spills[c].docs, "tokens",
+						      (json_int_t)j->spills[c].tokens, "empty_documents",
+						      (json_int_t)j->spills[c].empty));
+		json_object_set_new(report, "spilled", cats);
+	}
+	return CUR_OK;
+}
+
 static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 {
 	shard_job *j = self->priv;
+	int what = j->part ? j->part->what : 0;
+	if (what == SHARD_PART_SPILL)
+		return finish_spill(j, report, err);
 	if (!j->pass1_done) {
 		for (size_t c = 0; c < j->mix.n; c++)
 			CUR_FORWARD(shard_spill_close_write(&j->spills[c], err));
@@ -892,7 +1054,18 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 	json_t *m = NULL;
 	if (rc < 0)
 		goto out;
-	m = manifest_json(j, &st, w.hash ? &w : NULL);
+	if (what == SHARD_PART_WRITE) {
+		/* The manifest is the last task's: it needs every share. */
+		if ((rc = save_entries(j, &w, err)) == CUR_OK && report) {
+			json_object_set_new(report, "shards_written", json_integer((json_int_t)w.written));
+			json_object_set_new(report, "write_seconds", json_real(secs));
+		}
+		j->finished = 1;
+		goto out;
+	}
+	if (what == SHARD_PART_MANIFEST && (rc = gather_entries(j, &w, err)) < 0)
+		goto out;
+	m = manifest_json(j, &st, w.entries[SHARD_TRAIN] ? &w : NULL);
 	if (j->dry_run)
 		json_object_set_new(m, "planned_shards",
 				    json_pack("{s:I, s:I}", "train",
@@ -900,13 +1073,17 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 					      (json_int_t)j->planned_shards[SHARD_VALID]));
 	else if ((rc = write_manifest(j, m, err)) < 0)
 		goto out;
+	if (what == SHARD_PART_MANIFEST)
+		remove_unlisted(j, m);
 	if (report)
 		fill_report(j, report, m, &w, secs);
 	make_summary(j, m, &w);
 	j->finished = 1;
 	for (size_t c = 0; c < j->mix.n; c++)
 		shard_spill_release(&j->spills[c]);
-	clean_workdir(j);
+	/* The slices' spills are the run's to remove, not this task's. */
+	if (!what)
+		clean_workdir(j);
 out:
 	json_decref(m);
 	shard_writer_release(&w);
@@ -984,8 +1161,8 @@ static json_t *copy_config(json_t *config, cur_err *err)
 	return cfg;
 }
 
-cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *output,
-			 cur_err *err)
+static cur_sink *sink_new(json_t *config, const cur_stage_env *env, const char *output,
+			  const shard_part *part, cur_err *err)
 {
 	cur_sink *sk = calloc(1, sizeof *sk);
 	shard_job *j = calloc(1, sizeof *j);
@@ -999,7 +1176,7 @@ cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *o
 	sk->priv = j;
 	sk->ops = env && env->jobs <= 1 ? &shard_ops_one_worker : &shard_ops;
 	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
-		j->spills[c].tok_fd = j->spills[c].tok_wfd = -1;
+		j->spills[c].tok_wfd = -1;
 	cur_buf_init(&j->warnings, 1 << 16);
 	cur_buf_init(&j->summary, 1 << 20);
 	if (!(j->cfg = copy_config(config, err)))
@@ -1011,6 +1188,7 @@ cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *o
 		output = json_string_value(dir);
 		json_object_del(j->cfg, "output");
 	}
+	j->part = part;
 	j->auto_mode = env && env->pipeline_file;
 	j->outdir = output;
 	j->inputs = env ? env->inputs : NULL;
@@ -1044,4 +1222,16 @@ fail:
 	json_decref(dir);
 	sink_destroy(sk);
 	return NULL;
+}
+
+cur_sink *shard_sink_new(json_t *config, const cur_stage_env *env, const char *output,
+			 cur_err *err)
+{
+	return sink_new(config, env, output, NULL, err);
+}
+
+cur_sink *shard_sink_part(json_t *config, const cur_stage_env *env, const char *output,
+			  const shard_part *part, cur_err *err)
+{
+	return sink_new(config, env, output, part, err);
 }

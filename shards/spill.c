@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include "core/buf.h"
@@ -42,7 +43,6 @@ static int spill_paths(shard_spill *s, const char *workdir, size_t idx, cur_err 
 int shard_spill_create(shard_spill *s, const char *workdir, size_t idx, int with_ids, cur_err *err)
 {
 	memset(s, 0, sizeof *s);
-	s->tok_fd = -1;
 	s->tok_wfd = -1;
 	tok_ids_init(&s->pending);
 	CUR_FORWARD(spill_paths(s, workdir, idx, err));
@@ -167,31 +167,113 @@ int shard_spill_close_write(shard_spill *s, cur_err *err)
 	return rc < 0 ? rc : rc2;
 }
 
+static int open_seg(shard_spill_seg *g, uint64_t base, cur_err *err)
+{
+	struct stat st;
+
+	g->base = base;
+	g->fd = open(g->tok_path, O_RDONLY | O_CLOEXEC);
+	if (g->fd < 0 || fstat(g->fd, &st) != 0)
+		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", g->tok_path, strerror(errno));
+	g->tokens = (uint64_t)st.st_size / 4;
+	return CUR_OK;
+}
+
+/* n segments, their fds closed until opened. */
+static int alloc_segs(shard_spill *s, size_t n, cur_err *err)
+{
+	s->segs = cur_calloc_array(n, sizeof(*s->segs));
+	if (!s->segs)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	s->nsegs = n;
+	for (size_t i = 0; i < n; i++)
+		s->segs[i].fd = -1;
+	return CUR_OK;
+}
+
 int shard_spill_open_read(shard_spill *s, const char *workdir, size_t idx, cur_err *err)
 {
 	if (!s->tok_path)
 		CUR_FORWARD(spill_paths(s, workdir, idx, err));
-	s->tok_fd = open(s->tok_path, O_RDONLY | O_CLOEXEC);
-	if (s->tok_fd < 0)
-		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", s->tok_path, strerror(errno));
+	CUR_FORWARD(alloc_segs(s, 1, err));
+	s->segs[0].tok_path = strdup(s->tok_path);
+	s->segs[0].len_path = strdup(s->len_path);
+	if (!s->segs[0].tok_path || !s->segs[0].len_path)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	return open_seg(&s->segs[0], 0, err);
+}
+
+int shard_spill_open_chain(shard_spill *s, char *const *dirs, size_t n, size_t idx, cur_err *err)
+{
+	uint64_t base = 0;
+
+	CUR_FORWARD(alloc_segs(s, n, err));
+	for (size_t i = 0; i < n; i++) {
+		shard_spill one;
+
+		memset(&one, 0, sizeof one);
+		CUR_FORWARD(spill_paths(&one, dirs[i], idx, err));
+		s->segs[i].tok_path = one.tok_path;
+		s->segs[i].len_path = one.len_path;
+		CUR_FORWARD(open_seg(&s->segs[i], base, err));
+		base += s->segs[i].tokens;
+	}
+	return CUR_OK;
+}
+
+/* The segment that holds token off (the last one whose base is at or
+ * below it). */
+static const shard_spill_seg *seg_of(const shard_spill *s, uint64_t off)
+{
+	size_t lo = 0, hi = s->nsegs;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->segs[mid].base <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &s->segs[lo];
+}
+
+static int read_seg(const shard_spill_seg *g, uint64_t off, char *p, size_t want, cur_err *err)
+{
+	off_t at = (off_t)((off - g->base) * 4);
+
+	while (want > 0) {
+		ssize_t r = pread(g->fd, p, want, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return cur_err_set(err, CUR_EIO, "cannot read '%s' at %lld: %s", g->tok_path,
+					   (long long)at, r < 0 ? strerror(errno) : "unexpected end of file");
+		p += r;
+		at += r;
+		want -= (size_t)r;
+	}
 	return CUR_OK;
 }
 
 int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n, cur_err *err)
 {
 	char *p = (char *)ids;
-	size_t want = n * 4;
-	off_t at = (off_t)(off * 4);
-	while (want > 0) {
-		ssize_t r = pread(s->tok_fd, p, want, at);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return cur_err_set(err, CUR_EIO, "cannot read '%s' at %lld: %s", s->tok_path,
-					   (long long)at, r < 0 ? strerror(errno) : "unexpected end of file");
-		p += r;
-		at += r;
-		want -= (size_t)r;
+	size_t left = n;
+
+	/* A run of ids may go on from one segment into the next. */
+	while (left > 0) {
+		const shard_spill_seg *g = seg_of(s, off);
+		uint64_t in_seg = g->base + g->tokens > off ? g->base + g->tokens - off : 0;
+		size_t k = in_seg < left ? (size_t)in_seg : left;
+
+		if (k == 0)
+			return cur_err_set(err, CUR_EIO, "cannot read '%s': id %llu is past its end",
+					   g->tok_path, (unsigned long long)off);
+		CUR_FORWARD(read_seg(g, off, p, k * 4, err));
+		p += k * 4;
+		off += k;
+		left -= k;
 	}
 #if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 	for (size_t i = 0; i < n; i++) {
@@ -206,9 +288,17 @@ int shard_spill_read(const shard_spill *s, uint64_t off, uint32_t *ids, size_t n
 void shard_spill_readahead(const shard_spill *s, uint64_t from, uint64_t to)
 {
 #ifdef POSIX_FADV_WILLNEED
-	if (s->tok_fd >= 0 && to > from)
-		(void)posix_fadvise(s->tok_fd, (off_t)(from * 4), (off_t)((to - from) * 4),
-				    POSIX_FADV_WILLNEED);
+	while (s->nsegs && from < to) {
+		const shard_spill_seg *g = seg_of(s, from);
+		uint64_t end = g->base + g->tokens < to ? g->base + g->tokens : to;
+
+		if (end <= from)
+			break;
+		if (g->fd >= 0)
+			(void)posix_fadvise(g->fd, (off_t)((from - g->base) * 4),
+					    (off_t)((end - from) * 4), POSIX_FADV_WILLNEED);
+		from = end;
+	}
 #else
 	(void)s;
 	(void)from;
@@ -222,13 +312,17 @@ void shard_spill_release(shard_spill *s)
 		close(s->tok_wfd);
 	if (s->len_out)
 		fclose(s->len_out);
-	if (s->tok_fd >= 0)
-		close(s->tok_fd);
+	for (size_t i = 0; i < s->nsegs; i++) {
+		if (s->segs[i].fd >= 0)
+			close(s->segs[i].fd);
+		free(s->segs[i].tok_path);
+		free(s->segs[i].len_path);
+	}
+	free(s->segs);
 	tok_ids_release(&s->pending);
 	free(s->tok_path);
 	free(s->len_path);
 	memset(s, 0, sizeof *s);
-	s->tok_fd = -1;
 	s->tok_wfd = -1;
 }
 

@@ -329,6 +329,11 @@ static int wr_begin(void *ctx, int split, uint64_t k, cur_err *err)
 	w->lens.n = 0;
 	w->outn = 0;
 	w->written_bytes = w->synced_bytes = 0;
+	w->other = w->world > 1 && (int)(k % (uint64_t)w->world) != w->rank;
+	if (w->other) {
+		w->skip = 1;
+		return CUR_OK;
+	}
 	uint64_t bin_bytes = w->exp_tokens * w->itemsize +
 			     (w->format == SHARD_FORMAT_LLMC ? SHARD_LLMC_HEADER : 0);
 	w->skip = w->resume && file_exists_size(w->bin_final, bin_bytes) &&
@@ -563,6 +568,8 @@ static int wr_end(void *ctx, cur_err *err)
 	shard_writer *w = ctx;
 	if (w->ntok != w->exp_tokens || w->nseq != w->exp_seqs)
 		return cur_err_set(err, CUR_EINVAL, "internal error: shard %s differs from its plan", w->name);
+	if (w->other)
+		return CUR_OK;
 	char bhex[33], ihex[33];
 	uint64_t bbytes = 0, ibytes = 0;
 	CUR_FORWARD(commit(w, bhex, &bbytes, ihex, &ibytes, err));

@@ -61,6 +61,8 @@ typedef struct shard_writer {
 	int dtype_code;
 	size_t itemsize;
 	int resume;
+	int world, rank; /* world > 1: write only the shards k (plan order) with
+			  * k % world == rank; the others get no entry */
 	int async;      /* hash and write the .bin on a second thread (-j > 1) */
 	shard_spill *spills;
 	size_t ncat;
@@ -77,6 +79,7 @@ typedef struct shard_writer {
 	char *bin_final, *idx_final;
 	cur_atomic bin, idx;             /* the files being written */
 	int fd, skip;                    /* fd: bin's */
+	int other;                       /* the shard is another task's (world > 1) */
 	XXH3_state_t *hash;
 	unsigned char *out;
 	size_t outn;

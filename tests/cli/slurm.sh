@@ -1,0 +1,113 @@
+#!/bin/bash
+# `curate slurm` on a real Slurm: scripts/slurm-local.sh starts a one-node
+# Slurm from Debian's packages; the demo pipeline (data/pipeline.yaml) runs
+# as array jobs with 3 tasks, one task is killed mid-run with scancel, a
+# resubmission finishes the run, and the shards, manifest, rejects and report
+# totals must equal `curate run` of the same file byte for byte; then 1 and 4
+# tasks give the same bytes again. Only the daemons this test started are
+# stopped. Skips (77) when not root or when Slurm's packages are missing.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+CURATE="$top_builddir/curate"
+SLURM_LOCAL="$top_srcdir/scripts/slurm-local.sh"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: a local Slurm needs root"; exit 77; }
+for b in slurmctld slurmd sbatch squeue scancel munged mungekey; do
+	command -v "$b" >/dev/null || { echo "SKIP: no '$b' (apt-get install slurmctld slurmd slurm-client munge)"; exit 77; }
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/curate-slurm.XXXXXX")
+# Slurm's state directory: short (socket paths), its parents 0755 or sticky.
+STATE=$(mktemp -d /tmp/cs.XXXXXX)
+cleanup() {
+	"$SLURM_LOCAL" stop "$STATE"
+	rm -rf "$W" "$STATE"
+}
+trap cleanup EXIT
+failures=0
+ok() { echo "ok - $*"; }
+fail() { failures=$((failures + 1)); echo "not ok - $*"; }
+fatal() { echo "not ok - $*"; exit 1; }
+
+"$SLURM_LOCAL" start "$STATE" >"$W/slurm.env" || fatal "the local Slurm starts"
+. "$W/slurm.env"
+export SLURM_CONF
+ok "a one-node Slurm runs (scripts/slurm-local.sh)"
+
+# Each run in a directory of its own that looks the same to the pipeline
+# (data/ is the source tree's), so that the paths the manifest and the
+# report record are the same.
+setup_dir() {
+	mkdir -p "$W/$1"
+	ln -s "$top_srcdir/data" "$W/$1/data"
+	cp "$top_srcdir/data/pipeline.yaml" "$W/$1/pipeline.yaml"
+}
+
+totals() { # the report's figures, without what differs between runs
+	/usr/bin/python3 "$top_srcdir/tests/cli/report_totals.py" "$1"
+}
+
+same_run() { # same_run NAME DIR: DIR/out equals the single-process run's
+	local d="$W/$2/out" r="$W/run/out" f bad=""
+	(cd "$r/shards" && ls) >"$W/ls.run"
+	(cd "$d/shards" && ls) >"$W/ls.other"
+	cmp -s "$W/ls.run" "$W/ls.other" || bad="the shard files differ: $(diff "$W/ls.run" "$W/ls.other" | head -5)"
+	for f in $(cat "$W/ls.run"); do
+		cmp -s "$r/shards/$f" "$d/shards/$f" || bad="$bad shards/$f differs;"
+	done
+	cmp -s "$r/rejects.jsonl.zst" "$d/rejects.jsonl.zst" || bad="$bad rejects differ;"
+	totals "$r/report.json" >"$W/totals.run"
+	totals "$d/report.json" >"$W/totals.other"
+	cmp -s "$W/totals.run" "$W/totals.other" ||
+		bad="$bad report totals differ: $(diff "$W/totals.run" "$W/totals.other" | head -10)"
+	if [ -z "$bad" ]; then ok "$1"; else fail "$1: $bad"; fi
+}
+
+setup_dir run
+(cd "$W/run" && "$CURATE" run -q pipeline.yaml) || fatal "curate run of the demo pipeline"
+
+# 3 tasks; task 1 of the step that tokenizes stalls after writing its
+# outputs, before its done marker, and is killed there.
+setup_dir n3
+cd "$W/n3" || exit 1
+"$CURATE" slurm pipeline.yaml --tasks 3 -o work --print-commands >"$W/commands" ||
+	fatal "curate slurm plans the demo pipeline"
+grep -q -- '--rank 2 --world 3 ' "$W/commands" || fail "--print-commands lists every task: $(head -5 "$W/commands")"
+step=$(sed -n 's/^# step \([0-9]*-pass[0-9]*\):.*/\1/p' "$W/commands" | tail -1)
+[ -n "$step" ] || fatal "no stages step in the plan"
+CURATE_SLURM_STALL="$step/1" "$CURATE" slurm pipeline.yaml --tasks 3 -o work --submit \
+	2>"$W/submit.err" || fatal "curate slurm --submit: $(cat "$W/submit.err")"
+for i in $(seq 300); do
+	grep -qs "stalled" "work/logs/$step-1.log" && break
+	sleep 0.1
+done
+grep -qs "stalled" "work/logs/$step-1.log" || fatal "task $step/1 never ran: $(cat work/logs/* 2>&1 | tail -5)"
+job=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][sys.argv[2]]["job"])' \
+	work/submitted.json "$step")
+scancel "${job}_1" || fail "scancel ${job}_1"
+"$CURATE" slurm --wait work >"$W/wait.out" 2>&1
+[ $? = 1 ] && grep -q "killed" "$W/wait.out" ||
+	fail "--wait after the kill exits 1 and names the killed task: $(tail -5 "$W/wait.out")"
+"$CURATE" slurm --status work >"$W/status.out"
+grep -q "^$step  *1  killed" "$W/status.out" && grep -q "finish .* never started" "$W/status.out" ||
+	fail "--status shows the killed task and the cancelled chain: $(cat "$W/status.out")"
+[ ! -e out/shards/manifest.json ] || fail "no manifest before the run is complete"
+ok "scancel of one array element stops the chain; --status says where"
+"$CURATE" slurm --resume work --wait 2>"$W/resume.err" ||
+	fatal "curate slurm --resume --wait: $(tail -5 "$W/resume.err")"
+grep -q "tasks 1$" "$W/resume.err" || fail "the resubmission reruns only the killed task of $step: $(head -3 "$W/resume.err")"
+same_run "3 tasks, one killed and resubmitted: the same shards, manifest, rejects and report totals as curate run" n3
+"$CURATE" verify out/shards >/dev/null || fail "curate verify of the Slurm run's shards"
+"$CURATE" slurm pipeline.yaml --tasks 3 -o work --submit 2>"$W/again.err" &&
+	grep -q "nothing to submit" "$W/again.err" || fail "a finished run submits nothing: $(cat "$W/again.err")"
+
+for n in 1 4; do
+	setup_dir "n$n"
+	(cd "$W/n$n" && "$CURATE" slurm -q pipeline.yaml --tasks "$n" -o work --submit --wait) \
+		>"$W/n$n.out" 2>&1 || fail "curate slurm --tasks $n: $(tail -5 "$W/n$n.out")"
+	same_run "$n task(s): the same bytes as curate run" "n$n"
+done
+
+echo "$failures failed"
+[ "$failures" = 0 ]
