@@ -248,11 +248,30 @@ static int stage_end_observe(cur_stage *self, json_t *report, cur_err *err)
 	return CUR_OK;
 }
 
+/* The bins of cluster sizes (docs/dedup.md): 2, 3, 4, 5, then 1-2-5 steps. */
+static const double cluster_edges[] = { 2, 3, 4, 5, 10, 20, 50, 100, 200, 500, 1000, 10000 };
+
+/* The sizes of the MinHash clusters as a histogram of the report page
+ * (docs/report.md), when clusters were made. */
+static void put_cluster_sizes(const dd_work *w, json_t *report)
+{
+	cur_hist h;
+	if (!dd_work_config(w)->minhash ||
+	    cur_hist_init(&h, cluster_edges, sizeof cluster_edges / sizeof cluster_edges[0]) < 0)
+		return;
+	dd_work_cluster_sizes(w, &h);
+	if (h.n)
+		json_object_set_new(report, "histograms", json_pack("{s:o}", "cluster_size",
+								   cur_hist_json(&h, "documents")));
+	cur_hist_release(&h);
+}
+
 static void put_figures(const dd_work *w, json_t *report)
 {
 	uint64_t counts[4], clusters, pairs;
 	size_t peak, n = dd_work_docs(w);
 	dd_work_figures(w, counts, &clusters, &pairs, &peak);
+	put_cluster_sizes(w, report);
 	json_object_set_new(report, "documents", json_integer((json_int_t)n));
 	json_object_set_new(report, "clusters", json_integer((json_int_t)clusters));
 	json_object_set_new(report, "candidate_pairs", json_integer((json_int_t)pairs));
@@ -537,6 +556,13 @@ static int stage_finish(cur_stage *self, json_t *report, cur_err *err)
 		json_object_set_new(report, "emptied_by_lines", json_integer((json_int_t)s->lines_dropped));
 	}
 	json_object_update(report, s->figures);
+	/* Every document this stage saw, by what became of it: a "shares"
+	 * chart of the report page. */
+	json_object_set_new(report, "shares", json_pack("{s:{s:I, s:I, s:I, s:I, s:I}}",
+		"documents_by_outcome", "kept", json_integer_value(json_object_get(report, "docs_out")),
+		"url_duplicate", (json_int_t)s->dropped[1], "exact_duplicate", (json_int_t)s->dropped[2],
+		"near_duplicate", (json_int_t)s->dropped[3], "emptied_by_lines",
+		(json_int_t)s->lines_dropped));
 	return CUR_OK;
 }
 

@@ -291,6 +291,14 @@ uint64_t dd_work_skipped(const dd_work *w)
 	return w->skipped;
 }
 
+void dd_work_cluster_sizes(const dd_work *w, cur_hist *h)
+{
+	/* A cluster is counted once, at its root (its smallest member). */
+	for (size_t g = 0; w->root && w->csize && g < w->n; g++)
+		if (w->root[g] == g && w->csize[g] >= 2)
+			cur_hist_add(h, (double)w->csize[g]);
+}
+
 void dd_work_figures(const dd_work *w, uint64_t *counts, uint64_t *clusters, uint64_t *pairs,
 		     size_t *peak_bytes)
 {

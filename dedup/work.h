@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
+#include "core/hist.h"
 #include "dedup/dd_int.h"
 #include "dedup/dedup.h"
 
@@ -90,6 +91,10 @@ void dd_work_set_threads(dd_work *w, int threads);
 /* dd_work_set_scratch: the directory dies with this process (as
  * dd_config.scratch says): its files are not fsync'd. */
 void dd_work_set_scratch(dd_work *w, int scratch);
+
+/* dd_work_cluster_sizes: add the size of every MinHash cluster of two or
+ * more documents to h (after clustering; nothing before). */
+void dd_work_cluster_sizes(const dd_work *w, cur_hist *h);
 
 /* Figures for the report: documents per kind, clusters, memory. */
 void dd_work_figures(const dd_work *w, uint64_t *counts /* [4] */, uint64_t *clusters,

@@ -124,6 +124,22 @@ else
 	fail "chromium: curate dedup's report page" "$(tail -20 "$WORK/browser3.out")"
 fi
 
+# Dedup's distributions: documents by outcome, MinHash cluster sizes (each
+# cluster once: total = clusters, sum - total = the near duplicates).
+printf 'inputs: [%s]\noutput: %s\nreport: %s\nstages:\n  - dedup: {minhash: true}\n' \
+	"$DATA/dedup/copyright-small.jsonl" "$WORK/cs.jsonl" "$WORK/cs.json" > "$WORK/cs.yaml"
+"$CURATE" run -q "$WORK/cs.yaml"
+if "$PY" - "$WORK/cs.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["stages"][0]
+h = d["histograms"]["cluster_size"]
+o = d["shares"]["documents_by_outcome"]
+assert h["total"] == d["clusters"] > 0, (h["total"], d["clusters"])
+assert h["sum"] - h["total"] == o["near_duplicate"] == d["minhash_duplicates"] > 0
+assert sum(h["counts"]) == h["total"] and sum(o.values()) == d["docs_in"]
+PYEOF
+then ok "dedup: cluster sizes and outcomes add up"; else fail "dedup: cluster sizes and outcomes add up"; fi
+
 # 8. Every drop reason the code can give is documented in docs/report.md.
 missing=""
 for r in $(grep -E 'FLT_(MIN|MAX|FLAG),' "$top_srcdir"/filters/rules.c | grep -oE '"[a-z0-9-]+:[a-z0-9_]+"' | tr -d '"' | sort -u) \
