@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <archive.h>
 #include <xxhash.h>
@@ -400,6 +401,12 @@ json_t *cli_run_info(const cli_common *c, const cur_token_counter *tc, time_t st
 	return run;
 }
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* The last lines of the summary: where everything went. */
 static void print_where(const char *cmd, const cli_common *c, json_t *r, int jsonl)
 {
@@ -412,7 +419,7 @@ static void print_where(const char *cmd, const cli_common *c, json_t *r, int jso
 		fprintf(stderr, "  output    %s\n", c->output && strcmp(c->output, "-") != 0 ?
 			c->output : "standard output");
 	else if (sink_out)
-		fprintf(stderr, "  output    %s/\n", sink_out);
+		fprintf(stderr, "  output    %s%s\n", sink_out, is_dir(sink_out) ? "/" : "");
 	if (c->report)
 		fprintf(stderr, "  report    %s\n", c->report);
 	if (c->report_html)

@@ -255,7 +255,10 @@ static int sink_finish(cur_sink *self, json_t *report, cur_err *err)
 
 	CUR_FORWARD(tok_trainer_learn(s->t, err));
 	CUR_FORWARD(train_outputs_finish(s->t, &s->out, err));
-	tok_trainer_report(s->t, report);
+	if (report) {
+		tok_trainer_report(s->t, report);
+		json_object_set_new(report, "output", json_string(s->path));
+	}
 	snprintf(s->summary, sizeof(s->summary),
 		 "wrote '%s': %zu ranks and %zu special tokens (%s)\n", s->path,
 		 tok_trainer_ranks(s->t), s->nspecials, s->t->stopped);
