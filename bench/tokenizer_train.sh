@@ -112,6 +112,10 @@ head -n 100000 "$vocab" > "$work/llama3-100k.tiktoken"
 timed extend taskset -c 1 "$curate" tokenizer extend -q "$vocab" --base-ranks 100000 \
 	--add 28256 --report "$work/extend.json" -o "$work/extended.tiktoken" \
 	"$work/multilingual-train.jsonl"
+# How many of the new tokens the extended encoder gives on the text they came from.
+"$curate" tokenize -q --tokenizer "$work/extended.tiktoken" --emit ids \
+	"$work/multilingual-train.jsonl" | tr ' ' '\n' |
+	awk '$1 >= 100000 && $1 < 128256' | sort -un | wc -l > "$work/extend-used.txt"
 "$curate" tokenizer stats -q "$work/extended.tiktoken" --compare "$vocab" \
 	--compare "$work/llama3-100k.tiktoken" --by lang -o "$work/extend-lang.json" \
 	"$work/multilingual-heldout.jsonl" > /dev/null

@@ -70,7 +70,8 @@ const lang = json('extend-lang.json');
 const cat = json('extend-category.json');
 const t = time('extend');
 console.log(`\nextend: ${ext.merges} merges on ${(json('extend.json').bytes_in / 1e6).toFixed(2)} MB ` +
-  `in ${t.s.toFixed(2)} s, peak RSS ${t.mb.toFixed(0)} MB`);
+  `in ${t.s.toFixed(2)} s, peak RSS ${t.mb.toFixed(0)} MB; ${read('extend-used.txt').trim()} of the ` +
+  'new tokens appear when the extended vocabulary encodes that text');
 const cpt = (g, k) => g.characters_per_token[k];
 console.log('\n| held-back text | characters | Llama 3 first 100K | + 28,256 learned here | real Llama 3 (128K) |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
