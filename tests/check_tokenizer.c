@@ -1302,6 +1302,7 @@ START_TEST(test_train_sketch)
 	tok_trainer *exact, *small;
 	json_t *r = json_object();
 	uint64_t bound;
+	cur_err err;
 
 	/* Many distinct pieces: random words of 8 letters, and some of 2
 	 * letters repeated often. */
@@ -1341,6 +1342,20 @@ START_TEST(test_train_sketch)
 	ck_assert_uint_le(small->mem.peak, (2u << 20) / 2);
 	json_decref(r);
 	tok_trainer_free(exact);
+	tok_trainer_free(small);
+
+	/* A piece larger than the whole budget is left out, and said. */
+	cur_buf_reset(&text);
+	for (int i = 0; i < 200000; i++)
+		ck_assert_int_eq(cur_buf_putc(&text, 'a'), 0);
+	ck_assert_int_eq(cur_buf_append(&text, " ab ab ab", 9), 0);
+	small = train_text(text.data, text.len, 300, 2 << 20);
+	r = json_object();
+	tok_trainer_report(small, r);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "pieces_too_large")), 1);
+	ck_assert_int_eq(tok_trainer_learn(small, &err), 0);
+	ck_assert_uint_eq(tok_trainer_ranks(small), 258); /* "ab", " ab" */
+	json_decref(r);
 	tok_trainer_free(small);
 	cur_buf_release(&text);
 }

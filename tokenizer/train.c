@@ -428,6 +428,7 @@ void tok_trainer_report(const tok_trainer *t, json_t *obj)
 	json_object_set_new(obj, "counts", json_string(pt->prunes ? "approximate" : "exact"));
 	json_object_set_new(obj, "count_undercount_max", json_integer((json_int_t)pt->undercount));
 	json_object_set_new(obj, "count_prunes", json_integer((json_int_t)pt->prunes));
+	json_object_set_new(obj, "pieces_too_large", json_integer((json_int_t)pt->skipped));
 	json_object_set_new(obj, "ranks", json_integer((json_int_t)t->tokens.n));
 	json_object_set_new(obj, "special_tokens", json_integer((json_int_t)t->o.nspecials));
 	json_object_set_new(obj, "merges", json_integer((json_int_t)t->merges));

@@ -132,15 +132,19 @@ static int table_add(piece_table *pt, train_mem *m, uint64_t h, const uint8_t *p
 			return CUR_OK;
 		}
 	}
-	if (n > UINT32_MAX || pt->n >= UINT32_MAX - 1)
+	if (pt->n >= UINT32_MAX - 1)
 		return CUR_ELIMIT;
 	if (train_projected_bytes(pt->n + 1, pt->nbytes + n) > pt->budget && pt->n > 0) {
 		CUR_FORWARD(table_prune(pt, m));
 		/* The piece starts again from its own count. */
 		return table_add(pt, m, h, p, n, c);
 	}
-	if (train_projected_bytes(1, n) > pt->budget)
-		return CUR_ELIMIT;
+	if (n > UINT32_MAX || train_projected_bytes(1, n) > pt->budget) {
+		/* One piece larger than the whole budget (a 10 MB run of one
+		 * character under a small limit): left out, and reported. */
+		pt->skipped++;
+		return CUR_OK;
+	}
 	CUR_FORWARD(train_grow(m, (void **)&pt->w, &pt->cap, pt->n + 1, sizeof(train_word)));
 	CUR_FORWARD(train_grow(m, (void **)&pt->bytes, &pt->capbytes, pt->nbytes + n, 1));
 	memcpy(pt->bytes + pt->nbytes, p, n);
@@ -290,8 +294,7 @@ int tok_trainer_add(tok_trainer *t, const char *text, const tok_piece_batch *b, 
 			__builtin_prefetch(&pt->slot[(size_t)e[4].hash & (pt->nslot - 1)]);
 		rc = table_add(pt, &t->mem, e->hash, s + e->off, e->len, e->count);
 		if (rc == CUR_ELIMIT)
-			return cur_err_set(err, rc, "a piece of %zu bytes does not fit in --mem-limit",
-					   e->len);
+			return cur_err_set(err, rc, "more than 4 billion distinct pieces");
 		if (rc < 0)
 			return cur_err_set(err, rc, "out of memory");
 	}

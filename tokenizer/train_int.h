@@ -53,6 +53,7 @@ typedef struct piece_table {
 	uint64_t total;        /* pieces counted (N) */
 	uint64_t undercount;   /* sum of the counts pruning took off every piece */
 	uint64_t prunes;
+	uint64_t skipped;      /* pieces larger than the whole budget, left out */
 	size_t budget;         /* bytes the learning state may take */
 } piece_table;
 
