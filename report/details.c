@@ -156,6 +156,41 @@ out:
 	free(labels);
 }
 
+/* A run under a batch scheduler (curate slurm): its steps, each an array of
+ * tasks, with the wall time from the first task's start to the last's end
+ * and the seconds its tasks took together. */
+static void steps_table(rpt_page *pg, json_t *r)
+{
+	json_t *slurm = json_object_get(r, "slurm"), *st;
+	size_t i;
+
+	if (!json_array_size(json_object_get(slurm, "steps")))
+		return;
+	rpt_put(pg, "<h3>Steps of the batch run</h3>\n<p class=\"sub\">");
+	rpt_figure(pg, "/slurm/tasks", rpt_num(slurm, "tasks"), RPT_INT);
+	rpt_put(pg, " tasks of ");
+	rpt_figure(pg, "/slurm/cpus_per_task", rpt_num(slurm, "cpus_per_task"), RPT_INT);
+	rpt_put(pg, " CPUs each (docs/distributed.md).</p>\n<table><tr><th>step</th>"
+		    "<th class=\"n\">tasks</th><th class=\"n\">wall time</th>"
+		    "<th class=\"n\">task-seconds</th></tr>\n");
+	json_array_foreach(json_object_get(slurm, "steps"), i, st) {
+		rpt_ptr base, p;
+
+		rpt_ptr_index(&base, "/slurm/steps", i);
+		rpt_put(pg, "<tr><td>");
+		rpt_text(pg, rpt_str(st, "name"));
+		rpt_put(pg, "</td>");
+		rpt_ptr_key(&p, base.s, "tasks");
+		rpt_cell(pg, p.s, rpt_num(st, "tasks"), RPT_INT);
+		rpt_ptr_key(&p, base.s, "seconds");
+		rpt_cell(pg, p.s, rpt_num(st, "seconds"), RPT_SECS);
+		rpt_ptr_key(&p, base.s, "task_seconds");
+		rpt_cell(pg, p.s, rpt_num(st, "task_seconds"), RPT_SECS);
+		rpt_put(pg, "</tr>\n");
+	}
+	rpt_put(pg, "</table>\n");
+}
+
 static void time_section(rpt_page *pg, json_t *r)
 {
 	static const struct { const char *key, *label, *unit; enum rpt_fmt fmt; } rows[] = {
@@ -182,6 +217,7 @@ static void time_section(rpt_page *pg, json_t *r)
 	}
 	rpt_put(pg, "</table>\n");
 	time_chart(pg, r);
+	steps_table(pg, r);
 	rpt_put(pg, "</section>\n");
 }
 

@@ -91,7 +91,9 @@ START_TEST(sections_appear_only_with_their_keys)
 		" \"histograms\": {\"perplexity\": {\"unit\": \"perplexity\", \"edges\": [0, 10, 20],"
 		"  \"counts\": [1, 2, 0], \"total\": 3, \"sum\": 31, \"marks\": [{\"at\": 15, \"label\": \"cut\"}]}},"
 		" \"shares\": {\"language\": {\"en\": 2, \"de\": 1}}}],"
-		" \"sink\": {\"categories\": {\"math\": {\"target\": 0.25, \"ratio\": 0.3}}}}");
+		" \"sink\": {\"categories\": {\"math\": {\"target\": 0.25, \"ratio\": 0.3}}},"
+		" \"slurm\": {\"tasks\": 3, \"cpus_per_task\": 2, \"steps\": [{\"name\": \"1-pass1\","
+		"  \"tasks\": 3, \"seconds\": 0.6, \"task_seconds\": 1.7}]}}");
 	char *a = page_of(bare), *b = page_of(full);
 
 	ck_assert_ptr_null(strstr(a, "id=\"mix\""));
@@ -102,6 +104,9 @@ START_TEST(sections_appear_only_with_their_keys)
 	ck_assert_ptr_nonnull(strstr(b, "<h4>Language</h4>"));
 	ck_assert_ptr_nonnull(strstr(b, "id=\"reason-model.ppl\""));
 	ck_assert_ptr_nonnull(strstr(b, "href=\"#reason-model.ppl\""));
+	ck_assert_ptr_null(strstr(a, "Steps of the batch run"));
+	ck_assert_ptr_nonnull(strstr(b, "Steps of the batch run"));
+	ck_assert_ptr_nonnull(strstr(b, "data-json=\"/slurm/steps/0/task_seconds\""));
 	free(a);
 	free(b);
 	json_decref(bare);

@@ -62,6 +62,15 @@ cmp -s "$W/t.run" "$W/t.hand" || bad="$bad report: $(diff "$W/t.run" "$W/t.hand"
 if [ -z "$bad" ]; then ok "3 tasks run by hand: the same shards, manifest, rejects and report totals as curate run"
 else fail "3 tasks run by hand differ from curate run:$bad"; fi
 "$CURATE" verify out/shards >/dev/null || fail "curate verify of the distributed run's shards"
+# The merged report's page (report_html: in the demo's file), in a browser:
+# every figure of the merged report as shown, the steps of the run included.
+grep -q "Steps of the batch run" out/report.html || fail "the merged report's page shows the steps"
+/usr/bin/python3 "$top_srcdir/tests/cli/report_browser.py" out/report.html out/report.json >"$W/browser" 2>&1
+case $? in
+0) ok "the merged report's page in chromium: $(tail -1 "$W/browser")" ;;
+77) echo "ok - # SKIP chromium not installed" ;;
+*) fail "the merged report's page in chromium: $(tail -5 "$W/browser")" ;;
+esac
 [ ! -d work/shard ] && [ ! -d work/work ] && [ ! -d work/parts ] || fail "the finish task removes the spills, the work directory and the parts"
 "$CURATE" slurm --status work >"$W/status" || fail "--status of a finished run exits 0"
 grep -q "done" "$W/status" && ! grep -qv -e "done" -e "^step" -e "tasks done" "$W/status" ||
