@@ -3,10 +3,10 @@
 # `curate run -j 2` of the same pipeline file: wall time for 1, 2 and 4 tasks,
 # and where a Slurm run's time goes, step by step (waiting for the scheduler,
 # then running). Two pipelines: the demo (data/pipeline.yaml on data/sample/)
-# and the same stages on 200+ MB of web text (bench/dedup_mkdata.py: the
-# shared corpus, then exact, near and line-shuffled copies, cut into 8 files).
-# Every Slurm run's shards, manifest and report totals are checked against
-# `curate run`'s.
+# and the same stages on 210 MB of JSON Lines (bench/dedup_mkdata.py: the
+# shared corpus once, then exact, near and line-shuffled copies of it, cut
+# into 8 files).
+# Every Slurm run's shards and manifest are checked against `curate run`'s.
 #   [PIPELINE=FILE] bench/slurm.sh [REPS] [MB]
 #   (default data/pipeline.yaml's stages and sink, 3 repetitions, best wall
 #   time; 210 MB). Needs root and Slurm's packages (scripts/setup.sh --all).
@@ -80,38 +80,61 @@ print("; ".join(out))
 EOF
 }
 
-bench() { # bench LABEL INPUTS-YAML
-	local label=$1 inputs=$2 best n t d
-	RUN=$W/$label-run
-	pipeline "$RUN" "$inputs"
-	best=999999
-	for _ in $(seq "$REPS"); do
-		t=$(time_it "$RUN" "$C" run -q pipeline.yaml -j 2)
-		best=$(echo "$t $best" | awk '{print ($1 < $2) ? $1 : $2}')
+# cpu DIR: the tasks' CPU seconds per step (user + system, from their
+# markers): what the work costs, whatever else the machine was doing.
+cpu() {
+	python3 - "$1/work" <<'EOF'
+import glob, json, sys
+w = sys.argv[1]
+steps = json.load(open(w + "/report.json"))["slurm"]["steps"]
+fin = json.load(open(glob.glob(w + "/tasks/*-finish-0.done")[0]))
+parts = ["%s %.2f" % (s["name"].split("-", 1)[1], s["cpu_seconds"]) for s in steps]
+parts.append("finish %.2f" % fin["cpu_seconds"])
+print("; ".join(parts))
+EOF
+}
+
+# bench LABEL INPUTS-YAML: curate run -j 2, then Slurm with 1 task of 2 CPUs,
+# 2 and 4 tasks of 1 CPU, REPS rounds, the runs of a round one after the
+# other (so that a change of load touches all of them); best wall time.
+bench() {
+	local label=$1 inputs=$2 n t d
+	declare -A best detail work
+	for d in run n1 n2 n4; do
+		pipeline "$W/$label-$d" "$inputs"
+		best[$d]=999999
 	done
-	echo "| $label | curate run -j 2 | $best | 1.00 | |"
-	base=$best
-	for n in 1 2 4; do
-		d=$W/$label-n$n
-		pipeline "$d" "$inputs"
-		best=999999
-		for _ in $(seq "$REPS"); do
+	RUN=$W/$label-run
+	for _ in $(seq "$REPS"); do
+		t=$(time_it "$RUN" /usr/bin/time -f "%U %S" -o "$RUN/cpu" "$C" run -q pipeline.yaml -j 2)
+		if awk -v a="$t" -v b="${best[run]}" 'BEGIN { exit !(a < b) }'; then
+			best[run]=$t
+			work[run]=$(awk '{ printf "all %.2f", $1 + $2 }' "$RUN/cpu")
+		fi
+		for n in 1 2 4; do
+			d=$W/$label-n$n
 			t=$(time_it "$d" "$C" slurm -q pipeline.yaml --tasks $n \
 				--cpus-per-task $((n == 1 ? 2 : 1)) -o work --submit --wait)
 			same_as_run "$d"
-			if awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-				best=$t
-				detail=$(steps "$d")
+			if awk -v a="$t" -v b="${best[n$n]}" 'BEGIN { exit !(a < b) }'; then
+				best[n$n]=$t
+				detail[n$n]=$(steps "$d")
+				work[n$n]=$(cpu "$d")
 			fi
 		done
-		echo "| $label | slurm, $n task(s) x $((n == 1 ? 2 : 1)) CPU | $best | $(awk -v a="$base" -v b="$best" 'BEGIN { printf "%.2f", b / a }') | $detail |"
+	done
+	echo "| $label | curate run -j 2 | ${best[run]} | 1.00 | | ${work[run]} |"
+	for n in 1 2 4; do
+		echo "| $label | slurm, $n task(s) x $((n == 1 ? 2 : 1)) CPU | ${best[n$n]} |" \
+			"$(awk -v a="${best[run]}" -v b="${best[n$n]}" 'BEGIN { printf "%.2f", b / a }') |" \
+			"${detail[n$n]} | ${work[n$n]} |"
 	done
 }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), best of $REPS"
 echo
-echo "| input | how | wall s | vs run | per step: wait for the scheduler + run (s) |"
-echo "|---|---|---:|---:|---|"
+echo "| input | how | wall s | vs run | per step: wait for the scheduler + run (wall s) | per step: CPU s of its tasks |"
+echo "|---|---|---:|---:|---|---|"
 bench demo "{general: [data/sample/*.warc.gz, data/sample/*.warc.wet, data/sample/web-cc-2019.jsonl.zst, data/sample/prose-moby-dick.jsonl.zst], math: [data/sample/math-gsm8k.jsonl.zst], code: [data/sample/code-python.jsonl.zst], multilingual: [data/sample/multilingual-udhr.jsonl.zst]}"
 bench "web-${MB}MB" "{general: [$(cd "$W" && ls "$W"/web-*.jsonl | paste -sd, | sed 's/,/, /g')]}"
 echo

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "bin/pipeline_file.h"
@@ -468,6 +469,18 @@ static double first_start(task *t)
 	return first;
 }
 
+/* The CPU time this task used (user and system), which a loaded machine
+ * does not stretch as it does the wall time. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -648,6 +661,7 @@ static void remove_scratch(task *t)
 	if (rc == CUR_OK)
 		maybe_stall(&t);
 	json_object_set_new(info, "end", json_real(now_seconds()));
+	json_object_set_new(info, "cpu_seconds", json_real(cpu_seconds()));
 	if (rc < 0 || rc == 1) {
 		json_object_set_new(info, "exit_status", json_integer(cli_exit_status(rc)));
 		json_object_set_new(info, "error", json_string(err.msg));
