@@ -81,15 +81,17 @@ EOF
 }
 
 # cpu DIR: the tasks' CPU seconds per step (user + system, from their
-# markers): what the work costs, whatever else the machine was doing.
+# markers): what the work costs, whatever else the machine was doing; and
+# the largest task's peak resident memory.
 cpu() {
 	python3 - "$1/work" <<'EOF'
 import glob, json, sys
 w = sys.argv[1]
 steps = json.load(open(w + "/report.json"))["slurm"]["steps"]
 fin = json.load(open(glob.glob(w + "/tasks/*-finish-0.done")[0]))
-parts = ["%s %.2f" % (s["name"].split("-", 1)[1], s["cpu_seconds"]) for s in steps]
-parts.append("finish %.2f" % fin["cpu_seconds"])
+parts = ["%s %.2f (%d MB)" % (s["name"].split("-", 1)[1], s["cpu_seconds"], s["peak_rss_bytes"] / 1e6)
+         for s in steps]
+parts.append("finish %.2f (%d MB)" % (fin["cpu_seconds"], fin["peak_rss_bytes"] / 1e6))
 print("; ".join(parts))
 EOF
 }
@@ -133,7 +135,7 @@ bench() {
 
 echo "# $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), best of $REPS"
 echo
-echo "| input | how | wall s | vs run | per step: wait for the scheduler + run (wall s) | per step: CPU s of its tasks |"
+echo "| input | how | wall s | vs run | per step: wait for the scheduler + run (wall s) | per step: CPU s of its tasks (largest task's peak RSS) |"
 echo "|---|---|---:|---:|---|---|"
 bench demo "{general: [data/sample/*.warc.gz, data/sample/*.warc.wet, data/sample/web-cc-2019.jsonl.zst, data/sample/prose-moby-dick.jsonl.zst], math: [data/sample/math-gsm8k.jsonl.zst], code: [data/sample/code-python.jsonl.zst], multilingual: [data/sample/multilingual-udhr.jsonl.zst]}"
 bench "web-${MB}MB" "{general: [$(cd "$W" && ls "$W"/web-*.jsonl | paste -sd, | sed 's/,/, /g')]}"

@@ -481,6 +481,14 @@ static double cpu_seconds(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* The most memory this task held (resident), as getrusage says. */
+static json_int_t peak_rss(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? (json_int_t)ru.ru_maxrss * 1024 : 0;
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -662,6 +670,7 @@ static void remove_scratch(task *t)
 		maybe_stall(&t);
 	json_object_set_new(info, "end", json_real(now_seconds()));
 	json_object_set_new(info, "cpu_seconds", json_real(cpu_seconds()));
+	json_object_set_new(info, "peak_rss_bytes", json_integer(peak_rss()));
 	if (rc < 0 || rc == 1) {
 		json_object_set_new(info, "exit_status", json_integer(cli_exit_status(rc)));
 		json_object_set_new(info, "error", json_string(err.msg));

@@ -90,7 +90,7 @@ static const char *str(json_t *o, const char *key)
 typedef struct step_sum {
 	json_t *report;          /* the tasks' reports added (passes) */
 	json_t *inputs;          /* the run's inputs, as the tasks list them */
-	double start, end, longest, task_seconds, cpu_seconds;
+	double start, end, longest, task_seconds, cpu_seconds, peak_rss;
 } step_sum;
 
 /* The whole run's sums, over every task of every step. */
@@ -116,6 +116,8 @@ static void add_task(run_sum *run, step_sum *st, json_t *step, json_t *done)
 	st->longest = e - s > st->longest ? e - s : st->longest;
 	st->task_seconds += e - s;
 	st->cpu_seconds += json_number_value(json_object_get(done, "cpu_seconds"));
+	if (json_number_value(json_object_get(done, "peak_rss_bytes")) > st->peak_rss)
+		st->peak_rss = json_number_value(json_object_get(done, "peak_rss_bytes"));
 	run->start = run->start == 0 || s < run->start ? s : run->start;
 	dist_report_add(run->threads, json_object_get(rep, "thread_seconds"));
 	run->peak_rss = rss > run->peak_rss ? rss : run->peak_rss;
@@ -248,11 +250,12 @@ json_t *dist_report_merge(const char *workdir, json_t *steps, const char *upto, 
 			add_task(&rs, &st, step, done);
 			json_decref(done);
 		}
-		json_array_append_new(times, json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:f}", "name",
+		json_array_append_new(times, json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:I}", "name",
 						       str(step, "name"), "tasks", n, "start", st.start,
 						       "end", st.end, "seconds", st.longest,
 						       "task_seconds", st.task_seconds,
-						       "cpu_seconds", st.cpu_seconds));
+						       "cpu_seconds", st.cpu_seconds,
+						       "peak_rss_bytes", (json_int_t)st.peak_rss));
 		if (strncmp(str(step, "kind"), "dedup-", 6) == 0 && st.report) {
 			char k[32];
 			json_t *by;

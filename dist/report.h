@@ -23,7 +23,8 @@ void dist_report_add(json_t *a, json_t *b);
  * NULL: the last step's own), run (taken), "seconds" from the first task's
  * start to now. Rates and thread utilisation are of the whole run;
  * "peak_rss_bytes" is the largest task's; "slurm" says how each step went
- * (first start, last end, longest task, the tasks' wall and CPU seconds).
+ * (first start, last end, longest task, the tasks' wall and CPU seconds,
+ * the largest task's peak memory).
  * NULL with err filled when a task left no report. */
 json_t *dist_report_merge(const char *workdir, json_t *steps, const char *upto, json_t *sink,
 			  json_t *run, int tasks, int jobs, double now, cur_err *err);
