@@ -652,6 +652,27 @@ static int load_existing(slurm_cmd *s, json_t **plan)
 	return 0;
 }
 
+/* The common options a pipeline file sets (report, rejects, seed, -j, ...)
+ * are the file's in a distributed run, where every task reads them from the
+ * plan: given on this command line they would be lost, so they are refused
+ * (-j is --cpus-per-task here). NULL when none was given. */
+static const char *file_option_given(const cli_common *c)
+{
+	cli_common d;
+
+	cli_common_init(&d);
+	if (c->report || c->report_html || c->rejects)
+		return "--report, --report-html and --rejects";
+	if (c->jobs != d.jobs)
+		return "-j (give --cpus-per-task)";
+	if (c->seed || c->strict || c->tokenizer || c->report_tokens)
+		return "--seed, --strict, --tokenizer and --report-tokens";
+	if (strcmp(c->text_field, d.text_field) != 0 || c->split_paragraphs ||
+	    c->max_doc_bytes != d.max_doc_bytes || c->warc_types || c->warc_all_status)
+		return "the reader's options";
+	return NULL;
+}
+
 int cmd_slurm(int argc, char **argv)
 {
 	slurm_cmd s;
@@ -666,6 +687,12 @@ int cmd_slurm(int argc, char **argv)
 	if (rc) {
 		json_decref(s.cfg);
 		return rc < 0 ? 0 : rc;
+	}
+	if (file_option_given(&s.c)) {
+		fprintf(stderr, "curate slurm: %s belong in the pipeline file: every task reads them "
+			"from its plan\n", file_option_given(&s.c));
+		rc = 2;
+		goto out;
 	}
 	run = opt_str(&s, "run");
 	by_workdir = run || opt_flag(&s, "status") || opt_flag(&s, "resume") ||

@@ -94,6 +94,9 @@ sed '/force: true/d' pipeline.yaml >noforce.yaml
 [ $? = 2 ] && grep -q "not a work directory" "$W/err" || fail "--status of a missing work directory: $(cat "$W/err")"
 "$CURATE" slurm 2>"$W/err"
 [ $? = 2 ] || fail "no pipeline file is a usage error"
+"$CURATE" slurm pipeline.yaml -o "$W/x" --report r.json 2>"$W/err"
+[ $? = 2 ] && grep -q "belong in the pipeline file" "$W/err" ||
+	fail "a common option the file sets is refused on the command line: $(cat "$W/err")"
 "$CURATE" slurm --run 1-pass1 --rank 0 --world 2 work 2>"$W/err"
 [ $? = 2 ] && grep -q "has 3 tasks" "$W/err" || fail "a task with the wrong --world is refused: $(cat "$W/err")"
 
