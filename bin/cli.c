@@ -160,7 +160,7 @@ static void print_help(const char *cmd, const cur_opt_spec *specs)
 {
 	printf("usage: curate %s [options] [FILE...]\n\nCommon options:\n%s", cmd, common_help);
 	if (specs && specs->name) {
-		printf("\nOptions of %s%s:\n", cmd, cur_stage_find(cmd) ?
+		printf("\nOptions of %s%s:\n", cmd, cli_stage_find(cmd) ?
 		       " (in a pipeline file, the same names with _ for -)" : "");
 		cli_print_options(stdout, specs);
 	}

@@ -11,16 +11,16 @@
 #include "core/reader.h"
 #include "core/stage.h"
 
-typedef struct cur_stage_row {
+typedef struct cli_stage_row {
 	const char *name;            /* command and pipeline-file name */
 	const char *summary;         /* one line for --help */
 	cur_stage_new_fn create;
 	const cur_opt_spec *options; /* terminated by a {NULL} row */
-} cur_stage_row;
+} cli_stage_row;
 
-const cur_stage_row *cur_stage_find(const char *name);
-extern const cur_stage_row cur_stage_table[];
-extern const size_t cur_stage_count;
+const cli_stage_row *cli_stage_find(const char *name);
+extern const cli_stage_row cli_stage_table[];
+extern const size_t cli_stage_count;
 
 /* Options every command shares (DESIGN.md), parsed once. */
 typedef struct cli_common {
@@ -81,18 +81,15 @@ json_t *cli_run_info(const cli_common *c, const cur_token_counter *tc, time_t st
 int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, size_t n,
 		     cur_sink *sink);
 
-/* A sink a pipeline file can name under "sink:" (besides the JSONL writer).
- * output is the pipeline's output path (may be NULL). */
-typedef cur_sink *(*cur_sink_new_fn)(json_t *config, const cur_stage_env *env,
-				     const char *output, cur_err *err);
-typedef struct cur_sink_row {
+/* A sink a pipeline file can name under "sink:" (besides the JSONL writer). */
+typedef struct cli_sink_row {
 	const char *name;
 	const char *summary;
 	cur_sink_new_fn create;
 	const cur_opt_spec *options;
 	const char *output_help;     /* what its `output:` names, or NULL */
-} cur_sink_row;
-extern const cur_sink_row cur_sink_table[];
+} cli_sink_row;
+extern const cli_sink_row cli_sink_table[];
 
 /* bin/run_plan.c: what a pipeline file holds. */
 /* cli_pipeline_check_keys: 0, or 2 after a message naming an unknown key. */
@@ -123,7 +120,7 @@ void cli_print_summary(const char *cmd, json_t *r);
 int cli_exit_status(int rc);
 
 /* cli_run_stage: a whole `curate STAGE [options] [FILE...]` command. */
-int cli_run_stage(const cur_stage_row *row, int argc, char **argv);
+int cli_run_stage(const cli_stage_row *row, int argc, char **argv);
 
 /* cli_stage_env: the cur_stage_env for common options. */
 void cli_stage_env(const cli_common *c, cur_stage_env *env);

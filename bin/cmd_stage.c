@@ -5,7 +5,7 @@
 
 /* `curate STAGE [options] [FILE...]`: one stage between a reader and the
  * JSONL writer. */
-int cli_run_stage(const cur_stage_row *row, int argc, char **argv)
+int cli_run_stage(const cli_stage_row *row, int argc, char **argv)
 {
 	json_t *cfg = json_object();
 	cli_common c;

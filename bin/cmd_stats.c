@@ -6,56 +6,35 @@
 #include "bin/cli.h"
 #include "bin/commands.h"
 #include "core/file.h"
+#include "core/script.h"
 #include "core/utf8.h"
 
-/* `curate stats`: a sink that measures instead of writing. Scripts come from
- * a short table of Unicode blocks: enough to see what a corpus is made of,
- * not a full Script property. */
+/* `curate stats`: a sink that measures instead of writing. Scripts are
+ * core/script.h's (by Unicode block: enough to see what a corpus is made of,
+ * not the full Script property). */
 
-static const struct script_range {
-	uint32_t lo, hi;
-	const char *name;
-} script_ranges[] = {
-	{ 0x0041, 0x024F, "Latin" }, { 0x0370, 0x03FF, "Greek" }, { 0x0400, 0x052F, "Cyrillic" },
-	{ 0x0530, 0x058F, "Armenian" }, { 0x0590, 0x05FF, "Hebrew" }, { 0x0600, 0x06FF, "Arabic" },
-	{ 0x0750, 0x077F, "Arabic" }, { 0x0900, 0x097F, "Devanagari" }, { 0x0980, 0x09FF, "Bengali" },
-	{ 0x0A00, 0x0AFF, "Gurmukhi/Gujarati" }, { 0x0B80, 0x0BFF, "Tamil" },
-	{ 0x0C00, 0x0DFF, "South Indian (other)" }, { 0x0E00, 0x0E7F, "Thai" },
-	{ 0x10A0, 0x10FF, "Georgian" }, { 0x1100, 0x11FF, "Hangul" }, { 0x1200, 0x139F, "Ethiopic" },
-	{ 0x1E00, 0x1EFF, "Latin" }, { 0x1F00, 0x1FFF, "Greek" }, { 0x3040, 0x309F, "Hiragana" },
-	{ 0x30A0, 0x30FF, "Katakana" }, { 0x3400, 0x4DBF, "Han" }, { 0x4E00, 0x9FFF, "Han" },
-	{ 0xAC00, 0xD7AF, "Hangul" }, { 0xF900, 0xFAFF, "Han" }, { 0x20000, 0x3134F, "Han" },
-};
-#define NSCRIPTS (sizeof(script_ranges) / sizeof(script_ranges[0]))
 #define NHIST 40
 
 typedef struct stats {
 	uint64_t docs, bytes, chars, lines, empty;
 	uint64_t ascii_other;   /* digits, punctuation, spaces */
 	uint64_t other;         /* letters of scripts not in the table */
-	uint64_t script[NSCRIPTS];
+	uint64_t script[CUR_NSCRIPTS];
 	uint64_t hist[NHIST];   /* documents by floor(log2(chars)) */
 	uint64_t min_chars, max_chars;
 	const char *output;
 } stats;
 
+/* A code point's script id, -1 for ASCII other than letters, -2 for a
+ * code point in no script of the table. */
 static int script_of(uint32_t cp)
 {
-	size_t lo = 0, hi = NSCRIPTS;
+	int id;
 
 	if (cp < 0x80)
-		return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? 0 : -1;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (cp < script_ranges[mid].lo)
-			hi = mid;
-		else if (cp > script_ranges[mid].hi)
-			lo = mid + 1;
-		else
-			return (int)mid;
-	}
-	return -2;
+		return ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ? CUR_SCRIPT_LATIN : -1;
+	id = cur_script_of(cp);
+	return id == CUR_SCRIPT_OTHER ? -2 : id;
 }
 
 static int stats_write(cur_sink *self, cur_doc *doc, cur_err *err)
@@ -104,8 +83,7 @@ static int stats_write(cur_sink *self, cur_doc *doc, cur_err *err)
 
 static void print_table(FILE *f, const stats *s)
 {
-	uint64_t per_script[NSCRIPTS] = { 0 };
-	size_t i, j;
+	size_t i;
 	uint64_t peak = 0;
 
 	fprintf(f, "documents   %12llu  (%llu empty)\n", (unsigned long long)s->docs,
@@ -118,17 +96,17 @@ static void print_table(FILE *f, const stats *s)
 			(double)s->chars / (double)s->docs, (unsigned long long)s->min_chars,
 			(unsigned long long)s->max_chars);
 	fprintf(f, "\nscript                      characters   share\n");
-	/* Several ranges share a name: add them up under the first. */
-	for (i = 0; i < NSCRIPTS; i++) {
-		for (j = 0; j < i && strcmp(script_ranges[j].name, script_ranges[i].name); j++)
-			;
-		per_script[j] += s->script[i];
+	for (i = 0; i < CUR_NSCRIPTS; i++) {
+		char name[32];
+
+		if (!s->script[i])
+			continue;
+		/* Capitalized, as the name of a script is written. */
+		snprintf(name, sizeof(name), "%s", cur_script_name((int)i));
+		name[0] = (char)(name[0] - 'a' + 'A');
+		fprintf(f, "%-26s %12llu  %5.1f%%\n", name, (unsigned long long)s->script[i],
+			100.0 * (double)s->script[i] / (double)(s->chars ? s->chars : 1));
 	}
-	for (i = 0; i < NSCRIPTS; i++)
-		if (per_script[i])
-			fprintf(f, "%-26s %12llu  %5.1f%%\n", script_ranges[i].name,
-				(unsigned long long)per_script[i],
-				100.0 * (double)per_script[i] / (double)(s->chars ? s->chars : 1));
 	if (s->other)
 		fprintf(f, "%-26s %12llu  %5.1f%%\n", "other non-ASCII", (unsigned long long)s->other,
 			100.0 * (double)s->other / (double)(s->chars ? s->chars : 1));

@@ -36,16 +36,16 @@ static void usage(FILE *f)
 		   "       curate help COMMAND | pipeline | --help | --version\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	for (i = 0; i < cur_stage_count; i++) {
+	for (i = 0; i < cli_stage_count; i++) {
 		size_t k;
 
 		/* A stage with a command of its own (tokenize) is listed once. */
 		for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-			if (strcmp(commands[k].name, cur_stage_table[i].name) == 0)
+			if (strcmp(commands[k].name, cli_stage_table[i].name) == 0)
 				break;
 		if (k == sizeof(commands) / sizeof(commands[0]))
-			fprintf(f, "  %-10s %s\n", cur_stage_table[i].name,
-				cur_stage_table[i].summary);
+			fprintf(f, "  %-10s %s\n", cli_stage_table[i].name,
+				cli_stage_table[i].summary);
 	}
 	fprintf(f, "\nEach command reads FILE... (or stdin), writes JSONL to stdout or -o FILE,\n"
 		   "and takes the common options listed by 'curate help COMMAND'.\n");
@@ -53,13 +53,13 @@ static void usage(FILE *f)
 
 static int dispatch(const char *name, int argc, char **argv)
 {
-	const cur_stage_row *row;
+	const cli_stage_row *row;
 	size_t i;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].fn(argc, argv);
-	row = cur_stage_find(name);
+	row = cli_stage_find(name);
 	if (row)
 		return cli_run_stage(row, argc, argv);
 	fprintf(stderr, "curate: unknown command '%s'\nTry 'curate --help'.\n", name);
@@ -70,8 +70,8 @@ int main(int argc, char **argv)
 {
 	/* Documents come and go by the million, many larger than glibc's mmap
 	 * threshold: keep freed memory in the heap instead of unmapping and
-	 * faulting it in again for the next one (it was a third of ingest's
-	 * time). Memory stays bounded by the batches in flight. */
+	 * faulting it in again for the next one. Memory stays bounded by the
+	 * batches in flight. */
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	if (argc < 2) {

@@ -355,7 +355,7 @@ static cur_stage *scope_stage(cur_stage *inner, json_t *categories, cur_err *err
  * it. */
 cur_stage *cli_stage_from_entry(json_t *entry, const cur_stage_env *env, cur_err *err)
 {
-	const cur_stage_row *row;
+	const cli_stage_row *row;
 	json_t *cfg = NULL, *categories;
 	cur_stage *st;
 	const char *name;
@@ -364,7 +364,7 @@ cur_stage *cli_stage_from_entry(json_t *entry, const cur_stage_env *env, cur_err
 		cur_err_set(err, CUR_EINVAL, "a stage entry needs a name");
 		return NULL;
 	}
-	row = cur_stage_find(name);
+	row = cli_stage_find(name);
 	if (!row) {
 		json_decref(cfg);
 		cur_err_set(err, CUR_EINVAL, "unknown stage '%s'", name);

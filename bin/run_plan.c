@@ -112,19 +112,19 @@ void cli_help_pipeline(FILE *f)
 	}
 	fprintf(f, "\nStages: `- NAME: {OPTION: VALUE}` (the options of `curate NAME`, with _ for -),\n"
 		   "in order; `categories: [NAME...]` limits any stage to those categories.\n");
-	for (i = 0; i < cur_stage_count; i++) {
-		fprintf(f, "\n  %s: %s\n", cur_stage_table[i].name, cur_stage_table[i].summary);
-		print_yaml_options(f, cur_stage_table[i].options);
-		if (strcmp(cur_stage_table[i].name, "filter") == 0)
+	for (i = 0; i < cli_stage_count; i++) {
+		fprintf(f, "\n  %s: %s\n", cli_stage_table[i].name, cli_stage_table[i].summary);
+		print_yaml_options(f, cli_stage_table[i].options);
+		if (strcmp(cli_stage_table[i].name, "filter") == 0)
 			fprintf(f, "      (each rule of each set, with its default: curate help filter)\n");
 	}
 	fprintf(f, "\nSinks: `sink: {NAME: {OPTION: VALUE}}`; without one, kept documents go to\n"
 		   "`output` as JSON Lines.\n");
-	for (i = 0; cur_sink_table[i].name; i++) {
-		fprintf(f, "\n  %s: %s\n", cur_sink_table[i].name, cur_sink_table[i].summary);
-		if (cur_sink_table[i].output_help)
-			fprintf(f, "      %-28s %s\n", "output: PATH", cur_sink_table[i].output_help);
-		print_yaml_options(f, cur_sink_table[i].options);
+	for (i = 0; cli_sink_table[i].name; i++) {
+		fprintf(f, "\n  %s: %s\n", cli_sink_table[i].name, cli_sink_table[i].summary);
+		if (cli_sink_table[i].output_help)
+			fprintf(f, "      %-28s %s\n", "output: PATH", cli_sink_table[i].output_help);
+		print_yaml_options(f, cli_sink_table[i].options);
 	}
 	fprintf(f, "\nExample: data/pipeline.yaml (the demo's); `curate run --dry-run FILE` prints\n"
 		   "the plan a file makes without running it.\n");
@@ -209,11 +209,11 @@ static void print_stages(FILE *f, json_t *stages)
 	json_array_foreach(stages, i, entry) {
 		const char *name;
 		json_t *cfg, *cats;
-		const cur_stage_row *row;
+		const cli_stage_row *row;
 
 		if (cli_stage_entry(entry, &name, &cfg) < 0)
 			continue;
-		row = cur_stage_find(name);
+		row = cli_stage_find(name);
 		fprintf(f, "  %zu %s", i + 1, name);
 		cats = json_object_get(cfg, "categories");
 		if (cats) {
@@ -245,9 +245,9 @@ static void print_sink(FILE *f, const cli_common *c, json_t *spec)
 			fprintf(f, "      %-22s %s\n", "output", json_string_value(
 				json_object_get(cfg, "output")) ? json_string_value(
 				json_object_get(cfg, "output")) : c->output);
-		for (i = 0; cur_sink_table[i].name; i++)
-			if (strcmp(cur_sink_table[i].name, name) == 0)
-				print_resolved(f, cur_sink_table[i].options, cfg);
+		for (i = 0; cli_sink_table[i].name; i++)
+			if (strcmp(cli_sink_table[i].name, name) == 0)
+				print_resolved(f, cli_sink_table[i].options, cfg);
 	}
 }
 

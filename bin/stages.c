@@ -12,7 +12,7 @@
 
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
-const cur_stage_row cur_stage_table[] = {
+const cli_stage_row cli_stage_table[] = {
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
 	  dd_stage_new, dd_options },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
@@ -25,20 +25,20 @@ const cur_stage_row cur_stage_table[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
-const size_t cur_stage_count = sizeof(cur_stage_table) / sizeof(cur_stage_table[0]) - 1;
+const size_t cli_stage_count = sizeof(cli_stage_table) / sizeof(cli_stage_table[0]) - 1;
 
-const cur_stage_row *cur_stage_find(const char *name)
+const cli_stage_row *cli_stage_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < cur_stage_count; i++)
-		if (strcmp(cur_stage_table[i].name, name) == 0)
-			return &cur_stage_table[i];
+	for (i = 0; i < cli_stage_count; i++)
+		if (strcmp(cli_stage_table[i].name, name) == 0)
+			return &cli_stage_table[i];
 	return NULL;
 }
 
 /* Sinks a pipeline file may name; the JSONL writer is the default. */
-const cur_sink_row cur_sink_table[] = {
+const cli_sink_row cli_sink_table[] = {
 	{ "ids", "token ids, one line per document", tok_ids_sink_new, tok_stage_options,
 	  "the file of ids (else the pipeline's output)" },
 	{ "shard", "Megatron/llm.c token shards and manifest.json (docs/shards.md)", shard_sink_new,
@@ -61,10 +61,10 @@ int cli_make_sink(json_t *spec, const cli_common *c, const cur_stage_env *env,
 	if (!json_is_object(spec) || json_object_size(spec) != 1)
 		return cur_err_set(err, CUR_EINVAL, "'sink' must be a mapping {NAME: {options}}");
 	json_object_foreach(spec, name, cfg) {
-		for (i = 0; cur_sink_table[i].name; i++) {
-			if (strcmp(cur_sink_table[i].name, name) != 0)
+		for (i = 0; cli_sink_table[i].name; i++) {
+			if (strcmp(cli_sink_table[i].name, name) != 0)
 				continue;
-			*out = cur_sink_table[i].create(cfg, env, c->output, err);
+			*out = cli_sink_table[i].create(cfg, env, c->output, err);
 			return *out ? CUR_OK : (err->code ? err->code : CUR_EINVAL);
 		}
 		if (strcmp(name, "jsonl") == 0)

@@ -15,112 +15,16 @@
 #include "core/utf8.h"
 
 /* One pass of the pipeline (core/pipeline_int.h; passes.c runs a run's
- * passes). Workers take batches from the shared reader in turn (the read lock
- * assigns each batch its sequence number), parse and run the parallel stages
- * on their own, and wait at each serial stage and at the sink until every
- * earlier batch has passed ("turnstiles"). So the result depends only on the
- * input order, never on -j. A worker that finishes a batch before its turn
- * to be written leaves it queued and reads the next one (the worker that
- * delivers the next batch in order writes it and those queued after it), so
- * at most BATCHES_PER_WORKER batches per worker hold documents, and only
- * while a slow batch holds up the order. */
+ * passes, workers.c its threads). Workers take batches from the shared
+ * reader in turn (the read lock assigns each batch its sequence number),
+ * parse and run the parallel stages on their own, and wait at each serial
+ * stage and at the sink until every earlier batch has passed
+ * ("turnstiles"). So the result depends only on the input order, never on
+ * -j. */
 
-enum slot_state { SLOT_OK, SLOT_BAD, SLOT_DROPPED };
 
-#define BATCH_BYTES ((size_t)1 << 20)
 
-typedef struct slot {
-	cur_doc doc;
-	const char *category;  /* from the input it was read from, or NULL */
-	enum slot_state state;
-	int dropped_at;       /* stage index when DROPPED */
-	const char *reason;   /* report key when BAD */
-	char *msg;            /* message when BAD */
-	/* Lengths as read and as the last stage left the text (kept
-	 * documents), for the report's "lengths". */
-	uint64_t chars_in, tokens_in, chars_out, tokens_out;
-	unsigned edits_in;    /* doc.text_edits as read */
-} slot;
-
-typedef struct batch {
-	uint64_t seq;
-	slot *slots;
-	size_t n;
-	size_t *len_at;       /* n * (nstages + 1): text length entering each stage */
-	uint64_t bytes_read;  /* input bytes consumed when the batch was read */
-} batch;
-
-typedef struct stage_count {
-	cur_counts c;
-	json_t *dropped;
-	double seconds;       /* thread-seconds in the stage, all workers */
-} stage_count;
-
-/* Where the threads' time went, in thread-seconds summed over the workers
- * (the report's "thread_seconds"): timed per batch, so the clock costs
- * nothing next to the work. */
-typedef struct phase_times {
-	double read;          /* records read and split, under the read lock */
-	double parse;         /* records parsed */
-	double lengths;       /* the report's document lengths measured */
-	double sink_prepare;  /* the sink's per-document work on the workers */
-	double sink_write;    /* the ordered writes */
-	double waiting;       /* idle: for a free batch (the order held up behind a
-			       * slow one) or for the read lock */
-} phase_times;
-
-typedef struct pipe {
-	const cur_pipeline_opts *o;
-	const cur_pass *ps;
-	char *const *inputs;
-	size_t ninputs;
-	cur_stage *const *stages;
-	size_t nstages;
-	cur_sink *sink;
-	cur_sink *rejects;
-
-	pthread_mutex_t read_mx;
-	size_t input_idx;
-	cur_reader *reader;
-	uint64_t next_seq;
-	uint64_t bytes_done;  /* input bytes of finished files */
-	uint64_t bytes_total;
-
-	pthread_mutex_t turn_mx;
-	pthread_cond_t turn_cv;
-	uint64_t *turn;       /* per stage: the next batch a serial stage takes */
-	int stop;
-	int fatal;
-	cur_err fatal_err;
-	int strict_hit;
-
-	/* Batches: a fixed pool. A processed batch waits in done[] (by seq) for
-	 * the ordered writer; whichever worker delivers the next one in order
-	 * writes it and any that follow, so no worker idles at the sink. */
-	batch *pool;
-	size_t npool;
-	batch **free_batches;
-	size_t nfree;
-	batch **done;          /* npool entries, indexed by seq % npool */
-	uint64_t next_write;
-	int draining;
-
-	/* Touched only inside the sink's turn. */
-	stage_count *counts;
-	phase_times times;    /* .sink_write in the sink's turn; the rest summed at the end */
-	cur_counts run;
-	uint64_t bad, repairs;
-	json_t *errors;
-	cur_lengths *lengths; /* NULL for a passthrough run: texts stay encoded */
-	struct timespec t0, last_progress;
-} pipe_t;
-
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void pipe_fatal(pipe_t *p, const cur_err *err, int code)
+void cur_pass_fatal(pipe_t *p, const cur_err *err, int code)
 {
 	pthread_mutex_lock(&p->turn_mx);
 	if (!p->fatal) {
@@ -171,7 +75,7 @@ static void slot_bad(slot *s, const cur_err *err)
 
 /* Fill b under the read lock. Returns CUR_OK (b->n may be 0 at the end) or
  * a fatal code. */
-static int read_batch(pipe_t *p, batch *b, cur_err *err)
+int cur_pass_read_batch(pipe_t *p, batch *b, cur_err *err)
 {
 	int rc = CUR_OK;
 
@@ -301,7 +205,7 @@ static int run_stage_on(pipe_t *p, batch *b, size_t si, void *tls, int serial_pa
 			cur_err_set(&e, rc, "%s:%llu: stage '%s' failed: %s", s->doc.origin,
 				    (unsigned long long)s->doc.record, st->name,
 				    serr.msg[0] ? serr.msg : cur_strerror(rc));
-			pipe_fatal(p, &e, rc);
+			cur_pass_fatal(p, &e, rc);
 			return rc;
 		}
 		if (rc == CUR_DROP) {
@@ -324,10 +228,10 @@ static void progress(pipe_t *p, const batch *b)
 	if (!p->o->progress)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&p->last_progress, &now) < 0.5)
+	if (cur_elapsed(&p->last_progress, &now) < 0.5)
 		return;
 	p->last_progress = now;
-	secs = elapsed(&p->t0, &now);
+	secs = cur_elapsed(&p->t0, &now);
 	mb = (double)b->bytes_read / 1e6;
 	rate = secs > 0 ? mb / secs : 0;
 	fprintf(stderr, "\rcurate %s: %llu docs, %.1f MB, %.1f MB/s", p->o->cmd,
@@ -385,11 +289,11 @@ static void count_lengths(pipe_t *p, const slot *s)
 		cur_err e;
 
 		cur_err_set(&e, CUR_ENOMEM, "out of memory");
-		pipe_fatal(p, &e, CUR_ENOMEM);
+		cur_pass_fatal(p, &e, CUR_ENOMEM);
 	}
 }
 
-static int sink_turn(pipe_t *p, batch *b)
+int cur_pass_sink_turn(pipe_t *p, batch *b)
 {
 	size_t i;
 	int rc = CUR_OK;
@@ -432,33 +336,15 @@ static int sink_turn(pipe_t *p, batch *b)
 
 		cur_err_set(&e, rc, "cannot write output: %s",
 			    werr.msg[0] ? werr.msg : cur_strerror(rc));
-		pipe_fatal(p, &e, rc);
+		cur_pass_fatal(p, &e, rc);
 	}
 	progress(p, b);
 	return rc;
 }
 
-/* ---- workers ---- */
+/* ---- a batch on a worker ---- */
 
-typedef struct worker {
-	pipe_t *p;
-	void **tls;   /* per stage, then the sink's */
-	void *count_tls;  /* the token counter's */
-	phase_times times;
-	double *stage_seconds;  /* per stage */
-} worker;
 
-/* Seconds from *t to now; *t becomes now, ready for the next phase. */
-static double seconds_since(struct timespec *t)
-{
-	struct timespec now;
-	double s;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	s = elapsed(t, &now);
-	*t = now;
-	return s;
-}
 
 /* Characters, and tokens when the run counts them, of the text as it is. */
 static int measure(worker *w, const cur_doc *doc, uint64_t *chars, uint64_t *tokens)
@@ -542,7 +428,7 @@ static void parse_batch(pipe_t *p, batch *b)
 	}
 }
 
-static void free_batch_docs(batch *b)
+void cur_pass_free_batch(batch *b)
 {
 	size_t i;
 
@@ -559,11 +445,11 @@ static int length_failed(pipe_t *p, int rc)
 	cur_err e;
 
 	cur_err_set(&e, rc, "cannot count tokens for the report: %s", cur_strerror(rc));
-	pipe_fatal(p, &e, rc);
+	cur_pass_fatal(p, &e, rc);
 	return rc;
 }
 
-static int process_batch(worker *w, batch *b)
+int cur_pass_process_batch(worker *w, batch *b)
 {
 	pipe_t *p = w->p;
 	size_t si, i;
@@ -572,16 +458,16 @@ static int process_batch(worker *w, batch *b)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	parse_batch(p, b);
-	w->times.parse += seconds_since(&t);
+	w->times.parse += cur_seconds_since(&t);
 	rc = measure_in(w, b);
 	if (rc < 0)
 		return length_failed(p, rc);
-	w->times.lengths += seconds_since(&t);
+	w->times.lengths += cur_seconds_since(&t);
 	for (si = 0; si < p->nstages; si++) {
 		cur_stage *st = p->stages[si];
 
 		rc = run_stage_on(p, b, si, w->tls[si], 0);
-		w->stage_seconds[si] += seconds_since(&t);
+		w->stage_seconds[si] += cur_seconds_since(&t);
 		if (rc < 0)
 			return rc;
 		if (!st->serial)
@@ -591,13 +477,13 @@ static int process_batch(worker *w, batch *b)
 		/* The wait for the turn is not the stage's time. */
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		run_stage_on(p, b, si, w->tls[si], 1);
-		w->stage_seconds[si] += seconds_since(&t);
+		w->stage_seconds[si] += cur_seconds_since(&t);
 		turn_pass(p, si);
 	}
 	rc = measure_out(w, b);
 	if (rc < 0)
 		return length_failed(p, rc);
-	w->times.lengths += seconds_since(&t);
+	w->times.lengths += cur_seconds_since(&t);
 	if (p->sink->ops->prepare) {
 		for (i = 0; i < b->n; i++) {
 			cur_err serr;
@@ -614,207 +500,13 @@ static int process_batch(worker *w, batch *b)
 					    b->slots[i].doc.origin,
 					    (unsigned long long)b->slots[i].doc.record,
 					    serr.msg[0] ? serr.msg : cur_strerror(rc));
-				pipe_fatal(p, &e, rc);
+				cur_pass_fatal(p, &e, rc);
 				return rc;
 			}
 		}
-		w->times.sink_prepare += seconds_since(&t);
+		w->times.sink_prepare += cur_seconds_since(&t);
 	}
 	return CUR_OK;
-}
-
-/* ---- the batch pool and the ordered writer ---- */
-
-/* A free batch, or NULL once the run is stopping. */
-static batch *pool_get(pipe_t *p)
-{
-	batch *b = NULL;
-
-	pthread_mutex_lock(&p->turn_mx);
-	while (!p->nfree && !p->stop)
-		pthread_cond_wait(&p->turn_cv, &p->turn_mx);
-	if (!p->stop)
-		b = p->free_batches[--p->nfree];
-	pthread_mutex_unlock(&p->turn_mx);
-	return b;
-}
-
-/* Called with turn_mx held. The batch's documents were freed before, outside
- * the lock (freeing under it made every other worker wait at its next turn):
- * by the writer, or, for a batch that was never written, by the worker that
- * takes it next. */
-static void pool_put_locked(pipe_t *p, batch *b)
-{
-	p->free_batches[p->nfree++] = b;
-	pthread_cond_broadcast(&p->turn_cv);
-}
-
-static void pool_put(pipe_t *p, batch *b)
-{
-	pthread_mutex_lock(&p->turn_mx);
-	pool_put_locked(p, b);
-	pthread_mutex_unlock(&p->turn_mx);
-}
-
-/* Hand a processed batch to the writer. If nobody is writing, this worker
- * writes every batch that is next in order, then goes back to reading. */
-static void deliver(pipe_t *p, batch *b)
-{
-	struct timespec t;
-
-	pthread_mutex_lock(&p->turn_mx);
-	p->done[b->seq % p->npool] = b;
-	if (p->draining) {
-		pthread_mutex_unlock(&p->turn_mx);
-		return;
-	}
-	p->draining = 1;
-	for (;;) {
-		batch *next = p->done[p->next_write % p->npool];
-
-		if (p->stop || !next || next->seq != p->next_write)
-			break;
-		p->done[p->next_write % p->npool] = NULL;
-		pthread_mutex_unlock(&p->turn_mx);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		sink_turn(p, next);
-		/* Free the documents now, outside the lock: a batch in the pool
-		 * holds none, so a deep pool costs memory only while a slow
-		 * batch holds up the order. */
-		free_batch_docs(next);
-		p->times.sink_write += seconds_since(&t);
-		pthread_mutex_lock(&p->turn_mx);
-		p->next_write++;
-		pool_put_locked(p, next);
-	}
-	p->draining = 0;
-	pthread_mutex_unlock(&p->turn_mx);
-}
-
-static void *worker_main(void *arg)
-{
-	worker *w = arg;
-	pipe_t *p = w->p;
-
-	for (;;) {
-		struct timespec t;
-		batch *b;
-		cur_err err;
-		int rc;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		b = pool_get(p);
-		w->times.waiting += seconds_since(&t);
-		if (!b)
-			break;
-		free_batch_docs(b);
-		cur_err_clear(&err);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		pthread_mutex_lock(&p->read_mx);
-		w->times.waiting += seconds_since(&t);
-		rc = p->stop ? CUR_OK : read_batch(p, b, &err);
-		w->times.read += seconds_since(&t);
-		pthread_mutex_unlock(&p->read_mx);
-		if (rc < 0)
-			pipe_fatal(p, &err, rc);
-		if (rc < 0 || b->n == 0) {
-			pool_put(p, b);
-			break;
-		}
-		process_batch(w, b);
-		deliver(p, b);
-	}
-	return NULL;
-}
-
-/* Batches per worker: one being processed, the rest done and waiting to be
- * written in order. Documents vary a thousandfold in size, and while one
- * worker encodes a 2 MB document the others run ahead by up to this many
- * batches each before they have to wait (with 2, shard -j 2 spent 0.1
- * thread-seconds of 3 waiting on the 200 MB benchmark input). */
-#define BATCHES_PER_WORKER 8
-
-static int pool_init(pipe_t *p, int jobs)
-{
-	size_t i;
-
-	p->npool = BATCHES_PER_WORKER * (size_t)jobs;
-	p->pool = cur_calloc_array(p->npool, sizeof(batch));
-	p->free_batches = cur_calloc_array(p->npool, sizeof(batch *));
-	p->done = cur_calloc_array(p->npool, sizeof(batch *));
-	if (!p->pool || !p->free_batches || !p->done)
-		return CUR_ENOMEM;
-	for (i = 0; i < p->npool; i++) {
-		batch *b = &p->pool[i];
-
-		b->slots = cur_calloc_array(p->o->batch_docs, sizeof(slot));
-		b->len_at = cur_calloc_array(p->o->batch_docs * (p->nstages + 1), sizeof(size_t));
-		if (!b->slots || !b->len_at)
-			return CUR_ENOMEM;
-		p->free_batches[p->nfree++] = b;
-	}
-	return CUR_OK;
-}
-
-static void pool_release(pipe_t *p)
-{
-	size_t i;
-
-	for (i = 0; p->pool && i < p->npool; i++) {
-		if (p->pool[i].slots)
-			free_batch_docs(&p->pool[i]);
-		free(p->pool[i].slots);
-		free(p->pool[i].len_at);
-	}
-	free(p->pool);
-	free(p->free_batches);
-	free(p->done);
-}
-
-static int worker_init(worker *w, pipe_t *p)
-{
-	size_t i;
-
-	memset(w, 0, sizeof(*w));
-	w->p = p;
-	w->tls = calloc(p->nstages + 1, sizeof(void *));
-	w->stage_seconds = calloc(p->nstages + 1, sizeof(double)); /* + 1: never calloc(0) */
-	if (!w->tls || !w->stage_seconds)
-		return CUR_ENOMEM;
-	for (i = 0; i < p->nstages; i++)
-		if (p->stages[i]->ops->thread_new)
-			w->tls[i] = p->stages[i]->ops->thread_new(p->stages[i]);
-	if (p->sink->ops->thread_new)
-		w->tls[p->nstages] = p->sink->ops->thread_new(p->sink);
-	if (p->o->tokens && p->o->tokens->thread_new)
-		w->count_tls = p->o->tokens->thread_new(p->o->tokens->ctx);
-	return CUR_OK;
-}
-
-/* Add the worker's times to the run's (after the workers have stopped). */
-static void worker_release(worker *w)
-{
-	pipe_t *p = w->p;
-	size_t i;
-
-	p->times.read += w->times.read;
-	p->times.parse += w->times.parse;
-	p->times.lengths += w->times.lengths;
-	p->times.sink_prepare += w->times.sink_prepare;
-	p->times.waiting += w->times.waiting;
-	for (i = 0; w->stage_seconds && i < p->nstages; i++)
-		p->counts[i].seconds += w->stage_seconds[i];
-	if (w->tls) {
-		for (i = 0; i < p->nstages; i++)
-			if (p->stages[i]->ops->thread_free && w->tls[i])
-				p->stages[i]->ops->thread_free(p->stages[i], w->tls[i]);
-		if (p->sink->ops->thread_free && w->tls[p->nstages])
-			p->sink->ops->thread_free(p->sink, w->tls[p->nstages]);
-	}
-	if (w->count_tls && p->o->tokens->thread_free)
-		p->o->tokens->thread_free(p->o->tokens->ctx, w->count_tls);
-	free(w->tls);
-	free(w->stage_seconds);
 }
 
 /* ---- the pass ---- */
@@ -841,42 +533,6 @@ static json_t *stage_report(pipe_t *p, size_t k, cur_err *err, int *rc)
 	return r;
 }
 
-static int run_workers(pipe_t *p)
-{
-	int n = p->o->jobs > 0 ? p->o->jobs : 1;
-	worker *ws = calloc((size_t)n, sizeof(*ws));
-	pthread_t *th = calloc((size_t)n, sizeof(*th));
-	int i, started = 0, rc = CUR_OK;
-
-	if (!ws || !th) {
-		free(ws);
-		free(th);
-		return CUR_ENOMEM;
-	}
-	rc = pool_init(p, n);
-	for (i = 0; i < n && rc == CUR_OK; i++)
-		rc = worker_init(&ws[i], p);
-	if (rc == CUR_OK) {
-		if (n == 1) {
-			worker_main(&ws[0]);
-		} else {
-			for (i = 0; i < n; i++, started++)
-				if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0)
-					break;
-			for (i = 0; i < started; i++)
-				pthread_join(th[i], NULL);
-			if (started < n && started == 0)
-				rc = CUR_ENOMEM;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (ws[i].p)
-			worker_release(&ws[i]);
-	pool_release(p);
-	free(ws);
-	free(th);
-	return rc;
-}
 
 static uint64_t total_input_bytes(char *const *inputs, size_t n)
 {
@@ -915,7 +571,7 @@ static int pass_report(pipe_t *p, json_t *report, cur_err *err)
 		       p->times.waiting);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	rc = p->sink->ops->finish(p->sink, sr, err);
-	json_object_set_new(ts, "sink_finish", json_real(seconds_since(&t)));
+	json_object_set_new(ts, "sink_finish", json_real(cur_seconds_since(&t)));
 	json_object_set_new(report, "thread_seconds", ts);
 	json_object_set_new(report, "sink", sr);
 	if (rc == CUR_OK && p->strict_hit)
@@ -955,7 +611,7 @@ int cur_pass_run(const cur_pass *ps, json_t *report, cur_err *err)
 	p.bytes_total = total_input_bytes(p.inputs, p.ninputs);
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
 
-	rc = run_workers(&p);
+	rc = cur_pass_workers(&p);
 	if (p.reader)
 		cur_reader_close(p.reader);
 	if (o->progress)

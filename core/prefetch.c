@@ -1,7 +1,7 @@
 /* Read-ahead for libarchive: a thread of its own reads the file a few
  * blocks ahead of the consumer, so that the copy out of the page cache (the
- * read system call, about 40% of a pass that only scans lines) overlaps the
- * consumer's work instead of adding to it. The blocks are lent to
+ * read system call, a large part of a pass that only scans lines) overlaps
+ * the consumer's work instead of adding to it. The blocks are lent to
  * libarchive one at a time; libarchive keeps a block only until its next
  * read, so a block comes back to the reading thread then. */
 #include "config.h"

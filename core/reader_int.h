@@ -9,6 +9,11 @@
 #include "core/error.h"
 #include "core/reader.h"
 
+/* Bytes a reader asks libarchive for at a time, and by which the stream's
+ * window grows. */
+#define READ_CHUNK (256 * 1024)
+
+/* The look-ahead stream (stream.c). */
 typedef struct cur_stream {
 	struct archive *a;
 	char *buf;          /* look-ahead window: bytes [pos, len) are unread;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "core/doc.h"
 #include "core/error.h"
+#include "core/stage.h"
 
 typedef struct cur_sink cur_sink;
 
@@ -44,6 +45,13 @@ struct cur_sink {
 	const char *meta_key;
 	void *priv;        /* the sink's own state */
 };
+
+/* A sink constructor, as a pipeline file names it (`sink: {NAME: config}`):
+ * config is its options (borrowed), output the run's output path (may be
+ * NULL). On error returns NULL after filling err (CUR_EINVAL for a bad
+ * option). */
+typedef cur_sink *(*cur_sink_new_fn)(json_t *config, const cur_stage_env *env,
+				     const char *output, cur_err *err);
 
 /* cur_jsonl_sink_new: JSON Lines to path ("-" or NULL: stdout); zstd when the
  * name ends in .zst (threads > 1 uses zstd workers), gzip for .gz. Written to

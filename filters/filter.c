@@ -9,6 +9,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/doc.h"
+#include "core/script.h"
 #include "filters/filter.h"
 #include "filters/filter_int.h"
 
@@ -379,7 +380,7 @@ static int parse_scripts(flt_engine *e, json_t *cfg, cur_err *err)
 		size_t n = strcspn(s, ", ");
 		char name[32];
 		snprintf(name, sizeof(name), "%.*s", (int)n, s);
-		int id = n ? flt_script_id(name) : -2;
+		int id = n ? cur_script_id(name) : -2;
 		if (id == -1)
 			return cur_err_set(err, CUR_EINVAL, "unknown script '%s' (valid: latin, greek, "
 					   "cyrillic, armenian, hebrew, arabic, devanagari, ..., han, "

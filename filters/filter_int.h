@@ -78,7 +78,7 @@ void flt_scan_hash_words(flt_scan *s);
 void flt_scan_keep_lines(flt_scan *s, const char *text, size_t len, const uint32_t *keep,
 			 size_t nkept);
 void flt_scan_hash_lines(flt_scan *s);
-/* flt_word_fold_hash: hash of the lower-cased word (for word lists). */
+/* flt_fold_hash: hash of the lower-cased word (for word lists); tmp is scratch. */
 uint64_t flt_fold_hash(const char *p, size_t n, cur_buf *tmp);
 /* flt_is_terminal: whether cp is sentence-terminal punctuation. */
 int flt_is_terminal(uint32_t cp);
@@ -154,7 +154,7 @@ int flt_wordlist_load(flt_wordlist *w, const char *path, const flt_wordlist *exc
 		      cur_err *err);
 int flt_wordlist_has(const flt_wordlist *w, uint64_t key);
 int flt_wordlist_has_first(const flt_wordlist *w, uint64_t key);
-/* flt_phrase_hash: combine word hashes into a phrase hash. */
+/* flt_phrase_step: fold the next word hash into a phrase hash (start at 0). */
 uint64_t flt_phrase_step(uint64_t h, uint64_t word);
 
 /* flt_read_file: whole file (decompressed by libarchive when compressed). */
@@ -276,7 +276,5 @@ int flt_ctx_scan(flt_ctx *c);
 /* flt_ctx_rewrite_begin/end: build a new text in a scratch buffer. */
 cur_buf *flt_ctx_rewrite_begin(flt_ctx *c);
 void flt_ctx_rewrite_end(flt_ctx *c, cur_buf *b);
-int flt_script_id(const char *name);
-extern const char *const flt_script_names[];
 
 #endif

@@ -1,5 +1,5 @@
 # filters/: quality and safety filters (the `filter` stage and command).
-libcurate_a_SOURCES += %D%/filter.c %D%/filter.h %D%/filter_int.h %D%/scan.c %D%/rules.c \
+libcurate_a_SOURCES += %D%/filter.c %D%/filter.h %D%/filter_int.h %D%/scan.c %D%/rules.c %D%/rules_lists.c %D%/rules_int.h \
 	%D%/wordlist.c %D%/tokdist.c
 curate_SOURCES += bin/cmd_filter.c
 

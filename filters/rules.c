@@ -15,22 +15,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/utf8.h"
+#include "core/script.h"
 #include "filters/filter_int.h"
-
-/* Cached groups (ctx->have) and cached values (ctx->v). */
-enum { G_SCAN = 1, G_PARA = 2, G_LINES = 4, G_PRE = 8, G_FWDUP = 16, G_DIRTY = 32,
-       G_SCRIPT = 64, G_FOLD = 128, G_NO_REPEAT = 256, G_TOP_UNIQUE = 512, G_TOPB = 1024,
-       G_COVER = 2048 };
-enum { V_PARA_FRAC, V_PARA_CHAR, V_LINE_FRAC, V_LINE_CHAR, V_FW_DUP, V_DIRTY,
-       V_SCRIPT, V_C4_SENT, V_C4_LOREM, V_C4_CURLY, V_C4_REMOVED, V_L3_REMOVED,
-       V_L3_EMPTY };
-
-#define SCAN_OR_NAN(c) do { if (flt_ctx_scan(c) < 0) return NAN; } while (0)
-
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : NAN;
-}
+#include "filters/rules_int.h"
 
 int flt_ctx_init(flt_ctx *c, const flt_engine *e)
 {
@@ -99,11 +86,6 @@ void flt_ctx_rewrite_end(flt_ctx *c, cur_buf *b)
 	}
 	c->nout ^= 1;
 	flt_ctx_set_text(c, b->data, b->len);
-}
-
-static double st_v(flt_ctx *c, int i)
-{
-	return c->v[i];
 }
 
 /* ---- gopher-quality ---------------------------------------------------- */
@@ -275,11 +257,10 @@ static double st_rep(flt_ctx *c, int which)
 	return c->v[which];
 }
 
-#define HASH_BASE 0x9E3779B97F4A7C15ull
 
 /* Prefix sums of word hashes (polynomial) and of word lengths, so that any
  * n-gram's hash and " ".join length is O(1). */
-static int group_pre(flt_ctx *c)
+int flt_group_pre(flt_ctx *c)
 {
 	if (c->have & G_PRE)
 		return CUR_OK;
@@ -306,18 +287,6 @@ static int group_pre(flt_ctx *c)
 	return CUR_OK;
 }
 
-static uint64_t pow_base(int n)
-{
-	uint64_t p = 1;
-	for (int i = 0; i < n; i++)
-		p *= HASH_BASE;
-	return p;
-}
-
-static inline uint64_t ngram_hash(const flt_ctx *c, size_t i, size_t n, uint64_t pw)
-{
-	return c->pre[i + n] - c->pre[i] * pw;
-}
 
 /* find_top_duplicate: characters of the most frequent n-gram (" ".join)
  * times its count; ties go to the n-gram seen first (Counter.most_common). */
@@ -327,7 +296,7 @@ static double st_top_ngram(flt_ctx *c, int n)
 	size_t w = c->scan.nwords;
 	if (w < (size_t)n)
 		return NAN;
-	if (group_pre(c) < 0)
+	if (flt_group_pre(c) < 0)
 		return NAN;
 	if ((c->have & G_TOP_UNIQUE) && n > c->top_unique_n) {
 		/* every shorter n-gram is unique, so every longer one is: the
@@ -348,11 +317,11 @@ static double st_top_ngram(flt_ctx *c, int n)
 	}
 	if (flt_hset_clear(&c->hs, w) < 0)
 		return NAN;
-	uint64_t pw = pow_base(n);
+	uint64_t pw = flt_pow_base(n);
 	uint32_t best = 0, first = 0;
 	/* counts only grow, so the winner is known when its last count lands */
 	for (size_t i = 0; i + n <= w; i++) {
-		const flt_hslot *s = flt_hset_add(&c->hs, ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
+		const flt_hslot *s = flt_hset_add(&c->hs, flt_ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
 		if (s->count > best || (s->count == best && s->first < first)) {
 			best = s->count;
 			first = s->first;
@@ -370,8 +339,6 @@ static double st_top_ngram(flt_ctx *c, int n)
 	return ratio(chars * best, (double)c->scan.chars);
 }
 
-/* find_all_duplicate: characters ("".join) of n-grams seen before, skipping
- * past each repeat. */
 /* Positions whose 5-gram occurred earlier, and for n = 5..10 the characters
  * covered by the windows [i, i+n) from them: find_all_duplicate(n) counts
  * only such windows, without overlap, so cover[n] bounds it. */
@@ -380,11 +347,11 @@ static int group_cover(flt_ctx *c)
 	size_t w = c->scan.nwords;
 	size_t end[11] = {0};
 	memset(c->dup_cover, 0, sizeof(c->dup_cover));
-	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
+	if (flt_group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
 		return c->err = CUR_ENOMEM;
-	uint64_t pw = pow_base(5);
+	uint64_t pw = flt_pow_base(5);
 	for (size_t i = 0; i + 5 <= w; i++) {
-		if (flt_hset_add(&c->hs, ngram_hash(c, i, 5, pw), (uint32_t)i)->count < 2)
+		if (flt_hset_add(&c->hs, flt_ngram_hash(c, i, 5, pw), (uint32_t)i)->count < 2)
 			continue;
 		for (int n = 5; n <= 10; n++) {
 			size_t to = i + (size_t)n < w ? i + (size_t)n : w;
@@ -399,6 +366,8 @@ static int group_cover(flt_ctx *c)
 	return CUR_OK;
 }
 
+/* find_all_duplicate: characters ("".join) of n-grams seen before, skipping
+ * past each repeat. */
 static double st_dup_ngram(flt_ctx *c, int n)
 {
 	SCAN_OR_NAN(c);
@@ -415,12 +384,12 @@ static double st_dup_ngram(flt_ctx *c, int n)
 	/* no repeated shorter n-gram means no repeated longer one */
 	if ((c->have & G_NO_REPEAT) && n > c->no_repeat_n)
 		return 0;
-	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
+	if (flt_group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
 		return NAN;
-	uint64_t pw = pow_base(n), rep = 0;
+	uint64_t pw = flt_pow_base(n), rep = 0;
 	size_t i = 0;
 	while (i + n <= w) {
-		const flt_hslot *s = flt_hset_add(&c->hs, ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
+		const flt_hslot *s = flt_hset_add(&c->hs, flt_ngram_hash(c, i, (size_t)n, pw), (uint32_t)i);
 		if (s->count > 1) {
 			rep += c->cpre[i + n] - c->cpre[i];
 			i += (size_t)n;
@@ -752,169 +721,6 @@ static const flt_rule fineweb[] = {
 	{"max_newlines_per_word", "fineweb:list_ratio", st_fw_list, 0, FLT_MAX, 0.3, "newlines per word"},
 };
 
-/* ---- dirty words (safety, llama3) --------------------------------------- */
-
-static int group_fold(flt_ctx *c)
-{
-	size_t w = c->scan.nwords;
-	if (w > c->capfold) {
-		size_t cap = w < 1024 ? 1024 : 2 * w;
-		uint64_t *f = cur_realloc_array(c->fold, cap, sizeof(*f));
-		if (!f)
-			return c->err = CUR_ENOMEM;
-		c->fold = f;
-		c->capfold = cap;
-	}
-	flt_scan_hash_words(&c->scan);
-	for (size_t i = 0; i < w; i++) {
-		const flt_word *wd = &c->scan.words[i];
-		if (!(wd->flags & FLT_W_FOLD)) {
-			c->fold[i] = wd->hash;
-			continue;
-		}
-		/* ASCII with capitals (the common case): lower-case on the stack */
-		const unsigned char *p = (const unsigned char *)c->text + wd->off;
-		char low[64];
-		size_t k = 0;
-		while (k < wd->len && k < sizeof(low) && p[k] < 0x80) {
-			low[k] = (char)((p[k] >= 'A' && p[k] <= 'Z') ? p[k] + 32 : p[k]);
-			k++;
-		}
-		c->fold[i] = k == wd->len ? XXH3_64bits(low, k)
-					  : flt_fold_hash(c->text + wd->off, wd->len, &c->tmp);
-	}
-	c->have |= G_FOLD;
-	return CUR_OK;
-}
-
-/* Matches of the word list: at each word, the longest listed phrase that
- * starts there counts once, and matching goes on after it. */
-static double st_dirty_count(flt_ctx *c, int arg)
-{
-	(void)arg;
-	SCAN_OR_NAN(c);
-	if (c->have & G_DIRTY)
-		return c->v[V_DIRTY];
-	const flt_wordlist *wl = &c->e->dirty;
-	size_t w = c->scan.nwords, count = 0;
-	if (wl->n && !(c->have & G_FOLD) && group_fold(c) < 0)
-		return NAN;
-	for (size_t i = 0; wl->n && i < w; i++) {
-		if (!flt_wordlist_has_first(wl, c->fold[i]))
-			continue;
-		uint64_t h = 0;
-		size_t best = 0;
-		for (size_t k = 0; k < wl->max_words && i + k < w; k++) {
-			h = flt_phrase_step(h, c->fold[i + k]);
-			if (flt_wordlist_has(wl, h))
-				best = k + 1;
-		}
-		if (best) {
-			count++;
-			i += best - 1;
-		}
-	}
-	c->v[V_DIRTY] = (double)count;
-	c->have |= G_DIRTY;
-	return (double)count;
-}
-
-/* Matches per word; with arg >= 0, 0 unless the count reaches the
- * threshold at thr[arg] (count and fraction must both be high). */
-static double st_dirty_frac(flt_ctx *c, int arg)
-{
-	double n = st_dirty_count(c, 0);
-	if (arg >= 0 && n < c->thr[arg])
-		return 0;
-	return ratio(n, (double)(c->scan.nwords - c->scan.symbol_words));
-}
-
-/* ---- llama3 -------------------------------------------------------------- */
-
-enum { L3_NGRAM, L3_MIN_LINE_WORDS, L3_MIN_TOKENS };
-
-/* Duplicated n-gram coverage per line: the fraction of a line's word
- * characters covered by n-grams that occurred earlier in the document. A
- * line above the threshold repeats earlier content (logs, error messages,
- * boilerplate) and is removed, while its first occurrence stays. */
-static int l3_rewrite(flt_ctx *c);
-
-static double kl_divergence(flt_ctx *c, int arg);
-
-/* ---- safety -------------------------------------------------------------- */
-
-static int host_of(const char *url, const char **h, size_t *n)
-{
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *at = NULL, *q = p;
-	while (*q && *q != '/' && *q != '?' && *q != '#') {
-		if (*q == '@')
-			at = q;
-		q++;
-	}
-	if (at)
-		p = at + 1;
-	const char *e = p;
-	while (e < q && *e != ':')
-		e++;
-	while (e > p && e[-1] == '.')
-		e--;
-	*h = p;
-	*n = (size_t)(e - p);
-	return *n > 0;
-}
-
-static int url_sub_has(const flt_engine *e, uint64_t key)
-{
-	if (!e->url_subs)
-		return 0;
-	size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & e->url_mask;
-	while (e->url_subs[j]) {
-		if (e->url_subs[j] == key)
-			return 1;
-		j = (j + 1) & e->url_mask;
-	}
-	return 0;
-}
-
-/* 1 when the URL's host, a parent domain of it, or a listed substring of
- * the lower-cased URL is blocked. Every test is a hash lookup. */
-static double st_blocked(flt_ctx *c, int arg)
-{
-	(void)arg;
-	const flt_engine *e = c->e;
-	if (!c->url || !*c->url || (!e->hosts.n && !e->url_n))
-		return 0;
-	cur_buf_reset(&c->tmp);
-	for (const char *p = c->url; *p; p++)
-		cur_buf_putc(&c->tmp, (*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-	if (!c->tmp.data)
-		return 0;
-	const char *u = c->tmp.data, *h;
-	size_t n;
-	if (e->hosts.n && host_of(u, &h, &n)) {
-		/* the host, then each parent domain: a.b.example.com, b.example.com, ... */
-		for (;;) {
-			uint64_t k = flt_phrase_step(0, XXH3_64bits(h, n));
-			if (flt_wordlist_has(&e->hosts, k))
-				return 1;
-			const char *dot = memchr(h, '.', n);
-			if (!dot)
-				break;
-			n -= (size_t)(dot + 1 - h);
-			h = dot + 1;
-		}
-	}
-	for (size_t li = 0; li < e->nsub_lens; li++) {
-		size_t L = e->sub_lens[li];
-		for (size_t i = 0; i + L <= c->tmp.len; i++)
-			if (url_sub_has(e, XXH3_64bits(u + i, L) | 1))
-				return 1;
-	}
-	return 0;
-}
-
 /* ---- length ---------------------------------------------------------------- */
 
 static double st_chars(flt_ctx *c, int arg)
@@ -922,55 +728,6 @@ static double st_chars(flt_ctx *c, int arg)
 	(void)arg;
 	SCAN_OR_NAN(c);
 	return (double)c->scan.chars;
-}
-
-typedef struct script_range {
-	uint32_t lo, hi;
-	unsigned char id;
-} script_range;
-
-const char *const flt_script_names[] = {
-	"latin", "greek", "cyrillic", "armenian", "hebrew", "arabic", "devanagari",
-	"bengali", "gurmukhi", "gujarati", "oriya", "tamil", "telugu", "kannada",
-	"malayalam", "sinhala", "thai", "lao", "tibetan", "myanmar", "georgian",
-	"hangul", "ethiopic", "khmer", "han", "hiragana", "katakana", "other", NULL};
-
-static const script_range scripts[] = {
-	{0x0000, 0x02AF, 0}, {0x0370, 0x03FF, 1}, {0x0400, 0x052F, 2}, {0x0530, 0x058F, 3},
-	{0x0590, 0x05FF, 4}, {0x0600, 0x06FF, 5}, {0x0750, 0x077F, 5}, {0x08A0, 0x08FF, 5},
-	{0x0900, 0x097F, 6}, {0x0980, 0x09FF, 7}, {0x0A00, 0x0A7F, 8}, {0x0A80, 0x0AFF, 9},
-	{0x0B00, 0x0B7F, 10}, {0x0B80, 0x0BFF, 11}, {0x0C00, 0x0C7F, 12}, {0x0C80, 0x0CFF, 13},
-	{0x0D00, 0x0D7F, 14}, {0x0D80, 0x0DFF, 15}, {0x0E00, 0x0E7F, 16}, {0x0E80, 0x0EFF, 17},
-	{0x0F00, 0x0FFF, 18}, {0x1000, 0x109F, 19}, {0x10A0, 0x10FF, 20}, {0x1100, 0x11FF, 21},
-	{0x1200, 0x139F, 22}, {0x1780, 0x17FF, 23}, {0x1C80, 0x1C8F, 2}, {0x1E00, 0x1EFF, 0},
-	{0x1F00, 0x1FFF, 1}, {0x2C60, 0x2C7F, 0}, {0x2DE0, 0x2DFF, 2}, {0x2E80, 0x2FDF, 24},
-	{0x3040, 0x309F, 25}, {0x30A0, 0x30FF, 26}, {0x3130, 0x318F, 21}, {0x31F0, 0x31FF, 26},
-	{0x3400, 0x4DBF, 24}, {0x4E00, 0x9FFF, 24}, {0xA640, 0xA69F, 2}, {0xA720, 0xA7FF, 0},
-	{0xAC00, 0xD7AF, 21}, {0xF900, 0xFAFF, 24}, {0xFB1D, 0xFB4F, 4}, {0xFB50, 0xFDFF, 5},
-	{0xFE70, 0xFEFF, 5}, {0xFF21, 0xFF5A, 0}, {0xFF66, 0xFF9F, 26}, {0x20000, 0x3134F, 24},
-};
-
-static int script_of(uint32_t cp)
-{
-	size_t lo = 0, hi = sizeof(scripts) / sizeof(scripts[0]);
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (cp < scripts[mid].lo)
-			hi = mid;
-		else if (cp > scripts[mid].hi)
-			lo = mid + 1;
-		else
-			return scripts[mid].id;
-	}
-	return 27;
-}
-
-int flt_script_id(const char *name)
-{
-	for (int i = 0; flt_script_names[i]; i++)
-		if (!strcasecmp(name, flt_script_names[i]))
-			return i;
-	return -1;
 }
 
 /* Fraction of letters written in an allowed script (NAN without letters). */
@@ -987,7 +744,7 @@ static double st_script(flt_ctx *c, int arg)
 			cp = u[i++];
 			if ((cp | 32) >= 'a' && (cp | 32) <= 'z') {
 				letters++;
-				ok += c->e->scripts[0];
+				ok += c->e->scripts[CUR_SCRIPT_LATIN];
 			}
 			continue;
 		}
@@ -997,7 +754,7 @@ static double st_script(flt_ctx *c, int arg)
 		if (cat < UTF8PROC_CATEGORY_LU || cat > UTF8PROC_CATEGORY_LO)
 			continue;
 		letters++;
-		ok += c->e->scripts[script_of((uint32_t)cp)];
+		ok += c->e->scripts[cur_script_of((uint32_t)cp)];
 	}
 	return ratio((double)ok, (double)letters);
 }
@@ -1009,109 +766,6 @@ static const flt_rule length[] = {
 	{"min_script_fraction", "length:script_fraction", st_script, 0, FLT_MIN, 0.5, "fraction of letters in the --scripts list"},
 };
 
-static const flt_rule safety[] = {
-	{"min_dirty_words", NULL, NULL, 0, FLT_PARAM, 3, "fewer dirty-word matches never drop by fraction"},
-	{"blocked_url", "safety:blocked_url", st_blocked, 0, FLT_FLAG, 1, "the URL's host, domain or a substring is on a --blocklist"},
-	{"max_dirty_words", "safety:dirty_words", st_dirty_count, 0, FLT_MAX, INFINITY, "dirty-word matches (default: no limit)"},
-	{"max_dirty_fraction", "safety:dirty_fraction", st_dirty_frac, 0, FLT_MAX, 0.005, "dirty-word matches per word (when at least min_dirty_words)"},
-};
-
-enum { L3_MAX_COVERAGE = 3, L3_MIN_DIRTY = 6 };
-
-static const flt_rule llama3[] = {
-	{"ngram", NULL, NULL, 0, FLT_PARAM, 3, "n of the n-grams for the line coverage"},
-	{"min_line_words", NULL, NULL, 0, FLT_PARAM, 5, "shorter lines are never removed"},
-	{"min_tokens", NULL, NULL, 0, FLT_PARAM, 50, "documents with fewer tokens get no KL score"},
-	{"max_line_dup_coverage", "llama3:line_dup_coverage", NULL, 0, FLT_PARAM, 0.7, "remove a line when this fraction of it repeats earlier n-grams"},
-	{"lines_removed", "llama3:lines_removed", st_v, V_L3_REMOVED, FLT_INFO, 0, "lines removed as repeated content"},
-	{"empty", "llama3:empty", st_v, V_L3_EMPTY, FLT_FLAG, 1, "drop documents that line removal emptied"},
-	{"min_dirty_words", NULL, NULL, 0, FLT_PARAM, 3, "fewer dirty-word matches never drop"},
-	{"dirty_words", "llama3:dirty_words", st_dirty_count, 0, FLT_INFO, 0, "dirty-word matches"},
-	{"max_dirty_fraction", "llama3:dirty_fraction", st_dirty_frac, L3_MIN_DIRTY, FLT_MAX, 0.005, "dirty-word matches per word (when at least min_dirty_words)"},
-	{"max_kl", "llama3:kl_divergence", kl_divergence, 0, FLT_MAX, 8.7, "KL divergence (nats) of the token distribution from the corpus"},
-};
-
-static int l3_rewrite(flt_ctx *c)
-{
-	if (flt_ctx_scan(c) < 0)
-		return c->err;
-	int n = (int)c->thr[L3_NGRAM];
-	size_t w = c->scan.nwords, removed = 0, nl = c->scan.nlines;
-	if (n < 1)
-		n = 1;
-	if (group_pre(c) < 0 || flt_hset_clear(&c->hs, w) < 0)
-		return c->err = CUR_ENOMEM;
-	uint64_t pw = pow_base(n);
-	cur_buf *out = flt_ctx_rewrite_begin(c);
-	size_t kept = 0;
-	for (size_t li = 0; li < nl; li++) {
-		const flt_line *l = &c->scan.lines[li];
-		size_t a = l->first_word, b = a + l->nwords;
-		size_t covered_to = a, covered = 0;
-		/* a word is covered when an n-gram holding it was seen before */
-		for (size_t i = a; i + (size_t)n <= b; i++) {
-			uint64_t h = ngram_hash(c, i, (size_t)n, pw);
-			flt_hslot *s = flt_hset_add(&c->hs, h, (uint32_t)i);
-			if (s->count < 2)
-				continue;
-			size_t from = i > covered_to ? i : covered_to;
-			covered += c->cpre[i + n] - c->cpre[from];
-			covered_to = i + (size_t)n;
-		}
-		double total = (double)(c->cpre[b] - c->cpre[a]);
-		int drop = l->nwords >= c->thr[L3_MIN_LINE_WORDS] && total > 0 &&
-			   covered / total > c->thr[L3_MAX_COVERAGE];
-		if (drop) {
-			removed++;
-			continue;
-		}
-		if (kept++)
-			cur_buf_putc(out, '\n');
-		cur_buf_append(out, c->text + l->off, l->len);
-	}
-	c->v[V_L3_REMOVED] = (double)removed;
-	c->v[V_L3_EMPTY] = removed > 0 && flt_rstrip_len(out->data ? out->data : "", out->len) == 0;
-	if (removed)
-		flt_ctx_rewrite_end(c, out);
-	return c->err;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* KL(P_doc || Q_corpus) in nats over the document's Llama 3 tokens. */
-static double kl_divergence(flt_ctx *c, int arg)
-{
-	(void)arg;
-	const flt_engine *e = c->e;
-	if (!e->tok || !e->dist.logq)
-		return NAN;
-	c->ids.len = 0;
-	if (tok_encode(e->tok, c->text, c->len, 0, &c->ids) < 0) {
-		c->err = CUR_ENOMEM;
-		return NAN;
-	}
-	size_t n = c->ids.len;
-	if (n == 0 || n < c->thr[L3_MIN_TOKENS])
-		return NAN;
-	qsort(c->ids.ids, n, sizeof(uint32_t), cmp_u32);
-	double kl = 0, logn = log((double)n);
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j < n && c->ids.ids[j] == c->ids.ids[i])
-			j++;
-		uint32_t id = c->ids.ids[i];
-		double p = (double)(j - i) / (double)n;
-		double lq = id < e->dist.vocab ? e->dist.logq[id] : e->dist.log_unseen;
-		kl += p * (log((double)(j - i)) - logn - lq);
-		i = j;
-	}
-	return kl;
-}
-
 #define ROWS(t) t, sizeof(t) / sizeof(t[0])
 
 const flt_ruleset flt_rulesets[] = {
@@ -1120,7 +774,7 @@ const flt_ruleset flt_rulesets[] = {
 	{"gopher-repetition", ROWS(gopher_repetition), NULL, 1},
 	{"c4", ROWS(c4), c4_rewrite, 1},
 	{"fineweb", ROWS(fineweb), NULL, 1},
-	{"llama3", ROWS(llama3), l3_rewrite, 0},
-	{"safety", ROWS(safety), NULL, 1},
+	{"llama3", flt_rules_llama3, FLT_LLAMA3_RULES, flt_llama3_rewrite, 0},
+	{"safety", flt_rules_safety, FLT_SAFETY_RULES, NULL, 1},
 };
 const size_t flt_nrulesets = sizeof(flt_rulesets) / sizeof(flt_rulesets[0]);

@@ -1,6 +1,6 @@
 # shards/: tokenize, mix, shuffle, pack and write Megatron-LM / llm.c token
 # shards with a manifest; read and verify them. `curate shard`, `curate verify`.
-libcurate_a_SOURCES += %D%/shard.h %D%/shard_int.h %D%/sink.c %D%/spill.c %D%/plan.c \
+libcurate_a_SOURCES += %D%/shard.h %D%/shard_int.h %D%/sink_int.h %D%/sink.c %D%/setup.c %D%/workdir.c %D%/spill.c %D%/plan.c \
 	%D%/writer.c %D%/writer_int.h %D%/reader.c %D%/reader.h %D%/reader_int.h %D%/verify.c
 curate_SOURCES += bin/cmd_shard.c bin/cmd_verify.c
 

@@ -1,6 +1,6 @@
 # tokenizer/: the Llama 3 tokenizer, the tokenize stage, tok-dump and the
 # shipped vocabulary.
-libcurate_a_SOURCES += %D%/tokenizer.c %D%/tokenizer.h %D%/tok_extra.h %D%/tok_int.h \
+libcurate_a_SOURCES += %D%/tokenizer.c %D%/table.c %D%/tokenizer.h %D%/tok_extra.h %D%/tok_int.h \
 	%D%/load.c %D%/bpe.c %D%/pretok.c %D%/pretok.h %D%/sha256.c \
 	%D%/unicode_tables.c %D%/unicode_tables.h
 # The BPE trainer (curate tokenizer train|extend) and vocabulary statistics.
@@ -20,12 +20,15 @@ bin_PROGRAMS += tok-dump
 tok_dump_SOURCES = bin/tok_dump.c
 tok_dump_LDADD = $(CURATE_LIBS)
 
-check_PROGRAMS += tests/check_tokenizer
-TESTS += tests/check_tokenizer tests/cli/tokenizer.sh tests/cli/tokenizer_peers.sh \
-	tests/cli/tokenizer_train.sh tests/cli/tokenizer_train_peers.sh
-tests_check_tokenizer_SOURCES = tests/check_tokenizer.c
+check_PROGRAMS += tests/check_tokenizer tests/check_tokenizer_bpe
+TESTS += tests/check_tokenizer tests/check_tokenizer_bpe tests/cli/tokenizer.sh \
+	tests/cli/tokenizer_peers.sh tests/cli/tokenizer_train.sh tests/cli/tokenizer_train_peers.sh
+tests_check_tokenizer_SOURCES = tests/check_tokenizer.c tests/tok_test.h
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
+tests_check_tokenizer_bpe_SOURCES = tests/check_tokenizer_bpe.c tests/tok_test.h
+tests_check_tokenizer_bpe_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_tokenizer_bpe_LDADD = $(CHECK_LIBS_ALL)
 
 # The in-memory encoder benchmark for bench/tokenizer.sh.
 noinst_PROGRAMS += bench/tok_bench

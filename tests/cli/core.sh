@@ -3,6 +3,14 @@
 . "$(dirname "$0")/lib.sh"
 D="$DATA/core"
 
+# Every test of every Check suite is registered: none drops out silently.
+for f in "$top_srcdir"/tests/check_*.c; do
+	a=$(grep -c '^START_TEST(' "$f")
+	b=$(grep -c 'tcase_add_test(' "$f")
+	[ "$a" -eq "$b" ] && ok "$(basename "$f") registers its $a tests" ||
+		fail "$(basename "$f") defines $a tests but registers $b"
+done
+
 expect_status "version" 0 "$CURATE" --version
 contains "version prints the package version" "$WORK/out" "curate 0."
 expect_status "help" 0 "$CURATE" --help

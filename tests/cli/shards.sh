@@ -21,14 +21,6 @@ same_dir() { # every file of $1 is byte-identical in $2, and the other way round
 	for f in $(cat "$W/ls1"); do cmp -s "$1/$f" "$2/$f" || return 1; done
 }
 
-# 0. Every test of the module's Check suites is registered: none drops out silently.
-for f in check_shards check_mix; do
-	a=$(grep -c '^START_TEST(' "$top_srcdir/tests/$f.c")
-	b=$(grep -c 'tcase_add_test(' "$top_srcdir/tests/$f.c")
-	[ "$a" -eq "$b" ] || fail "$f.c defines $a tests but registers $b"
-done
-ok "every Check test is registered"
-
 # 1. A mixed run; -j 1 and -j 2 give the same bytes; verify passes.
 "$CURATE" shard -q -j 1 -o "$W/j1" "${SOURCES[@]}" --shard-tokens 8000 --valid-fraction 0.1 \
 	--seed 5 || fail "shard -j 1"
