@@ -6,11 +6,14 @@ libcurate_a_SOURCES += %D%/error.c %D%/error.h %D%/buf.c %D%/buf.h %D%/utf8.c %D
 	%D%/stage.h
 libcurate_a_CFLAGS = $(AM_CFLAGS)
 
-check_PROGRAMS += tests/check_core tests/check_pipeline
-TESTS += tests/check_core tests/check_pipeline
-tests_check_core_SOURCES = tests/check_core.c
+check_PROGRAMS += tests/check_core tests/check_reader tests/check_pipeline
+TESTS += tests/check_core tests/check_reader tests/check_pipeline
+tests_check_core_SOURCES = tests/check_core.c tests/core_test.h
 tests_check_core_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_core_LDADD = $(CHECK_LIBS_ALL)
-tests_check_pipeline_SOURCES = tests/check_pipeline.c
+tests_check_reader_SOURCES = tests/check_reader.c tests/core_test.h
+tests_check_reader_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_reader_LDADD = $(CHECK_LIBS_ALL)
+tests_check_pipeline_SOURCES = tests/check_pipeline.c tests/core_test.h
 tests_check_pipeline_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_pipeline_LDADD = $(CHECK_LIBS_ALL)

@@ -17,15 +17,7 @@
 #include "core/pipeline.h"
 #include "core/reader.h"
 
-static char fixture[4096];
-
-static const char *data(const char *name)
-{
-	const char *top = getenv("top_srcdir");
-
-	snprintf(fixture, sizeof(fixture), "%s/tests/data/core/%s", top ? top : ".", name);
-	return fixture;
-}
+#include "tests/core_test.h"
 
 /* ---- pipeline: output independent of -j ---- */
 
