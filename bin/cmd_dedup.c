@@ -172,11 +172,32 @@ static int spool_stdin(const char *dir, char **path_out)
 	return *path_out ? 0 : -1;
 }
 
+/* The stage's options, and the two that name a phased run's files. */
+static cur_opt_spec *build_specs(void)
+{
+	size_t n = 0;
+	while (dd_stage_options[n].name)
+		n++;
+	cur_opt_spec *specs = cur_calloc_array(n + 3, sizeof(*specs));
+	if (!specs)
+		return NULL;
+	for (n = 0; dd_stage_options[n].name; n++)
+		specs[n] = dd_stage_options[n];
+	specs[n++] = (cur_opt_spec){ "work", CUR_OPT_STR, "DIR", "work directory",
+				     "a temporary one, removed after" };
+	specs[n++] = (cur_opt_spec){ "band", CUR_OPT_INT, "B", "minhash-bucket: the band to process",
+				     "all" };
+	specs[n] = (cur_opt_spec){ NULL, 0, NULL, NULL, NULL };
+	return specs;
+}
+
 static int parse(const char *cmd, int argc, char **argv, cli_common *c, json_t *cfg,
 		 dd_config *dc)
 {
 	cur_err err;
-	int rc = cli_parse(cmd, dd_options, argc, argv, c, cfg);
+	cur_opt_spec *specs = build_specs();
+	int rc = specs ? cli_parse(cmd, specs, argc, argv, c, cfg) : 3;
+	free(specs);
 	if (rc)
 		return rc < 0 ? -1 : rc;
 	cur_err_clear(&err);

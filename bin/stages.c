@@ -14,7 +14,7 @@
  * Adding a stage is one file in its module and one row here. */
 const cli_stage_row cli_stage_table[] = {
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
-	  dd_stage_new, dd_options },
+	  dd_stage_new, dd_stage_options },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
 	  ext_stage_new, ext_stage_options },
 	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },

@@ -6,7 +6,7 @@
 #include "dedup/dd_int.h"
 #include "dedup/dedup.h"
 
-const cur_opt_spec dd_options[] = {
+const cur_opt_spec dd_stage_options[] = {
 	{ "url", CUR_OPT_FLAG, NULL, "keep the newest document of each normalized metadata.url", NULL },
 	{ "exact", CUR_OPT_FLAG, NULL, "drop documents whose normalized text was seen before", NULL },
 	{ "minhash", CUR_OPT_FLAG, NULL, "drop near duplicates (MinHash LSH)", NULL },
@@ -22,8 +22,6 @@ const cur_opt_spec dd_options[] = {
 	{ "max-line-repeats", CUR_OPT_INT, "K", "lines: remove lines seen more than K times", "6" },
 	{ "min-chars", CUR_OPT_INT, "N", "lines: drop documents left with fewer visible characters", "1" },
 	{ "mem-limit", CUR_OPT_STR, "SIZE", "band keys held in memory while signing before spilling sorted runs", "64M" },
-	{ "work", CUR_OPT_STR, "DIR", "work directory", "a temporary one, removed after" },
-	{ "band", CUR_OPT_INT, "B", "minhash-bucket: the band to process", "all" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -42,11 +42,11 @@ typedef struct dd_config {
 
 void dd_config_init(dd_config *c);
 
-/* The options of `curate dedup` and of the pipeline stage (whose
- * configuration refuses "work" and "band", which name a run's files). */
-extern const cur_opt_spec dd_options[];
+/* The options of the dedup stage in a pipeline file, which `curate dedup`
+ * takes too (with its own --work and --band). */
+extern const cur_opt_spec dd_stage_options[];
 
-/* dd_config_from_json: fill c from a config object of dd_options keys
+/* dd_config_from_json: fill c from a config object of dd_stage_options keys
  * (unknown keys are ignored here: the caller checks them). CUR_EINVAL with
  * a message for a bad value. */
 int dd_config_from_json(json_t *cfg, uint64_t seed, dd_config *c, cur_err *err);

@@ -631,11 +631,8 @@ cur_stage *dd_stage_new(json_t *config, const cur_stage_env *env, cur_err *err)
 {
 	dd_config c;
 	char dir[4096];
-	if (json_object_get(config, "work") || json_object_get(config, "band")) {
-		cur_err_set(err, CUR_EINVAL, "'work' and 'band' are not options of the dedup stage: "
-			    "the pipeline's work directory holds its files (docs/dedup.md)");
+	if (cur_cfg_check_keys(config, dd_stage_options, "dedup", err) != CUR_OK)
 		return NULL;
-	}
 	if (dd_config_from_json(config, env ? env->seed : 0, &c, err) != CUR_OK)
 		return NULL;
 	if (!(c.url || c.exact || c.minhash || c.lines)) {
