@@ -1,6 +1,7 @@
 /* Shared by the tokenizer's Check suites (check_tokenizer.c,
- * check_tokenizer_bpe.c): the data paths, the Llama 3 vocabulary loaded
- * once per process, a deterministic generator, UTF-8 output. */
+ * check_tokenizer_bpe.c, check_tokenizer_train.c): the data paths, the
+ * golden cases and the Llama 3 vocabulary loaded once per process, a
+ * deterministic generator, UTF-8 output. */
 #ifndef TESTS_TOK_TEST_H
 #define TESTS_TOK_TEST_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include "core/buf.h"
 #include "tokenizer/tokenizer.h"
 
@@ -39,6 +41,37 @@ static inline uint64_t rnd(void)
 	return rng_state * 0x2545F4914F6CDD1Dull;
 }
 static inline uint32_t rnd_below(uint32_t n) { return (uint32_t)(rnd() % n); }
+
+/* The golden cases (tests/data/tokenizer/llama3-golden.jsonl: text and
+ * Llama 3 ids), read once per process. */
+typedef struct golden {
+	json_t **cases;
+	size_t n;
+} golden;
+
+static inline const golden *golden_load(void)
+{
+	static golden gold;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (gold.n)
+		return &gold;
+	f = fopen(data_path("tests/data/tokenizer/llama3-golden.jsonl"), "r");
+	ck_assert_ptr_nonnull(f);
+	gold.cases = calloc(1024, sizeof(json_t *));
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t je;
+		json_t *o = json_loads(line, JSON_ALLOW_NUL, &je);
+		ck_assert_msg(o != NULL, "golden line %zu: %s", gold.n + 1, je.text);
+		ck_assert_uint_lt(gold.n, 1024);
+		gold.cases[gold.n++] = o;
+	}
+	free(line);
+	fclose(f);
+	return &gold;
+}
 
 static inline void setup(void)
 {

@@ -20,8 +20,9 @@ bin_PROGRAMS += tok-dump
 tok_dump_SOURCES = bin/tok_dump.c
 tok_dump_LDADD = $(CURATE_LIBS)
 
-check_PROGRAMS += tests/check_tokenizer tests/check_tokenizer_bpe
-TESTS += tests/check_tokenizer tests/check_tokenizer_bpe tests/cli/tokenizer.sh \
+check_PROGRAMS += tests/check_tokenizer tests/check_tokenizer_bpe tests/check_tokenizer_train
+TESTS += tests/check_tokenizer tests/check_tokenizer_bpe tests/check_tokenizer_train \
+	tests/cli/tokenizer.sh \
 	tests/cli/tokenizer_peers.sh tests/cli/tokenizer_train.sh tests/cli/tokenizer_train_peers.sh
 tests_check_tokenizer_SOURCES = tests/check_tokenizer.c tests/tok_test.h
 tests_check_tokenizer_CFLAGS = $(CHECK_CFLAGS_ALL)
@@ -29,6 +30,9 @@ tests_check_tokenizer_LDADD = $(CHECK_LIBS_ALL)
 tests_check_tokenizer_bpe_SOURCES = tests/check_tokenizer_bpe.c tests/tok_test.h
 tests_check_tokenizer_bpe_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_tokenizer_bpe_LDADD = $(CHECK_LIBS_ALL)
+tests_check_tokenizer_train_SOURCES = tests/check_tokenizer_train.c tests/tok_test.h
+tests_check_tokenizer_train_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_check_tokenizer_train_LDADD = $(CHECK_LIBS_ALL)
 
 # The in-memory encoder benchmark for bench/tokenizer.sh.
 noinst_PROGRAMS += bench/tok_bench
