@@ -387,8 +387,7 @@ int cur_doc_to_json(cur_doc *d, cur_buf *out)
 	}
 	if (d->raw && !d->dirty) {
 		/* Unchanged since it was read: the record itself, minified. */
-		size_t text_len, len = cur_json_minify_inplace(d->raw, d->raw_len, "text", &text_len,
-							       NULL);
+		size_t text_len, len = cur_json_minify_inplace(d->raw, d->raw_len, "text", &text_len);
 
 		if (len) {
 			d->raw_len = len;
@@ -415,19 +414,4 @@ int cur_doc_to_json(cur_doc *d, cur_buf *out)
 		CUR_FORWARD(cur_json_encode_string(d->text ? d->text : "", d->text_len, out));
 	}
 	return cur_buf_append(out, "}\n", 2);
-}
-
-int cur_doc_raw_with_member(const cur_doc *d, const char *key, json_t *value, cur_buf *out)
-{
-	size_t n = d->text_len;
-
-	if (d->raw_json != 2 || d->raw_respelled || n < 2 || d->text[n - 1] != '}')
-		return 0;
-	if (cur_buf_append(out, d->text, n - 1) ||
-	    (n > 2 && cur_buf_putc(out, ',')) ||
-	    cur_json_encode_string(key, strlen(key), out) || cur_buf_putc(out, ':') ||
-	    json_dump_callback(value, dump_to_buf, out, JSON_COMPACT | JSON_ENCODE_ANY) ||
-	    cur_buf_append(out, "}\n", 2))
-		return -1;
-	return 1;
 }

@@ -41,7 +41,10 @@ typedef struct cur_doc {
 			       * 2: text holds the checked, minified record,
 			       * written as it is (cur_doc_pass_raw) */
 	size_t raw_text_len;  /* raw_json 2: length of the decoded text */
-	int raw_respelled;    /* raw_json 2: a parse would write it otherwise */
+	/* With raw: a write of the parsed record would spell some value
+	 * otherwise than raw does (cur_json_respelled: an escape, a number, a
+	 * repeated key). Dedup's apply pass reads it. */
+	int raw_respelled;
 	/* The record as read (valid UTF-8 JSON, owned), kept so that a document
 	 * no stage changed is written back without re-serializing. Any change
 	 * (cur_doc_metadata, cur_doc_set_text, ...) sets dirty. */
@@ -120,14 +123,5 @@ int cur_doc_note_drop(cur_doc *d);
 /* cur_doc_to_json: append the record as one JSON line (with '\n') to out.
  * The text is written under "text" whatever field it was read from. */
 int cur_doc_to_json(cur_doc *d, cur_buf *out);
-
-/* cur_doc_raw_with_member: for a record kept as its checked, minified line
- * (raw_json 2, cur_doc_pass_raw) that has no member key: append to out what
- * cur_doc_to_json would write for the parsed record with key: value added
- * (value borrowed), without parsing it. Returns 1 when done, 0 when the
- * line would not come out of a parse the same (an escape or a number the
- * writers spell their own way, a repeated key): then parse it. -1 when out
- * of memory. */
-int cur_doc_raw_with_member(const cur_doc *d, const char *key, json_t *value, cur_buf *out);
 
 #endif

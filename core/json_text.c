@@ -254,11 +254,12 @@ static inline int simple_escape(char c)
 }
 
 int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
-			   size_t *repairs, const char **why)
+			   size_t *repairs, int *respelled, const char **why)
 {
 	size_t i = 1, run = 1;
 
 	*repairs = 0;
+	*respelled = 0;
 	for (;;) {
 		unsigned char c;
 
@@ -295,8 +296,11 @@ int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
 				return CUR_EDATA;
 			}
 			i += 1 + k;
+			*respelled = 1;
 		} else {
 			int e = simple_escape(p[i + 1]);
+
+			*respelled |= p[i + 1] == '/';
 
 			if (!e) {
 				*why = "invalid escape";
@@ -609,8 +613,28 @@ static int mf_value(minify *m, mf_want *w)
 	}
 }
 
-size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len,
-			       int *respelled)
+int cur_json_respelled(const char *p, size_t n)
+{
+	minify *m = malloc(sizeof(*m));
+	int respelled = 1;
+
+	if (!m)
+		return 1;
+	m->p = p;
+	m->n = n;
+	m->i = 0;
+	m->depth = 0;
+	m->light = 0;
+	m->ngaps = 0;
+	m->respelled = 0;
+	if (!mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, NULL) &&
+	    !mf_flush_ws(m) && m->i == n)
+		respelled = m->respelled;
+	free(m);
+	return respelled;
+}
+
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len)
 {
 	minify *m = malloc(sizeof(*m));
 	mf_want w = { text_field, 0, 0, 0 };
@@ -637,8 +661,6 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 		memmove(p + out, p + from, n - from);
 		out += n - from;
 		*text_len = w.text_len;
-		if (respelled)
-			*respelled = m->respelled;
 	}
 	free(m);
 	return ok ? out : 0;

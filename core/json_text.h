@@ -20,11 +20,12 @@ long cur_json_find_member(const char *p, size_t n, const char *key);
 
 /* cur_json_decode_string: decode the JSON string starting at p[0] == '"'
  * into out. OUT: *used is the bytes consumed including both quotes;
- * *repairs counts lone surrogates replaced by U+FFFD. Returns CUR_OK or
- * CUR_EDATA (with *why) for an unterminated string, a bad escape or a raw
- * control character. */
+ * *repairs counts lone surrogates replaced by U+FFFD; *respelled is 1 when
+ * it holds a \u or \/ escape (cur_json_encode_string writes neither).
+ * Returns CUR_OK or CUR_EDATA (with *why) for an unterminated string, a bad
+ * escape or a raw control character. */
 int cur_json_decode_string(const char *p, size_t n, cur_buf *out, size_t *used,
-			   size_t *repairs, const char **why);
+			   size_t *repairs, int *respelled, const char **why);
 
 /* cur_json_skip_value: offset just past the JSON value at p (string,
  * number, literal, or nested object/array), or -1 when malformed. */
@@ -38,13 +39,15 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
  * remove its insignificant whitespace in place. Returns the new length and
  * the decoded text length in *text_len, or 0 with p untouched when the
  * record needs the full path: invalid, pretty-printed, or missing what the
- * fast path assumes. The caller has checked that p is valid UTF-8. OUT:
- * *respelled (may be NULL) is 0 when a parse and cur_doc_to_json would
- * write the record back as these bytes: its strings use no \u or \/
- * escape, its numbers are integers of at most 18 characters (not -0), and
- * no object repeats a key (or has over 32); 1 otherwise. */
-size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len,
-			       int *respelled);
+ * fast path assumes. The caller has checked that p is valid UTF-8. */
+size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
+
+/* cur_json_respelled: 0 when a parse of the JSON object p[0..n) and
+ * cur_doc_to_json would spell every value as these bytes do (its strings
+ * use no \u or \/ escape, its numbers are integers of at most 18
+ * characters and not -0, no object repeats a key or has over 32), whatever
+ * the whitespace; 1 otherwise, or when p is not such an object. */
+int cur_json_respelled(const char *p, size_t n);
 
 /* cur_json_light: where cur_json_scan_light found what a text-only reader
  * takes from a record. Offsets are into the line; -1 when absent. */

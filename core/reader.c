@@ -285,6 +285,7 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 	long off = cur_json_find_member(p, n, text_field);
 	cur_buf text, rest;
 	size_t used = 0, repairs = 0;
+	int respelled = 0;
 	const char *why = NULL;
 	json_error_t jerr;
 	json_t *obj;
@@ -298,7 +299,8 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 	if (cur_buf_reserve(&text, n - (size_t)off) || cur_buf_reserve(&rest, n + 4))
 		rc = CUR_ENOMEM;
 	else
-		rc = cur_json_decode_string(p + off, n - (size_t)off, &text, &used, &repairs, &why);
+		rc = cur_json_decode_string(p + off, n - (size_t)off, &text, &used, &repairs,
+					    &respelled, &why);
 	if (rc == CUR_OK && (cur_buf_append(&rest, p, (size_t)off) ||
 			     cur_buf_append(&rest, "null", 4) ||
 			     cur_buf_append(&rest, p + off + used, n - (size_t)off - used)))
@@ -313,6 +315,9 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 				   doc->origin, (unsigned long long)doc->record, why, text_field,
 				   off + 1);
 	}
+	/* How the record is spelled, for writers that copy it (the rest of
+	 * the line is small: the text was the large part). */
+	respelled |= cur_json_respelled(rest.data, rest.len);
 	obj = json_loadb(rest.data, rest.len, JSON_ALLOW_NUL, &jerr);
 	cur_buf_release(&rest);
 	if (!obj) {
@@ -328,6 +333,7 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 	if (p == doc->text && !repairs && strcmp(text_field, "text") == 0) {
 		doc->raw = doc->text;
 		doc->raw_len = n;
+		doc->raw_respelled = respelled;
 	} else {
 		free(doc->text);
 	}
@@ -346,26 +352,18 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 
 int cur_doc_pass_raw(cur_doc *doc, const char *text_field)
 {
-	if (doc->raw_json != 1 || cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
-		return 0;
-	return cur_doc_pass_raw_valid(doc, text_field);
-}
-
-int cur_doc_pass_raw_valid(cur_doc *doc, const char *text_field)
-{
 	size_t text_len = 0, len;
-	int respelled = 1;
 
-	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0)
+	if (doc->raw_json != 1 || strcmp(text_field, "text") != 0 ||
+	    cur_utf8_valid_prefix(doc->text, doc->text_len) != doc->text_len)
 		return 0;
-	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len, &respelled);
+	len = cur_json_minify_inplace(doc->text, doc->text_len, text_field, &text_len);
 	if (!len)
 		return 0;
 	doc->text_len = len;
 	doc->text[len] = '\0';
 	doc->raw_json = 2;
 	doc->raw_text_len = text_len;
-	doc->raw_respelled = respelled;
 	return 1;
 }
 

@@ -80,9 +80,6 @@ int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err);
  * without decoding the text. Returns 1 when done, 0 when the line needs the
  * full parse (cur_doc_parse_raw) to be repaired or reported. */
 int cur_doc_pass_raw(cur_doc *doc, const char *text_field);
-/* cur_doc_pass_raw_valid: the same for a line the caller knows is valid
- * UTF-8 (dedup's sign pass checked it): it is not checked again. */
-int cur_doc_pass_raw_valid(cur_doc *doc, const char *text_field);
 
 /* cur_reader_bytes: compressed bytes consumed so far (for progress). */
 uint64_t cur_reader_bytes(const cur_reader *r);

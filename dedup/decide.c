@@ -227,7 +227,8 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		dd_put64(rec, m.order);
 		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0) |
 					 (m.flags & DD_META_RAW ? DD_RAW_OK : 0) |
-					 (m.flags & DD_META_NO_META ? DD_NO_META : 0));
+					 (m.flags & DD_META_NO_META ? DD_NO_META : 0) |
+					 (m.flags & DD_META_SAME ? DD_SAME : 0));
 		dd_put32(rec + 9, vb);
 		dd_put32(rec + 13, w->csize && w->csize[g] > 1 ? w->csize[g] : 0);
 		dd_put64(rec + 17, w->root ? w->root[g] : g);
@@ -460,10 +461,11 @@ int dd_decider_next(dd_decider *d, dd_decision *o, cur_err *err)
 	if (dd_fread(rec, 1, sizeof rec, d->f) != sizeof rec)
 		return cur_err_set(err, CUR_EDATA, "'%s' is short", d->path);
 	o->order = dd_get64(rec);
-	o->kind = rec[8] & ~(DD_STRIP | DD_RAW_OK | DD_NO_META);
+	o->kind = rec[8] & ~(DD_STRIP | DD_RAW_OK | DD_NO_META | DD_SAME);
 	o->strip = (rec[8] & DD_STRIP) != 0;
 	o->raw_ok = (rec[8] & DD_RAW_OK) != 0;
 	o->no_meta = (rec[8] & DD_NO_META) != 0;
+	o->same = (rec[8] & DD_SAME) != 0;
 	vb = dd_get32(rec + 9);
 	memcpy(&o->value, &vb, 4);
 	o->cluster_size = dd_get32(rec + 13);

@@ -1,10 +1,12 @@
 /* Pass 2 of `curate dedup` without the pipeline: see dd_fast_apply in
  * dedup.h. Most documents are kept unchanged, and parsing and re-writing
  * their JSON would cost more than the whole of pass 1's MinHash work; so a
- * record that stays unchanged is minified and copied as the pipeline's
- * passthrough does, and every other record takes the pipeline's own path
- * (parse, the stage's process(), cur_doc_to_json), so that the output is
- * the pipeline's byte for byte. */
+ * record that stays unchanged is copied as read, one the decision annotates
+ * gets its metadata spliced into the line when sign saw that a parse would
+ * change nothing else, and every other record takes the pipeline's own path
+ * (parse, the stage's process(), cur_doc_to_json). Each line is then what
+ * `curate run` with the stage writes, up to the whitespace that the
+ * pipeline's writer removes. */
 #include "config.h"
 
 #include <math.h>
@@ -45,24 +47,73 @@ static int write_reject(fast *f, cur_doc *doc)
 	return write_json(f->rej, doc, &f->line);
 }
 
-/* A record whose line is kept minified (raw_json 2): written as it is when
- * the decision changes nothing, or with the decision's metadata added when
- * it has no metadata of its own and its line would come out of a parse the
- * same (cur_doc_raw_with_member), which is what the pipeline then writes.
- * 0 when the record must be parsed. */
+/* Where "metadata" goes in a record's line (sign saw it has none): the
+ * offset of the closing brace, and whether the object is empty. 0 when the
+ * line does not end with its brace. */
+static int raw_slot(const char *s, size_t n, size_t *close, int *empty)
+{
+	size_t e = n;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (e < 2 || s[e - 1] != '}')
+		return 0;
+	size_t b = e - 1;
+	while (b > 0 && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n'))
+		b--;
+	*close = e - 1;
+	*empty = b > 0 && s[b - 1] == '{';
+	return 1;
+}
+
+/* Write the line with ,"metadata":META spliced in before its brace (META:
+ * compact JSON, m bytes). */
+static int write_spliced(cur_out *o, const char *s, size_t close, size_t n, int empty,
+			 const char *meta, size_t m)
+{
+	int rc = cur_out_write(o, s, close);
+	if (rc == CUR_OK && !empty)
+		rc = cur_out_write(o, ",", 1);
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, "\"metadata\":", 11);
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, meta, m);
+	if (rc == CUR_OK)
+		rc = cur_out_write(o, s + close, n - close);
+	return rc == CUR_OK ? cur_out_write(o, "\n", 1) : rc;
+}
+
+/* What dd_decision_json dumps to under "dedup" for a kept cluster member,
+ * written without jansson: most of a MinHash run's annotated documents are
+ * such members. */
+static size_t survivor_meta(const dd_decision *d, char *b, size_t cap)
+{
+	int k = snprintf(b, cap, "{\"dedup\":{\"cluster\":%llu,\"cluster_size\":%lu}}",
+			 (unsigned long long)d->cluster, (unsigned long)d->cluster_size);
+	return k > 0 && (size_t)k < cap ? (size_t)k : 0;
+}
+
+/* A record the decision annotates, written from its line with the
+ * metadata the stage's process() would add, without a parse: sign saw
+ * that the record has no metadata and that a parse would spell its values
+ * as the line does (DD_META_SAME), so this is the pipeline's line up to
+ * whitespace. 0 when the record must be parsed. */
 static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, int *rc)
 {
+	size_t close, m;
+	int empty;
+	char mb[96];
+	char *dump = NULL;
 	json_t *meta;
 	const char *why;
-	int done;
 
-	if (dd_apply_trivial(f->st, d)) {
-		dd_apply_pass(f->st);
+	if (!d->same || !d->no_meta || (dd_apply_lines(f->st) && d->strip) ||
+	    !raw_slot(doc->text, doc->text_len, &close, &empty))
+		return 0;
+	if (d->kind == DD_KIND_KEEP && (m = survivor_meta(d, mb, sizeof mb))) {
+		dd_apply_consume(f->st);
 		f->run.docs_out++;
 		f->run.bytes_out += d->length;
-		*rc = cur_out_write(f->out, doc->text, doc->text_len);
-		if (*rc == CUR_OK)
-			*rc = cur_out_write(f->out, "\n", 1);
+		*rc = write_spliced(f->out, doc->text, close, doc->text_len, empty, mb, m);
 		return 1;
 	}
 	if (d->kind != DD_KIND_KEEP && !f->rej) {
@@ -71,32 +122,34 @@ static int raw_doc(fast *f, cur_doc *doc, const dd_decision *d, int *rc)
 		*rc = CUR_OK;
 		return 1;
 	}
-	if (!d->no_meta || (dd_apply_lines(f->st) && d->strip))
-		return 0;
-	if (!(meta = json_object()))
-		return 0;
+	if (!(meta = json_object())) {
+		*rc = CUR_ENOMEM;
+		return 1;
+	}
 	json_object_set_new(meta, "dedup", dd_decision_json(d));
 	if (d->kind != DD_KIND_KEEP) {
 		doc->drop_reason = dd_drop_reason(d);
 		doc->drop_value = d->kind == DD_KIND_MINHASH ? d->value : NAN;
 		json_object_set_new(meta, "curate", cur_drop_json(doc));
 	}
-	f->line.len = 0;
-	done = cur_doc_raw_with_member(doc, "metadata", meta, &f->line);
+	dump = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
-	if (done <= 0) {
-		*rc = done < 0 ? CUR_ENOMEM : CUR_OK;
-		return done < 0;
+	if (!dump) {
+		*rc = CUR_ENOMEM;
+		return 1;
 	}
 	why = dd_apply_consume(f->st);
 	if (why) {
 		cur_report_count(f->dropped, why);
-		*rc = cur_out_write(f->rej, f->line.data, f->line.len);
+		*rc = write_spliced(f->rej, doc->text, close, doc->text_len, empty, dump,
+				    strlen(dump));
 	} else {
 		f->run.docs_out++;
 		f->run.bytes_out += d->length;
-		*rc = cur_out_write(f->out, f->line.data, f->line.len);
+		*rc = write_spliced(f->out, doc->text, close, doc->text_len, empty, dump,
+				    strlen(dump));
 	}
+	free(dump);
 	return 1;
 }
 
@@ -127,11 +180,16 @@ static int one_doc(fast *f, cur_doc *doc, const dd_decision *d, cur_err *err)
 	 * checked that already when it could keep the line as read. */
 	int valid = doc->raw_json && (d->raw_ok || cur_utf8_valid_prefix(doc->text, doc->text_len) ==
 							   doc->text_len);
-	if (valid && cur_doc_pass_raw_valid(doc, f->o->reader.text_field)) {
-		if (raw_doc(f, doc, d, &rc))
-			return rc;
-		doc->raw_json = 1; /* the minified line, parsed below */
+	if (valid && dd_apply_trivial(f->st, d)) {
+		/* Unchanged: the line as read. */
+		dd_apply_pass(f->st);
+		f->run.docs_out++;
+		f->run.bytes_out += d->length;
+		CUR_FORWARD(cur_out_write(f->out, doc->text, doc->text_len));
+		return cur_out_write(f->out, "\n", 1);
 	}
+	if (valid && raw_doc(f, doc, d, &rc))
+		return rc;
 	if ((rc = own_text(f, doc)) != CUR_OK)
 		return cur_err_set(err, rc, "out of memory");
 	if ((rc = cur_doc_parse_raw(doc, f->o->reader.text_field, err)) != CUR_OK)

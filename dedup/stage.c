@@ -115,7 +115,7 @@ static int meta_of(const dd_config *c, tls *t, const cur_doc *doc, dd_meta *m)
 	m->length = doc->text_len > UINT32_MAX ? UINT32_MAX : (uint32_t)doc->text_len;
 	m->date = -1;
 	if (doc->raw)
-		m->flags |= DD_META_RAW;
+		m->flags |= DD_META_RAW | (doc->raw_respelled ? 0 : DD_META_SAME);
 	if (doc->obj && !json_object_get(doc->obj, "metadata"))
 		m->flags |= DD_META_NO_META;
 	if ((date = cur_doc_meta_str(doc, "date")) && (m->date = dd_parse_date(date)) >= 0)

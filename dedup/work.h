@@ -34,8 +34,12 @@ typedef struct dd_meta {
 /* DD_META_RAW: the record's line is valid UTF-8 and is the document as
  * read (no repair), so apply may write it back without checking it again.
  * DD_META_NO_META: the record has no "metadata" member, so apply may add
- * one to the line without looking for it. */
-enum { DD_META_URL = 1, DD_META_DATE = 2, DD_META_RAW = 4, DD_META_NO_META = 8 };
+ * one to the line without looking for it. DD_META_SAME: a write of the
+ * parsed record spells every value as the line does (cur_doc.raw_respelled
+ * is 0), so metadata spliced into the line gives the pipeline's bytes once
+ * whitespace is minified. */
+enum { DD_META_URL = 1, DD_META_DATE = 2, DD_META_RAW = 4, DD_META_NO_META = 8,
+       DD_META_SAME = 16 };
 
 /* ---- sign ------------------------------------------------------------ */
 typedef struct dd_signer dd_signer;
@@ -119,6 +123,7 @@ typedef struct dd_decision {
 	int strip;           /* --lines: some line of it goes */
 	int raw_ok;          /* DD_META_RAW when signed */
 	int no_meta;         /* DD_META_NO_META when signed */
+	int same;            /* DD_META_SAME when signed */
 } dd_decision;
 
 typedef struct dd_decider dd_decider;

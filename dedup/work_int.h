@@ -40,6 +40,7 @@
 #define DD_STRIP 0x80    /* in the kind byte: --lines removes a line of it */
 #define DD_RAW_OK 0x40   /* in the kind byte: DD_META_RAW */
 #define DD_NO_META 0x20  /* in the kind byte: DD_META_NO_META */
+#define DD_SAME 0x10     /* in the kind byte: DD_META_SAME */
 
 /* dd_work_path: "DIR/NAME-A-B.bin" (b < 0: "DIR/NAME-A.bin"; a < 0 too:
  * "DIR/NAME.bin"); malloc'd, NULL when out of memory. */

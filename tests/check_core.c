@@ -159,7 +159,7 @@ static size_t minify(const char *in, char *out, size_t *text_len)
 	size_t n = strlen(in), len;
 
 	memcpy(out, in, n + 1);
-	len = cur_json_minify_inplace(out, n, "text", text_len, NULL);
+	len = cur_json_minify_inplace(out, n, "text", text_len);
 	if (len)
 		out[len] = '\0';
 	return len;
@@ -177,6 +177,29 @@ START_TEST(json_minify_keeps_values_drops_whitespace)
 	ck_assert_uint_eq(tl, 1 + 1 + 2 + 4 + 2); /* a, \n, é, 😀, " b" */
 	ck_assert_uint_gt(minify("{\"text\":\"\xc3\xa9\xe6\x97\xa5\",\"id\":\"1\"}", buf, &tl), 0);
 	ck_assert_uint_eq(tl, 5);
+}
+END_TEST
+
+START_TEST(json_respelled_names_what_a_write_changes)
+{
+	/* 0: a parse and cur_doc_to_json write these values as they are spelled */
+	static const char *same[] = {
+		"{\"id\":\"1\",\"text\":\"a\\n\\\"b\\\\ \xc3\xa9\"}",
+		"{ \"id\" : 12 ,\t\"text\": \"x/y\", \"m\": {\"a\": [true, null, -3]} }",
+	};
+	/* 1: an escape, a number or a repeated key a write spells otherwise */
+	static const char *respelled[] = {
+		"{\"text\":\"\\u00e9\"}", "{\"text\":\"a\\/b\"}", "{\"text\":\"x\",\"n\":1.50}",
+		"{\"text\":\"x\",\"n\":1e3}", "{\"text\":\"x\",\"n\":-0}",
+		"{\"text\":\"x\",\"a\":1,\"a\":2}", "[1]", "{\"text\":\"x\"} {}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		ck_assert_msg(cur_json_respelled(same[i], strlen(same[i])) == 0, "%s", same[i]);
+	for (i = 0; i < sizeof(respelled) / sizeof(respelled[0]); i++)
+		ck_assert_msg(cur_json_respelled(respelled[i], strlen(respelled[i])) == 1, "%s",
+			      respelled[i]);
 }
 END_TEST
 
@@ -376,6 +399,7 @@ static Suite *core_suite(void)
 	tcase_add_test(t, doc_attachments_are_freed);
 	tcase_add_test(t, json_minify_keeps_values_drops_whitespace);
 	tcase_add_test(t, json_minify_refuses_what_needs_the_full_parser);
+	tcase_add_test(t, json_respelled_names_what_a_write_changes);
 	tcase_add_test(t, writer_is_atomic);
 	tcase_add_test(t, atomic_file_commit_and_rollback);
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);

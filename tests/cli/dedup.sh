@@ -145,6 +145,19 @@ run_file() { # YAML-FILE INPUT OUTPUT JOBS STAGE...
 run_file "$W/p.yaml" "$D/exact.jsonl" "$W/run.out" 1 "{name: dedup, exact: true}"
 "$C" dedup --exact --seed 5 -q "$D/exact.jsonl" -o "$W/cmd.out"
 same "$W/cmd.out" "$W/run.out" "pipeline dedup {exact: true} writes what curate dedup --exact writes"
+# curate dedup copies a line it keeps unchanged as read, and splices its
+# metadata into a line it annotates; a pipeline's writer removes the white
+# space, and then the two are the same
+printf '{"id": "s1", "text": "spaced copy"}\n{"id":"s2","text":"spaced copy"}\n{"id": "s3",  "text": "alone",\t"n": 1.50}\n{"id":"s4","text":"\\u00e9t\\u00e9 copy"}\n{"id":"s5","text":"\\u00e9t\\u00e9 copy"}\n' > "$W/sp.jsonl"
+"$C" dedup --exact -q "$W/sp.jsonl" -o "$W/cmd.out" --rejects "$W/cmd.rej"
+is "$(head -n 1 "$W/cmd.out")" '{"id": "s1", "text": "spaced copy"}' "curate dedup writes an unchanged line as read"
+is "$(head -n 1 "$W/cmd.rej")" '{"id":"s2","text":"spaced copy","metadata":{"dedup":{"duplicate_of":"s1"},"curate":{"dropped_by":"dedup:exact"}}}' "curate dedup splices the metadata into a line"
+printf 'inputs: [%s]\noutput: %s\nstages: []\n' "$W/cmd.out" "$W/two.out" > "$W/p2.yaml"
+"$C" run -q "$W/p2.yaml"
+printf 'inputs: [%s]\noutput: %s\nrejects: %s\nstages: [{name: dedup, exact: true}]\n' "$W/sp.jsonl" "$W/run.out" "$W/run.rej" > "$W/p.yaml"
+"$C" run -q "$W/p.yaml"
+same "$W/two.out" "$W/run.out" "curate dedup, minified by a pipeline, writes what run [dedup] writes"
+same "$W/cmd.rej" "$W/run.rej" "curate dedup rejects what run [dedup] rejects"
 run_file "$W/p.yaml" "$D/url.jsonl" "$W/run.out" 2 "{name: dedup, url: true}"
 same "$D/url.expected.jsonl" "$W/run.out" "pipeline dedup {url: true} keeps the newest copy, as curate dedup"
 ALL="url: true, exact: true, minhash: true, lines: true, max_line_repeats: 2, bucket_docs: 50"
