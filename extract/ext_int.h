@@ -122,9 +122,15 @@ ext_parser *ext_parser_new(void);
 void ext_parser_free(ext_parser *p);
 int ext_parse(ext_parser *p, const char *html, size_t n, size_t max_depth, ext_tree *t);
 
-/* hints.c: the class/id weight of an element (negative: boilerplate) and
- * its NF_* hint flags. */
-int ext_hint(const char *cls, const char *id, uint32_t *flags);
+/* hints.c: the words that class and id names are read for, by hash (one
+ * table per parser, filled once), and the class/id weight of an element
+ * (negative: boilerplate) with its NF_* hint flags. */
+#define EXT_HINT_SLOTS 512
+typedef struct ext_hint_table {
+	uint8_t slot[EXT_HINT_SLOTS]; /* 1 + the word's index, 0: empty */
+} ext_hint_table;
+void ext_hint_table_init(ext_hint_table *t);
+int ext_hint(const ext_hint_table *t, const char *cls, const char *id, uint32_t *flags);
 
 /* score.c: mark the nodes to write (NF_KEEP on the roots of kept subtrees,
  * NF_DROP inside them). all: keep every visible block. */

@@ -46,86 +46,121 @@ static const struct word_row {
 	{"widget", W_NEG}, {"widgets", W_NEG},
 };
 
-static int word_cmp(const void *key, const void *row)
-{
-	const char *k = key, *w = ((const struct word_row *)row)->word;
+#define WORD_MAX 13       /* the longest word above */
+#define FNV_BASIS 2166136261u
+#define FNV_PRIME 16777619u
 
-	return *k != *w ? (unsigned char)*k - (unsigned char)*w : strcmp(k, w);
+static uint32_t word_hash(uint32_t h, unsigned char lower)
+{
+	return (h ^ lower) * FNV_PRIME;
 }
 
-static unsigned word_what(const char *w)
+/* The words by hash, in a table with five times as many slots as words,
+ * so that a word that is not there (most of them) is told at the first
+ * probe. */
+void ext_hint_table_init(ext_hint_table *t)
 {
-	const struct word_row *r = bsearch(w, words, sizeof(words) / sizeof(words[0]),
-					   sizeof(words[0]), word_cmp);
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		uint32_t h = FNV_BASIS;
 
-	return r ? r->what : 0;
+		for (const char *c = words[i].word; *c; c++)
+			h = word_hash(h, (unsigned char)*c);
+		while (t->slot[h % EXT_HINT_SLOTS])
+			h++;
+		t->slot[h % EXT_HINT_SLOTS] = (uint8_t)(i + 1);
+	}
+}
+
+/* What the word of len letters at s (any case) says; h is its hash. */
+static unsigned word_what(const ext_hint_table *t, uint32_t h, const char *s, size_t len)
+{
+	for (unsigned at; (at = t->slot[h % EXT_HINT_SLOTS]) != 0; h++) {
+		const char *w = words[at - 1].word;
+
+		if (strncasecmp(w, s, len) == 0 && w[len] == '\0')
+			return words[at - 1].what;
+	}
+	return 0;
 }
 
 /* Class names that hide an element outright (as whole class names: the
  * responsive "hidden-xs" shows it on other screens). */
 static int hiding_class(const char *s, size_t n)
 {
-	static const char *const hiding[] = {"hidden", "hide", "sr-only", "visually-hidden",
-					     "visuallyhidden", "screen-reader-text", "invisible"};
+	static const struct {
+		const char *name;
+		size_t len;
+	} hiding[] = {{"hidden", 6}, {"hide", 4}, {"sr-only", 7}, {"visually-hidden", 15},
+		      {"visuallyhidden", 14}, {"screen-reader-text", 18}, {"invisible", 9}};
 
-	if (n < 4 || n > 18)
-		return 0;
 	for (size_t i = 0; i < sizeof(hiding) / sizeof(hiding[0]); i++)
-		if (strlen(hiding[i]) == n && strncasecmp(hiding[i], s, n) == 0)
+		if (hiding[i].len == n && strncasecmp(hiding[i].name, s, n) == 0)
 			return 1;
 	return 0;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 static int hides(const char *cls)
 {
 	while (*cls) {
-		size_t n;
+		const char *start;
 
-		cls += strspn(cls, " \t\n\r\f");
-		n = strcspn(cls, " \t\n\r\f");
-		if (hiding_class(cls, n))
+		while (is_blank(*cls))
+			cls++;
+		start = cls;
+		while (*cls && !is_blank(*cls))
+			cls++;
+		if (hiding_class(start, (size_t)(cls - start)))
 			return 1;
-		cls += n;
 	}
 	return 0;
 }
 
-/* ASCII only, without the locale: class names are ASCII in practice, and
- * this runs for every element that has one. */
-static int is_alnum(char c)
+/* ASCII only, without the locale and without branches: class names are
+ * ASCII in practice, and this runs for every character of every class. */
+static int is_lower(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return (unsigned)(c - 'a') < 26;
 }
 
-static int is_upper(char c)
+static int is_upper(unsigned char c)
 {
-	return c >= 'A' && c <= 'Z';
+	return (unsigned)(c - 'A') < 26;
+}
+
+static int is_alnum(unsigned char c)
+{
+	return is_lower(c | 0x20) | ((unsigned)(c - '0') < 10);
 }
 
 /* The words of one attribute value, ORed; a kind word followed by a body
  * word is the article body. */
-static unsigned scan(const char *s)
+static unsigned scan(const ext_hint_table *t, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	unsigned all = 0, prev = 0;
-	size_t i = 0;
 
-	while (s[i]) {
-		char w[24];
-		size_t k = 0;
+	for (;;) {
+		const unsigned char *word;
+		uint32_t h = FNV_BASIS;
+		unsigned what;
 
-		while (s[i] && !is_alnum(s[i]))
-			i++;
-		while (is_alnum(s[i])) {
-			if (k && is_upper(s[i]) && s[i - 1] >= 'a' && s[i - 1] <= 'z')
-				break;
-			if (k < sizeof(w) - 1)
-				w[k++] = (char)(is_upper(s[i]) ? s[i] + 32 : s[i]);
-			i++;
-		}
-		if (k < 2)
+		while (*u && !is_alnum(*u))
+			u++;
+		if (!*u)
+			break;
+		word = u;
+		h = word_hash(h, *u | 0x20);
+		for (u++; is_alnum(*u) && !(is_upper(*u) && is_lower(u[-1])); u++)
+			h = word_hash(h, *u | (is_upper(*u) << 5));
+		if (u - word < 2 || u - word > WORD_MAX)
 			continue;
-		w[k] = '\0';
-		unsigned what = word_what(w);
+		what = word_what(t, h, (const char *)word, (size_t)(u - word));
 		if ((what & W_BODY) && (prev & W_KIND))
 			all |= W_BODY | W_POS | W_KIND;
 		all |= what & ~W_BODY;
@@ -136,18 +171,18 @@ static unsigned scan(const char *s)
 	return all;
 }
 
-int ext_hint(const char *cls, const char *id, uint32_t *flags)
+int ext_hint(const ext_hint_table *t, const char *cls, const char *id, uint32_t *flags)
 {
 	unsigned what = 0;
 	int weight = 0;
 
 	if (cls) {
-		what |= scan(cls);
+		what |= scan(t, cls);
 		if (hides(cls))
 			*flags |= NF_HIDDEN;
 	}
 	if (id)
-		what |= scan(id);
+		what |= scan(t, id);
 	if (what & W_NEG) {
 		*flags |= NF_NEGATIVE;
 		weight -= 25;

@@ -1,6 +1,6 @@
 # extract/: HTML to main text (libxml2's HTML parser, boilerplate scoring)
 # and the `extract` stage.
-libcurate_a_SOURCES += %D%/extract.h %D%/ext_int.h %D%/extract.c %D%/parse.c \
+libcurate_a_SOURCES += %D%/extract.h %D%/ext_int.h %D%/extract.c %D%/feed.h %D%/feed.c %D%/parse.c \
 	%D%/tags.c %D%/hints.c %D%/score.c %D%/render.c %D%/stage.c %D%/stage.h
 
 check_PROGRAMS += tests/check_extract

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "core/error.h"
 #include "extract/ext_int.h"
+#include "extract/feed.h"
 
 /* libxml2's HTML parser, driven through SAX: it tokenizes, decodes entities
  * and mends broken nesting (auto-closing, implied ends) and calls us once
@@ -33,6 +34,8 @@ struct ext_parser {
 	int last_space;             /* the text written last ends in a space */
 	int stopped;                /* at the depth limit: ignore the rest */
 	int failed;                 /* out of memory */
+	ext_feed feed;              /* the page, as libxml2 reads it */
+	ext_hint_table hints;
 	/* libxml2 interns element names for one parse: the same name comes at
 	 * the same address, so its tag is remembered by address. */
 	struct {
@@ -408,7 +411,7 @@ static void read_attrs(ext_parser *p, uint32_t id, enum ext_tag tag, const attrs
 	const char *v;
 
 	if (at->cls || at->id)
-		n->hint = (int16_t)ext_hint(at->cls, at->id, &n->flags);
+		n->hint = (int16_t)ext_hint(&p->hints, at->cls, at->id, &n->flags);
 	if (at->hidden || (at->aria_hidden && !strcasecmp(at->aria_hidden, "true")) ||
 	    (at->style && style_hides(at->style)))
 		n->flags |= NF_HIDDEN;
@@ -519,6 +522,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar **a)
 	if (p->skip || p->title || ((tf & TF_SKIP) && !(tag == T_SCRIPT && tex_script(&at, &display)))) {
 		p->skip++;
 		push(p, SKIP_MARK, top->owner);
+		if (tag == T_SCRIPT || tag == T_STYLE)
+			ext_feed_skip_raw_text(&p->feed, p->ctxt, (const char *)name);
 		return;
 	}
 	id = new_node(p, tag, top->node);
@@ -620,6 +625,7 @@ ext_parser *ext_parser_new(void)
 	if (!p)
 		return NULL;
 	xmlInitParser();
+	ext_hint_table_init(&p->hints);
 	p->sax.startElement = on_start;
 	p->sax.endElement = on_end;
 	p->sax.characters = on_text;
@@ -658,9 +664,11 @@ int ext_parse(ext_parser *p, const char *html, size_t n, size_t max_depth, ext_t
 	root = new_node(p, T_BODY, 0);
 	if (root == SKIP_MARK || !new_item(p, IT_OPEN, root) || push(p, root, root))
 		return CUR_ENOMEM;
-	if (n > INT32_MAX)
-		n = INT32_MAX;
-	ctxt = htmlCreateMemoryParserCtxt(n ? html : " ", n ? (int)n : 1);
+	p->feed.html = html;
+	p->feed.n = n;
+	p->feed.next = 0;
+	p->feed.cut = 0;
+	ctxt = ext_feed_context(&p->feed);
 	if (!ctxt)
 		return CUR_ENOMEM;
 	memcpy(ctxt->sax, &p->sax, sizeof(p->sax));
