@@ -6,10 +6,13 @@
  * benchmark's scripts read it.
  *
  *   bench/extract_bench [-p PASSES] [-o OUT.json] [--all-text] FILE.html...
- *   bench/extract_bench [-p PASSES] --libxml2-only FILE.html...
+ *   bench/extract_bench [-p PASSES] --libxml2-only|--libxml2-feed FILE.html...
  *
- * --libxml2-only times libxml2's HTML parser alone, with SAX callbacks that
- * do nothing: the ceiling that curate's extractor, built on it, can reach.
+ * --libxml2-only times libxml2's HTML parser alone, reading the page from
+ * memory, with SAX callbacks that do nothing. --libxml2-feed times it as
+ * the extractor runs it (extract/feed.c: the content of scripts and styles
+ * left out), with callbacks that do nothing else: the ceiling that curate's
+ * extractor, built on it, can reach.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 #include "core/charset.h"
 #include "core/error.h"
 #include "extract/extract.h"
+#include "extract/feed.h"
 
 typedef struct page {
 	char *id;
@@ -71,6 +75,17 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	(void)atts;
 }
 
+/* What the extractor's parser does besides its own work: let the feed
+ * skip the content of every script and style. */
+static void sax_start_feed(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	htmlParserCtxtPtr ctxt = ctx;
+
+	(void)atts;
+	if (!strcmp((const char *)name, "script") || !strcmp((const char *)name, "style"))
+		ext_feed_skip_raw_text(ctxt->_private, ctxt, (const char *)name);
+}
+
 static void sax_end(void *ctx, const xmlChar *name)
 {
 	(void)ctx;
@@ -84,22 +99,26 @@ static void sax_text(void *ctx, const xmlChar *s, int len)
 	(void)len;
 }
 
-/* libxml2's parser with the options the extractor uses, and no work. */
-static void libxml2_only(const char *html, size_t n)
+/* libxml2's parser with the options the extractor uses, and no work;
+ * with_feed: reading as the extractor reads (extract/feed.h). */
+static void libxml2_only(const char *html, size_t n, int with_feed)
 {
 	htmlSAXHandler sax;
-	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(n ? html : " ", n ? (int)n : 1);
+	ext_feed feed = {html, n, 0, 0};
+	htmlParserCtxtPtr ctxt = with_feed ? ext_feed_context(&feed)
+					   : htmlCreateMemoryParserCtxt(n ? html : " ", n ? (int)n : 1);
 
 	if (!ctxt)
 		return;
 	memset(&sax, 0, sizeof(sax));
-	sax.startElement = sax_start;
+	sax.startElement = with_feed ? sax_start_feed : sax_start;
 	sax.endElement = sax_end;
 	sax.characters = sax_text;
 	sax.ignorableWhitespace = sax_text;
 	sax.cdataBlock = sax_text;
 	memcpy(ctxt->sax, &sax, sizeof(sax));
-	ctxt->userData = NULL;
+	ctxt->userData = with_feed ? ctxt : NULL;
+	ctxt->_private = &feed;
 	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 			   HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD |
@@ -135,9 +154,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[first], "--libxml2-only")) {
 			parse_only = 1;
 			first++;
+		} else if (!strcmp(argv[first], "--libxml2-feed")) {
+			parse_only = 2;
+			first++;
 		} else {
 			fprintf(stderr, "usage: extract_bench [-p PASSES] [-o OUT.json] [--all-text | "
-				"--libxml2-only] FILE.html...\n");
+				"--libxml2-only | --libxml2-feed] FILE.html...\n");
 			return 2;
 		}
 	}
@@ -157,7 +179,8 @@ int main(int argc, char **argv)
 
 		out_bytes = 0;
 		for (size_t k = 0; k < npages && parse_only; k++)
-			libxml2_only(pages[k].html.data ? pages[k].html.data : "", pages[k].html.len);
+			libxml2_only(pages[k].html.data ? pages[k].html.data : "", pages[k].html.len,
+				     parse_only == 2);
 		for (size_t k = 0; k < npages && !parse_only; k++) {
 			ext_result r;
 
@@ -176,7 +199,8 @@ int main(int argc, char **argv)
 			best_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		}
 	}
-	printf("{\"engine\": \"%s\", ", parse_only ? "libxml2-sax-only" : "curate");
+	printf("{\"engine\": \"%s\", ", parse_only == 2 ? "libxml2-sax-feed"
+					  : parse_only ? "libxml2-sax-only" : "curate");
 	printf("\"pages\": %zu, \"bytes\": %zu, \"text_bytes\": %zu, "
 	       "\"seconds\": %.4f, \"cpu_seconds\": %.4f}\n", npages, bytes, out_bytes, best,
 	       best_cpu);
