@@ -5,7 +5,9 @@ Reads the pages into memory, runs Document(html).summary(html_partial=True)
 on each as the article-extraction benchmark's runner does, and turns the
 summary into text with a newline after every block (the benchmark used the
 html_text package, which Debian does not ship; lxml alone does the same
-job here). Times the whole of it on this one thread.
+job here). Times the whole of it on this one thread, PASSES times (from the
+environment, 1 by default), and reports the fastest pass as
+bench/extract_bench does.
 
     /usr/bin/python3 extract_peer_lxml.py OUT.json FILE.html...
 
@@ -42,16 +44,21 @@ def main(argv):
     for f in files:
         with open(f, encoding="utf-8", errors="replace") as fh:
             pages.append((os.path.basename(f).split(".")[0], fh.read()))
-    result, size = {}, 0
-    c0, t0 = time.process_time(), time.perf_counter()
-    for pid, html in pages:
-        size += len(html.encode("utf-8"))
-        try:
-            text = to_text(Document(html).summary(html_partial=True))
-        except Exception:  # a page it cannot read scores as empty
-            text = ""
-        result[pid] = {"articleBody": text}
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    size = sum(len(html.encode("utf-8")) for _, html in pages)
+    best = None
+    for _ in range(max(1, int(os.environ.get("PASSES", "1")))):
+        result = {}
+        c0, t0 = time.process_time(), time.perf_counter()
+        for pid, html in pages:
+            try:
+                text = to_text(Document(html).summary(html_partial=True))
+            except Exception:  # a page it cannot read scores as empty
+                text = ""
+            result[pid] = {"articleBody": text}
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if best is None or seconds < best[0]:
+            best = (seconds, cpu)
+    seconds, cpu = best
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(result, fh)
     print(json.dumps({"engine": "readability-lxml", "pages": len(pages), "bytes": size,

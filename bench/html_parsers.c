@@ -1,10 +1,11 @@
 /* The HTML parsers Debian 12 ships, side by side, for bench/html_parsers.sh:
  * gumbo (HTML5 tree construction), libxml2's HTML parser building its DOM,
- * and libxml2's HTML parser through SAX with callbacks that do nothing.
- * Times each on the pages given, PASSES times, and prints one JSON line per
+ * and libxml2's HTML parser through SAX with callbacks that do nothing, on
+ * the whole page in memory (libxml2-sax) or as a push parser fed 64 KB at a
+ * time (libxml2-push). Times each on the pages given, PASSES times, and prints one JSON line per
  * parser with its best wall time, CPU time and peak resident memory.
  *
- *   html_parsers gumbo|libxml2-dom|libxml2-sax PASSES FILE...
+ *   html_parsers gumbo|libxml2-dom|libxml2-sax|libxml2-push PASSES FILE...
  */
 #include <gumbo.h>
 #include <libxml/HTMLparser.h>
@@ -75,20 +76,30 @@ static void parse(const char *how, const char *b, size_t n)
 		xmlFreeDoc(d);
 	} else {
 		htmlSAXHandler sax;
-		htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(b, (int)n);
+		int push = !strcmp(how, "libxml2-push");
+		htmlParserCtxtPtr c;
 
-		if (!c)
-			return;
 		memset(&sax, 0, sizeof(sax));
 		sax.startElement = start;
 		sax.endElement = end;
 		sax.characters = text;
 		sax.ignorableWhitespace = text;
 		sax.cdataBlock = text;
+		c = push ? htmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL, XML_CHAR_ENCODING_UTF8)
+			 : htmlCreateMemoryParserCtxt(b, (int)n);
+		if (!c)
+			return;
 		memcpy(c->sax, &sax, sizeof(sax));
-		xmlSwitchEncoding(c, XML_CHAR_ENCODING_UTF8);
+		if (!push)
+			xmlSwitchEncoding(c, XML_CHAR_ENCODING_UTF8);
 		htmlCtxtUseOptions(c, OPTIONS);
-		htmlParseDocument(c);
+		if (push) {
+			for (size_t at = 0; at < n; at += 65536)
+				htmlParseChunk(c, b + at, (int)(n - at < 65536 ? n - at : 65536), 0);
+			htmlParseChunk(c, NULL, 0, 1);
+		} else {
+			htmlParseDocument(c);
+		}
 		if (c->myDoc)
 			xmlFreeDoc(c->myDoc);
 		htmlFreeParserCtxt(c);
@@ -103,7 +114,8 @@ int main(int argc, char **argv)
 	struct rusage ru;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: html_parsers gumbo|libxml2-dom|libxml2-sax PASSES FILE...\n");
+		fprintf(stderr, "usage: html_parsers gumbo|libxml2-dom|libxml2-sax|libxml2-push PASSES "
+				"FILE...\n");
 		return 2;
 	}
 	passes = (int)strtol(argv[2], NULL, 10);

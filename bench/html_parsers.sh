@@ -1,9 +1,10 @@
 #!/bin/bash
 # Which HTML parser extract/ is built on: gumbo and libxml2's HTML parser
-# (its DOM and its SAX interface) timed on the article-extraction benchmark's
-# 181 pages and on pathological pages, each case in a process of its own
-# under a 120 s limit. Needs libgumbo-dev and libxml2-dev (only this script
-# compiles against gumbo; curate does not use it).
+# (its DOM, its SAX interface, its push parser) timed on the
+# article-extraction benchmark's 181 pages and on pathological pages, each
+# case in a process of its own under a 120 s limit. Needs libgumbo-dev and
+# libxml2-dev (only this script compiles against gumbo; curate does not use
+# it).
 #
 #   bench/html_parsers.sh [BENCHMARK_DIR]
 set -eu
@@ -33,7 +34,7 @@ for name, text in cases.items():
     open(os.path.join(w, name + ".html"), "w", encoding="utf-8").write(text)
 PY
 echo "load: $(uptime)"
-for parser in gumbo libxml2-dom libxml2-sax; do
+for parser in gumbo libxml2-dom libxml2-sax libxml2-push; do
 	echo -n "benchmark pages: "
 	taskset -c 1 timeout 600 "$work/html_parsers" "$parser" 2 "$work"/html/*.html || echo "$parser failed"
 	for name in page-50mb nested-100k-divs nested-100k-stray-ends unclosed-formatting unclosed-tags garbage-10mb; do
