@@ -22,6 +22,22 @@ typedef struct idtab {
 	size_t n;
 } idtab;
 
+/* Where g is or would go in t->g (sorted ascending). */
+static size_t id_slot(const idtab *t, uint32_t g)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->g[mid] < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int load_ids(dd_work *w, idtab *t, cur_err *err)
 {
 	unsigned char *need = calloc(w->n ? w->n : 1, 1);
@@ -70,15 +86,7 @@ static int load_ids(dd_work *w, idtab *t, cur_err *err)
 				}
 				continue;
 			}
-			/* binary search the slot of g */
-			size_t lo = 0, hi = t->n;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (t->g[mid] < g)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
+			size_t lo = id_slot(t, g);
 			char *s = malloc((size_t)len + 1);
 			if (!s || dd_fread(s, 1, len, f) != len) {
 				free(s);
@@ -97,14 +105,8 @@ out:
 
 static const char *id_of(const idtab *t, uint32_t g)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (t->g[mid] < g)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = id_slot(t, g);
+
 	return lo < t->n && t->g[lo] == g && t->id[lo] ? t->id[lo] : "";
 }
 
@@ -119,11 +121,10 @@ static void idtab_release(idtab *t)
 /* --lines: does a document lose a line? Then apply must parse it. */
 static int open_lines(dd_work *w, int rank, FILE **out, cur_err *err)
 {
-	char *path = dd_work_path(w->dir, "lines", rank, -1);
-	*out = path ? dd_open_read(path, DD_MAGIC_LINES, err) : NULL;
-	free(path);
-	if (!*out)
-		return CUR_EIO;
+	char *path;
+
+	if (!(*out = dd_lines_open(w, rank, err)))
+		return err->code ? err->code : CUR_EIO;
 	if (w->freq)
 		return CUR_OK;
 	path = dd_work_path(w->dir, "linefreq", -1, -1);
@@ -154,22 +155,15 @@ static int open_lines(dd_work *w, int rank, FILE **out, cur_err *err)
 	return CUR_OK;
 }
 
-static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, int *strip, cur_err *err)
+static int doc_strips(dd_work *w, FILE *lf, uint64_t bucket, dd_u64vec *hashes, int *strip,
+		      cur_err *err)
 {
-	unsigned char b[8];
-	uint32_t n;
 	*strip = 0;
-	if (dd_fread(b, 1, 4, lf) != 4)
-		return cur_err_set(err, CUR_EDATA, "lines file is short");
-	n = dd_get32(b);
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t key[2];
-		if (dd_fread(b, 1, 8, lf) != 8)
-			return cur_err_set(err, CUR_EDATA, "lines file is short");
-		key[0] = bucket;
-		key[1] = dd_get64(b);
-		if (!*strip && w->nfreq && bsearch(key, w->freq, w->nfreq, 16, dd_cmp_u64pair))
-			*strip = 1;
+	CUR_FORWARD(dd_lines_next(lf, hashes, err));
+	for (size_t i = 0; i < hashes->n && !*strip && w->nfreq; i++) {
+		uint64_t key[2] = { bucket, hashes->v[i] };
+
+		*strip = bsearch(key, w->freq, w->nfreq, 16, dd_cmp_u64pair) != NULL;
 	}
 	return CUR_OK;
 }
@@ -183,6 +177,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 	FILE *f = path ? dd_create_tmp(&out, path, DD_MAGIC_DECIDE, err) : NULL;
 	FILE *mf = mpath && f ? dd_open_read(mpath, DD_MAGIC_META, err) : NULL;
 	FILE *lf = NULL;
+	dd_u64vec hashes = { 0 };
 	unsigned char hdr[8];
 	int rc = CUR_OK;
 	if (!f || !mf) {
@@ -222,7 +217,7 @@ static int write_decisions(dd_work *w, int rank, const idtab *ids, const uint32_
 		}
 		memcpy(&vb, &v, 4);
 		int strip = 0;
-		if (lf && (rc = doc_strips(w, lf, bucket ? bucket[g] : 0, &strip, err)) != CUR_OK)
+		if (lf && (rc = doc_strips(w, lf, bucket ? bucket[g] : 0, &hashes, &strip, err)) != CUR_OK)
 			break;
 		dd_put64(rec, m.order);
 		rec[8] = (unsigned char)(w->kind[g] | (strip && w->kind[g] == DD_KIND_KEEP ? DD_STRIP : 0) |
@@ -247,6 +242,7 @@ out:
 		fclose(mf);
 	if (lf)
 		fclose(lf);
+	dd_u64vec_release(&hashes);
 	free(path);
 	free(mpath);
 	return rc;

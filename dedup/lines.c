@@ -88,13 +88,9 @@ static int open_line_files(dd_work *w, FILE ***out, cur_err *err)
 	*out = f;
 	if (!f)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	for (int r = 0; r < w->world; r++) {
-		char *path = dd_work_path(w->dir, "lines", r, -1);
-		f[r] = path ? dd_open_read(path, DD_MAGIC_LINES, err) : NULL;
-		free(path);
-		if (!f[r])
+	for (int r = 0; r < w->world; r++)
+		if (!(f[r] = dd_lines_open(w, r, err)))
 			return err->code ? err->code : CUR_ENOMEM;
-	}
 	return CUR_OK;
 }
 
@@ -106,26 +102,52 @@ static void close_line_files(FILE **f, int world)
 	free(f);
 }
 
-/* One document's line hashes into t (live: it is kept so far) or past. */
-static int count_doc_lines(FILE *f, int live, lcount *t, cur_err *err)
+FILE *dd_lines_open(const dd_work *w, int rank, cur_err *err)
+{
+	char *path = dd_work_path(w->dir, "lines", rank, -1);
+	FILE *f;
+
+	if (!path) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	f = dd_open_read(path, DD_MAGIC_LINES, err);
+	free(path);
+	return f;
+}
+
+int dd_lines_next(FILE *f, dd_u64vec *hashes, cur_err *err)
 {
 	unsigned char b[8];
 	uint32_t nl;
+
+	hashes->n = 0;
 	if (dd_fread(b, 1, 4, f) != 4)
 		return cur_err_set(err, CUR_EDATA, "a lines file is short");
 	nl = dd_get32(b);
 	for (uint32_t j = 0; j < nl; j++) {
 		if (dd_fread(b, 1, 8, f) != 8)
 			return cur_err_set(err, CUR_EDATA, "a lines file is short");
-		if (live && lc_add(t, dd_get64(b)) != CUR_OK)
-			return cur_err_set(err, CUR_ENOMEM, "out of memory counting lines");
+		if (dd_u64vec_push(hashes, dd_get64(b)) != CUR_OK)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
+	return CUR_OK;
+}
+
+/* One document's line hashes into t (live: it is kept so far) or past. */
+static int count_doc_lines(FILE *f, int live, lcount *t, dd_u64vec *hashes, cur_err *err)
+{
+	CUR_FORWARD(dd_lines_next(f, hashes, err));
+	for (size_t j = 0; live && j < hashes->n; j++)
+		if (lc_add(t, hashes->v[j]) != CUR_OK)
+			return cur_err_set(err, CUR_ENOMEM, "out of memory counting lines");
 	return CUR_OK;
 }
 
 int dd_count_lines(dd_work *w, cur_err *err)
 {
 	lcount t = { 0 };
+	dd_u64vec hashes = { 0 };
 	char *fpath = NULL;
 	FILE **f = NULL, *out = NULL;
 	cur_atomic outf = CUR_ATOMIC_INIT;
@@ -148,7 +170,7 @@ int dd_count_lines(dd_work *w, cur_err *err)
 		    lc_flush(&t, bucket++, w->cfg.max_line_repeats, out, &peak) != CUR_OK)
 			rc = cur_err_set(err, CUR_EIO, "cannot write '%s'", fpath);
 		if (rc == CUR_OK)
-			rc = count_doc_lines(f[w->r_of[g]], live, &t, err);
+			rc = count_doc_lines(f[w->r_of[g]], live, &t, &hashes, err);
 		kept += live;
 	}
 	if (rc == CUR_OK && lc_flush(&t, bucket, w->cfg.max_line_repeats, out, &peak) != CUR_OK)
@@ -161,6 +183,7 @@ out:
 	cur_atomic_rollback(&outf);
 	free(t.key);
 	free(t.cnt);
+	dd_u64vec_release(&hashes);
 	free(fpath);
 	return rc;
 }

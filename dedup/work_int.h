@@ -130,6 +130,13 @@ int dd_cluster(dd_work *w, cur_err *err);
 int dd_count_lines(dd_work *w, cur_err *err);
 int dd_decide_all(dd_work *w, cur_err *err);
 
+/* The lines files (lines.c; sign.c writes them): a document's line hashes
+ * as a count and that many hashes, in the rank's local order.
+ * dd_lines_open: rank's file, open for reading (NULL and err on failure);
+ * dd_lines_next: the next document's hashes into *hashes (emptied first). */
+FILE *dd_lines_open(const dd_work *w, int rank, cur_err *err);
+int dd_lines_next(FILE *f, dd_u64vec *hashes, cur_err *err);
+
 /* ---- the dedup stage's apply side (stage.c), for fastapply.c ----------- */
 /* Per-thread scratch of the stage (its thread_new and thread_free). */
 void *dd_scratch_new(cur_stage *self);
