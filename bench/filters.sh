@@ -1,5 +1,5 @@
 #!/bin/bash
-# Filters throughput (issue 5): every rule set alone and all default rule sets
+# Filters throughput: every rule set alone and all default rule sets
 # together, on >= 200 MB of real web text (the shared CC-MAIN-2019-30 sample,
 # repeated), measured two ways:
 #   1. the engine alone (bench/filters_speed.c: texts in memory, no JSON), with

@@ -27,8 +27,8 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 # Where the shards go (removed before each run): a directory of the run's
 # own, or DIR/curate-bench-shards with OUT=DIR, to compare disks or
-# directories. On this project's VMs the same binary's pass 2 took 0.2 s in
-# some runs and 0.5 s in others: the VM hands freed memory back to the host
+# directories. On this project's VMs the same binary's pass 2 is fast in
+# some runs and slow in others: the VM hands freed memory back to the host
 # at once, and new page-cache pages can then cost a host fault each. Run
 # this under bench/hold_freed_pages.sh to take that out (BENCHMARKS.md).
 if [ -n "${OUT:-}" ]; then OUT=$OUT/curate-bench-shards; else OUT=$W/out; fi

@@ -1,7 +1,7 @@
 /* Unit tests for extract/: what becomes text and how it is laid out, what
  * is dropped as boilerplate, math as LaTeX, real pages in legacy charsets
- * read through the WARC reader, pathological pages in bounded time and
- * memory, and the stage (HTML detection, metadata, drops, report). */
+ * read through the WARC reader, pathological pages in bounded memory (and
+ * within the case's timeout), and the stage (HTML detection, metadata, drops, report). */
 #include "config.h"
 
 #include <check.h>
@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include "core/doc.h"
 #include "core/reader.h"
 #include "core/stage.h"
@@ -374,15 +373,9 @@ START_TEST(real_math_page_from_wikipedia)
 }
 END_TEST
 
-/* ---- pathological pages: bounded time and memory ---- */
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+/* ---- pathological pages: bounded memory ---- */
+/* What they cost in time is measured in bench/extract.sh; here a parse
+ * that went quadratic would run past the case's timeout. */
 
 static char *repeat(const char *head, const char *unit, size_t times, const char *tail)
 {
@@ -404,13 +397,11 @@ START_TEST(deep_nesting_stops_at_the_limit)
 	 * each against its whole stack (quadratic) if it were let. */
 	char *open = repeat("<html><body><p>" PROSE1 "</p>", "<div>", 100000, "<p>deep</p>");
 	char *html = repeat(open, "</span>", 100000, "</body></html>");
-	double t0 = seconds();
 	ext_result r;
 
 	ck_assert_int_eq(ext_extract(x, html, strlen(html), &r), CUR_OK);
 	ck_assert_int_eq(r.truncated, 1);
 	ck_assert_str_eq(r.text, PROSE1);
-	ck_assert_msg(seconds() - t0 < 10, "took %.1f s", seconds() - t0);
 	free(open);
 	free(html);
 }
@@ -425,7 +416,6 @@ START_TEST(unclosed_tags_and_garbage)
 	size_t rep;
 	unsigned s = 12345;
 	ext_result r;
-	double t0 = seconds();
 
 	ck_assert_int_eq(ext_extract(x, unclosed, strlen(unclosed), &r), CUR_OK);
 	ck_assert_uint_eq(cur_utf8_valid_prefix(r.text, r.text_len), r.text_len);
@@ -440,7 +430,6 @@ START_TEST(unclosed_tags_and_garbage)
 	ck_assert_int_eq(ext_extract(x, garbage.data, garbage.len, &r), CUR_OK);
 	ck_assert_uint_eq(cur_utf8_valid_prefix(r.text, r.text_len), r.text_len);
 	cur_buf_release(&garbage);
-	ck_assert_msg(seconds() - t0 < 10, "took %.1f s", seconds() - t0);
 }
 END_TEST
 
@@ -454,14 +443,12 @@ START_TEST(a_50_mb_page_in_bounded_memory)
 	char *html = repeat("<html><body><article>", "<p>" PROSE1 "</p>\n", times,
 			    "</article></body></html>");
 	struct rusage before, after;
-	double t0 = seconds();
 	ext_result r;
 
 	getrusage(RUSAGE_SELF, &before);
 	ck_assert_int_eq(ext_extract(x, html, strlen(html), &r), CUR_OK);
 	getrusage(RUSAGE_SELF, &after);
 	ck_assert_uint_eq(r.text_len, times * (sizeof(PROSE1) - 1 + 2) - 2);
-	ck_assert_msg(seconds() - t0 < 60, "took %.1f s", seconds() - t0);
 	/* ru_maxrss is in KiB; the page itself is counted in before. ASan's
 	 * allocator keeps freed memory in quarantine: a looser bound there. */
 	ck_assert_msg((size_t)(after.ru_maxrss - before.ru_maxrss) < mb * 1024 * (SANITIZED ? 20 : 6),
