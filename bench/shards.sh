@@ -101,10 +101,9 @@ for mb in "$SMALL" "$LARGE"; do
 	bytes=$(cat "$W/in$mb"/*.jsonl | wc -c)
 	cat "$W/in$mb"/*.jsonl > "$W/all.jsonl"
 	# Write the new inputs to disk now, and let the disk settle: the
-	# kernel would otherwise write them about 30 s later, in the middle of
-	# the timed runs, and on this project's VMs the host goes on flushing
-	# after sync returns (shard -j 1 on 200 MB took 3.05-3.24 s in six
-	# runs without the pause, 2.70-2.77 s in three with it; BENCHMARKS.md).
+	# kernel would otherwise write them later, in the middle of the timed
+	# runs, and on this project's VMs the host goes on flushing after sync
+	# returns, which slows the first runs (BENCHMARKS.md, shards section).
 	sync
 	sleep "$SETTLE"
 	for j in 1 2; do
