@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 #include "bin/cli.h"
+#include "core/interrupt.h"
 #include "core/writer.h"
 #include "report/report.h"
 #include "tokenizer/tokenize_stage.h"
@@ -282,6 +285,124 @@ int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	return 0;
 }
 
+/* ---- the files a command names ---- */
+
+/* A named file and what identifies it: two names are the same file when
+ * they resolve to the same path, or when both exist with the same device
+ * and inode (a hard link). */
+typedef struct named_file {
+	const char *what;   /* "-o", "--rejects", "input" */
+	const char *path;
+	char *canon;        /* resolved path, or NULL */
+	int exists;
+	struct stat st;
+} named_file;
+
+static void name_file(named_file *f, const char *what, const char *path)
+{
+	char *dir, *slash;
+
+	memset(f, 0, sizeof(*f));
+	f->what = what;
+	f->path = path;
+	f->exists = stat(path, &f->st) == 0;
+	f->canon = realpath(path, NULL);
+	if (f->canon || !(dir = strdup(path)))
+		return;
+	/* Not there yet: its directory's resolved path and its name. */
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	char *rdir = realpath(slash ? dir : ".", NULL);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	size_t len = rdir ? strlen(rdir) + strlen(base) + 2 : 0;
+
+	if (rdir && (f->canon = malloc(len)))
+		snprintf(f->canon, len, "%s/%s", strcmp(rdir, "/") ? rdir : "", base);
+	free(rdir);
+	free(dir);
+}
+
+static int same_file(const named_file *a, const named_file *b)
+{
+	if (a->exists && b->exists)
+		return a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
+	return a->canon && b->canon ? strcmp(a->canon, b->canon) == 0 : strcmp(a->path, b->path) == 0;
+}
+
+int cli_check_inputs(const char *cmd, char *const *inputs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		int fd, e = 0;
+
+		if (strcmp(inputs[i], "-") == 0)
+			continue;
+		fd = open(inputs[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			e = errno;
+		else if (fstat(fd, &st) != 0)
+			e = errno;
+		else if (S_ISDIR(st.st_mode))
+			e = EISDIR;
+		if (fd >= 0)
+			close(fd);
+		if (e) {
+			fprintf(stderr, "curate %s: cannot open '%s': %s\n", cmd, inputs[i], strerror(e));
+			return 3;
+		}
+	}
+	return 0;
+}
+
+int cli_check_files(const char *cmd, const cli_common *c)
+{
+	const char *what[] = { "-o", "--rejects", "--report", "--report-html" };
+	const char *path[] = { c->output, c->rejects, c->report, c->report_html };
+	named_file out[4], in;
+	size_t nout = 0, i, k;
+	int rc = cli_check_inputs(cmd, c->inputs, c->ninputs);
+
+	for (i = 0; i < 4 && rc == 0; i++) {
+		if (!path[i] || strcmp(path[i], "-") == 0)
+			continue;
+		name_file(&out[nout], what[i], path[i]);
+		/* A device or pipe (-o /dev/null) may take several outputs. */
+		if (out[nout].exists && !S_ISREG(out[nout].st.st_mode) &&
+		    !S_ISDIR(out[nout].st.st_mode)) {
+			free(out[nout].canon);
+			continue;
+		}
+		for (k = 0; k < nout && rc == 0; k++)
+			if (same_file(&out[k], &out[nout])) {
+				fprintf(stderr, "curate %s: %s and %s name the same file '%s'\n", cmd,
+					out[k].what, out[nout].what, path[i]);
+				rc = 2;
+			}
+		nout++;
+	}
+	for (i = 0; rc == 0 && c->inputs && i < (size_t)c->ninputs; i++) {
+		if (strcmp(c->inputs[i], "-") == 0)
+			continue;
+		name_file(&in, "input", c->inputs[i]);
+		for (k = 0; k < nout && rc == 0; k++)
+			if (same_file(&out[k], &in)) {
+				fprintf(stderr, "curate %s: %s '%s' is also an input: it would be "
+					"overwritten\n", cmd, out[k].what, out[k].path);
+				rc = 2;
+			}
+		free(in.canon);
+	}
+	for (k = 0; k < nout; k++)
+		free(out[k].canon);
+	return rc;
+}
+
 void cli_reader_opts(const cli_common *c, cur_reader_opts *ro)
 {
 	ro->text_field = c->text_field;
@@ -324,7 +445,7 @@ int cli_write_report(const char *path, json_t *report, cur_err *err)
 		if (rc == CUR_OK)
 			rc = cur_out_finish(o, err);
 		else
-			cur_err_set(err, rc, "cannot write report '%s'", path);
+			cur_err_set(err, rc, "%s", cur_out_error(o)[0] ? cur_out_error(o) : "out of memory");
 		cur_out_free(o);
 	}
 	free(s);
@@ -440,6 +561,8 @@ int cli_exit_status(int rc)
 		return 1;
 	if (rc == CUR_EINVAL)
 		return 2;
+	if (rc == CUR_EINTR && cur_interrupted())
+		return 128 + cur_interrupted();
 	return 3;
 }
 
@@ -517,7 +640,12 @@ int cli_run_pipeline(const char *cmd, const cli_common *c, cur_stage **stages, s
 		if (wrc < 0)
 			rc = wrc;
 	}
-	if (rc < 0)
+	if (rc < 0 && cur_interrupted()) /* whatever failed, the signal is why */
+		rc = CUR_EINTR;
+	if (rc == CUR_EINTR)
+		fprintf(stderr, "curate %s: stopped by signal %d (%s); no output written\n", cmd,
+			cur_interrupted(), strsignal(cur_interrupted()));
+	else if (rc < 0)
 		fprintf(stderr, "curate %s: %s\n", cmd, err.msg[0] ? err.msg : cur_strerror(rc));
 	else if (!c->quiet) {
 		const char *more = sink && sink->ops->summary ? sink->ops->summary(sink) : "";

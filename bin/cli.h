@@ -58,6 +58,15 @@ void cli_common_init(cli_common *c);
 int cli_parse(const char *cmd, const cur_opt_spec *specs, int argc, char **argv,
 	      cli_common *c, json_t *cfg);
 
+/* cli_check_inputs: 0 when every input (but "-") can be opened for
+ * reading; else 3 after "cannot open 'X': errno's text". */
+int cli_check_inputs(const char *cmd, char *const *inputs, int n);
+/* cli_check_files: before a command writes anything: its inputs can be
+ * read (else 3), no two of its outputs (-o, --rejects, --report,
+ * --report-html) are the same file and none is an input (else 2, a usage
+ * error). Messages name the files. */
+int cli_check_files(const char *cmd, const cli_common *c);
+
 /* cli_print_options: one line per option: name, help, default. */
 void cli_print_options(FILE *f, const cur_opt_spec *specs);
 

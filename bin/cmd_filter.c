@@ -188,6 +188,8 @@ int cmd_filter(int argc, char **argv)
 	free(filter_specs);
 	if (rc < 0)
 		print_rules();
+	if (rc == 0)
+		rc = cli_check_files("filter", &c);
 	if (rc) {
 		json_decref(cfg);
 		return rc < 0 ? 0 : rc;

@@ -15,5 +15,7 @@ int cmd_ingest(int argc, char **argv)
 	json_decref(cfg);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if ((rc = cli_check_files("ingest", &c)) != 0)
+		return rc;
 	return cli_run_pipeline("ingest", &c, NULL, 0, NULL);
 }

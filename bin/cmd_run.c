@@ -129,6 +129,8 @@ int cmd_run(int argc, char **argv)
 				argv[argc - 1]);
 		goto out;
 	}
+	if ((rc = cli_check_files("run", &c)) != 0)
+		goto out;
 	{
 		cur_sink *sink = NULL;
 

@@ -34,6 +34,15 @@ int cmd_shard(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	cli_common run = c;
+	run.config = cfg;
+	if (n > 0) {
+		run.inputs = paths;
+		run.ninputs = (int)n;
+	}
+	/* Before the sink prepares its directory. */
+	if ((rc = cli_check_files("shard", &run)) != 0)
+		goto out;
 	cur_stage_env env;
 	cli_stage_env(&c, &env);
 	env.inputs = paths;
@@ -43,12 +52,6 @@ int cmd_shard(int argc, char **argv)
 		fprintf(stderr, "curate shard: %s\n", err.msg);
 		rc = cli_exit_status(err.code);
 		goto out;
-	}
-	cli_common run = c;
-	run.config = cfg;
-	if (n > 0) {
-		run.inputs = paths;
-		run.ninputs = (int)n;
 	}
 	/* The pipeline prints the sink's own error message and summary. */
 	rc = cli_run_pipeline("shard", &run, NULL, 0, sink);

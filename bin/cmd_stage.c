@@ -15,6 +15,8 @@ int cli_run_stage(const cli_stage_row *row, int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(row->name, row->options, argc, argv, &c, cfg);
+	if (rc == 0)
+		rc = cli_check_files(row->name, &c);
 	if (rc) {
 		json_decref(cfg);
 		return rc < 0 ? 0 : rc;

@@ -164,6 +164,8 @@ int cmd_stats(int argc, char **argv)
 	json_decref(cfg);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if ((rc = cli_check_files("stats", &c)) != 0)
+		return rc;
 	memset(&s, 0, sizeof(s));
 	memset(&sink, 0, sizeof(sink));
 	s.output = c.output;

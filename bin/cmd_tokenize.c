@@ -19,6 +19,8 @@ int cmd_tokenize(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse("tokenize", tok_stage_options, argc, argv, &c, cfg);
+	if (rc == 0)
+		rc = cli_check_files("tokenize", &c);
 	if (rc) {
 		json_decref(cfg);
 		return rc < 0 ? 0 : rc;

@@ -1,10 +1,13 @@
 #include "config.h"
 
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
+#include "core/interrupt.h"
 
 /* The command table, sorted by name (git's git.c). Stages without a row of
  * their own run through the generic stage command (bin/cmd_stage.c). */
@@ -66,6 +69,37 @@ static int dispatch(const char *name, int argc, char **argv)
 	return 2;
 }
 
+/* The first signal asks the run to stop (core/interrupt.h); a second
+ * one removes the temporaries and ends the process at once. A signal the
+ * process was started ignoring (nohup, a shell's background job) stays
+ * ignored, as in every Unix tool. */
+static void on_signal(int sig)
+{
+	if (cur_interrupted()) {
+		cur_temp_sweep();
+		_exit(128 + sig);
+	}
+	cur_interrupt(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	/* Documents come and go by the million, many larger than glibc's mmap
@@ -74,6 +108,7 @@ int main(int argc, char **argv)
 	 * batches in flight. */
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

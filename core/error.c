@@ -15,6 +15,7 @@ const char *cur_strerror(int code)
 	case CUR_EINVAL: return "invalid argument";
 	case CUR_ELIMIT: return "limit exceeded";
 	case CUR_EOF: return "end of input";
+	case CUR_EINTR: return "interrupted";
 	default: return "unknown error";
 	}
 }

@@ -14,7 +14,8 @@ enum {
 	CUR_EDATA = -3,    /* the input is malformed */
 	CUR_EINVAL = -4,   /* a bad argument or option value */
 	CUR_ELIMIT = -5,   /* a configured limit was exceeded */
-	CUR_EOF = -6       /* end of input (not an error for readers) */
+	CUR_EOF = -6,      /* end of input (not an error for readers) */
+	CUR_EINTR = -7     /* a signal asked the run to stop (core/interrupt.h) */
 };
 
 typedef struct cur_err {

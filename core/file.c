@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 
 #define TEMP_MARK ".tmp."
 
@@ -43,6 +44,7 @@ int cur_atomic_open(cur_atomic *a, const char *path, cur_err *err)
 		cur_atomic_rollback(a);
 		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", path, strerror(e));
 	}
+	a->temp = cur_temp_add(a->tmp);
 	fchmod(a->fd, 0644);
 	return CUR_OK;
 }
@@ -130,6 +132,7 @@ int cur_atomic_commit(cur_atomic *a, int flags, cur_err *err)
 	}
 	if (sync)
 		sync_dir(a->path);
+	cur_temp_remove(a->temp);
 	free(a->tmp);
 	a->tmp = NULL;
 	cur_atomic_rollback(a);
@@ -146,6 +149,7 @@ void cur_atomic_rollback(cur_atomic *a)
 		else if (a->fd >= 0)
 			close(a->fd);
 		unlink(a->tmp);
+		cur_temp_remove(a->temp);
 	}
 	free(a->tmp);
 	free(a->path);

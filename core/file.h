@@ -8,7 +8,9 @@
  * a reader, or a run that resumes after a crash, sees either the old file
  * or the whole new one, never a part. A file not committed is removed by
  * cur_atomic_rollback, which is safe to call in every clean-up path (after
- * a commit, or twice, it does nothing). */
+ * a commit, or twice, it does nothing). While it exists the temporary file
+ * is in the registry of temporaries that a second signal sweeps
+ * (core/interrupt.h). */
 #ifndef CUR_FILE_H
 #define CUR_FILE_H
 
@@ -21,9 +23,10 @@ typedef struct cur_atomic {
 	char *tmp;   /* the temporary file while it is open (owned) */
 	int fd;      /* -1 when closed */
 	FILE *fp;    /* the stream of cur_atomic_stream, or NULL */
+	int temp;    /* tmp's slot in the registry of temporaries, or -1 */
 } cur_atomic;
 
-#define CUR_ATOMIC_INIT { NULL, NULL, -1, NULL }
+#define CUR_ATOMIC_INIT { NULL, NULL, -1, NULL, -1 }
 
 /* cur_atomic_open: create the temporary file for path (mode 0644). On
  * error a is left closed and err names path. */

@@ -363,6 +363,7 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out)
 /* ---- validate and minify a whole record (the ingest fast path) ---- */
 
 #define MAX_GAPS 128
+#define MAX_KEYS 256
 
 typedef struct minify {
 	const char *p;
@@ -377,9 +378,30 @@ typedef struct minify {
 	size_t ngaps;
 	/* Something a parse and cur_doc_to_json would spell otherwise: an
 	 * escape the writers do not use, a number that is not a short
-	 * integer, a key an object repeats (see cur_json_minify_inplace). */
+	 * integer (see cur_json_respelled). */
 	int respelled;
+	/* The keys of the objects open now, innermost last: a key twice in
+	 * one object sends the record to jansson, which refuses it. */
+	size_t key_at[MAX_KEYS], key_len[MAX_KEYS];
+	size_t nkeys;
 } minify;
+
+/* Note the key just read (p[kstart] == '"', klen bytes, no escape) in the
+ * object whose keys start at base; -1 when the object has it already or
+ * there are too many to follow. */
+static int mf_key(minify *m, size_t base, size_t kstart, size_t klen)
+{
+	size_t k;
+
+	for (k = base; k < m->nkeys; k++)
+		if (m->key_len[k] == klen && memcmp(m->p + m->key_at[k], m->p + kstart + 1, klen) == 0)
+			return -1;
+	if (m->nkeys == MAX_KEYS)
+		return -1;
+	m->key_at[m->nkeys] = kstart + 1;
+	m->key_len[m->nkeys++] = klen;
+	return 0;
+}
 
 static int mf_flush_ws(minify *m)
 {
@@ -514,31 +536,12 @@ typedef struct mf_want {
 
 static int mf_value(minify *m, mf_want *w);
 
-#define MF_KEYS 32
-
-/* A key new to its object so far (keys[] holds the earlier ones, *nkeys of
- * them)? jansson keeps one of repeated keys; so do more than MF_KEYS keys
- * count as respelled, which is all a record loses by it. */
-static void mf_key_seen(minify *m, size_t *keys, size_t *lens, size_t *nkeys, size_t at,
-			size_t len)
-{
-	for (size_t k = 0; k < *nkeys; k++)
-		if (lens[k] == len && memcmp(m->p + keys[k], m->p + at, len) == 0)
-			m->respelled = 1;
-	if (*nkeys == MF_KEYS) {
-		m->respelled = 1;
-		return;
-	}
-	keys[*nkeys] = at;
-	lens[(*nkeys)++] = len;
-}
-
 /* An object or array at p[i]; w is non-NULL at the top level only. */
 static int mf_container(minify *m, mf_want *w)
 {
 	char close = m->p[m->i] == '{' ? '}' : ']';
 	int is_obj = close == '}';
-	size_t keys[MF_KEYS], lens[MF_KEYS], nkeys = 0;
+	size_t keys = m->nkeys;
 
 	if (++m->depth > 256)
 		return -1;
@@ -559,10 +562,8 @@ static int mf_container(minify *m, mf_want *w)
 			if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
 				return -1;
 			klen = m->i - kstart - 2;
-			if (m->light && memchr(m->p + kstart + 1, '\\', klen))
+			if (memchr(m->p + kstart + 1, '\\', klen) || mf_key(m, keys, kstart, klen))
 				return -1;
-			if (!m->light)
-				mf_key_seen(m, keys, lens, &nkeys, kstart + 1, klen);
 			if (w && klen == 2 && memcmp(m->p + kstart + 1, "id", 2) == 0)
 				w->has_id = -1; /* the value must be a string */
 			if (w && klen == strlen(w->text_field) &&
@@ -589,6 +590,7 @@ static int mf_container(minify *m, mf_want *w)
 		if (m->p[m->i] == close) {
 			m->i++;
 			m->depth--;
+			m->nkeys = keys;
 			return 0;
 		}
 		if (m->p[m->i] != ',')
@@ -626,6 +628,7 @@ int cur_json_respelled(const char *p, size_t n)
 	m->depth = 0;
 	m->light = 0;
 	m->ngaps = 0;
+	m->nkeys = 0;
 	m->respelled = 0;
 	if (!mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, NULL) &&
 	    !mf_flush_ws(m) && m->i == n)
@@ -649,6 +652,7 @@ size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t
 	m->depth = 0;
 	m->light = 0;
 	m->ngaps = 0;
+	m->nkeys = 0;
 	m->respelled = 0;
 	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
 	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
@@ -675,12 +679,12 @@ static int key_is(const minify *m, size_t kstart, size_t klen, const char *name)
 }
 
 /* The object at p[i] == '{': the top level (top = 1: text, id, metadata and
- * key) or the metadata object (key only). A second member of any of these
- * names is left to jansson, whose last-one-wins rule differs from ours. */
+ * key) or the metadata object (key only). A key twice in one object is
+ * left to jansson, which refuses the record. */
 static int light_object(minify *m, cur_json_light *l, const char *text_field,
 			const char *key, char *text, int top)
 {
-	int seen_text = 0, seen_id = 0, seen_meta = 0, seen_key = 0;
+	size_t keys = m->nkeys;
 
 	if (++m->depth > 256)
 		return -1;
@@ -697,7 +701,7 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 		if (m->i >= m->n || m->p[m->i] != '"' || mf_string(m, NULL))
 			return -1;
 		klen = m->i - kstart - 2;
-		if (memchr(m->p + kstart + 1, '\\', klen))
+		if (memchr(m->p + kstart + 1, '\\', klen) || mf_key(m, keys, kstart, klen))
 			return -1;
 		mf_flush_ws(m);
 		if (m->i >= m->n || m->p[m->i] != ':')
@@ -710,19 +714,17 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 		if (top && key_is(m, kstart, klen, text_field)) {
 			size_t used;
 
-			if (seen_text++ || m->p[v] != '"' ||
+			if (m->p[v] != '"' ||
 			    cur_json_decode_light(m->p + v, m->n - v, text, &l->text_len, &used))
 				return -1;
 			l->text_at = v;
 			m->i = v + used;
 		} else if (top && key_is(m, kstart, klen, "id")) {
-			if (seen_id++ || mf_value(m, NULL))
+			if (mf_value(m, NULL))
 				return -1;
 			l->id_at = (long)v;
 			l->id_len = m->i - v;
 		} else if (top && key_is(m, kstart, klen, "metadata")) {
-			if (seen_meta++)
-				return -1;
 			if (m->p[v] == '{' && key) {
 				if (light_object(m, l, NULL, key, NULL, 0))
 					return -1;
@@ -730,7 +732,7 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 				return -1;
 			}
 		} else if (key_is(m, kstart, klen, key)) {
-			if (seen_key++ || mf_value(m, NULL))
+			if (mf_value(m, NULL))
 				return -1;
 			if (m->p[v] == '"' && top) {
 				l->top_at = (long)v;
@@ -748,6 +750,7 @@ static int light_object(minify *m, cur_json_light *l, const char *text_field,
 		if (m->p[m->i] == '}') {
 			m->i++;
 			m->depth--;
+			m->nkeys = keys;
 			return 0;
 		}
 		if (m->p[m->i] != ',')
@@ -777,6 +780,7 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 	m.depth = 0;
 	m.light = 1;
 	m.ngaps = 0;
+	m.nkeys = 0;
 	mf_flush_ws(&m);
 	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, text, 1);
 	if (ok)

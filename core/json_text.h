@@ -38,15 +38,17 @@ int cur_json_encode_string(const char *s, size_t n, cur_buf *out);
  * a string member text_field and a string "id" (no lone surrogates), and
  * remove its insignificant whitespace in place. Returns the new length and
  * the decoded text length in *text_len, or 0 with p untouched when the
- * record needs the full path: invalid, pretty-printed, or missing what the
- * fast path assumes. The caller has checked that p is valid UTF-8. */
+ * record needs the full path: invalid, pretty-printed, a key with an escape
+ * or twice in one object (the full path refuses the record), or missing
+ * what the fast path assumes. The caller has checked that p is valid
+ * UTF-8. */
 size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len);
 
 /* cur_json_respelled: 0 when a parse of the JSON object p[0..n) and
  * cur_doc_to_json would spell every value as these bytes do (its strings
  * use no \u or \/ escape, its numbers are integers of at most 18
- * characters and not -0, no object repeats a key or has over 32), whatever
- * the whitespace; 1 otherwise, or when p is not such an object. */
+ * characters and not -0), whatever the whitespace; 1 otherwise, or when p
+ * is not such an object (a key twice in one object among them). */
 int cur_json_respelled(const char *p, size_t n);
 
 /* cur_json_light: where cur_json_scan_light found what a text-only reader
@@ -68,8 +70,8 @@ typedef struct cur_json_light {
  * key (may be NULL), and decode its text_field string into text (room for
  * n bytes, apart from p; not terminated) as it goes. Returns 0, or -1 when
  * the record must take the full parse: invalid JSON, a lone surrogate, a
- * key with an escape, a repeated text_field, "id", "metadata" or key
- * member, a number jansson might refuse (over 18 characters or with an
+ * key with an escape, a key twice in one object (the full parse refuses
+ * the record), over 256 keys open at once, a number jansson might refuse (over 18 characters or with an
  * exponent), nesting over 256, a missing or non-string text, or invalid
  * UTF-8 (it checks the strings; a byte over 0x7F elsewhere is invalid
  * JSON). Reads p only. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/interrupt.h"
 #include "core/lengths.h"
 #include "core/pipeline.h"
 #include "core/pipeline_int.h"
@@ -87,6 +88,9 @@ int cur_pass_read_batch(pipe_t *p, batch *b, cur_err *err)
 	while (b->n < p->o->batch_docs && bytes < BATCH_BYTES && !p->stop) {
 		slot *s = &b->slots[b->n];
 
+		if (cur_interrupted())
+			return cur_err_set(err, CUR_EINTR, "interrupted");
+
 		if (!p->reader) {
 			cur_reader_opts ro = p->o->reader;
 
@@ -102,7 +106,9 @@ int cur_pass_read_batch(pipe_t *p, batch *b, cur_err *err)
 			}
 			cur_err_clear(err);
 			rc = cur_reader_open(&p->reader, p->inputs[p->input_idx], &ro, err);
-			if (rc == CUR_ENOMEM)
+			/* An input that cannot be read stops the run (exit 3); one
+			 * whose bytes are bad costs only itself. */
+			if (rc == CUR_ENOMEM || rc == CUR_EIO)
 				return rc;
 			if (rc != CUR_OK) {
 				cur_doc_init(&s->doc);
@@ -125,15 +131,17 @@ int cur_pass_read_batch(pipe_t *p, batch *b, cur_err *err)
 			b->n++;
 			continue;
 		}
-		if (rc == CUR_EDATA || rc == CUR_EIO) {
+		if (rc == CUR_EDATA) {
 			cur_doc_release(&s->doc);
 			slot_bad(s, err);
 			b->n++;
-		} else if (rc != CUR_EOF) {
+			continue;
+		}
+		if (rc != CUR_EOF) {
 			cur_doc_release(&s->doc);
 			return rc;
 		}
-		if (rc == CUR_EOF || rc == CUR_EIO) {
+		{
 			struct stat st;
 
 			cur_reader_close(p->reader);
@@ -334,8 +342,11 @@ int cur_pass_sink_turn(pipe_t *p, batch *b)
 	if (rc < 0) {
 		cur_err e;
 
-		cur_err_set(&e, rc, "cannot write output: %s",
-			    werr.msg[0] ? werr.msg : cur_strerror(rc));
+		/* The sink's message names the file and the errno's text. */
+		if (werr.msg[0])
+			cur_err_set(&e, rc, "%s", werr.msg);
+		else
+			cur_err_set(&e, rc, "cannot write output: %s", cur_strerror(rc));
 		cur_pass_fatal(p, &e, rc);
 	}
 	progress(p, b);
@@ -623,6 +634,10 @@ int cur_pass_run(const cur_pass *ps, json_t *report, cur_err *err)
 	if (p.fatal) {
 		*err = p.fatal_err;
 		rc = p.fatal_err.code < 0 ? p.fatal_err.code : CUR_EIO;
+		goto out;
+	}
+	if (cur_interrupted()) { /* after the last read: still nothing written */
+		rc = cur_err_set(err, CUR_EINTR, "interrupted");
 		goto out;
 	}
 	rc = pass_report(&p, report, err);

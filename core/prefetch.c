@@ -1,14 +1,12 @@
-/* Read-ahead for libarchive: a thread of its own reads the file a few
- * blocks ahead of the consumer, so that the copy out of the page cache (the
- * read system call, a large part of a pass that only scans lines) overlaps
- * the consumer's work instead of adding to it. The blocks are lent to
- * libarchive one at a time; libarchive keeps a block only until its next
- * read, so a block comes back to the reading thread then. */
+/* Read-ahead: a thread of its own reads the file a few blocks ahead of the
+ * consumer, so that the copy out of the page cache (the read system call,
+ * a large part of a pass that only scans lines) overlaps the consumer's
+ * work instead of adding to it. The blocks are lent one at a time (to
+ * libarchive, through core/source.c), and a block comes back to the
+ * reading thread at the consumer's next call. */
 #include "config.h"
 
-#include <archive.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +16,8 @@
 #define PF_SLOTS 4
 #define PF_BLOCK (1024 * 1024)
 
-typedef struct prefetch {
-	int fd;
+struct cur_prefetch {
+	int fd;                 /* borrowed */
 	pthread_t tid;
 	int started;
 	pthread_mutex_t mx;
@@ -32,10 +30,10 @@ typedef struct prefetch {
 	int lent;               /* the slot libarchive holds, -1 none */
 	int ended;              /* the thread has filled its last slot */
 	int stop;               /* the consumer is done */
-} prefetch;
+};
 
 /* Fill slot k: a whole block unless the file ends first. */
-static ssize_t fill(prefetch *p, int k)
+static ssize_t fill(cur_prefetch *p, int k)
 {
 	size_t got = 0;
 	while (got < PF_BLOCK) {
@@ -55,7 +53,7 @@ static ssize_t fill(prefetch *p, int k)
 
 static void *reader_main(void *arg)
 {
-	prefetch *p = arg;
+	cur_prefetch *p = arg;
 	for (int k = 0;; k = (k + 1) % PF_SLOTS) {
 		pthread_mutex_lock(&p->mx);
 		while (p->full[k] && !p->stop)
@@ -76,9 +74,8 @@ static void *reader_main(void *arg)
 	}
 }
 
-static la_ssize_t pf_read(struct archive *a, void *data, const void **out)
+ssize_t cur_prefetch_next(cur_prefetch *p, const void **out)
 {
-	prefetch *p = data;
 	int k = p->head;
 	pthread_mutex_lock(&p->mx);
 	if (p->lent >= 0) {
@@ -93,7 +90,7 @@ static la_ssize_t pf_read(struct archive *a, void *data, const void **out)
 	if (!have)
 		return 0; /* past the end */
 	if (p->len[k] < 0) {
-		archive_set_error(a, p->errnum, "%s", strerror(p->errnum));
+		errno = p->errnum;
 		return -1;
 	}
 	p->lent = k;
@@ -102,8 +99,10 @@ static la_ssize_t pf_read(struct archive *a, void *data, const void **out)
 	return p->len[k];
 }
 
-static void pf_free(prefetch *p)
+void cur_prefetch_stop(cur_prefetch *p)
 {
+	if (!p)
+		return;
 	if (p->started) {
 		pthread_mutex_lock(&p->mx);
 		p->stop = 1;
@@ -115,38 +114,25 @@ static void pf_free(prefetch *p)
 	pthread_cond_destroy(&p->cv);
 	for (int k = 0; k < PF_SLOTS; k++)
 		free(p->buf[k]);
-	if (p->fd >= 0)
-		close(p->fd);
 	free(p);
 }
 
-static int pf_close(struct archive *a, void *data)
+cur_prefetch *cur_prefetch_start(int fd)
 {
-	(void)a;
-	pf_free(data);
-	return ARCHIVE_OK;
-}
-
-int cur_archive_open_prefetch(struct archive *a, const char *path)
-{
-	prefetch *p = calloc(1, sizeof *p);
+	cur_prefetch *p = calloc(1, sizeof *p);
 	if (!p)
-		return ARCHIVE_FATAL;
+		return NULL;
 	pthread_mutex_init(&p->mx, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->lent = -1;
-	p->fd = open(path, O_RDONLY | O_CLOEXEC);
-	for (int k = 0; k < PF_SLOTS && p->fd >= 0; k++)
+	p->fd = fd;
+	for (int k = 0; k < PF_SLOTS; k++)
 		if (!(p->buf[k] = malloc(PF_BLOCK)))
 			break;
-	if (p->fd < 0 || !p->buf[PF_SLOTS - 1] ||
-	    pthread_create(&p->tid, NULL, reader_main, p) != 0) {
-		int e = p->fd < 0 ? errno : ENOMEM;
-		pf_free(p);
-		archive_set_error(a, e, "%s", strerror(e));
-		return ARCHIVE_FATAL;
+	if (!p->buf[PF_SLOTS - 1] || pthread_create(&p->tid, NULL, reader_main, p) != 0) {
+		cur_prefetch_stop(p);
+		return NULL;
 	}
 	p->started = 1;
-	/* From here libarchive owns p: archive_read_free calls pf_close. */
-	return archive_read_open(a, p, NULL, pf_read, pf_close);
+	return p;
 }

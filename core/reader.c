@@ -15,6 +15,7 @@ struct cur_reader {
 	const char *path;         /* borrowed: documents point at it */
 	cur_reader_opts o;
 	struct archive *a;
+	cur_source *src;          /* owned by a */
 	enum reader_format fmt;
 	cur_stream s;
 	uint64_t line;            /* last line read (JSONL, text) */
@@ -23,6 +24,7 @@ struct cur_reader {
 	cur_warc_state warc;
 	struct archive_entry *entry; /* current archive member */
 	int pending_entry;           /* open() already read its header */
+	int binary;                  /* "text" with a NUL byte: refused */
 };
 
 void cur_reader_opts_init(cur_reader_opts *o)
@@ -40,19 +42,34 @@ void cur_reader_opts_init(cur_reader_opts *o)
 
 /* ---- opening and format detection ---- */
 
-static int reader_fail(cur_reader *r, cur_err *err, const char *reason, const char *what)
+int cur_stream_broke(cur_stream *s, const char *origin, uint64_t record, cur_err *err)
 {
-	err->reason = reason;
-	return cur_err_set(err, CUR_EIO, "%s:%llu: %s", r->path, (unsigned long long)r->line, what);
+	if (s->os_errno) {
+		err->reason = "unreadable_input";
+		return cur_err_set(err, CUR_EIO, "cannot read '%s': %s", origin,
+				   strerror(s->os_errno));
+	}
+	err->reason = "truncated_stream";
+	return cur_err_set(err, CUR_EDATA, "%s:%llu: truncated or corrupt input (%s)", origin,
+			   (unsigned long long)record, s->errmsg[0] ? s->errmsg : "read error");
+}
+
+/* The stream broke: the input ends here (reported once). */
+static int reader_broke(cur_reader *r, uint64_t record, cur_err *err)
+{
+	r->done = 1;
+	return cur_stream_broke(&r->s, r->path, record, err);
 }
 
 /* A new libarchive reader of path, up to its first header: an ARCHIVE_*
- * status, or CUR_ENOMEM. */
-static int open_archive(cur_reader *r, const char *path, int prefetch)
+ * status, or CUR_ENOMEM. *os_errno: the file could not be opened. */
+static int open_archive(cur_reader *r, const char *path, int prefetch, int *os_errno)
 {
 	int rc;
 
 	r->a = archive_read_new();
+	r->src = NULL;
+	*os_errno = 0;
 	if (!r->a)
 		return CUR_ENOMEM;
 	archive_read_support_filter_all(r->a);
@@ -62,21 +79,50 @@ static int open_archive(cur_reader *r, const char *path, int prefetch)
 	archive_read_support_format_7zip(r->a);
 	archive_read_support_format_empty(r->a);
 	archive_read_support_format_raw(r->a);
-	if (strcmp(path, "-") == 0)
-		rc = archive_read_open_fd(r->a, 0, READ_CHUNK);
-	else if (prefetch)
-		rc = cur_archive_open_prefetch(r->a, path);
-	else
-		rc = archive_read_open_filename(r->a, path, READ_CHUNK);
+	rc = cur_source_open(r->a, path, prefetch, &r->src, os_errno);
 	if (rc == ARCHIVE_OK)
 		rc = archive_read_next_header(r->a, &r->entry);
 	return rc;
 }
 
+/* Why open_archive failed (rc), as cur_reader_open returns it: the file
+ * cannot be read (CUR_EIO), or its bytes are not what they claim
+ * (CUR_EDATA: a corrupt or truncated stream, an archive with nothing in
+ * it), which costs this input only. */
+static int open_failed(cur_reader *r, const char *path, int rc, int os_errno, cur_err *err)
+{
+	const char *m;
+
+	if (os_errno || cur_source_errno(r->src)) {
+		err->reason = "unreadable_input";
+		return cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path,
+				   strerror(os_errno ? os_errno : cur_source_errno(r->src)));
+	}
+	m = cur_source_error(r->src);
+	if (!m && rc == ARCHIVE_EOF) {
+		err->reason = "empty_archive";
+		return cur_err_set(err, CUR_EDATA, "%s: no documents: an archive with no members "
+				   "(or only NUL bytes)", path);
+	}
+	if (!m)
+		m = archive_error_string(r->a);
+	err->reason = "truncated_stream";
+	return cur_err_set(err, CUR_EDATA, "%s: truncated or corrupt input (%s)", path,
+			   m ? m : "unreadable");
+}
+
+/* An input that ends before its first byte of content is empty, unless
+ * its bytes were an archive's (a tar of NUL blocks) or a stream broke. */
+static int open_empty_ok(cur_reader *r)
+{
+	return !cur_source_error(r->src) && (archive_format(r->a) == ARCHIVE_FORMAT_EMPTY ||
+					      archive_format(r->a) == ARCHIVE_FORMAT_RAW);
+}
+
 int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err)
 {
 	cur_reader *r = calloc(1, sizeof(*r));
-	int rc;
+	int rc, os_errno;
 
 	*out = NULL;
 	if (!r)
@@ -92,7 +138,7 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 	r->warc.all_status = r->o.warc_all_status;
 	int prefetch = r->o.prefetch && strcmp(path, "-") != 0;
 
-	rc = open_archive(r, path, 0);
+	rc = open_archive(r, path, 0, &os_errno);
 	if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && prefetch &&
 	    archive_format(r->a) == ARCHIVE_FORMAT_RAW) {
 		/* A plain or compressed file: open it again with read-ahead. The
@@ -100,29 +146,27 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		 * take a look at the end of the file, and read-ahead cannot seek;
 		 * every format read-ahead could find, that look found too. */
 		archive_read_free(r->a);
-		rc = open_archive(r, path, 1);
+		rc = open_archive(r, path, 1, &os_errno);
 		if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) &&
 		    archive_format(r->a) != ARCHIVE_FORMAT_RAW) { /* should it disagree */
 			archive_read_free(r->a);
-			rc = open_archive(r, path, 0);
+			rc = open_archive(r, path, 0, &os_errno);
 		}
 	}
 	if (rc == CUR_ENOMEM) {
 		free(r);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	}
-	if (rc == ARCHIVE_EOF) {
+	if (rc == ARCHIVE_EOF && open_empty_ok(r)) {
 		r->done = 1;
-	} else if (rc < ARCHIVE_WARN) {
-		const char *m = archive_error_string(r->a);
-
-		cur_err_set(err, CUR_EIO, "cannot open '%s': %s", path, m ? m : "unreadable");
-		err->reason = "unreadable_input";
+	} else if (rc == ARCHIVE_EOF || rc < ARCHIVE_WARN) {
+		rc = open_failed(r, path, rc, os_errno, err);
 		archive_read_free(r->a);
 		free(r);
-		return CUR_EIO;
+		return rc;
 	}
 	r->s.a = r->a;
+	r->s.src = r->src;
 	if (!r->done && archive_format(r->a) != ARCHIVE_FORMAT_RAW) {
 		r->fmt = FMT_ARCHIVE;
 		r->pending_entry = 1;
@@ -131,7 +175,14 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 	return CUR_OK;
 }
 
-/* Content decides: WARC files start "WARC/", JSON Lines with '{'. */
+/* A file or member with a NUL byte near its start is binary, not text. */
+static int looks_binary(const char *p, size_t n)
+{
+	return memchr(p, '\0', n < 8192 ? n : 8192) != NULL;
+}
+
+/* Content decides: WARC files start "WARC/", JSON Lines with '{', and
+ * anything else is plain text unless it looks binary. */
 static void reader_sniff(cur_reader *r)
 {
 	size_t n = cur_stream_fill(&r->s, 64), i = 0;
@@ -145,6 +196,10 @@ static void reader_sniff(cur_reader *r)
 		r->fmt = FMT_JSONL;
 	else
 		r->fmt = FMT_TEXT;
+	if (r->fmt == FMT_TEXT) {
+		n = cur_stream_fill(&r->s, 8192);
+		r->binary = looks_binary(cur_stream_peek(&r->s), n);
+	}
 }
 
 const char *cur_reader_format(const cur_reader *r)
@@ -193,13 +248,16 @@ static void skip_line(cur_stream *s)
 			return;
 		}
 		cur_stream_consume(s, seen);
-		if (s->eof || s->failed)
+		/* The source may have ended with the rest of the line still in
+		 * the window. */
+		if (cur_stream_avail(s) == 0 && (s->eof || s->failed))
 			return;
 	}
 }
 
 /* next_line: the next line into p and n (without '\n'); CUR_EOF, CUR_EDATA
- * (too long, skipped) or CUR_EIO (truncated). */
+ * (too long, skipped; or the stream broke, ending the input) or CUR_EIO
+ * (the file cannot be read). */
 static int next_line(cur_reader *r, const char **p, size_t *n, cur_err *err)
 {
 	cur_stream *s = &r->s;
@@ -220,12 +278,8 @@ static int next_line(cur_reader *r, const char **p, size_t *n, cur_err *err)
 				   (unsigned long long)r->line, r->o.max_doc_bytes);
 	}
 	if (s->failed) {
-		char what[320];
-
-		snprintf(what, sizeof(what), "truncated or corrupt input (%s)", s->errmsg);
 		cur_stream_consume(s, cur_stream_avail(s));
-		r->done = 1;
-		return reader_fail(r, err, "truncated_stream", what);
+		return reader_broke(r, r->line, err);
 	}
 	if (cur_stream_avail(s) == 0) {
 		r->line--;
@@ -277,6 +331,35 @@ static int next_jsonl(cur_reader *r, cur_doc *doc, cur_err *err)
 
 #define CUR_EAGAIN_SLOW 100 /* parse_fast: let jansson have the whole line */
 
+/* Records are parsed strictly: an object with a key twice is refused,
+ * because readers disagree on which value counts (Python and jq take the
+ * last, a streaming scan the first), and a redaction of one could leave
+ * the other in the output. */
+#define RECORD_FLAGS (JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES)
+
+/* A parse error as a message that never quotes the record, which may hold
+ * personal data: jansson's words without its "near '...'" and the byte
+ * where it stopped. */
+static int json_fail(const cur_doc *doc, const json_error_t *je, size_t pos, cur_err *err)
+{
+	const char *near = strstr(je->text, " near ");
+	int len = near ? (int)(near - je->text) : (int)strlen(je->text);
+	const char *what = je->text;
+
+	if (json_error_code(je) == json_error_duplicate_key) {
+		err->reason = "duplicate_key";
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: a key appears twice in one JSON object "
+				   "(byte %zu)", doc->origin, (unsigned long long)doc->record, pos);
+	}
+	if (strncmp(what, "invalid Unicode", 15) == 0) { /* it quotes the escape */
+		what = "invalid Unicode escape";
+		len = (int)strlen(what);
+	}
+	err->reason = "invalid_json";
+	return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %.*s (byte %zu)", doc->origin,
+			   (unsigned long long)doc->record, len, what, pos);
+}
+
 /* The fast path: decode the text member ourselves and let jansson parse the
  * rest of the record with a null in its place (core/json_text.h says why). */
 static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_field,
@@ -318,13 +401,16 @@ static int parse_fast(cur_doc *doc, const char *p, size_t n, const char *text_fi
 	/* How the record is spelled, for writers that copy it (the rest of
 	 * the line is small: the text was the large part). */
 	respelled |= cur_json_respelled(rest.data, rest.len);
-	obj = json_loadb(rest.data, rest.len, JSON_ALLOW_NUL, &jerr);
+	obj = json_loadb(rest.data, rest.len, RECORD_FLAGS, &jerr);
 	cur_buf_release(&rest);
 	if (!obj) {
+		/* The byte in the line: after the text, "null" stood for it. */
+		size_t pos = (size_t)jerr.position;
+
+		if (pos > (size_t)off + 4)
+			pos = pos - 4 + used;
 		cur_buf_release(&text);
-		err->reason = "invalid_json";
-		return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s", doc->origin,
-				   (unsigned long long)doc->record, jerr.text);
+		return json_fail(doc, &jerr, pos, err);
 	}
 	/* cur_doc_from_json copies the (null) text; hand it ours afterwards. */
 	json_object_set_new(obj, text_field, json_string(""));
@@ -390,13 +476,10 @@ int cur_doc_parse_raw(cur_doc *doc, const char *text_field, cur_err *err)
 	}
 	rc = parse_fast(doc, p, n, text_field, err);
 	if (rc == CUR_EAGAIN_SLOW) {
-		obj = json_loadb(p, n, JSON_ALLOW_NUL, &jerr);
+		obj = json_loadb(p, n, RECORD_FLAGS, &jerr);
 		if (!obj) {
 			cur_buf_release(&fixed);
-			err->reason = "invalid_json";
-			return cur_err_set(err, CUR_EDATA, "%s:%llu: invalid JSON: %s (column %d)",
-					   doc->origin, (unsigned long long)doc->record, jerr.text,
-					   jerr.column);
+			return json_fail(doc, &jerr, (size_t)jerr.position, err);
 		}
 		raw = doc->text;
 		doc->text = NULL;
@@ -457,7 +540,7 @@ static int next_text_whole(cur_reader *r, cur_doc *doc, cur_err *err)
 	}
 	if (s->failed) {
 		r->line = 1;
-		return reader_fail(r, err, "truncated_stream", "truncated or corrupt input");
+		return reader_broke(r, 1, err);
 	}
 	if (!reader_take(r))
 		return CUR_EOF;
@@ -515,12 +598,6 @@ static int next_paragraph(cur_reader *r, cur_doc *doc, cur_err *err)
 
 /* ---- archives: each regular member is a document ---- */
 
-/* A member with a NUL byte near its start is binary, not text. */
-static int looks_binary(const char *p, size_t n)
-{
-	return memchr(p, '\0', n < 8192 ? n : 8192) != NULL;
-}
-
 static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *err)
 {
 	cur_stream *s = &r->s;
@@ -535,9 +612,11 @@ static int member_doc(cur_reader *r, cur_doc *doc, const char *name, cur_err *er
 	n = cur_stream_fill(s, r->o.max_doc_bytes + 1);
 	if (s->failed) {
 		r->done = 1;
+		if (s->os_errno)
+			return cur_stream_broke(s, r->path, r->line, err);
 		err->reason = "corrupt_archive";
-		return cur_err_set(err, CUR_EIO, "%s:%llu: corrupt archive member '%s' (%s)", r->path,
-				   (unsigned long long)r->line, name, s->errmsg);
+		return cur_err_set(err, CUR_EDATA, "%s:%llu: corrupt archive member '%s' (%s)",
+				   r->path, (unsigned long long)r->line, name, s->errmsg);
 	}
 	if (n > r->o.max_doc_bytes) {
 		err->reason = "document_too_long";
@@ -566,17 +645,32 @@ static int next_member(cur_reader *r, cur_doc *doc, cur_err *err)
 			rc = archive_read_next_header(r->a, &r->entry);
 		r->pending_entry = 0;
 		if (rc == ARCHIVE_EOF) {
+			const char *m = cur_source_error(r->src);
+
 			r->done = 1;
-			return CUR_EOF;
+			if (!m)
+				return CUR_EOF;
+			/* The gzip under the archive broke where the archive ended. */
+			r->line++;
+			err->reason = "corrupt_archive";
+			return cur_err_set(err, CUR_EDATA, "%s:%llu: corrupt archive member (%s)",
+					   r->path, (unsigned long long)r->line, m);
 		}
 		r->line++;
 		if (rc < ARCHIVE_WARN) {
-			const char *m = archive_error_string(r->a);
+			const char *m = cur_source_error(r->src);
 
 			r->done = 1;
+			if (cur_source_errno(r->src)) {
+				r->s.os_errno = cur_source_errno(r->src);
+				return cur_stream_broke(&r->s, r->path, r->line, err);
+			}
+			if (!m)
+				m = archive_error_string(r->a);
 			err->reason = "corrupt_archive";
-			return cur_err_set(err, CUR_EIO, "%s:%llu: corrupt archive member (%s)", r->path,
-					   (unsigned long long)r->line, m ? m : "unreadable");
+			return cur_err_set(err, CUR_EDATA, "%s:%llu: corrupt archive member (%s)",
+					   r->path, (unsigned long long)r->line,
+					   m ? m : "unreadable");
 		}
 		if (rc == ARCHIVE_RETRY) {
 			const char *m = archive_error_string(r->a);
@@ -604,15 +698,21 @@ int cur_reader_next(cur_reader *r, cur_doc *doc, cur_err *err)
 	case FMT_JSONL:
 		return next_jsonl(r, doc, err);
 	case FMT_TEXT:
+		if (r->binary) {
+			r->done = 1;
+			err->reason = "binary_input";
+			return cur_err_set(err, CUR_EDATA, "%s: binary data, not text (a NUL byte "
+					   "in its first 8 KiB)", r->path);
+		}
 		return r->o.split_paragraphs ? next_paragraph(r, doc, err) :
 			next_text_whole(r, doc, err);
 	case FMT_WARC:
 		for (;;) {
 			int rc = cur_warc_next(&r->s, &r->warc, r->path, r->o.max_doc_bytes, doc, err);
 
-			if (rc == CUR_EIO)
-				r->done = 1;
-			if (rc == CUR_EOF || rc == CUR_EIO || reader_take(r))
+			if (rc != CUR_OK && rc != CUR_EOF && r->s.failed)
+				r->done = 1; /* reported: the input ends here */
+			if (rc == CUR_EOF || rc == CUR_EIO || r->done || reader_take(r))
 				return rc;
 			cur_doc_release(doc);
 		}
@@ -651,9 +751,7 @@ int cur_reader_read(cur_reader *r, cur_doc *doc, cur_err *err)
 
 uint64_t cur_reader_bytes(const cur_reader *r)
 {
-	la_int64_t n = archive_filter_bytes(r->a, -1);
-
-	return n > 0 ? (uint64_t)n : 0;
+	return cur_source_bytes(r->src);
 }
 
 void cur_reader_close(cur_reader *r)

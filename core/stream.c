@@ -43,13 +43,23 @@ static int stream_next_block(cur_stream *s)
 	int r = archive_read_data_block(s->a, &blk, &blen, &off);
 
 	if (r == ARCHIVE_EOF) {
+		/* A corrupt gzip member ends the bytes as the end would. */
+		const char *m = cur_source_error(s->src);
+
 		s->eof = 1;
+		if (m) {
+			s->failed = 1;
+			snprintf(s->errmsg, sizeof(s->errmsg), "%s", m);
+		}
 		return -1;
 	}
 	if (r < ARCHIVE_WARN) {
-		const char *m = archive_error_string(s->a);
+		const char *m = cur_source_error(s->src);
 
+		if (!m)
+			m = archive_error_string(s->a);
 		s->failed = 1;
+		s->os_errno = cur_source_errno(s->src);
 		snprintf(s->errmsg, sizeof(s->errmsg), "%s", m ? m : "read error");
 		return -1;
 	}

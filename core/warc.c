@@ -401,6 +401,9 @@ static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *blo
 		return CUR_OK;
 	snprintf(id, sizeof(id), "%s", h->record_id);
 	strip_angles(id);
+	if (!id[0]) /* no WARC-Record-ID: FILE:RECORD, as a JSONL record without id */
+		snprintf(id, sizeof(id), "%s:%llu", cur_basename(origin),
+			 (unsigned long long)w->record);
 	cur_buf_init(&dechunked, CUR_BUF_UNLIMITED);
 	cur_buf_init(&decoded, CUR_BUF_UNLIMITED);
 	/* Some archivers store the body already de-chunked but keep the header:
@@ -502,19 +505,12 @@ int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t m
 					    "missing or invalid Content-Length");
 		}
 		if ((unsigned long long)h.length > max_doc_bytes) {
-			/* Too big to hold: stream past it. */
-			cur_stream_consume(s, head_len);
-			for (long long left = h.length; left > 0;) {
-				size_t got = cur_stream_fill(s, 1);
-				size_t take = got < (unsigned long long)left ? got : (size_t)left;
-
-				if (!got)
-					break;
-				cur_stream_consume(s, take);
-				left -= (long long)take;
-			}
+			/* Too big to hold, or an absurd length: either way the next
+			 * record is found by its "WARC/" line, as after any wrong
+			 * length, so that a wrong one costs this record only. */
+			resync(s, head_len);
 			return record_error(err, "document_too_long", origin, w->record, offset,
-					    "record longer than the document limit");
+					    "Content-Length over the document limit");
 		}
 		avail = cur_stream_fill(s, head_len + (size_t)h.length);
 		if (avail < head_len + (size_t)h.length) {
@@ -548,7 +544,5 @@ int cur_warc_next(cur_stream *s, cur_warc_state *w, const char *origin, size_t m
 		return CUR_OK;
 	}
 truncated:
-	err->reason = "truncated_stream";
-	return cur_err_set(err, CUR_EIO, "%s:%llu: truncated or corrupt input (%s)", origin,
-			   (unsigned long long)w->record, s->errmsg);
+	return cur_stream_broke(s, origin, w->record, err);
 }

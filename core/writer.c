@@ -1,13 +1,12 @@
 #include "config.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 #include "core/buf.h"
 #include "core/file.h"
@@ -15,8 +14,14 @@
 #include "core/writer.h"
 
 /* The JSON Lines writer: documents are serialized into a buffer that is
- * flushed through zstd, gzip (libarchive's raw writer) or straight to the
- * file in large writes. Regular files are atomic outputs (core/file.h). */
+ * flushed through zstd, gzip (zlib) or straight to the file in large
+ * writes. Regular files are atomic outputs (core/file.h).
+ *
+ * Compressed bytes are the same for the same documents, whatever the
+ * thread count and the day: zstd always runs in its multi-threaded mode
+ * (whose frame layout does not depend on the number of workers, where the
+ * single-threaded mode's differs), and gzip members carry no time and no
+ * name. */
 
 enum out_mode { OUT_PLAIN, OUT_ZSTD, OUT_GZIP };
 
@@ -26,9 +31,10 @@ struct cur_out {
 	int fd;
 	enum out_mode mode;
 	ZSTD_CCtx *zc;
-	char *zbuf;
+	char *zbuf;           /* compressed bytes on their way out (zstd, gzip) */
 	size_t zcap;
-	struct archive *gz;
+	z_stream gz;
+	int gz_live;
 	cur_buf pending;
 	int failed;
 	int in_place;     /* not a regular file: no temporary, no rename */
@@ -48,8 +54,12 @@ static int write_all(cur_out *o, const void *p, size_t n)
 			continue;
 		if (w <= 0) {
 			o->failed = 1;
-			snprintf(o->errmsg, sizeof(o->errmsg), "cannot write '%s': %s",
-				 o->path ? o->path : "stdout", strerror(errno));
+			if (o->path)
+				snprintf(o->errmsg, sizeof(o->errmsg), "cannot write '%s': %s", o->path,
+					 strerror(errno));
+			else
+				snprintf(o->errmsg, sizeof(o->errmsg),
+					 "cannot write to standard output: %s", strerror(errno));
 			return CUR_EIO;
 		}
 		c += w;
@@ -68,11 +78,34 @@ static int zstd_push(cur_out *o, const void *p, size_t n, ZSTD_EndDirective end)
 
 		if (ZSTD_isError(left)) {
 			o->failed = 1;
-			snprintf(o->errmsg, sizeof(o->errmsg), "zstd: %s", ZSTD_getErrorName(left));
+			snprintf(o->errmsg, sizeof(o->errmsg), "cannot write '%s': zstd: %s",
+				 o->path ? o->path : "stdout", ZSTD_getErrorName(left));
 			return CUR_EIO;
 		}
 		CUR_FORWARD(write_all(o, o->zbuf, out.pos));
 		if (end == ZSTD_e_continue ? in.pos == in.size : left == 0)
+			return CUR_OK;
+	}
+}
+
+static int gzip_push(cur_out *o, const void *p, size_t n, int final)
+{
+	o->gz.next_in = (unsigned char *)(uintptr_t)p;
+	o->gz.avail_in = (uInt)n;
+	for (;;) {
+		int rc;
+
+		o->gz.next_out = (unsigned char *)o->zbuf;
+		o->gz.avail_out = (uInt)o->zcap;
+		rc = deflate(&o->gz, final ? Z_FINISH : Z_NO_FLUSH);
+		if (rc == Z_STREAM_ERROR) {
+			o->failed = 1;
+			snprintf(o->errmsg, sizeof(o->errmsg), "cannot write '%s': gzip: %s",
+				 o->path ? o->path : "stdout", o->gz.msg ? o->gz.msg : "deflate failed");
+			return CUR_EIO;
+		}
+		CUR_FORWARD(write_all(o, o->zbuf, o->zcap - o->gz.avail_out));
+		if (final ? rc == Z_STREAM_END : o->gz.avail_in == 0 && o->gz.avail_out != 0)
 			return CUR_OK;
 	}
 }
@@ -91,40 +124,33 @@ static int out_flush(cur_out *o, int final)
 		rc = zstd_push(o, o->pending.data, o->pending.len,
 			       final ? ZSTD_e_end : ZSTD_e_continue);
 		break;
-	case OUT_GZIP:
-		if (o->pending.len &&
-		    archive_write_data(o->gz, o->pending.data, o->pending.len) < 0) {
-			o->failed = 1;
-			snprintf(o->errmsg, sizeof(o->errmsg), "gzip: %s",
-				 archive_error_string(o->gz));
-			rc = CUR_EIO;
-		}
+	case OUT_GZIP: {
+		/* In pieces: zlib counts its input in 32 bits. */
+		size_t at = 0, n;
+
+		do {
+			n = o->pending.len - at < (1u << 30) ? o->pending.len - at : (1u << 30);
+			rc = gzip_push(o, n ? o->pending.data + at : "", n,
+				       final && at + n == o->pending.len);
+			at += n;
+		} while (rc == CUR_OK && at < o->pending.len);
 		break;
+	}
 	}
 	cur_buf_reset(&o->pending);
 	return rc;
 }
 
+/* One gzip member whose header holds no time and no name (zlib's own
+ * header: mtime 0), at zlib's default level. */
 static int open_gzip(cur_out *o)
 {
-	struct archive_entry *e;
-
-	o->gz = archive_write_new();
-	if (!o->gz)
+	o->zcap = 1 << 17;
+	o->zbuf = malloc(o->zcap);
+	if (!o->zbuf || deflateInit2(&o->gz, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				     Z_DEFAULT_STRATEGY) != Z_OK)
 		return CUR_ENOMEM;
-	archive_write_add_filter_gzip(o->gz);
-	archive_write_set_format_raw(o->gz);
-	archive_write_set_bytes_in_last_block(o->gz, 1);
-	if (archive_write_open_fd(o->gz, o->fd) != ARCHIVE_OK)
-		return CUR_EIO;
-	e = archive_entry_new();
-	archive_entry_set_pathname(e, "data");
-	archive_entry_set_filetype(e, AE_IFREG);
-	if (archive_write_header(o->gz, e) != ARCHIVE_OK) {
-		archive_entry_free(e);
-		return CUR_EIO;
-	}
-	archive_entry_free(e);
+	o->gz_live = 1;
 	return CUR_OK;
 }
 
@@ -178,10 +204,12 @@ int cur_out_open(cur_out **out, const char *path, int threads, cur_err *err)
 		}
 		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, 3);
 		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_checksumFlag, 1);
-		if (threads > 1)
-			ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, threads);
+		/* At least one worker, at -j 1 too: see the top of the file. (A
+		 * libzstd without threads refuses it, and then every run is
+		 * single-threaded alike.) */
+		ZSTD_CCtx_setParameter(o->zc, ZSTD_c_nbWorkers, threads > 1 ? threads : 1);
 	} else if (o->mode == OUT_GZIP && open_gzip(o) != CUR_OK) {
-		rc = cur_err_set(err, CUR_EIO, "cannot start gzip output for '%s'", path);
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
 		goto fail;
 	}
 	*out = o;
@@ -213,8 +241,6 @@ int cur_out_finish(cur_out *o, cur_err *err)
 {
 	int rc = out_flush(o, 1);
 
-	if (rc == CUR_OK && o->gz && archive_write_close(o->gz) != ARCHIVE_OK)
-		rc = CUR_EIO;
 	if (rc != CUR_OK)
 		return cur_err_set(err, CUR_EIO, "%s", o->errmsg[0] ? o->errmsg : "write failed");
 	if (o->path && o->in_place) {
@@ -239,8 +265,8 @@ void cur_out_free(cur_out *o)
 {
 	if (!o)
 		return;
-	if (o->gz)
-		archive_write_free(o->gz);
+	if (o->gz_live)
+		deflateEnd(&o->gz);
 	if (o->in_place && o->fd >= 0)
 		close(o->fd);
 	cur_atomic_rollback(&o->file);

@@ -20,6 +20,8 @@ int cur_out_write(cur_out *o, const void *p, size_t n);
 cur_buf *cur_out_buffer(cur_out *o);
 int cur_out_maybe_flush(cur_out *o);
 int cur_out_finish(cur_out *o, cur_err *err);
+/* cur_out_error: why a write failed ("cannot write 'PATH': errno's
+ * text"), or "" when it did not fail on the file (out of memory). */
 const char *cur_out_error(const cur_out *o);
 void cur_out_free(cur_out *o);
 

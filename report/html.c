@@ -433,7 +433,7 @@ int rpt_html_write(json_t *report, const rpt_opts *o, const char *path, cur_err 
 	if (rc == CUR_OK) {
 		rc = cur_out_write(f, page.data, page.len);
 		if (rc < 0)
-			cur_err_set(err, rc, "cannot write '%s': %s", path, cur_out_error(f));
+			cur_err_set(err, rc, "%s", cur_out_error(f)[0] ? cur_out_error(f) : "out of memory");
 		else
 			rc = cur_out_finish(f, err);
 	}

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
-libarchive-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
+libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
 
 # The full suite also needs clang (sanitizers, fuzzers), Chromium, in which
 # tests/cli/report.sh renders the report page, readability-lxml for

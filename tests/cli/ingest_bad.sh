@@ -43,8 +43,8 @@ expect_status "--max-doc-bytes takes a size with a suffix" 0 "$CURATE" ingest --
 contains "1K is 1024 bytes" "$WORK/err" "line longer than 1024 bytes"
 expect_status "--max-doc-bytes refuses a bad size" 2 "$CURATE" ingest --max-doc-bytes 12X "$D/bad.jsonl"
 
-expect_status "missing input file" 0 "$CURATE" ingest "$D/good.jsonl" "$WORK/nope.jsonl"
-contains "missing file is named" "$WORK/err" "cannot open '$WORK/nope.jsonl'"
-[ "$(wc -l < "$WORK/out")" = 5 ] && ok "other inputs still read" || fail "other inputs still read"
+expect_status "missing input file stops before anything is read" 3 "$CURATE" ingest -o "$WORK/m.jsonl" "$D/good.jsonl" "$WORK/nope.jsonl"
+contains "missing file is named with the errno's text" "$WORK/err" "cannot open '$WORK/nope.jsonl': No such file or directory"
+[ ! -e "$WORK/m.jsonl" ] && ok "no output for a run with a missing input" || fail "no output for a run with a missing input"
 
 finish

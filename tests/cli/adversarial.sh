@@ -1,0 +1,212 @@
+#!/bin/bash
+# A careless or hostile user's ways to lose, corrupt or leak data, each
+# reproduced on small inputs built here, each checked to stay closed.
+. "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+# 300 small records, as JSON Lines and gzip (no name, no time: gzip -n).
+python3 - <<'PY'
+import json
+with open("base.jsonl", "w") as f:
+    for i in range(300):
+        f.write(json.dumps({"id": str(i), "text": "record %d " % i + "word " * (i % 40)}) + "\n")
+PY
+gzip -n -c base.jsonl > base.jsonl.gz
+# flip FILE OFFSET OUT: OUT is FILE with the byte at OFFSET (negative: from
+# the end) inverted.
+flip() {
+	python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); i = int(sys.argv[2]); d[i] ^= 0xff
+open(sys.argv[3], "wb").write(d)' "$@"
+}
+lines() { [ -s "$1" ] && wc -l < "$1" || echo 0; }
+
+# ---- gzip: every member's CRC and length are checked ----
+flip base.jsonl.gz -8 crc.gz
+expect_status "gzip: a wrong CRC is corrupt input (exit 1 under --strict)" 1 "$CURATE" ingest --strict crc.gz
+contains "gzip: the CRC is named" err "crc.gz:301: truncated or corrupt input (gzip member 1: incorrect data check)"
+flip base.jsonl.gz -2 len.gz
+expect_status "gzip: a wrong length is corrupt input (exit 1 under --strict)" 1 "$CURATE" ingest --strict len.gz
+contains "gzip: the length is named" err "incorrect length check"
+expect_status "gzip: without --strict the run goes on" 0 "$CURATE" ingest crc.gz
+contains "gzip: the corrupt member is counted" err "truncated_stream 1"
+cat base.jsonl.gz base.jsonl.gz > two.gz
+"$CURATE" ingest -q two.gz > two.out
+[ "$(lines two.out)" = 600 ] && ok "gzip: members follow one another" || fail "gzip: two members" "$(lines two.out)"
+(cat base.jsonl.gz; echo junk) > junk.gz
+expect_status "gzip: data after the last member is corrupt input" 1 "$CURATE" ingest --strict -o junk.out junk.gz
+contains "gzip: trailing data is named" err "data after member 1 is not gzip"
+[ "$(lines junk.out)" = 300 ] && ok "gzip: the members before trailing data are kept" || fail "gzip: kept before junk"
+(cat base.jsonl.gz; head -c 1024 /dev/zero) > padded.gz
+expect_status "gzip: NUL padding after the last member is allowed" 0 "$CURATE" ingest --strict padded.gz
+
+# ---- a truncated .gz keeps every complete record before the cut ----
+head -c 2000 base.jsonl.gz > cut.gz
+want=$(gzip -dc cut.gz 2>/dev/null | wc -l)
+expect_status "truncated gzip: the cut is reported (exit 1 under --strict)" 1 "$CURATE" ingest --strict -o cut.out cut.gz
+contains "truncated gzip: named as truncated" err "cut.gz:$((want + 1)): truncated or corrupt input (gzip member 1 is truncated)"
+[ "$(lines cut.out)" = "$want" ] && ok "truncated gzip: every complete record before the cut is kept ($want)" ||
+	fail "truncated gzip: records kept" "$(lines cut.out) of $want"
+head -c 10 base.jsonl.gz > cut10.gz
+expect_status "a 10-byte gzip cut is truncated input, not a text document" 1 "$CURATE" ingest --strict -o cut10.out cut10.gz
+contains "a 10-byte gzip cut is named" err "cut10.gz: truncated or corrupt input (gzip member 1 is truncated)"
+[ "$(lines cut10.out)" = 0 ] && ok "a 10-byte gzip cut gives no document" || fail "10-byte cut" "$(cat cut10.out)"
+tar czf docs.tgz base.jsonl
+head -c 1500 docs.tgz > docs-cut.tgz
+expect_status "a truncated .tar.gz is a corrupt member" 1 "$CURATE" ingest --strict docs-cut.tgz
+contains "a truncated .tar.gz names the gzip's fault" err "gzip member 1 is truncated"
+
+# ---- WARC: a huge Content-Length costs one record, not the rest ----
+warc_rec() { # TYPE ID LENGTH BODY
+	printf 'WARC/1.0\r\nWARC-Type: %s\r\n%sContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n%s\r\n\r\n' \
+		"$1" "$2" "$3" "$4"
+}
+{ warc_rec resource 'WARC-Record-ID: <urn:a>\r\n' 99999999999 hello
+  warc_rec resource 'WARC-Record-ID: <urn:b>\r\n' 5 world
+  warc_rec resource 'WARC-Record-ID: <urn:c>\r\n' 2000000 big
+  warc_rec resource '' 5 noid!; } > huge.warc
+expect_status "WARC: an absurd Content-Length is one bad record" 0 "$CURATE" ingest --max-doc-bytes 1M huge.warc
+[ "$(grep -o '"id":"[^"]*"' out | tr '\n' ' ')" = '"id":"urn:b" "id":"huge.warc:4" ' ] &&
+	ok "WARC: the records after a huge Content-Length are kept" || fail "WARC: records after a huge length" "$(cat out)"
+contains "WARC: the huge length is named" err "huge.warc:1: Content-Length over the document limit"
+contains "WARC: a length over --max-doc-bytes is named" err "huge.warc:3: Content-Length over the document limit"
+contains "WARC: a record without WARC-Record-ID gets FILE:RECORD" out '"id":"huge.warc:4"'
+
+# ---- files that are not text ----
+head -c 3000000 /dev/zero > zeros.bin
+expect_status "NUL bytes: reported, exit 1 under --strict" 1 "$CURATE" ingest --strict zeros.bin
+contains "NUL bytes: named" err "zeros.bin: no documents: an archive with no members (or only NUL bytes)"
+printf 'some\0binary\n' > nul.txt
+expect_status "a text file with a NUL byte is refused" 1 "$CURATE" ingest --strict nul.txt
+contains "a text file with a NUL byte is named" err "nul.txt: binary data, not text"
+
+# ---- two outputs that are the same file, an output that is an input ----
+expect_status "-o X --rejects X is refused" 2 "$CURATE" filter -o same.jsonl --rejects ./same.jsonl base.jsonl
+contains "-o X --rejects X names both" err "-o and --rejects name the same file"
+expect_status "--report on -o is refused" 2 "$CURATE" ingest -o r.json --report r.json base.jsonl
+cp base.jsonl in.jsonl
+expect_status "-o on an input is refused" 2 "$CURATE" pii -o in.jsonl in.jsonl
+same "-o on an input leaves the input alone" in.jsonl base.jsonl
+ln -f in.jsonl hard.jsonl
+expect_status "-o on a hard link of an input is refused" 2 "$CURATE" ingest -o hard.jsonl in.jsonl
+expect_status "two outputs to /dev/null are fine" 0 "$CURATE" filter -q -o /dev/null --rejects /dev/null base.jsonl
+
+# ---- missing inputs ----
+expect_status "a missing input exits 3" 3 "$CURATE" ingest -o miss.jsonl base.jsonl nope.jsonl
+contains "a missing input is named with the errno's text" err "cannot open 'nope.jsonl': No such file or directory"
+[ ! -e miss.jsonl ] && ok "a missing input leaves no output" || fail "a missing input leaves no output"
+expect_status "shard: a missing input exits 3" 3 "$CURATE" shard -o shards nope.jsonl
+[ ! -e shards ] && ok "shard: a missing input writes no manifest" || fail "shard: no manifest" "$(ls shards)"
+expect_status "a directory as input exits 3" 3 "$CURATE" ingest .
+contains "a directory as input is named" err "cannot open '.': Is a directory"
+
+# ---- duplicate keys: the same answer in every stage ----
+echo '{"id":"x","text":"hi","text":"mail john.smith@example.com"}' > dup.jsonl
+for cmd in pii ingest filter stats; do
+	expect_status "duplicate \"text\": $cmd refuses the record" 1 "$CURATE" $cmd --strict dup.jsonl
+	contains "duplicate \"text\": $cmd names it" err "dup.jsonl:1: a key appears twice in one JSON object"
+	if grep -q john out; then fail "duplicate \"text\": $cmd writes nothing of it"; else ok "duplicate \"text\": $cmd writes nothing of it"; fi
+done
+echo '{"id":"x","text":"a","metadata":{"category":"code","category":"math"}}' > dupmeta.jsonl
+expect_status "a key twice in a nested object is refused too" 1 "$CURATE" ingest --strict dupmeta.jsonl
+
+# ---- no content in error messages ----
+printf '%s\n' '{"id":"x","text":"a" 4111111111111111}' '{"id":"y","text":"ok","n":[1 4111111111111111]}' \
+	'{"id":"z","text":"\ud800 4111111111111111 \q"}' > leak.jsonl
+expect_status "bad records with a card number" 0 "$CURATE" pii leak.jsonl
+if grep -q 4111 err; then fail "messages quote no content" "$(cat err)"; else ok "messages quote no content"; fi
+contains "messages give the byte offset" err "leak.jsonl:1: invalid JSON: '}' expected (byte"
+
+# ---- line numbers after a long line ----
+python3 - <<'PY'
+import json
+with open("long.jsonl", "w") as f:
+    f.write(json.dumps({"id": "1", "text": "a"}) + "\n")
+    f.write(json.dumps({"id": "2", "text": "x" * 300000}) + "\n")
+    f.write(json.dumps({"id": "3", "text": "y" * 2000}) + "\n")
+    f.write(json.dumps({"id": "4", "text": "b"}) + "\n")
+PY
+expect_status "long lines" 0 "$CURATE" ingest --max-doc-bytes 1K long.jsonl
+[ "$(grep -o 'long.jsonl:[0-9]*' err | tr '\n' ' ')" = "long.jsonl:2 long.jsonl:3 " ] &&
+	ok "lines over 256 KiB keep later line numbers right" || fail "line numbers after a long line" "$(cat err)"
+[ "$(grep -o '"id":"[0-9]"' out | tr '\n' ' ')" = '"id":"1" "id":"4" ' ] && ok "long lines: the short ones are kept" ||
+	fail "long lines: the short ones are kept" "$(cut -c1-40 out)"
+
+# ---- compressed outputs are byte-identical across -j and runs ----
+python3 -c 'import json, random
+r = random.Random(1)
+words = ["".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(2, 9))) for _ in range(5000)]
+for i in range(20000): print(json.dumps({"id": str(i), "text": " ".join(r.choice(words) for _ in range(40))}))' > many.jsonl
+for ext in zst gz; do
+	"$CURATE" ingest -q -j 1 -o "j1.jsonl.$ext" many.jsonl
+	"$CURATE" ingest -q -j 3 -o "j3.jsonl.$ext" many.jsonl
+	same "$ext: -j 1 and -j 3 write the same bytes" "j1.jsonl.$ext" "j3.jsonl.$ext"
+done
+sleep 1
+"$CURATE" ingest -q -o again.jsonl.gz many.jsonl
+same "gz: two runs write the same bytes (no time in the header)" j1.jsonl.gz again.jsonl.gz
+[ "$(head -c 10 again.jsonl.gz | od -An -tx1 | tr -d ' \n')" = 1f8b0800000000000003 ] &&
+	ok "gz: no time and no name in the header" || fail "gz header" "$(head -c 10 again.jsonl.gz | od -An -tx1)"
+
+# ---- I/O errors name the path and the errno's text ----
+( trap '' XFSZ; ulimit -f 64; "$CURATE" ingest -q -o full.jsonl.zst many.jsonl ) 2> err
+contains "a full disk names the output file" err "cannot write 'full.jsonl.zst': File too large"
+[ ! -e full.jsonl.zst ] && ok "a full disk leaves no output" || fail "a full disk leaves no output"
+( trap '' XFSZ; ulimit -f 64; "$CURATE" ingest -q -o full.jsonl.gz many.jsonl ) 2> err
+contains "a full disk names the gzip output" err "cannot write 'full.jsonl.gz': File too large"
+"$CURATE" ingest -q many.jsonl 2> err > /dev/full
+contains "a full standard output is named" err "cannot write to standard output: No space left on device"
+ls -a | grep -q '\.tmp\.' && fail "no temporary files are left" "$(ls -a)" || ok "no temporary files are left"
+
+# ---- signals: temporaries removed, 128 + the signal; a second one at once ----
+mkdir sig && cd sig || exit 1
+mkfifo in.fifo
+exec 3<>in.fifo
+set -m # background jobs of their own, which do not ignore SIGINT
+# stopped PID: wait for PID (killed after 20 s if it hangs), its exit status.
+stopped() {
+	( sleep 20; kill -KILL "$1" 2>/dev/null ) &
+	local dog=$! got
+	wait "$1"
+	got=$?
+	kill "$dog" 2>/dev/null
+	return $got
+}
+left() { ls -A | grep -v '^in\.fifo$\|^err$'; }
+"$CURATE" ingest -o o.jsonl --rejects r.jsonl --report rep.json < in.fifo 2> err &
+pid=$!
+echo '{"id":"1","text":"first"}' >&3
+sleep 0.5
+ls -a | grep -q '^\.o\.jsonl\.tmp\.' && ok "signal: the output is a temporary while the run goes on" ||
+	fail "signal: a temporary while the run goes on" "$(ls -a)"
+kill -INT $pid
+stopped $pid
+got=$?
+[ $got = 130 ] && ok "SIGINT while the input is silent: exit 130" || fail "SIGINT: exit 130" "exit $got: $(cat err)"
+contains "SIGINT: the stop is named" err "stopped by signal 2"
+[ -z "$(left)" ] && ok "SIGINT: no temporary and no output left" || fail "SIGINT: nothing left" "$(left)"
+python3 -c 'import json
+for i in range(400000): print(json.dumps({"id": str(i), "text": "some words to look at " * 8}))' > ../big.jsonl
+"$CURATE" pii -j 2 -o o.jsonl.zst --rejects r.jsonl ../big.jsonl ../big.jsonl 2> err &
+pid=$!
+sleep 1
+kill -TERM $pid
+stopped $pid
+got=$?
+[ $got = 143 ] && ok "SIGTERM on a busy run: exit 143" || fail "SIGTERM: exit 143" "exit $got: $(cat err)"
+[ -z "$(left)" ] && ok "SIGTERM: no temporary and no output left" || fail "SIGTERM: nothing left" "$(left)"
+"$CURATE" pii -o o.jsonl --rejects r.jsonl < in.fifo 2> err &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+sleep 0.1
+kill -TERM $pid
+stopped $pid
+got=$?
+[ $got = 143 ] && ok "a second SIGTERM exits at once, 143" || fail "a second SIGTERM exits at once" "exit $got: $(cat err)"
+[ -z "$(left)" ] && ok "a second SIGTERM leaves no temporary" || fail "second SIGTERM: nothing left" "$(left)"
+set +m
+exec 3>&-
+cd ..
+
+finish
