@@ -10,12 +10,16 @@
 #include "core/pipeline.h"
 #include "core/reader.h"
 #include "core/stage.h"
+#include "core/yaml.h"
 
 typedef struct cli_stage_row {
 	const char *name;            /* command and pipeline-file name */
 	const char *summary;         /* one line for --help */
 	cur_stage_new_fn create;
 	const cur_opt_spec *options; /* terminated by a {NULL} row */
+	/* It may set metadata.category, so that a later stage's categories
+	 * need not be the inputs' (a classifier). */
+	int sets_category;
 } cli_stage_row;
 
 const cli_stage_row *cli_stage_find(const char *name);
@@ -101,8 +105,16 @@ typedef struct cli_sink_row {
 extern const cli_sink_row cli_sink_table[];
 
 /* bin/run_plan.c: what a pipeline file holds. */
-/* cli_pipeline_check_keys: 0, or 2 after a message naming an unknown key. */
-int cli_pipeline_check_keys(const char *cmd, json_t *pipe, const char *path);
+/* cli_pipeline_check: 0 when the pipeline file y holds only what a
+ * pipeline file may (keys, their kinds of value, stages, sinks, their
+ * options, categories the inputs declare); else 2 after one message on
+ * errs at FILE:LINE:COLUMN naming the mistake and the valid choices. It
+ * reads no other file. */
+int cli_pipeline_check(const char *cmd, const cur_yaml *y, FILE *errs);
+/* cli_pipeline_stage_error: the message of stage index's constructor at
+ * FILE:LINE:COLUMN (of the option it names, else of the stage). */
+void cli_pipeline_stage_error(const char *cmd, const cur_yaml *y, size_t index, const char *msg,
+			      FILE *errs);
 /* cli_stage_entry: a stage entry ({"name": X, ...} or {X: {...}}) as its
  * name (borrowed) and config (a new reference); -1 when it is neither. */
 int cli_stage_entry(json_t *entry, const char **name, json_t **cfg);

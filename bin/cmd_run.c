@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bin/cli.h"
 #include "bin/commands.h"
 #include "bin/pipeline_file.h"
 #include "core/file.h"
+#include "core/interrupt.h"
+#include "core/yaml.h"
 
 /* `curate run pipeline.yaml`: the same stages as the commands, chained in one
  * process (the file's format: bin/pipeline_file.c). */
@@ -57,9 +60,9 @@ int cmd_run(int argc, char **argv)
 	cur_stage **stages = NULL;
 	size_t n = 0, i;
 	cli_inputs inputs;
-	int tagged = 0;
+	cur_yaml *y = NULL;
+	int tagged = 0, temp = -1;
 	cur_err err;
-	char msg[512];
 	char tmpl[4096] = "";
 	int rc = cli_parse("run", run_options, argc, argv, &c, cfg);
 	int dry_run = json_is_true(json_object_get(cfg, "dry_run"));
@@ -76,22 +79,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	c.pass = (int)json_integer_value(json_object_get(cfg, "pass"));
-	pipe = cli_pipeline_load(c.inputs[0], msg, sizeof(msg));
-	if (!pipe) {
-		fprintf(stderr, "curate run: %s\n", msg);
-		rc = 2;
-		goto out;
-	}
 	cur_err_clear(&err);
-	rc = cli_pipeline_check_keys("run", pipe, c.inputs[0]);
-	if (rc)
+	if ((rc = cli_pipeline_open("run", c.inputs[0], &y)) != 0)
 		goto out;
-	if (cli_inputs_expand(json_object_get(pipe, "inputs"), &inputs, &tagged)) {
-		fprintf(stderr, "curate run: %s: 'inputs' must be a path, a list of paths, "
-			"or a mapping of categories to paths\n", c.inputs[0]);
-		rc = 2;
+	pipe = json_incref(cur_yaml_root(y));
+	if ((rc = cli_inputs_expand("run", y, dry_run, &inputs, &tagged)) != 0)
 		goto out;
-	}
 	c.inputs = inputs.paths;
 	c.ninputs = (int)inputs.n;
 	c.input_category = tagged ? inputs.category : NULL;
@@ -105,6 +98,8 @@ int cmd_run(int argc, char **argv)
 		c.work = "(a temporary directory)";
 	else if ((rc = make_work_dir(&c, cfg, pipe, tmpl, sizeof(tmpl))) != 0)
 		goto out;
+	if (tmpl[0])
+		temp = cur_temp_add(tmpl); /* a second signal removes it */
 	cli_stage_env(&c, &env);
 	env.pipeline_file = 1;
 	stages_cfg = json_object_get(pipe, "stages");
@@ -113,8 +108,7 @@ int cmd_run(int argc, char **argv)
 		env.stage_index = (int)i + 1;
 		stages[n] = cli_stage_from_entry(entry, &env, &err);
 		if (!stages[n]) {
-			fprintf(stderr, "curate run: %s: stage %zu: %s\n", argv[argc - 1], i + 1,
-				err.msg);
+			cli_pipeline_stage_error("run", y, i, err.msg, stderr);
 			rc = err.code == CUR_EINVAL ? 2 : 3;
 			goto out;
 		}
@@ -136,7 +130,11 @@ int cmd_run(int argc, char **argv)
 
 		rc = cli_make_sink(json_object_get(pipe, "sink"), &c, &env, &sink, &err);
 		if (rc) {
-			fprintf(stderr, "curate run: %s\n", err.msg);
+			unsigned line, col;
+
+			cur_yaml_where(y, pipe, "sink", 0, 0, &line, &col);
+			fprintf(stderr, "curate run: %s:%u:%u: sink: %s\n", cur_yaml_name(y), line, col,
+				err.msg);
 			rc = cli_exit_status(rc);
 			goto out;
 		}
@@ -150,8 +148,10 @@ out:
 	free(stages);
 	cli_inputs_free(&inputs);
 	json_decref(pipe);
+	cur_yaml_free(y);
 	json_decref(cfg);
 	if (tmpl[0])
 		cur_remove_tree(tmpl);
+	cur_temp_remove(temp);
 	return rc < 0 ? 0 : rc;
 }

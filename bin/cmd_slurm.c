@@ -95,7 +95,7 @@ static int stage_kind(json_t *entry, int *bands)
 
 /* Build every stage once, so that a bad option is found now and not on a
  * node an hour later. */
-static int check_stages(json_t *pipe, const cli_common *c, const char *file, const char *workdir)
+static int check_stages(const cur_yaml *y, const cli_common *c, const char *workdir)
 {
 	char *work = dist_path("%s/work", workdir);
 	cli_common cw = *c;
@@ -106,7 +106,7 @@ static int check_stages(json_t *pipe, const cli_common *c, const char *file, con
 	cw.work = work;
 	cli_stage_env(&cw, &env);
 	env.pipeline_file = 1;
-	json_array_foreach(json_object_get(pipe, "stages"), i, entry) {
+	json_array_foreach(json_object_get(cur_yaml_root(y), "stages"), i, entry) {
 		cur_err err;
 		cur_stage *st;
 
@@ -114,7 +114,7 @@ static int check_stages(json_t *pipe, const cli_common *c, const char *file, con
 		env.stage_index = (int)i + 1;
 		st = cli_stage_from_entry(entry, &env, &err);
 		if (!st) {
-			fprintf(stderr, "curate slurm: %s: stage %zu: %s\n", file, i + 1, err.msg);
+			cli_pipeline_stage_error("slurm", y, i, err.msg, stderr);
 			free(work);
 			return err.code == CUR_EINVAL ? 2 : 3;
 		}
@@ -271,25 +271,24 @@ static int make_dirs(const char *workdir, cur_err *err)
  * an earlier call (then its tasks' markers stand). OUT: *plan. */
 static int plan_run(slurm_cmd *s, const char *file, json_t **plan)
 {
-	json_t *pipe, *old = NULL;
+	json_t *pipe = NULL, *old = NULL;
+	cur_yaml *y = NULL;
 	cli_inputs in;
 	cli_common c = s->c;
 	int tagged = 0, sink, tasks, rc;
 	json_t *ntasks = json_object_get(s->cfg, "tasks");
-	char msg[512], *path = NULL;
+	char *path = NULL;
 	cur_err err;
 
 	*plan = NULL;
 	memset(&in, 0, sizeof(in));
 	cur_err_clear(&err);
-	pipe = cli_pipeline_load(file, msg, sizeof(msg));
-	if (!pipe) {
-		fprintf(stderr, "curate slurm: %s\n", msg);
-		return 2;
-	}
-	if ((rc = cli_pipeline_check_keys("slurm", pipe, file)))
+	if ((rc = cli_pipeline_open("slurm", file, &y)) != 0)
 		goto out;
-	if (cli_inputs_expand(json_object_get(pipe, "inputs"), &in, &tagged) || in.n == 0) {
+	pipe = json_incref(cur_yaml_root(y));
+	if ((rc = cli_inputs_expand("slurm", y, 0, &in, &tagged)) != 0)
+		goto out;
+	if (in.n == 0) {
 		fprintf(stderr, "curate slurm: %s: 'inputs' must name files: a path, a list of "
 			"paths, or a mapping of categories to paths\n", file);
 		rc = 2;
@@ -301,7 +300,7 @@ static int plan_run(slurm_cmd *s, const char *file, json_t **plan)
 		rc = 2;
 		goto out;
 	}
-	if ((rc = sink_kind(pipe, file, &sink)) || (rc = check_stages(pipe, &c, file, s->workdir)))
+	if ((rc = sink_kind(pipe, file, &sink)) || (rc = check_stages(y, &c, s->workdir)))
 		goto out;
 	if (sink == DIST_SINK_SHARD && (rc = check_shard_sink(pipe, &c, file, s->workdir)))
 		goto out;
@@ -357,6 +356,7 @@ out:
 	free(path);
 	cli_inputs_free(&in);
 	json_decref(pipe);
+	cur_yaml_free(y);
 	return rc;
 }
 

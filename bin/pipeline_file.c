@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+#include <unistd.h>
 #include "bin/pipeline_file.h"
 
-/* A pipeline file is read with libyaml and turned into JSON so that each
+/* A pipeline file is YAML (core/yaml.h) turned into JSON, so that each
  * stage receives the same config object its command-line options build:
  *
  *   inputs: [data/sample/web.jsonl.zst, data/sample/crawl.warc.gz]
@@ -29,117 +29,67 @@
  *
  * Paths are relative to the current directory; inputs may be globs. */
 
-static json_t *yaml_scalar(const yaml_node_t *n)
+int cli_pipeline_open(const char *cmd, const char *path, cur_yaml **y)
 {
-	const char *s = (const char *)n->data.scalar.value;
-	size_t len = n->data.scalar.length;
-	char *end;
+	cur_err err;
 
-	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		long long v;
-		double d;
-
-		if (!strcmp(s, "true") || !strcmp(s, "yes"))
-			return json_true();
-		if (!strcmp(s, "false") || !strcmp(s, "no"))
-			return json_false();
-		if (!strcmp(s, "null") || !strcmp(s, "~") || len == 0)
-			return json_null();
-		errno = 0;
-		v = strtoll(s, &end, 10);
-		if (!errno && end != s && *end == '\0')
-			return json_integer(v);
-		d = strtod(s, &end);
-		if (!errno && end != s && *end == '\0')
-			return json_real(d);
+	cur_err_clear(&err);
+	if (cur_yaml_load_file(path, y, &err) != CUR_OK) {
+		fprintf(stderr, "curate %s: %s\n", cmd, err.msg);
+		return err.code == CUR_EIO ? 3 : 2;
 	}
-	return json_stringn(s, len);
-}
-
-static json_t *yaml_to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
-{
-	json_t *out;
-
-	if (!n || depth > 64)
-		return NULL;
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return yaml_scalar(n);
-	case YAML_SEQUENCE_NODE: {
-		yaml_node_item_t *it;
-
-		out = json_array();
-		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-			json_array_append_new(out, yaml_to_json(doc, yaml_document_get_node(doc, *it),
-								depth + 1));
-		return out;
-	}
-	case YAML_MAPPING_NODE: {
-		yaml_node_pair_t *p;
-
-		out = json_object();
-		for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(doc, p->key);
-
-			if (!k || k->type != YAML_SCALAR_NODE)
-				continue;
-			json_object_set_new(out, (const char *)k->data.scalar.value,
-					    yaml_to_json(doc, yaml_document_get_node(doc, p->value),
-							 depth + 1));
-		}
-		return out;
-	}
-	default:
-		return NULL;
-	}
-}
-
-json_t *cli_pipeline_load(const char *path, char *msg, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	json_t *out = NULL;
-
-	if (!f) {
-		snprintf(msg, cap, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(msg, cap, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "invalid YAML");
-	} else {
-		out = yaml_to_json(&doc, yaml_document_get_root_node(&doc), 0);
-		if (!json_is_object(out)) {
-			snprintf(msg, cap, "%s: the pipeline file must be a mapping", path);
-			json_decref(out);
-			out = NULL;
-		}
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return out;
+	return cli_pipeline_check(cmd, *y, stderr);
 }
 
 /* Inputs: a path, a list of paths, or a mapping {category: paths} whose
  * documents get metadata.category. Globs are expanded in the order given,
- * sorted within a glob, so that runs are reproducible. */
-static int add_glob(cli_inputs *l, const char *pattern, const char *category)
+ * sorted within a glob, so that runs are reproducible. A glob that matches
+ * no file is an error (exit 3) at its place in the file, as a path that
+ * cannot be read is; a dry run lists them as given instead. */
+typedef struct expansion {
+	const char *cmd;
+	const cur_yaml *y;
+	int dry_run;
+	cli_inputs *l;
+} expansion;
+
+static int not_found(const expansion *x, int rc, const char *pattern, const json_t *parent,
+		     const char *key, size_t index)
 {
+	unsigned line = 0, col = 0;
+	int e = errno;
+
+	cur_yaml_where(x->y, parent, key, index, 0, &line, &col);
+	if (rc == GLOB_NOMATCH)
+		fprintf(stderr, "curate %s: %s:%u:%u: '%s' matches no file\n", x->cmd,
+			cur_yaml_name(x->y), line, col, pattern);
+	else
+		fprintf(stderr, "curate %s: %s:%u:%u: cannot open '%s': %s\n", x->cmd,
+			cur_yaml_name(x->y), line, col, pattern, strerror(e));
+	return 3;
+}
+
+static int add_glob(const expansion *x, const char *pattern, const char *category,
+		    const json_t *parent, const char *key, size_t index)
+{
+	cli_inputs *l = x->l;
+	int plain = !strpbrk(pattern, "*?[");
 	glob_t *g;
 	size_t i;
+	int rc;
 
 	g = realloc(l->globs, (l->nglobs + 1) * sizeof(*g));
 	if (!g)
-		return -1;
+		return 3;
 	l->globs = g;
 	g = &l->globs[l->nglobs++];
 	memset(g, 0, sizeof(*g));
-	if (glob(pattern, GLOB_NOCHECK, NULL, g))
-		return -1;
+	rc = glob(pattern, x->dry_run || plain ? GLOB_NOCHECK : 0, NULL, g);
+	if (rc == GLOB_NOMATCH || (!rc && !x->dry_run && plain && strcmp(pattern, "-") != 0 &&
+				   access(pattern, R_OK) != 0))
+		return not_found(x, rc, pattern, parent, key, index);
+	if (rc)
+		return 3;
 	for (i = 0; i < g->gl_pathc; i++) {
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? l->cap * 2 : 16;
@@ -149,7 +99,7 @@ static int add_glob(cli_inputs *l, const char *pattern, const char *category)
 			if (p)
 				l->paths = p;
 			if (!p || !c)
-				return -1;
+				return 3;
 			l->category = c;
 			l->cap = cap;
 		}
@@ -159,33 +109,38 @@ static int add_glob(cli_inputs *l, const char *pattern, const char *category)
 	return 0;
 }
 
-static int add_paths(cli_inputs *l, json_t *spec, const char *category)
+/* The paths under parent's key: a path, or a list of them (their kinds
+ * checked by cli_pipeline_check). */
+static int add_paths(const expansion *x, json_t *parent, const char *key, const char *category)
 {
+	json_t *spec = json_object_get(parent, key), *v;
 	size_t i;
-	json_t *v;
+	int rc;
 
 	if (json_is_string(spec))
-		return add_glob(l, json_string_value(spec), category);
-	if (!json_is_array(spec))
-		return -1;
+		return add_glob(x, json_string_value(spec), category, parent, key, 0);
 	json_array_foreach(spec, i, v)
-		if (!json_is_string(v) || add_glob(l, json_string_value(v), category))
-			return -1;
+		if ((rc = add_glob(x, json_string_value(v), category, spec, NULL, i)) != 0)
+			return rc;
 	return 0;
 }
 
-int cli_inputs_expand(json_t *spec, cli_inputs *l, int *tagged)
+int cli_inputs_expand(const char *cmd, const cur_yaml *y, int dry_run, cli_inputs *l, int *tagged)
 {
+	json_t *pipe = cur_yaml_root(y), *spec = json_object_get(pipe, "inputs"), *v;
+	expansion x = { cmd, y, dry_run, l };
 	const char *cat;
-	json_t *v;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
 	*tagged = json_is_object(spec);
+	if (!spec)
+		return 0;
 	if (!*tagged)
-		return add_paths(l, spec, NULL);
+		return add_paths(&x, pipe, "inputs", NULL);
 	json_object_foreach(spec, cat, v)
-		if (add_paths(l, v, cat))
-			return -1;
+		if ((rc = add_paths(&x, spec, cat, cat)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -386,7 +341,8 @@ cur_stage *cli_stage_from_entry(json_t *entry, const cur_stage_env *env, cur_err
 	return st;
 }
 
-/* warc_types: a list of record types or one comma-separated string. */
+/* warc_types: a list of record types or one comma-separated string
+ * (checked: cli_pipeline_check). */
 static int pipe_warc_types(json_t *v, unsigned *out)
 {
 	unsigned mask = 0, one;

@@ -9,9 +9,11 @@
 #include <jansson.h>
 #include "bin/cli.h"
 
-/* cli_pipeline_load: the file at path as a JSON object (new reference), or
- * NULL with a message ("FILE:LINE: problem") in msg. */
-json_t *cli_pipeline_load(const char *path, char *msg, size_t cap);
+/* cli_pipeline_open: the pipeline file at path, read and checked
+ * (cli_pipeline_check); cur_yaml_root(*y) is the file as JSON. Returns 0,
+ * or the exit status after a message: 2 for a mistake in the file, 3 when
+ * it cannot be read. OUT: *y, freed with cur_yaml_free (also on error). */
+int cli_pipeline_open(const char *cmd, const char *path, cur_yaml **y);
 
 /* The expanded inputs: paths in order, and each one's category (NULL when
  * the file gives a plain list). Paths are borrowed from the globs. */
@@ -23,10 +25,13 @@ typedef struct cli_inputs {
 	size_t nglobs;
 } cli_inputs;
 
-/* cli_inputs_expand: spec is a path, a list of paths, or a mapping
- * {category: paths}; globs expand in the order given, sorted within each.
- * OUT: *tagged is 1 for a mapping. -1 when spec has another shape. */
-int cli_inputs_expand(json_t *spec, cli_inputs *l, int *tagged);
+/* cli_inputs_expand: the inputs of the checked file y: a path, a list of
+ * paths, or a mapping {category: paths}; globs expand in the order given,
+ * sorted within each. A glob that matches nothing or a path that cannot be
+ * read is exit status 3 after a message at FILE:LINE:COLUMN; a dry run
+ * keeps them as given. OUT: *tagged is 1 for a mapping. Returns 0 or the
+ * exit status; free l with cli_inputs_free either way. */
+int cli_inputs_expand(const char *cmd, const cur_yaml *y, int dry_run, cli_inputs *l, int *tagged);
 void cli_inputs_free(cli_inputs *l);
 
 /* cli_pipeline_common: the common options the file sets (output, report,

@@ -14,15 +14,15 @@
  * Adding a stage is one file in its module and one row here. */
 const cli_stage_row cli_stage_table[] = {
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
-	  dd_stage_new, dd_stage_options },
+	  dd_stage_new, dd_stage_options, 0 },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
-	  ext_stage_new, ext_stage_options },
-	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options },
+	  ext_stage_new, ext_stage_options, 0 },
+	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options, 0 },
 	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)",
-	  pii_stage_new, pii_stage_options },
+	  pii_stage_new, pii_stage_options, 0 },
 	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
-	  tok_stage_options },
-	{ NULL, NULL, NULL, NULL }
+	  tok_stage_options, 0 },
+	{ NULL, NULL, NULL, NULL, 0 }
 };
 
 const size_t cli_stage_count = sizeof(cli_stage_table) / sizeof(cli_stage_table[0]) - 1;

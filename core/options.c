@@ -78,6 +78,16 @@ static int key_matches(const char *key, const char *name)
 	return *key == *name;
 }
 
+const cur_opt_spec *cur_opt_find(const cur_opt_spec *specs, const char *key)
+{
+	const cur_opt_spec *s;
+
+	for (s = specs; s && s->name; s++)
+		if (key_matches(key, s->name))
+			return s;
+	return NULL;
+}
+
 int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage, cur_err *err)
 {
 	const char *key;
@@ -89,10 +99,7 @@ int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage
 		int rc;
 
 		(void)v;
-		for (s = specs; s && s->name; s++)
-			if (key_matches(key, s->name))
-				break;
-		if (s && s->name)
+		if (cur_opt_find(specs, key))
 			continue;
 		cur_buf_init(&names, 4096);
 		for (s = specs; s && s->name; s++)

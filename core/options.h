@@ -29,6 +29,8 @@ int cur_cfg_num(json_t *cfg, const char *key, double def, double *out, cur_err *
 int cur_cfg_bool(json_t *cfg, const char *key, int def, int *out, cur_err *err);
 /* The string is borrowed from cfg. */
 int cur_cfg_str(json_t *cfg, const char *key, const char *def, const char **out, cur_err *err);
+/* cur_opt_find: the spec of the config key key (with _ for -), or NULL. */
+const cur_opt_spec *cur_opt_find(const cur_opt_spec *specs, const char *key);
 /* cur_cfg_check_keys: CUR_EINVAL naming the first key of cfg not in specs
  * (and listing the valid ones). */
 int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage, cur_err *err);

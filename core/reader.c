@@ -645,9 +645,15 @@ static int next_member(cur_reader *r, cur_doc *doc, cur_err *err)
 			rc = archive_read_next_header(r->a, &r->entry);
 		r->pending_entry = 0;
 		if (rc == ARCHIVE_EOF) {
-			const char *m = cur_source_error(r->src);
+			const char *m;
 
+			cur_source_drain(r->src);
+			m = cur_source_error(r->src);
 			r->done = 1;
+			if (!m && cur_source_errno(r->src)) {
+				r->s.os_errno = cur_source_errno(r->src);
+				return cur_stream_broke(&r->s, r->path, r->line, err);
+			}
 			if (!m)
 				return CUR_EOF;
 			/* The gzip under the archive broke where the archive ended. */

@@ -67,6 +67,10 @@ int cur_source_open(struct archive *a, const char *path, int prefetch, cur_sourc
 const char *cur_source_error(const cur_source *src);
 /* cur_source_errno: the errno of a failed read of the file, or 0. */
 int cur_source_errno(const cur_source *src);
+/* cur_source_drain: for an archive that ended before its bytes did (a tar
+ * reader stops at its end-of-archive blocks): inflate the rest of a gzip
+ * input, unseen, so that its members' checks are made. */
+void cur_source_drain(cur_source *src);
 /* cur_source_bytes: bytes read from the file so far (compressed). */
 uint64_t cur_source_bytes(const cur_source *src);
 

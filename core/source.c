@@ -235,6 +235,18 @@ static ssize_t inflate_some(cur_source *s)
 	return (ssize_t)(SRC_BLOCK - s->z.avail_out);
 }
 
+void cur_source_drain(cur_source *s)
+{
+	ssize_t n;
+
+	if (!s || s->gzip != 1 || !s->z_live)
+		return;
+	while (!s->failed && (n = inflate_some(s)) > 0)
+		;
+	if (!s->failed && n < 0)
+		s->os_errno = errno;
+}
+
 static la_ssize_t src_read(struct archive *a, void *data, const void **out)
 {
 	cur_source *s = data;

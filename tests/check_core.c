@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "core/buf.h"
 #include "core/charset.h"
 #include "core/doc.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 #include "core/hist.h"
 #include "core/json_text.h"
 #include "core/options.h"
@@ -21,6 +23,7 @@
 #include "core/reader.h"
 #include "core/utf8.h"
 #include "core/writer.h"
+#include "core/yaml.h"
 
 #include "tests/core_test.h"
 
@@ -384,6 +387,150 @@ START_TEST(hist_bins_are_half_open_and_the_last_has_no_end)
 }
 END_TEST
 
+/* Compressed outputs are the same bytes for the same documents, whatever
+ * the thread count, and gzip's header holds no time. */
+START_TEST(writer_compressed_bytes_do_not_depend_on_threads)
+{
+	char dir[] = "/tmp/curate-check-XXXXXX", a[256], b[256];
+	static const char *ext[] = { "zst", "gz" };
+	cur_buf text;
+	uint64_t x = 7;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cur_buf_init(&text, CUR_BUF_UNLIMITED);
+	/* Text that does not compress away: several of zstd's jobs. */
+	while (text.len < (6 << 20)) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		cur_buf_printf(&text, "%llx ", (unsigned long long)(x >> 20));
+		if ((x >> 60) == 0)
+			cur_buf_putc(&text, '\n');
+	}
+	for (size_t e = 0; e < 2; e++) {
+		for (int threads = 1; threads <= 3; threads += 2) {
+			cur_out *o;
+			cur_err err;
+
+			snprintf(threads == 1 ? a : b, 256, "%s/j%d.%s", dir, threads, ext[e]);
+			ck_assert_int_eq(cur_out_open(&o, threads == 1 ? a : b, threads, &err), CUR_OK);
+			for (size_t at = 0; at < text.len; at += 100000)
+				ck_assert_int_eq(cur_out_write(o, text.data + at, text.len - at < 100000 ?
+							       text.len - at : 100000), CUR_OK);
+			ck_assert_int_eq(cur_out_finish(o, &err), CUR_OK);
+			cur_out_free(o);
+		}
+		{
+			FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+			int ca, cb;
+			long at = 0;
+
+			ck_assert_ptr_nonnull(fa);
+			ck_assert_ptr_nonnull(fb);
+			do {
+				ca = getc(fa);
+				cb = getc(fb);
+				ck_assert_msg(ca == cb, "%s and %s differ at byte %ld", a, b, at);
+				if (e == 1 && at >= 4 && at < 8)
+					ck_assert_int_eq(ca, 0); /* gzip's MTIME */
+				at++;
+			} while (ca != EOF);
+			fclose(fa);
+			fclose(fb);
+		}
+		unlink(a);
+		unlink(b);
+	}
+	cur_buf_release(&text);
+	rmdir(dir);
+}
+END_TEST
+
+/* The registry of temporaries: what is registered is swept, files and
+ * directories with what they hold; what is forgotten is not. */
+START_TEST(interrupt_sweeps_registered_temporaries)
+{
+	char dir[] = "/tmp/curate-check-XXXXXX", sub[256], file[256], kept[256];
+	cur_atomic a;
+	cur_err err;
+	int s1, s2;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/work", dir);
+	snprintf(file, sizeof(file), "%s/work/inner/f", dir);
+	ck_assert_int_eq(cur_mkdir_p(sub, &err), CUR_OK);
+	snprintf(kept, sizeof(kept), "%s/work/inner", dir);
+	ck_assert_int_eq(cur_mkdir_p(kept, &err), CUR_OK);
+	write_bytes(file, "x", 1);
+	s1 = cur_temp_add(sub);
+	ck_assert_int_ge(s1, 0);
+	snprintf(kept, sizeof(kept), "%s/kept", dir);
+	write_bytes(kept, "x", 1);
+	s2 = cur_temp_add(kept);
+	cur_temp_remove(s2);
+	snprintf(file, sizeof(file), "%s/out.jsonl", dir);
+	ck_assert_int_eq(cur_atomic_open(&a, file, &err), CUR_OK);
+	ck_assert_int_eq(dir_entries(dir), 3);
+	cur_temp_sweep();
+	ck_assert_int_eq(dir_entries(dir), 1); /* kept */
+	cur_atomic_rollback(&a);               /* its temporary already gone */
+	ck_assert_int_eq(cur_interrupted(), 0);
+	unlink(kept);
+	rmdir(dir);
+}
+END_TEST
+
+/* Pipeline files: JSON with where each value was written, and every way a
+ * file could be read two ways refused at its line and column. */
+START_TEST(yaml_marks_and_refusals)
+{
+	static const struct { const char *text, *error; } bad[] = {
+		{ "a: 1\nb: 2\na: 3\n", "f.yaml:3:1: a key twice in one mapping (the first is on line 1)" },
+		{ "a:\n  b: [1, 2\n", "f.yaml:" },
+		{ "? [x]\n: 1\n", "f.yaml:1:3: a key must be a word" },
+		{ "a: 1\n---\nb: 2\n", "f.yaml:3:1: a second YAML document" },
+		{ "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		  "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+		  "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+		  "values (aliases repeated?)" },
+	};
+	const char *text = "jobs: 2\nname: x\nlist:\n  - a\n  - {k: yes, n: nan, q: '3'}\nnum: 2.5\n";
+	cur_yaml *y;
+	cur_err err;
+	json_t *root, *list;
+	unsigned line, col;
+	size_t i;
+
+	ck_assert_int_eq(cur_yaml_load("f.yaml", text, strlen(text), &y, &err), CUR_OK);
+	root = cur_yaml_root(y);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "jobs")), 2);
+	ck_assert(json_real_value(json_object_get(root, "num")) == 2.5);
+	list = json_object_get(root, "list");
+	ck_assert(json_is_true(json_object_get(json_array_get(list, 1), "k")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "n")), "nan");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "q")), "3");
+	ck_assert_int_eq(cur_yaml_where(y, root, "name", 0, 1, &line, &col), 0);
+	ck_assert_uint_eq(line, 2);
+	ck_assert_uint_eq(col, 1);
+	ck_assert_int_eq(cur_yaml_where(y, root, "name", 0, 0, &line, &col), 0);
+	ck_assert_uint_eq(col, 7);
+	ck_assert_int_eq(cur_yaml_where(y, list, NULL, 1, 0, &line, &col), 0);
+	ck_assert_uint_eq(line, 5);
+	ck_assert_uint_eq(col, 5);
+	ck_assert_int_eq(cur_yaml_where(y, json_array_get(list, 1), "q", 0, 0, &line, &col), 0);
+	ck_assert_uint_eq(col, 25);
+	ck_assert_int_eq(cur_yaml_where(y, root, "nope", 0, 0, &line, &col), -1);
+	cur_yaml_free(y);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(cur_yaml_load("f.yaml", bad[i].text, strlen(bad[i].text), &y, &err),
+				 CUR_EDATA);
+		ck_assert_msg(strstr(err.msg, bad[i].error), "%s: %s", bad[i].text, err.msg);
+		ck_assert_ptr_null(y);
+	}
+	ck_assert_int_eq(cur_yaml_load("f.yaml", "", 0, &y, &err), CUR_OK);
+	ck_assert(json_is_null(cur_yaml_root(y)));
+	cur_yaml_free(y);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -400,6 +547,9 @@ static Suite *core_suite(void)
 	tcase_add_test(t, json_minify_keeps_values_drops_whitespace);
 	tcase_add_test(t, json_minify_refuses_what_needs_the_full_parser);
 	tcase_add_test(t, json_respelled_names_what_a_write_changes);
+	tcase_add_test(t, writer_compressed_bytes_do_not_depend_on_threads);
+	tcase_add_test(t, interrupt_sweeps_registered_temporaries);
+	tcase_add_test(t, yaml_marks_and_refusals);
 	tcase_add_test(t, writer_is_atomic);
 	tcase_add_test(t, atomic_file_commit_and_rollback);
 	tcase_add_test(t, options_unknown_key_lists_valid_ones);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "core/buf.h"
 #include "core/charset.h"
 #include "core/doc.h"
@@ -409,6 +410,203 @@ START_TEST(reader_truncated_gzip_and_zstd_keep_the_prefix)
 }
 END_TEST
 
+/* ---- gzip through zlib: every member's CRC and length, every record
+ * before a cut ---- */
+
+/* n records as JSON Lines, gzip-compressed with zlib into out (one member);
+ * returns its length. */
+static size_t gzip_records(int n, unsigned char *out, size_t cap, cur_buf *plain)
+{
+	z_stream z;
+	int i;
+
+	cur_buf_init(plain, CUR_BUF_UNLIMITED);
+	for (i = 0; i < n; i++)
+		cur_buf_printf(plain, "{\"id\":\"%d\",\"text\":\"record %d of a gzip member\"}\n", i, i);
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)plain->data;
+	z.avail_in = (uInt)plain->len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return cap - z.avail_out;
+}
+
+START_TEST(reader_gzip_checks_every_member)
+{
+	static unsigned char gz[1 << 16], two[1 << 17];
+	char dir[] = "/tmp/curate-check-XXXXXX", path[256], msg[512];
+	cur_buf plain;
+	size_t n = gzip_records(400, gz, sizeof(gz), &plain);
+	read_result r;
+	cur_reader *rd;
+	cur_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.jsonl.gz", dir);
+	write_bytes(path, gz, n);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs, 400);
+	ck_assert_int_eq(r.bad, 0);
+	/* Two members read as one stream; NUL padding after them is allowed. */
+	memcpy(two, gz, n);
+	memcpy(two + n, gz, n);
+	memset(two + 2 * n, 0, 100);
+	write_bytes(path, two, 2 * n + 100);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs, 800);
+	ck_assert_int_eq(r.bad, 0);
+	/* A flipped CRC, a flipped length: all records, then the error. */
+	gz[n - 6] ^= 0x40;
+	write_bytes(path, gz, n);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs, 400);
+	ck_assert_str_eq(r.reasons, "truncated_stream ");
+	ck_assert_int_eq(r.fatal, 0);
+	gz[n - 6] ^= 0x40;
+	gz[n - 2] ^= 0x01;
+	write_bytes(path, gz, n);
+	read_all(path, 0, &r);
+	ck_assert_str_eq(r.reasons, "truncated_stream ");
+	gz[n - 2] ^= 0x01;
+	/* Data after the last member that is not gzip. */
+	memcpy(two, gz, n);
+	memcpy(two + n, "trailing junk\n", 14);
+	write_bytes(path, two, n + 14);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs, 400);
+	ck_assert_str_eq(r.reasons, "truncated_stream ");
+	/* Cut anywhere: every record that was whole before the cut comes
+	 * back, then one report of the truncation. */
+	for (size_t cut = 10; cut < n; cut += n / 7) {
+		z_stream z;
+		unsigned char out[1 << 16];
+		size_t whole = 0;
+
+		memset(&z, 0, sizeof(z));
+		inflateInit2(&z, 16 + MAX_WBITS);
+		z.next_in = gz;
+		z.avail_in = (uInt)cut;
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		inflate(&z, Z_SYNC_FLUSH);
+		for (size_t i = 0; i < sizeof(out) - z.avail_out; i++)
+			whole += out[i] == '\n';
+		inflateEnd(&z);
+		write_bytes(path, gz, cut);
+		ck_assert_int_eq(cur_reader_open(&rd, path, NULL, &err), cut < 20 ? CUR_EDATA : CUR_OK);
+		if (cut < 20) {
+			ck_assert_str_eq(err.reason, "truncated_stream");
+			continue;
+		}
+		cur_reader_close(rd);
+		read_all(path, 0, &r);
+		ck_assert_int_eq(r.docs, (int)whole);
+		ck_assert_str_eq(r.reasons, "truncated_stream ");
+	}
+	/* The message names the member and zlib's finding. */
+	gz[n - 6] ^= 0x40;
+	write_bytes(path, gz, n);
+	ck_assert_int_eq(cur_reader_open(&rd, path, NULL, &err), CUR_OK);
+	for (;;) {
+		cur_doc d;
+		int rc;
+
+		cur_doc_init(&d);
+		rc = cur_reader_read(rd, &d, &err);
+		cur_doc_release(&d);
+		if (rc != CUR_OK)
+			break;
+	}
+	snprintf(msg, sizeof(msg), "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(msg, "gzip member 1: incorrect data check"));
+	cur_reader_close(rd);
+	unlink(path);
+	rmdir(dir);
+	cur_buf_release(&plain);
+}
+END_TEST
+
+/* Not text: NUL bytes (a tar of zero blocks to libarchive) and text files
+ * with a NUL byte are reported, not read as documents of garbage. */
+START_TEST(reader_refuses_binary_inputs)
+{
+	char dir[] = "/tmp/curate-check-XXXXXX", path[256];
+	static char zeros[20000];
+	read_result r;
+	cur_reader *rd;
+	cur_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/zeros", dir);
+	write_bytes(path, zeros, sizeof(zeros));
+	ck_assert_int_eq(cur_reader_open(&rd, path, NULL, &err), CUR_EDATA);
+	ck_assert_str_eq(err.reason, "empty_archive");
+	write_bytes(path, "text\0more", 9);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs, 0);
+	ck_assert_str_eq(r.reasons, "binary_input ");
+	write_bytes(path, "", 0);
+	read_all(path, 0, &r);
+	ck_assert_int_eq(r.docs + r.bad, 0);
+	unlink(path);
+	rmdir(dir);
+	/* An input that cannot be opened is an I/O error, with errno's text. */
+	ck_assert_int_eq(cur_reader_open(&rd, "/nonexistent/x.jsonl", NULL, &err), CUR_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No such file or directory"));
+}
+END_TEST
+
+/* A key twice in one object is a bad record on every path (the fast text
+ * scan, jansson, the minifier, the light scan), and no message quotes the
+ * record's content. */
+START_TEST(reader_duplicate_keys_and_quiet_messages)
+{
+	static const char *dup[] = {
+		"{\"id\":\"x\",\"text\":\"hi\",\"text\":\"john@example.com\"}",
+		"{\"text\":\"hi\",\"id\":\"x\",\"id\":\"y\"}",
+		"{\"id\":\"x\",\"text\":\"a\",\"metadata\":{\"c\":1,\"c\":2}}",
+		"{\"id\":\"x\",\"text\":\"a\",\"m\":[{\"k\":1},{\"k\":2,\"k\":3}]}",
+	};
+	static const char *leaky[] = {
+		"{\"id\":\"x\",\"text\":\"a\" 4111111111111111}",
+		"{\"id\":\"x\",\"text\":\"a\",\"n\":[1 4111111111111111]}",
+		"{\"id\":\"x\",\"n\":\"4111111111111111\" 5,\"text\":\"a\"}",
+		"{\"id\":\"x\",\"text\":\"a\",\"u\":\"\\ud800\\u0041 4111111111111111\" 1}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dup) / sizeof(dup[0]); i++) {
+		cur_doc d;
+		cur_err err;
+		size_t tl;
+		char line[256];
+
+		raw_doc(&d, dup[i]);
+		ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+		ck_assert_str_eq(err.reason, "duplicate_key");
+		ck_assert_ptr_null(strstr(err.msg, "john"));
+		cur_doc_release(&d);
+		snprintf(line, sizeof(line), "%s", dup[i]);
+		ck_assert_uint_eq(cur_json_minify_inplace(line, strlen(line), "text", &tl), 0);
+		ck_assert_msg(!light_agrees(dup[i], "category"), "light took %s", dup[i]);
+	}
+	for (i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
+		cur_doc d;
+		cur_err err;
+
+		raw_doc(&d, leaky[i]);
+		ck_assert_int_eq(cur_doc_parse_raw(&d, "text", &err), CUR_EDATA);
+		ck_assert_msg(!strstr(err.msg, "4111"), "quoted: %s", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, "(byte "));
+		cur_doc_release(&d);
+	}
+}
+END_TEST
+
+
 START_TEST(reader_warc_wrong_content_length_loses_one_record)
 {
 	cur_reader_opts o;
@@ -607,6 +805,9 @@ static Suite *reader_suite(void)
 	tcase_add_test(t, reader_next_line_borrows_what_next_copies);
 	tcase_add_test(t, reader_prefetch_reads_the_same);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
+	tcase_add_test(t, reader_gzip_checks_every_member);
+	tcase_add_test(t, reader_refuses_binary_inputs);
+	tcase_add_test(t, reader_duplicate_keys_and_quiet_messages);
 	tcase_add_test(t, reader_warc_wrong_content_length_loses_one_record);
 	tcase_add_test(t, reader_real_crawl_files);
 	tcase_add_test(t, reader_warc_takes_responses_and_conversions);

@@ -58,13 +58,13 @@ contains "a truncated .tar.gz names the gzip's fault" err "gzip member 1 is trun
 
 # ---- WARC: a huge Content-Length costs one record, not the rest ----
 warc_rec() { # TYPE ID LENGTH BODY
-	printf 'WARC/1.0\r\nWARC-Type: %s\r\n%sContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n%s\r\n\r\n' \
+	printf 'WARC/1.0\r\nWARC-Type: %s\r\n%bContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n%s\r\n\r\n' \
 		"$1" "$2" "$3" "$4"
 }
-{ warc_rec resource 'WARC-Record-ID: <urn:a>\r\n' 99999999999 hello
-  warc_rec resource 'WARC-Record-ID: <urn:b>\r\n' 5 world
-  warc_rec resource 'WARC-Record-ID: <urn:c>\r\n' 2000000 big
-  warc_rec resource '' 5 noid!; } > huge.warc
+{ warc_rec conversion 'WARC-Record-ID: <urn:a>\r\n' 99999999999 hello
+  warc_rec conversion 'WARC-Record-ID: <urn:b>\r\n' 5 world
+  warc_rec conversion 'WARC-Record-ID: <urn:c>\r\n' 2000000 big
+  warc_rec conversion '' 5 noid!; } > huge.warc
 expect_status "WARC: an absurd Content-Length is one bad record" 0 "$CURATE" ingest --max-doc-bytes 1M huge.warc
 [ "$(grep -o '"id":"[^"]*"' out | tr '\n' ' ')" = '"id":"urn:b" "id":"huge.warc:4" ' ] &&
 	ok "WARC: the records after a huge Content-Length are kept" || fail "WARC: records after a huge length" "$(cat out)"
@@ -158,27 +158,94 @@ contains "a full disk names the gzip output" err "cannot write 'full.jsonl.gz': 
 contains "a full standard output is named" err "cannot write to standard output: No space left on device"
 ls -a | grep -q '\.tmp\.' && fail "no temporary files are left" "$(ls -a)" || ok "no temporary files are left"
 
+# ---- pipeline files: every mistake at FILE:LINE:COLUMN with the valid choices ----
+# pipe NAME 'YAML...': NAME.yaml with inputs of two categories, then the text.
+pipe() {
+	printf 'inputs:\n  general: [base.jsonl]\n  math: [long.jsonl]\n%s\n' "$2" > "$1.yaml"
+}
+pipe_mistake() { # NAME YAML STATUS MESSAGE
+	pipe "$1" "$2"
+	expect_status "pipeline: $1 is refused" "$3" "$CURATE" run -q -o "$1.out" "$1.yaml"
+	contains "pipeline: $1 is named" err "$1.yaml:$4"
+	[ ! -e "$1.out" ] && ok "pipeline: $1 writes nothing" || fail "pipeline: $1 writes nothing"
+}
+pipe_mistake misspelt 'ouput: x.jsonl' 2 "4:1: unknown key 'ouput' (valid: inputs, stages, sink, output,"
+pipe_mistake jobs-word 'jobs: many' 2 "4:7: 'jobs' wants a whole number from 1 to 1024"
+pipe_mistake jobs-negative 'jobs: -3' 2 "4:7: 'jobs' wants a whole number from 1 to 1024"
+pipe_mistake twice 'seed: 1
+seed: 2' 2 "5:1: a key twice in one mapping (the first is on line 4)"
+pipe_mistake output-and-sink 'output: o.jsonl
+sink:
+  shard: {output: s}' 2 "4:1: 'output' given twice: here and as the sink's own (line 6)"
+pipe_mistake category 'stages:
+  - filter: {categories: [genral]}' 2 "5:27: no input has category 'genral' (valid: general, math)"
+pipe_mistake stage 'stages:
+  - filtr: {}' 2 "5:5: unknown stage 'filtr' (valid: dedup,"
+pipe_mistake option 'stages:
+  - pii: {redact: tag, drop_abov: 3}' 2 "5:24: stage 'pii' has no option 'drop_abov' (valid:"
+pipe_mistake option-value 'stages:
+  - pii: {drop_above: many}' 2 "5:23: 'drop_above' wants a whole number"
+pipe_mistake stage-value 'stages:
+  - pii: {redact: bogus}' 2 "5:19: stage 1: pii: --redact must be"
+pipe_mistake strict 'strict: maybe' 2 "4:9: 'strict' wants true or false"
+pipe_mistake sink 'sink: {shardz: {}}' 2 "4:8: unknown sink 'shardz' (valid:"
+printf 'inputs: [nomatch/*.jsonl]\n' > glob.yaml
+expect_status "pipeline: a glob that matches nothing exits 3" 3 "$CURATE" run -q -o glob.out glob.yaml
+contains "pipeline: the empty glob is named" err "glob.yaml:1:10: 'nomatch/*.jsonl' matches no file"
+printf 'inputs: [base.jsonl, nope.jsonl]\n' > nope.yaml
+expect_status "pipeline: a missing input exits 3" 3 "$CURATE" run -q -o nope.out nope.yaml
+contains "pipeline: the missing input is named" err "nope.yaml:1:22: cannot open 'nope.jsonl': No such file or directory"
+mkdir every && cp "$DATA/core/pipeline_every_key.yaml" "$DATA/core/good.jsonl" \
+	"$DATA/core/CC-MAIN-20140820021334-00006.warc.wet" every/
+(cd every && "$CURATE" run --dry-run pipeline_every_key.yaml > plan.txt 2> err)
+[ $? = 0 ] && ok "pipeline: a file with every key passes the check" ||
+	fail "pipeline: a file with every key passes the check" "$(cat every/err)"
+pipe good 'stages:
+  - filter: {categories: [math], rules: safety}
+output: good.out'
+expect_status "pipeline: a good file runs" 0 "$CURATE" run -q good.yaml
+
 # ---- signals: temporaries removed, 128 + the signal; a second one at once ----
 mkdir sig && cd sig || exit 1
 mkfifo in.fifo
 exec 3<>in.fifo
-set -m # background jobs of their own, which do not ignore SIGINT
+# A background job of a script starts with SIGINT ignored (and a signal
+# ignored at start stays ignored, as in every Unix tool): start curate with
+# SIGINT and SIGTERM at their defaults (run it as "run_bg CMD... &": the
+# job's process becomes curate itself).
+run_bg() {
+	exec python3 -c 'import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$@"
+}
 # stopped PID: wait for PID (killed after 20 s if it hangs), its exit status.
+# No watchdog subshell: one killed before it drops the EXIT trap it
+# inherits would remove $WORK.
 stopped() {
-	( sleep 20; kill -KILL "$1" 2>/dev/null ) &
-	local dog=$! got
+	local i
+	for i in $(seq 200); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
 	wait "$1"
-	got=$?
-	kill "$dog" 2>/dev/null
-	return $got
+}
+# started NAME: wait (up to 20 s) until curate has made its temporary NAME.
+started() {
+	local i
+	for i in $(seq 200); do
+		ls -a | grep -q "^\\.$1\\.tmp\\." && return 0
+		sleep 0.1
+	done
+	return 1
 }
 left() { ls -A | grep -v '^in\.fifo$\|^err$'; }
-"$CURATE" ingest -o o.jsonl --rejects r.jsonl --report rep.json < in.fifo 2> err &
+run_bg "$CURATE" ingest -o o.jsonl --rejects r.jsonl --report rep.json < in.fifo 2> err &
 pid=$!
 echo '{"id":"1","text":"first"}' >&3
-sleep 0.5
-ls -a | grep -q '^\.o\.jsonl\.tmp\.' && ok "signal: the output is a temporary while the run goes on" ||
+started o.jsonl && ok "signal: the output is a temporary while the run goes on" ||
 	fail "signal: a temporary while the run goes on" "$(ls -a)"
+sleep 0.3
 kill -INT $pid
 stopped $pid
 got=$?
@@ -186,18 +253,19 @@ got=$?
 contains "SIGINT: the stop is named" err "stopped by signal 2"
 [ -z "$(left)" ] && ok "SIGINT: no temporary and no output left" || fail "SIGINT: nothing left" "$(left)"
 python3 -c 'import json
-for i in range(400000): print(json.dumps({"id": str(i), "text": "some words to look at " * 8}))' > ../big.jsonl
-"$CURATE" pii -j 2 -o o.jsonl.zst --rejects r.jsonl ../big.jsonl ../big.jsonl 2> err &
+for i in range(200000): print(json.dumps({"id": str(i), "text": "some words to look at " * 8}))' > ../big.jsonl
+run_bg "$CURATE" pii -j 2 -o o.jsonl.zst --rejects r.jsonl ../big.jsonl ../big.jsonl 2> err &
 pid=$!
-sleep 1
+started o.jsonl.zst
+sleep 0.3
 kill -TERM $pid
 stopped $pid
 got=$?
 [ $got = 143 ] && ok "SIGTERM on a busy run: exit 143" || fail "SIGTERM: exit 143" "exit $got: $(cat err)"
 [ -z "$(left)" ] && ok "SIGTERM: no temporary and no output left" || fail "SIGTERM: nothing left" "$(left)"
-"$CURATE" pii -o o.jsonl --rejects r.jsonl < in.fifo 2> err &
+run_bg "$CURATE" pii -o o.jsonl --rejects r.jsonl < in.fifo 2> err &
 pid=$!
-sleep 0.5
+started o.jsonl
 kill -TERM $pid
 sleep 0.1
 kill -TERM $pid
@@ -205,7 +273,6 @@ stopped $pid
 got=$?
 [ $got = 143 ] && ok "a second SIGTERM exits at once, 143" || fail "a second SIGTERM exits at once" "exit $got: $(cat err)"
 [ -z "$(left)" ] && ok "a second SIGTERM leaves no temporary" || fail "second SIGTERM: nothing left" "$(left)"
-set +m
 exec 3>&-
 cd ..
 
