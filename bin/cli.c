@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,9 @@ static int set_spec(const char *cmd, const cur_opt_spec *s, const char *arg, jso
 	case CUR_OPT_NUM:
 		errno = 0;
 		d = strtod(arg, &end);
-		if (errno || end == arg || *end)
+		/* nan and inf pass every range check by failing it (nan < 0 is
+		 * false): no option takes them. */
+		if (errno || end == arg || *end || !isfinite(d))
 			return usage_error(cmd, "option '--%s' wants a number", s->name);
 		json_object_set_new(cfg, key, json_real(d));
 		return 0;

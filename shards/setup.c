@@ -223,7 +223,10 @@ int shard_setup_options(shard_job *j, cur_err *err)
 	p->shuffle = !flag;
 	CUR_FORWARD(get_int(j->cfg, "shuffle_buffer", 1 << 20, 1, 1LL << 32, &v, err));
 	p->shuffle_buffer = (size_t)v;
-	CUR_FORWARD(get_int(j->cfg, "pack", 0, 0, INT32_MAX, &v, err));
+	/* 0 would read as "documents as they are" under a name that says
+	 * packing: that is leaving --pack out. */
+	CUR_FORWARD(get_int(j->cfg, "pack", 0, json_object_get(j->cfg, "pack") ? 1 : 0, INT32_MAX, &v,
+			    err));
 	p->pack = (uint32_t)v;
 	CUR_FORWARD(cur_cfg_bool(j->cfg, "no_split", 0, &p->no_split, err));
 	if (p->no_split && !p->pack)

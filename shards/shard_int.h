@@ -153,6 +153,9 @@ static inline uint64_t shard_rng_below(shard_rng *r, uint64_t n)
 const char *shard_split_name(int split);
 /* shard_file_name: "train_00003" into buf. */
 void shard_file_name(char *buf, size_t size, int split, uint64_t k);
+/* shard_is_file_name: is n a name shard_file_name makes, with .bin or
+ * .idx ("train_00003.bin", not a user's "train_data.bin")? */
+int shard_is_file_name(const char *n);
 /* shard_xxh3_hex: canonical (big-endian) hex of an XXH3-128 into hex[33]. */
 void shard_xxh3_hex(const void *canonical16, char hex[33]);
 /* shard_file_xxh3: hash a whole file. OUT: hex, *bytes. */

@@ -337,6 +337,16 @@ void shard_file_name(char *buf, size_t size, int split, uint64_t k)
 	snprintf(buf, size, "%s_%05llu", shard_split_name(split), (unsigned long long)k);
 }
 
+int shard_is_file_name(const char *n)
+{
+	size_t digits = 0;
+	if (strncmp(n, "train_", 6) != 0 && strncmp(n, "valid_", 6) != 0)
+		return 0;
+	for (n += 6; *n >= '0' && *n <= '9'; n++)
+		digits++;
+	return digits >= 5 && (strcmp(n, ".bin") == 0 || strcmp(n, ".idx") == 0);
+}
+
 void shard_xxh3_hex(const void *canonical16, char hex[33])
 {
 	static const char digits[] = "0123456789abcdef";

@@ -19,10 +19,16 @@
 #include "shards/writer_int.h"
 #include "tokenizer/tokenizer.h"
 
-static int is_shard_file(const char *n)
+static int holds_shard_files(const char *dir)
 {
-	return (strncmp(n, "train_", 6) == 0 || strncmp(n, "valid_", 6) == 0) &&
-	       (cur_str_ends_with(n, ".bin") || cur_str_ends_with(n, ".idx"));
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+	while (d && !found && (e = readdir(d)))
+		found = shard_is_file_name(e->d_name);
+	if (d)
+		closedir(d);
+	return found;
 }
 
 static int is_temp_file(const char *n)
@@ -39,7 +45,7 @@ static void clean_outdir(shard_job *j, int all)
 	if (d) {
 		struct dirent *e;
 		while ((e = readdir(d)))
-			if (is_temp_file(e->d_name) || (all && is_shard_file(e->d_name))) {
+			if (is_temp_file(e->d_name) || (all && shard_is_file_name(e->d_name))) {
 				char *p = shard_path(j->outdir, e->d_name);
 				if (p)
 					unlink(p);
@@ -231,10 +237,12 @@ int shard_setup_dirs(shard_job *j, cur_err *err)
 	struct stat st;
 	int has_manifest = m && stat(m, &st) == 0;
 	free(m);
-	if (has_manifest && !j->resume && !j->force)
-		return cur_err_set(err, CUR_EINVAL,
-				   "'%s' already holds shards (manifest.json): use --resume or --force",
-				   j->outdir);
+	/* Shard files without a manifest are what a crash leaves: a new run
+	 * beside them would leave a directory of two runs' shards. */
+	if ((has_manifest || holds_shard_files(j->outdir)) && !j->resume && !j->force)
+		return cur_err_set(err, CUR_EINVAL, "'%s' already holds shards (%s): use --resume or "
+				   "--force", j->outdir, has_manifest ? "manifest.json" :
+				   "shard files without a manifest");
 	if (j->resume)
 		load_state(j);
 	/* Shards are written only after the state is saved: without a state
@@ -260,7 +268,7 @@ void shard_remove_unlisted(shard_job *j, json_t *m)
 	DIR *d = opendir(j->outdir);
 	struct dirent *de;
 	while (d && (de = readdir(d)))
-		if (is_shard_file(de->d_name) && !json_object_get(files, de->d_name)) {
+		if (shard_is_file_name(de->d_name) && !json_object_get(files, de->d_name)) {
 			char *p = shard_path(j->outdir, de->d_name);
 			if (p)
 				unlink(p);

@@ -586,7 +586,11 @@ static int check_merges(const char *path, json_t *model, tok_tokenizer *t, cur_e
 	uint32_t prev = 0;
 	size_t i;
 
-	/* Without ignore_merges, HF never looks a whole word up. */
+	/* Without ignore_merges, HF never looks a whole word up. Anything but
+	 * a boolean (or null) would be read one way here and another there. */
+	if (ignore && !json_is_boolean(ignore) && !json_is_null(ignore))
+		return cur_err_set(err, CUR_EDATA, "'%s': model.ignore_merges must be true or false",
+				   path);
 	t->whole_lookup = json_is_true(ignore);
 	if (!merges || json_is_null(merges))
 		return CUR_OK;

@@ -205,6 +205,37 @@ pipe good 'stages:
 output: good.out'
 expect_status "pipeline: a good file runs" 0 "$CURATE" run -q good.yaml
 
+# ---- shard directories: another run's shards are never mistaken for this one's ----
+"$CURATE" shard -q -o stale --shard-tokens 500 base.jsonl
+rm stale/manifest.json
+expect_status "shard: shard files without a manifest are refused" 2 "$CURATE" shard -q -o stale base.jsonl
+contains "shard: the leftover shards are named" err "'stale' already holds shards (shard files without a manifest): use --resume or --force"
+touch stale/train_data.bin stale/valid_notes.idx
+expect_status "shard: --force starts afresh" 0 "$CURATE" shard -q --force -o stale base.jsonl
+[ "$(ls stale | tr '\n' ' ')" = "manifest.json train_00000.bin train_00000.idx train_data.bin valid_notes.idx " ] &&
+	ok "shard: --force removes the old shards and only them" || fail "shard: --force removes only shards" "$(ls stale)"
+"$CURATE" shard -q -o more --shard-tokens 500 base.jsonl
+cp more/train_00001.bin more/train_00001.idx stale/
+expect_status "verify: a shard file the manifest does not list fails" 1 "$CURATE" verify stale
+contains "verify: the unlisted shard file is named" err "FAIL train_00001.bin: a shard file the manifest does not list"
+if grep -q train_data err; then fail "verify: a user's file is not a shard"; else ok "verify: a user's file is not a shard"; fi
+rm stale/train_00001.* stale/train_00000.idx
+expect_status "verify: a missing .idx fails" 1 "$CURATE" verify stale
+contains "verify: the missing .idx is named" err "FAIL train_00000.idx: cannot open"
+if grep -q "magic\|its shards 0" err; then fail "verify: a missing .idx is not read as llm.c" "$(cat err)"; else
+	ok "verify: a missing .idx is not read as llm.c"; fi
+
+# ---- numbers that are no numbers, values that mean nothing ----
+expect_status "--valid-fraction nan is refused" 2 "$CURATE" shard -q -o nan --valid-fraction nan base.jsonl
+contains "--valid-fraction nan is named" err "option '--valid-fraction' wants a number"
+expect_status "dedup --threshold nan is refused" 2 "$CURATE" dedup --threshold nan base.jsonl
+expect_status "--threshold inf is refused" 2 "$CURATE" dedup --threshold inf base.jsonl
+expect_status "--pack 0 is refused" 2 "$CURATE" shard -q -o pack0 --pack 0 base.jsonl
+contains "--pack 0 is named" err "--pack must be between 1 and"
+sed 's/"ignore_merges":true/"ignore_merges":"yes"/' "$DATA/tokenizer/merges-ignored.json" > im.json
+expect_status "tokenizer.json: ignore_merges \"yes\" is refused" 3 "$CURATE" tokenize --tokenizer im.json -o im.bin base.jsonl
+contains "tokenizer.json: ignore_merges is named" err "model.ignore_merges must be true or false"
+
 # ---- signals: temporaries removed, 128 + the signal; a second one at once ----
 mkdir sig && cd sig || exit 1
 mkfifo in.fifo
