@@ -346,14 +346,17 @@ int cli_check_inputs(const char *cmd, char *const *inputs, int n)
 
 		if (strcmp(inputs[i], "-") == 0)
 			continue;
-		fd = open(inputs[i], O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			e = errno;
-		else if (fstat(fd, &st) != 0)
+		/* A pipe is never opened here: opening and closing its read
+		 * end would lose what the writer has sent, and wait for one. */
+		if (stat(inputs[i], &st) != 0)
 			e = errno;
 		else if (S_ISDIR(st.st_mode))
 			e = EISDIR;
-		if (fd >= 0)
+		else if (!S_ISREG(st.st_mode))
+			e = access(inputs[i], R_OK) == 0 ? 0 : errno;
+		else if ((fd = open(inputs[i], O_RDONLY | O_CLOEXEC)) < 0)
+			e = errno;
+		else
 			close(fd);
 		if (e) {
 			fprintf(stderr, "curate %s: cannot open '%s': %s\n", cmd, inputs[i], strerror(e));

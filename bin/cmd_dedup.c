@@ -13,6 +13,7 @@
 #include "bin/cli.h"
 #include "bin/commands.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 #include "dedup/dedup.h"
 
 /* `curate dedup`: two passes over the inputs (sign, then apply) with the
@@ -151,25 +152,107 @@ static int run_apply(const char *cmd, const cli_common *c, cur_stage *st, json_t
 	return cli_exit_status(rc);
 }
 
-/* Copy stdin to DIR/stdin.jsonl: two passes need a file. */
-static int spool_stdin(const char *dir, char **path_out)
+/* Copy in to path. */
+static int spool(FILE *in, const char *path)
 {
-	char path[4096];
 	char buf[1 << 16];
 	size_t n;
-	FILE *f;
-	snprintf(path, sizeof path, "%s/stdin.jsonl", dir);
-	if (!(f = fopen(path, "wb")))
+	FILE *f = fopen(path, "wb");
+	if (!f)
 		return -1;
-	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
-		if (fwrite(buf, 1, n, f) != n) {
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (cur_interrupted() || fwrite(buf, 1, n, f) != n) {
 			fclose(f);
 			return -1;
 		}
-	if (ferror(stdin) || fclose(f) != 0)
+	if (ferror(in) || fclose(f) != 0)
 		return -1;
-	*path_out = strdup(path);
-	return *path_out ? 0 : -1;
+	return 0;
+}
+
+/* Is path something that cannot be read twice (stdin, a pipe, <(...), a
+ * device)? */
+static int read_once(const char *path)
+{
+	struct stat st;
+	return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
+/* The inputs as the passes read them: copies of those that can be read
+ * only once. */
+typedef struct spooled {
+	char **names;   /* the inputs, for c->inputs */
+	char **copies;  /* owned: the copies' paths, NULL where none */
+	int n;
+} spooled;
+
+/* Two passes read every input twice: what can be read once only is copied
+ * to dir first (as input-N-NAME, keeping the name's extension for the
+ * reader), and c's inputs then name the copies. Returns 0 or -1 after a
+ * message. */
+static int spool_inputs(const char *dir, cli_common *c, spooled *sp)
+{
+	static char *std_in[] = { "-" };
+	int n = c->ninputs ? c->ninputs : 1;
+	char **in = c->ninputs ? c->inputs : std_in;
+	sp->n = n;
+	sp->names = calloc((size_t)n, sizeof(*sp->names));
+	sp->copies = calloc((size_t)n, sizeof(*sp->copies));
+	if (!sp->names || !sp->copies) {
+		fprintf(stderr, "curate dedup: out of memory\n");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *base = strrchr(in[i], '/');
+		int std = strcmp(in[i], "-") == 0;
+		char path[4096];
+		FILE *f;
+		sp->names[i] = in[i];
+		if (!read_once(in[i]))
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/input-%d-%s", dir, i,
+				     std ? "stdin.jsonl" : base ? base + 1 : in[i]) >= sizeof path) {
+			fprintf(stderr, "curate dedup: '%s': the work directory's path is too long\n", dir);
+			return -1;
+		}
+		f = std ? stdin : fopen(in[i], "rb");
+		if (!f || spool(f, path) != 0 || !(sp->copies[i] = strdup(path))) {
+			if (cur_interrupted())
+				return -1;
+			fprintf(stderr, "curate dedup: cannot copy '%s' to '%s': %s\n", in[i], dir,
+				strerror(errno));
+			if (f && !std)
+				fclose(f);
+			return -1;
+		}
+		if (!std)
+			fclose(f);
+		sp->names[i] = sp->copies[i];
+	}
+	c->inputs = sp->names;
+	c->ninputs = n;
+	return 0;
+}
+
+/* The phases read each input in two processes: a file, then, not a pipe.
+ * Returns 0 or 2 after a message. */
+static int files_only(const char *cmd, const cli_common *c)
+{
+	for (int i = 0; i < c->ninputs; i++)
+		if (read_once(c->inputs[i])) {
+			fprintf(stderr, "curate %s: '%s' can be read only once (stdin or a pipe): the "
+				"phases read each input twice; give a file\n", cmd, c->inputs[i]);
+			return 2;
+		}
+	return 0;
+}
+
+static void spooled_free(spooled *sp)
+{
+	for (int i = 0; sp->copies && i < sp->n; i++)
+		free(sp->copies[i]);
+	free(sp->copies);
+	free(sp->names);
 }
 
 /* The stage's options, and the two that name a phased run's files. */
@@ -238,6 +321,8 @@ static int phase_sign(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if ((rc = files_only("dedup minhash-sign", &c)) != 0)
+		goto out;
 	if (cur_mkdir_p(dir, &err) != CUR_OK) {
 		fprintf(stderr, "curate dedup minhash-sign: %s\n", err.msg);
 		rc = 3;
@@ -317,6 +402,8 @@ static int phase_apply(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if ((rc = files_only("dedup minhash-apply", &c)) != 0)
+		goto out;
 	if (!(st = open_stage("dedup minhash-apply", &c, NULL, dir, 0))) {
 		rc = 3;
 		goto out;
@@ -343,9 +430,10 @@ static int single(int argc, char **argv)
 	dd_config dc;
 	cur_err err;
 	cur_stage *st = NULL;
-	char tmpl[4096], *spooled = NULL, *one[1];
+	char tmpl[4096];
+	spooled sp = { NULL, NULL, 0 };
 	const char *dir;
-	int own_dir = 0, rc;
+	int own_dir = 0, temp = -1, rc;
 	double t0 = now_s(), t1, t2;
 
 	rc = parse("dedup", argc, argv, &c, cfg, &dc);
@@ -374,20 +462,15 @@ static int single(int argc, char **argv)
 		}
 		dir = tmpl;
 		own_dir = 1;
+		temp = cur_temp_add(tmpl); /* a second signal removes it */
 	} else if (cur_mkdir_p(dir, &err) != CUR_OK) {
 		fprintf(stderr, "curate dedup: %s\n", err.msg);
 		rc = 3;
 		goto out;
 	}
-	if (c.ninputs == 0 || (c.ninputs == 1 && strcmp(c.inputs[0], "-") == 0)) {
-		if (spool_stdin(dir, &spooled) != 0) {
-			fprintf(stderr, "curate dedup: cannot copy stdin to '%s'\n", dir);
-			rc = 3;
-			goto out;
-		}
-		one[0] = spooled;
-		c.inputs = one;
-		c.ninputs = 1;
+	if (spool_inputs(dir, &c, &sp) != 0) {
+		rc = cur_interrupted() ? 128 + cur_interrupted() : 3;
+		goto out;
 	}
 	if (!(st = open_stage("dedup", &c, &dc, dir, own_dir))) {
 		rc = 3;
@@ -418,7 +501,8 @@ out:
 		st->ops->destroy(st);
 	if (own_dir)
 		cur_remove_tree(tmpl);
-	free(spooled);
+	cur_temp_remove(temp);
+	spooled_free(&sp);
 	json_decref(cfg);
 	json_decref(r1);
 	return rc < 0 ? 0 : rc;

@@ -204,13 +204,17 @@ static uint64_t input_index(dd_stage *s, const cur_doc *doc)
 {
 	if (doc->origin && doc->origin == s->last_origin)
 		return s->last_index;
-	for (size_t i = 0; doc->origin && i < s->ninputs; i++) {
-		if (s->inputs[i] == doc->origin || strcmp(s->inputs[i], doc->origin) == 0) {
+	/* The reader's origin is the input's own string: that tells a path
+	 * given twice apart. A copy of the name (a stage that rebuilt the
+	 * document) is found by its text. */
+	for (int by_text = 0; by_text < 2; by_text++)
+		for (size_t i = 0; doc->origin && i < s->ninputs; i++) {
+			if (by_text ? strcmp(s->inputs[i], doc->origin) != 0 : s->inputs[i] != doc->origin)
+				continue;
 			s->last_origin = doc->origin;
 			s->last_index = i;
 			return i;
 		}
-	}
 	return 0;
 }
 

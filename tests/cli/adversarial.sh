@@ -158,6 +158,36 @@ contains "a full disk names the gzip output" err "cannot write 'full.jsonl.gz': 
 contains "a full standard output is named" err "cannot write to standard output: No space left on device"
 ls -a | grep -q '\.tmp\.' && fail "no temporary files are left" "$(ls -a)" || ok "no temporary files are left"
 
+# ---- inputs read once: pipes, <(...), a path given twice ----
+mkfifo pipe.fifo
+(cat base.jsonl > pipe.fifo) &
+timeout -k 1 20 "$CURATE" ingest -q pipe.fifo > fifo.out
+wait
+[ "$(lines fifo.out)" = 300 ] && ok "ingest: a FIFO is read whole" || fail "ingest: a FIFO is read whole" "$(lines fifo.out)"
+"$CURATE" dedup -q --exact base.jsonl > dd1.out
+"$CURATE" dedup -q --exact base.jsonl base.jsonl > dd2.out 2> err
+[ $? = 0 ] && same "dedup: a path given twice is read twice (the second copy all duplicates)" dd1.out dd2.out ||
+	fail "dedup: a path given twice" "$(cat err)"
+"$CURATE" dedup -q --exact <(cat base.jsonl) > dd3.out 2> err
+[ $? = 0 ] && same "dedup: <(...) is copied and read twice" dd1.out dd3.out || fail "dedup: <(...)" "$(cat err)"
+(cat base.jsonl > pipe.fifo) &
+"$CURATE" dedup -q --exact pipe.fifo > dd4.out 2> err &
+dd=$!
+for i in $(seq 100); do kill -0 $dd 2>/dev/null || break; sleep 0.1; done
+if kill -0 $dd 2>/dev/null; then
+	kill -KILL $dd
+	fail "dedup: a FIFO does not hang"
+else
+	wait $dd && same "dedup: a FIFO is copied and read twice" dd1.out dd4.out || fail "dedup: a FIFO" "$(cat err)"
+fi
+wait
+expect_status "dedup minhash-sign: a pipe is refused" 2 "$CURATE" dedup minhash-sign -o ddw <(cat base.jsonl)
+contains "dedup minhash-sign: the pipe is named" err "can be read only once (stdin or a pipe)"
+( trap '' XFSZ; ulimit -f 100; TMPDIR=$WORK "$CURATE" dedup -q --exact --minhash -o ddfull.jsonl many.jsonl ) 2> err
+contains "dedup: a full disk names the work file's directory and the cause" err "cannot write to '$WORK/curate-dedup."
+contains "dedup: a full disk gives the errno's text" err "File too large"
+ls -d "$WORK"/curate-dedup.* > /dev/null 2>&1 && fail "dedup: a failed run leaves no work directory" || ok "dedup: a failed run leaves no work directory"
+
 # ---- pipeline files: every mistake at FILE:LINE:COLUMN with the valid choices ----
 # pipe NAME 'YAML...': NAME.yaml with inputs of two categories, then the text.
 pipe() {
@@ -304,6 +334,19 @@ stopped $pid
 got=$?
 [ $got = 143 ] && ok "a second SIGTERM exits at once, 143" || fail "a second SIGTERM exits at once" "exit $got: $(cat err)"
 [ -z "$(left)" ] && ok "a second SIGTERM leaves no temporary" || fail "second SIGTERM: nothing left" "$(left)"
+
+mkdir tmp
+TMPDIR=$PWD/tmp run_bg "$CURATE" dedup --exact --minhash -o o.jsonl ../big.jsonl 2> err &
+pid=$!
+for i in $(seq 100); do [ -n "$(ls tmp)" ] && break; sleep 0.1; done
+sleep 0.3
+kill -TERM $pid
+stopped $pid
+got=$?
+[ $got = 143 ] && ok "dedup: SIGTERM exits 143" || fail "dedup: SIGTERM exits 143" "exit $got: $(cat err)"
+[ -z "$(ls tmp)" ] && ok "dedup: SIGTERM leaves no work directory in \$TMPDIR" || fail "dedup: SIGTERM: \$TMPDIR" "$(ls tmp)"
+rmdir tmp
+[ -z "$(left)" ] && ok "dedup: SIGTERM leaves no output" || fail "dedup: SIGTERM leaves no output" "$(left)"
 exec 3>&-
 cd ..
 
