@@ -38,6 +38,7 @@ typedef struct shard_job {
 	int dry_run;      /* lengths only; no shards, no manifest */
 	uint64_t planned_shards[SHARD_NSPLITS];
 	int pass1_done, finished;
+	int resumable;      /* every input has a print (shard_make_fingerprint) */
 	uint64_t seed;
 	int jobs;                 /* -j: pass 2 writes on a second thread when > 1 */
 	const char *tok_path;

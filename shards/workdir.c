@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 #include "core/buf.h"
 #include "core/file.h"
 #include "mix/mix.h"
@@ -78,6 +79,45 @@ void shard_clean_workdir(shard_job *j)
 	rmdir(j->workdir);
 }
 
+#define PRINT_BLOCK 65536
+
+/* What an input holds, cheaply: its size, its time of change and a hash of
+ * its first and last 64 KiB. A name alone would let --resume reuse the
+ * spill of a file since replaced by another under the same name. An input
+ * that can be read only once (stdin, a pipe) has no such print: NULL. */
+static json_t *input_print(const char *path)
+{
+	unsigned char buf[PRINT_BLOCK];
+	struct stat st;
+	XXH3_state_t *h;
+	XXH128_canonical_t c;
+	char hex[33];
+	ssize_t got;
+	int fd;
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(h = XXH3_createState())) {
+		close(fd);
+		return NULL;
+	}
+	XXH3_128bits_reset(h);
+	got = pread(fd, buf, sizeof buf, 0);
+	if (got > 0)
+		XXH3_128bits_update(h, buf, (size_t)got);
+	if (st.st_size > PRINT_BLOCK) {
+		got = pread(fd, buf, sizeof buf, st.st_size - PRINT_BLOCK);
+		if (got > 0)
+			XXH3_128bits_update(h, buf, (size_t)got);
+	}
+	close(fd);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h));
+	XXH3_freeState(h);
+	shard_xxh3_hex(&c, hex);
+	return json_pack("{s:s, s:I, s:I, s:I, s:s}", "path", path, "bytes", (json_int_t)st.st_size,
+			 "mtime_s", (json_int_t)st.st_mtim.tv_sec, "mtime_ns",
+			 (json_int_t)st.st_mtim.tv_nsec, "xxh3_ends", hex);
+}
+
 int shard_make_fingerprint(shard_job *j, cur_err *err)
 {
 	json_t *o = json_deep_copy(j->cfg);
@@ -89,8 +129,13 @@ int shard_make_fingerprint(shard_job *j, cur_err *err)
 	}
 	json_object_del(o, "resume");
 	json_object_del(o, "force");
-	for (size_t i = 0; i < j->ninputs; i++)
-		json_array_append_new(in, json_string(j->inputs[i]));
+	j->resumable = 1;
+	for (size_t i = 0; i < j->ninputs; i++) {
+		json_t *print = input_print(j->inputs[i]);
+		if (!print)
+			j->resumable = 0;
+		json_array_append_new(in, print ? print : json_string(j->inputs[i]));
+	}
 	json_object_set_new(o, "inputs", in);
 	json_object_set_new(o, "seed", json_integer((json_int_t)j->seed));
 	json_object_set_new(o, "tokenizer_sha256", json_string(tok_checksum(j->tok)));
@@ -108,7 +153,12 @@ static void load_state(shard_job *j)
 	free(p);
 	const char *fp = json_string_value(json_object_get(st, "fingerprint"));
 	json_t *cats = json_object_get(st, "categories");
-	if (fp && strcmp(fp, j->fingerprint) == 0 && json_array_size(cats) == j->mix.n) {
+	if (fp && strcmp(fp, j->fingerprint) != 0)
+		shard_warn(j, "--resume: the inputs or options differ from the interrupted run's: "
+			   "starting afresh");
+	else if (fp && !j->resumable)
+		shard_warn(j, "--resume: an input read from a pipe cannot be checked: starting afresh");
+	if (fp && j->resumable && strcmp(fp, j->fingerprint) == 0 && json_array_size(cats) == j->mix.n) {
 		for (size_t c = 0; c < j->mix.n; c++) {
 			json_t *e = json_array_get(cats, c);
 			j->spills[c].docs = (uint64_t)json_integer_value(json_object_get(e, "documents"));

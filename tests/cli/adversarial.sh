@@ -255,6 +255,26 @@ contains "verify: the missing .idx is named" err "FAIL train_00000.idx: cannot o
 if grep -q "magic\|its shards 0" err; then fail "verify: a missing .idx is not read as llm.c" "$(cat err)"; else
 	ok "verify: a missing .idx is not read as llm.c"; fi
 
+# ---- --resume checks what the inputs hold, not only their names ----
+# A directory where a shard's name should go makes pass 2 fail after pass 1
+# saved its state: an interrupted run.
+python3 -c 'import json
+for i in range(300): print(json.dumps({"id": str(i), "text": "other %d " % i + "thing " * (i % 30)}))' > other.jsonl
+cp base.jsonl cur.jsonl
+mkdir -p cut/train_00001.bin
+expect_status "resume: a run cut short in pass 2" 3 "$CURATE" shard -q --force -o cut --shard-tokens 500 cur.jsonl
+rmdir cut/train_00001.bin
+[ -f cut/.curate-work/state.json ] && ok "resume: pass 1's state was saved" || fail "resume: pass 1's state" "$(ls -a cut)"
+cp other.jsonl cur.jsonl
+expect_status "resume: an input replaced under the same name" 0 "$CURATE" shard --resume -o cut --shard-tokens 500 cur.jsonl
+contains "resume: the changed input is named" err "the inputs or options differ from the interrupted run's: starting afresh"
+"$CURATE" shard -q -o fresh --shard-tokens 500 cur.jsonl
+for f in fresh/*; do
+	cmp -s "$f" "cut/${f#fresh/}" || { fail "resume: the shards are the new input's" "$f"; break; }
+done
+[ "$(ls cut)" = "$(ls fresh)" ] && ok "resume: the shards are the new input's, not the old spill's" ||
+	fail "resume: the same shard files" "$(ls cut)"
+
 # ---- numbers that are no numbers, values that mean nothing ----
 expect_status "--valid-fraction nan is refused" 2 "$CURATE" shard -q -o nan --valid-fraction nan base.jsonl
 contains "--valid-fraction nan is named" err "option '--valid-fraction' wants a number"
