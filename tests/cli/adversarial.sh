@@ -102,7 +102,7 @@ contains "a directory as input is named" err "cannot open '.': Is a directory"
 
 # ---- duplicate keys: the same answer in every stage ----
 echo '{"id":"x","text":"hi","text":"mail john.smith@example.com"}' > dup.jsonl
-for cmd in pii ingest filter stats; do
+for cmd in pii ingest filter "filter --rules safety" "dedup --exact" stats; do
 	expect_status "duplicate \"text\": $cmd refuses the record" 1 "$CURATE" $cmd --strict dup.jsonl
 	contains "duplicate \"text\": $cmd names it" err "dup.jsonl:1: a key appears twice in one JSON object"
 	if grep -q john out; then fail "duplicate \"text\": $cmd writes nothing of it"; else ok "duplicate \"text\": $cmd writes nothing of it"; fi
