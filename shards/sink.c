@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 #include "mix/mix.h"
 #include "shards/shard.h"
 #include "shards/sink_int.h"
@@ -534,6 +535,7 @@ static void sink_destroy(cur_sink *self)
 		 * when pass 1 was complete; an incomplete one is useless. */
 		if (!j->finished && (!j->pass1_done || j->dry_run) && j->workdir)
 			shard_clean_workdir(j);
+		cur_temp_remove(j->dry_temp);
 		tok_free(j->tok);
 		json_decref(j->cfg);
 		free(j->src);
@@ -606,6 +608,7 @@ static cur_sink *sink_new(json_t *config, const cur_stage_env *env, const char *
 		return NULL;
 	}
 	sk->priv = j;
+	j->dry_temp = -1;
 	sk->ops = env && env->jobs <= 1 ? &shard_ops_one_worker : &shard_ops;
 	for (size_t c = 0; c < MIX_MAX_CATEGORIES; c++)
 		j->spills[c].tok_wfd = -1;

@@ -39,6 +39,7 @@ typedef struct shard_job {
 	uint64_t planned_shards[SHARD_NSPLITS];
 	int pass1_done, finished;
 	int resumable;      /* every input has a print (shard_make_fingerprint) */
+	int dry_temp;       /* a dry run's work directory in the registry of temporaries */
 	uint64_t seed;
 	int jobs;                 /* -j: pass 2 writes on a second thread when > 1 */
 	const char *tok_path;

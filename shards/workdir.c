@@ -14,6 +14,7 @@
 #include <xxhash.h>
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 #include "mix/mix.h"
 #include "shards/shard.h"
 #include "shards/sink_int.h"
@@ -212,6 +213,7 @@ static int setup_dry_dirs(shard_job *j, cur_err *err)
 			return cur_err_set(err, CUR_EIO, "cannot create a directory '%s': %s", j->workdir,
 					   strerror(errno));
 	}
+	j->dry_temp = cur_temp_add(j->workdir); /* a second signal removes it */
 	for (size_t c = 0; c < j->mix.n; c++)
 		CUR_FORWARD(shard_spill_create(&j->spills[c], j->workdir, c, 0, err));
 	return CUR_OK;

@@ -367,6 +367,19 @@ got=$?
 [ -z "$(ls tmp)" ] && ok "dedup: SIGTERM leaves no work directory in \$TMPDIR" || fail "dedup: SIGTERM: \$TMPDIR" "$(ls tmp)"
 rmdir tmp
 [ -z "$(left)" ] && ok "dedup: SIGTERM leaves no output" || fail "dedup: SIGTERM leaves no output" "$(left)"
+mkdir tmp
+TMPDIR=$PWD/tmp run_bg "$CURATE" shard --dry-run ../big.jsonl 2> err &
+pid=$!
+for i in $(seq 100); do [ -n "$(ls tmp)" ] && break; sleep 0.1; done
+sleep 0.3
+kill -TERM $pid
+kill -TERM $pid
+stopped $pid
+got=$?
+[ $got = 143 ] && ok "shard --dry-run: two SIGTERMs exit 143" || fail "shard --dry-run: SIGTERM exits 143" "exit $got: $(cat err)"
+[ -z "$(ls tmp)" ] && ok "shard --dry-run: two SIGTERMs leave no work directory in \$TMPDIR" ||
+	fail "shard --dry-run: SIGTERM: \$TMPDIR" "$(ls tmp)"
+rmdir tmp
 exec 3>&-
 cd ..
 
