@@ -61,6 +61,14 @@ static int reader_broke(cur_reader *r, uint64_t record, cur_err *err)
 	return cur_stream_broke(&r->s, r->path, record, err);
 }
 
+static void close_archive(cur_reader *r)
+{
+	archive_read_free(r->a);
+	cur_source_free(r->src);
+	r->a = NULL;
+	r->src = NULL;
+}
+
 /* A new libarchive reader of path, up to its first header: an ARCHIVE_*
  * status, or CUR_ENOMEM. *os_errno: the file could not be opened. */
 static int open_archive(cur_reader *r, const char *path, int prefetch, int *os_errno)
@@ -145,11 +153,11 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		 * format is found without it first, because finding a zip can
 		 * take a look at the end of the file, and read-ahead cannot seek;
 		 * every format read-ahead could find, that look found too. */
-		archive_read_free(r->a);
+		close_archive(r);
 		rc = open_archive(r, path, 1, &os_errno);
 		if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) &&
 		    archive_format(r->a) != ARCHIVE_FORMAT_RAW) { /* should it disagree */
-			archive_read_free(r->a);
+			close_archive(r);
 			rc = open_archive(r, path, 0, &os_errno);
 		}
 	}
@@ -161,7 +169,7 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		r->done = 1;
 	} else if (rc == ARCHIVE_EOF || rc < ARCHIVE_WARN) {
 		rc = open_failed(r, path, rc, os_errno, err);
-		archive_read_free(r->a);
+		close_archive(r);
 		free(r);
 		return rc;
 	}
@@ -764,7 +772,7 @@ void cur_reader_close(cur_reader *r)
 {
 	if (!r)
 		return;
-	archive_read_free(r->a);
+	close_archive(r);
 	free(r->s.own);
 	free(r);
 }

@@ -58,11 +58,13 @@ int cur_stream_broke(cur_stream *s, const char *origin, uint64_t record, cur_err
  * cur_source_error says why: libarchive sees a clean, shorter input, so
  * that no format reader throws away what it had read ahead. */
 /* cur_source_open: archive_read_open on path ("-": stdin), up to the
- * format's detection. OUT: *src, owned by a from then on (archive_read_free
- * frees it) and NULL when the file could not be opened: then *os_errno is
- * the errno. Returns archive_read_open's status. */
+ * format's detection. OUT: *src, closed by a (its file and buffers, also
+ * when the open fails) and freed by the caller after archive_read_free
+ * (cur_source_free); NULL when the file could not be opened: then
+ * *os_errno is the errno. Returns archive_read_open's status. */
 int cur_source_open(struct archive *a, const char *path, int prefetch, cur_source **src,
 		    int *os_errno);
+void cur_source_free(cur_source *src);
 /* cur_source_error: why the input's bytes ended early, or NULL. */
 const char *cur_source_error(const cur_source *src);
 /* cur_source_errno: the errno of a failed read of the file, or 0. */

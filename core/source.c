@@ -284,22 +284,38 @@ static la_int64_t src_seek(struct archive *a, void *data, la_int64_t off, int wh
 	return at;
 }
 
-static void src_free(cur_source *s)
+/* What the source holds besides itself: its thread, inflater, file and
+ * buffers (once). */
+static void src_release(cur_source *s)
 {
 	cur_prefetch_stop(s->pf);
+	s->pf = NULL;
 	if (s->z_live)
 		inflateEnd(&s->z);
+	s->z_live = 0;
 	if (s->own_fd)
 		close(s->fd);
+	s->own_fd = 0;
 	free(s->buf);
 	free(s->out);
+	s->buf = s->out = NULL;
+}
+
+void cur_source_free(cur_source *s)
+{
+	if (!s)
+		return;
+	src_release(s);
 	free(s);
 }
 
+/* libarchive closes a source when it is freed, and also when its open
+ * fails: the source itself stays for the reader to ask why, and goes with
+ * cur_source_free. */
 static int src_close(struct archive *a, void *data)
 {
 	(void)a;
-	src_free(data);
+	src_release(data);
 	return ARCHIVE_OK;
 }
 
@@ -351,11 +367,11 @@ int cur_source_open(struct archive *a, const char *path, int prefetch, cur_sourc
 	if (s->gzip == 0 && !s->pf)
 		archive_read_set_seek_callback(a, src_seek);
 	*src = s;
-	/* From here libarchive owns s: archive_read_free calls src_close. */
+	/* From here libarchive closes s (src_close); the caller frees it. */
 	return archive_read_open(a, s, NULL, src_read, src_close);
 fail:
 	*os_errno = e;
-	src_free(s);
+	cur_source_free(s);
 	archive_set_error(a, e, "%s", strerror(e));
 	return ARCHIVE_FATAL;
 }

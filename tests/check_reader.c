@@ -434,6 +434,22 @@ static size_t gzip_records(int n, unsigned char *out, size_t cap, cur_buf *plain
 	return cap - z.avail_out;
 }
 
+/* A stream that fails while libarchive detects its format: libarchive
+ * closes the source then, and the reader still asks it why (found by
+ * fuzz_reader; ASan sees a source freed too early). */
+START_TEST(reader_open_failure_asks_a_closed_source)
+{
+	cur_reader *r = NULL;
+	cur_err err;
+
+	cur_err_clear(&err);
+	ck_assert_int_eq(cur_reader_open(&r, data("zstd-fails-at-open.jsonl.zst"), NULL, &err), CUR_EDATA);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(err.reason, "truncated_stream");
+	ck_assert_ptr_nonnull(strstr(err.msg, "truncated or corrupt input (Zstd decompression failed"));
+}
+END_TEST
+
 START_TEST(reader_gzip_checks_every_member)
 {
 	static unsigned char gz[1 << 16], two[1 << 17];
@@ -805,6 +821,7 @@ static Suite *reader_suite(void)
 	tcase_add_test(t, reader_next_line_borrows_what_next_copies);
 	tcase_add_test(t, reader_prefetch_reads_the_same);
 	tcase_add_test(t, reader_truncated_gzip_and_zstd_keep_the_prefix);
+	tcase_add_test(t, reader_open_failure_asks_a_closed_source);
 	tcase_add_test(t, reader_gzip_checks_every_member);
 	tcase_add_test(t, reader_refuses_binary_inputs);
 	tcase_add_test(t, reader_duplicate_keys_and_quiet_messages);
