@@ -237,7 +237,7 @@ static ssize_t inflate_some(cur_source *s)
 
 void cur_source_drain(cur_source *s)
 {
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (!s || s->gzip != 1 || !s->z_live)
 		return;
