@@ -21,6 +21,7 @@ typedef struct temp {
 
 static volatile sig_atomic_t caught;
 static _Atomic(temp *) slots[TEMP_SLOTS];
+static temp *swept[TEMP_SLOTS];
 
 void cur_interrupt(int sig)
 {
@@ -97,7 +98,8 @@ void cur_temp_sweep(void)
 		temp *t = atomic_exchange(&slots[i], NULL);
 
 		/* Not freed: free() is not async-signal-safe, and the
-		 * process ends now. */
+		 * process ends now; kept where a leak checker sees it. */
+		swept[i] = t;
 		if (t)
 			sweep_at(AT_FDCWD, t->path, 0);
 	}
