@@ -310,6 +310,20 @@ int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key)
 	return 1;
 }
 
+json_t *cur_json_string_repaired(const char *s)
+{
+	size_t n = strlen(s), repairs;
+	cur_buf b;
+	json_t *v;
+
+	if (cur_utf8_valid_prefix(s, n) == n)
+		return json_stringn(s, n);
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	v = cur_utf8_repair(s, n, &b, &repairs) ? NULL : json_stringn(b.data, b.len);
+	cur_buf_release(&b);
+	return v;
+}
+
 int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,
 		     const char *source)
 {
@@ -325,9 +339,9 @@ int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,
 	rc = cur_utf8_repair(text, n, &b, &repairs);
 	if (rc)
 		goto out;
-	if (json_object_set_new(d->obj, "id", json_string(id ? id : "")) ||
+	if (json_object_set_new(d->obj, "id", cur_json_string_repaired(id ? id : "")) ||
 	    json_object_set_new(d->obj, "text", json_null()) ||
-	    (source && json_object_set_new(d->obj, "source", json_string(source)))) {
+	    (source && json_object_set_new(d->obj, "source", cur_json_string_repaired(source)))) {
 		rc = CUR_ENOMEM;
 		goto out;
 	}

@@ -104,8 +104,13 @@ int cur_doc_parse_light(cur_doc *d, const char *text_field, const char *key);
  * source file this way, so outputs do not depend on where data lives). */
 const char *cur_basename(const char *path);
 
-/* cur_doc_new_text: a document with the given id, text (copied, repaired to
- * valid UTF-8) and source. */
+/* cur_json_string_repaired: s as a JSON string, invalid UTF-8 repaired to
+ * U+FFFD (a file name, a WARC header field: jansson refuses invalid UTF-8).
+ * NULL only when out of memory. */
+json_t *cur_json_string_repaired(const char *s);
+
+/* cur_doc_new_text: a document with the given id, text and source (each
+ * copied, repaired to valid UTF-8). */
 int cur_doc_new_text(cur_doc *d, const char *id, const char *text, size_t n,
 		     const char *source);
 

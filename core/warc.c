@@ -432,11 +432,11 @@ static int warc_doc(const cur_warc_state *w, const warc_head *h, const char *blo
 	if (rc)
 		return rc;
 	m = cur_doc_metadata(doc);
-	json_object_set_new(m, "url", json_string(h->uri));
-	json_object_set_new(m, "date", json_string(h->date));
-	json_object_set_new(m, "warc_record_id", json_string(h->record_id));
-	json_object_set_new(m, "warc_type", json_string(h->type));
-	json_object_set_new(m, "content_type", json_string(ctype));
+	json_object_set_new(m, "url", cur_json_string_repaired(h->uri));
+	json_object_set_new(m, "date", cur_json_string_repaired(h->date));
+	json_object_set_new(m, "warc_record_id", cur_json_string_repaired(h->record_id));
+	json_object_set_new(m, "warc_type", cur_json_string_repaired(h->type));
+	json_object_set_new(m, "content_type", cur_json_string_repaired(ctype));
 	if (charset)
 		json_object_set_new(m, "charset", json_string(charset));
 	if (status)

@@ -72,6 +72,16 @@ contains "WARC: the huge length is named" err "huge.warc:1: Content-Length over 
 contains "WARC: a length over --max-doc-bytes is named" err "huge.warc:3: Content-Length over the document limit"
 contains "WARC: a record without WARC-Record-ID gets FILE:RECORD" out '"id":"huge.warc:4"'
 
+# ---- bytes that are not UTF-8 where a name or header should be ----
+{ warc_rec conversion 'WARC-Record-ID: <urn:\xe9t\xe9>\r\n' 5 hello
+  warc_rec conversion 'WARC-Record-ID: <urn:ok>\r\n' 5 world; } > latin1.warc
+expect_status "WARC: a header with a byte that is not UTF-8 is not 'out of memory'" 0 "$CURATE" ingest latin1.warc
+[ "$(grep -c '"text"' out)" = 2 ] && ok "WARC: both records are kept" || fail "WARC: both records kept" "$(cat out err)"
+contains "WARC: the id is repaired to U+FFFD" out "$(printf '"id":"urn:\357\277\275t\357\277\275"')"
+printf 'plain text\n' > "$(printf 'caf\351.txt')"
+expect_status "a file name that is not UTF-8 is not 'out of memory'" 0 "$CURATE" ingest "$(printf 'caf\351.txt')"
+contains "the source is the name repaired to U+FFFD" out "$(printf '"source":"caf\357\277\275.txt"')"
+
 # ---- files that are not text ----
 head -c 3000000 /dev/zero > zeros.bin
 expect_status "NUL bytes: reported, exit 1 under --strict" 1 "$CURATE" ingest --strict zeros.bin
@@ -368,7 +378,7 @@ got=$?
 rmdir tmp
 [ -z "$(left)" ] && ok "dedup: SIGTERM leaves no output" || fail "dedup: SIGTERM leaves no output" "$(left)"
 mkdir tmp
-TMPDIR=$PWD/tmp run_bg "$CURATE" shard --dry-run ../big.jsonl 2> err &
+TMPDIR=$PWD/tmp run_bg "$CURATE" shard --dry-run < in.fifo 2> err &
 pid=$!
 for i in $(seq 100); do [ -n "$(ls tmp)" ] && break; sleep 0.1; done
 sleep 0.3
