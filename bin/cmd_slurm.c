@@ -14,6 +14,7 @@
 #include "bin/slurm_task.h"
 #include "core/file.h"
 #include "core/writer.h"
+#include "dedup/dedup.h"
 #include "dist/graph.h"
 #include "dist/slurm.h"
 #include "dist/workdir.h"
@@ -79,16 +80,20 @@ static int step_tasks(json_t *step)
 
 /* ---- planning ---- */
 
-/* Which stages need every document before they decide (a barrier). */
+/* Which stages need every document before they decide (a barrier), and
+ * for a dedup its LSH bands: 0 when it does no MinHash (nothing to bucket;
+ * its resolve is the cluster step alone). The stages were checked before. */
 static int stage_kind(json_t *entry, int *bands)
 {
 	json_t *cfg = NULL;
 	const char *name = NULL;
 	int kind = cli_stage_entry(entry, &name, &cfg) == 0 && strcmp(name, "dedup") == 0 ?
 		DIST_DEDUP : DIST_LOCAL;
-	json_t *b = json_object_get(cfg, "bands");
+	dd_config dc;
 
-	*bands = json_is_integer(b) ? (int)json_integer_value(b) : 14;
+	*bands = 0;
+	if (kind == DIST_DEDUP && dd_config_from_json(cfg, 0, &dc, NULL) == CUR_OK && dc.minhash)
+		*bands = dc.bands;
 	json_decref(cfg);
 	return kind;
 }
@@ -536,6 +541,18 @@ static const char *task_state(slurm_cmd *s, json_t *sub, json_t *active, const c
 	return job ? "never started" : "not submitted";
 }
 
+/* Under a failed task's line: the error its failed marker holds, so that
+ * --status says why without opening the log. */
+static void print_failure(const char *workdir, const char *step, int rank)
+{
+	json_t *info = dist_task_load(workdir, step, rank, DIST_TASK_FAILED);
+	const char *msg = json_string_value(json_object_get(info, "error"));
+
+	if (msg && *msg)
+		printf("%-22s %5s  %-13s error: %s\n", "", "", "", msg);
+	json_decref(info);
+}
+
 /* Print every task (or only those not done) and count them. Returns the
  * number of tasks not done. */
 static int show_status(slurm_cmd *s, json_t *plan, int all)
@@ -563,6 +580,8 @@ static int show_status(slurm_cmd *s, json_t *plan, int all)
 			if (all || strcmp(st, "done") != 0)
 				printf("%-22s %5d  %-13s %s/logs/%s-%d.log\n", name, r, st, s->workdir,
 				       name, r);
+			if (strcmp(st, "failed") == 0)
+				print_failure(s->workdir, name, r);
 		}
 	}
 	printf("curate slurm: %d of %d tasks done in %s\n", done, total, s->workdir);

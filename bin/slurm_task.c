@@ -672,10 +672,13 @@ static void remove_scratch(task *t)
 	json_object_set_new(info, "cpu_seconds", json_real(cpu_seconds()));
 	json_object_set_new(info, "peak_rss_bytes", json_integer(peak_rss()));
 	if (rc < 0 || rc == 1) {
+		/* Under strict, the bad record was named in the log as it was met. */
+		const char *why = rc == 1 ? "stopped at the first bad record (strict): the log names it"
+					  : err.msg;
+
 		json_object_set_new(info, "exit_status", json_integer(cli_exit_status(rc)));
-		json_object_set_new(info, "error", json_string(err.msg));
-		fprintf(stderr, "curate slurm: %s task %d: %s\n", t.name, rank,
-			rc == 1 ? "stopped at the first bad record (--strict)" : err.msg);
+		json_object_set_new(info, "error", json_string(why));
+		fprintf(stderr, "curate slurm: %s task %d: %s\n", t.name, rank, why);
 		dist_task_mark(workdir, t.name, rank, DIST_TASK_FAILED, info, NULL);
 		status = cli_exit_status(rc);
 		goto out;

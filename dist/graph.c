@@ -38,10 +38,12 @@ json_t *dist_graph_build(const dist_graph_in *in)
 		if (in->kind[i] != DIST_DEDUP)
 			continue;
 		add_pass(steps, in, pass++, "work");
-		bucket_tasks = in->bands[i] < in->tasks ? in->bands[i] : in->tasks;
-		s = add_step(steps, "dedup-bucket", "dedup-bucket", bucket_tasks > 0 ? bucket_tasks : 1);
-		json_object_set_new(s, "stage", json_integer((json_int_t)i + 1));
-		json_object_set_new(s, "bands", json_integer(in->bands[i]));
+		if (in->bands[i] > 0) {
+			bucket_tasks = in->bands[i] < in->tasks ? in->bands[i] : in->tasks;
+			s = add_step(steps, "dedup-bucket", "dedup-bucket", bucket_tasks);
+			json_object_set_new(s, "stage", json_integer((json_int_t)i + 1));
+			json_object_set_new(s, "bands", json_integer(in->bands[i]));
+		}
 		s = add_step(steps, "dedup-cluster", "dedup-cluster", 1);
 		json_object_set_new(s, "stage", json_integer((json_int_t)i + 1));
 	}

@@ -21,7 +21,7 @@ enum dist_sink_kind { DIST_SINK_JSONL = 0, DIST_SINK_SHARD = 1 };
 typedef struct dist_graph_in {
 	size_t nstages;
 	const int *kind;   /* per stage: enum dist_stage_kind */
-	const int *bands;  /* per stage: the LSH bands of a dedup stage */
+	const int *bands;  /* per stage: a dedup's LSH bands; 0 without MinHash */
 	int sink;          /* enum dist_sink_kind */
 	int tasks;         /* N: tasks of each pass over the inputs */
 } dist_graph_in;
@@ -38,8 +38,9 @@ typedef struct dist_graph_in {
  *   {"name": "5-shard-write", "kind": "shard-write", "tasks": N}
  *   {"name": "6-finish", "kind": "finish", "tasks": 1}
  * K is the dedup stage's place in the pipeline, 1-based (its files are in
- * WORK/dedup-K); B the smaller of N and its bands. NULL when out of
- * memory. */
+ * WORK/dedup-K); B the smaller of N and its bands. A dedup without MinHash
+ * has no bucket step (its URL, exact and line groups come from the cluster
+ * step alone). NULL when out of memory. */
 json_t *dist_graph_build(const dist_graph_in *in);
 
 #endif

@@ -171,7 +171,7 @@ static json_t *merge_lengths(json_t *first, json_t *last)
 /* A global stage resolves in steps of its own; its entry (where it
  * applied, in a later pass) takes their figures as one process's resolve
  * gives them: the documents and clusters from the cluster task, the pairs
- * the bucket tasks checked, the larger of the memory they held. resolved
+ * the bucket tasks checked (if any), the larger of the memory they held. resolved
  * holds {"K": {"dedup-bucket": sum, "dedup-cluster": sum}} by stage K. */
 static void add_resolve(json_t *stages, json_t *resolved)
 {
@@ -187,8 +187,11 @@ static void add_resolve(json_t *stages, json_t *resolved)
 
 		if (!entry)
 			continue;
+		/* Without MinHash there is no bucket step: the cluster task's
+		 * pair counts (none checked) are the run's. */
 		json_object_foreach(cluster, key, v)
-			if (strcmp(key, "candidate_pairs") != 0 && strcmp(key, "pairs_already_joined") != 0)
+			if (!bucket || (strcmp(key, "candidate_pairs") != 0 &&
+					strcmp(key, "pairs_already_joined") != 0))
 				json_object_set(entry, key, v);
 		json_object_foreach(bucket, key, v) {
 			json_t *have = json_object_get(entry, key);

@@ -97,6 +97,26 @@ START_TEST(t_graph_two_dedups_jsonl)
 }
 END_TEST
 
+/* A dedup without MinHash (URL, exact, lines) has nothing to bucket: its
+ * resolve is the cluster step alone. */
+START_TEST(t_graph_dedup_without_minhash)
+{
+	int kind[] = { DIST_DEDUP };
+	int bands[] = { 0 };
+	dist_graph_in g = { 1, kind, bands, DIST_SINK_JSONL, 3 };
+	json_t *s = dist_graph_build(&g);
+	const char *names[] = { "1-pass1", "2-dedup-cluster", "3-pass2", "4-finish" };
+	size_t i;
+
+	ck_assert_uint_eq(json_array_size(s), 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(step_field(s, i, "name"), names[i]);
+	ck_assert_int_eq(step_int(s, 1, "stage"), 1);
+	ck_assert_int_eq(step_int(s, 1, "tasks"), 1);
+	json_decref(s);
+}
+END_TEST
+
 START_TEST(t_graph_no_stages)
 {
 	dist_graph_in g = { 0, NULL, NULL, DIST_SINK_JSONL, 2 };
@@ -422,6 +442,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, t_graph_dedup_first_shard);
 	tcase_add_test(tc, t_graph_two_dedups_jsonl);
+	tcase_add_test(tc, t_graph_dedup_without_minhash);
 	tcase_add_test(tc, t_graph_no_stages);
 	tcase_add_test(tc, t_report_add);
 	tcase_add_test(tc, t_report_merge);

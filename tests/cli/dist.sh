@@ -100,5 +100,76 @@ sed '/force: true/d' pipeline.yaml >noforce.yaml
 "$CURATE" slurm --run 1-pass1 --rank 0 --world 2 work 2>"$W/err"
 [ $? = 2 ] && grep -q "has 3 tasks" "$W/err" || fail "a task with the wrong --world is refused: $(cat "$W/err")"
 
+# Bad input, task by task: three slices, the middle one with bad records.
+# Skipped and counted, they give the output and report counts curate run
+# gives, and only that task's messages name them; under strict, that task
+# fails, --status says which and why, and once the input is mended the same
+# commands run again do only what is not done.
+B="$W/bad"
+mkdir -p "$B/in"
+cd "$B" || exit 1
+for f in a b c; do
+	for i in 1 2 3; do
+		printf '{"id":"%s%d","text":"document %d of file %s, with a few words in it"}\n' "$f" "$i" "$i" "$f"
+	done >"in/$f.jsonl"
+done
+# The same text in two slices: dedup decides across tasks.
+echo '{"id":"c4","text":"document 1 of file a, with a few words in it"}' >>in/c.jsonl
+printf '%s\n' '{"id":"b4","text": broken' '{"id":"b5","txt":"no text field"}' \
+	'{"id":"b6","text":"good after the bad ones"}' >>in/b.jsonl
+printf '%s\n' 'inputs: [in/a.jsonl, in/b.jsonl, in/c.jsonl]' 'output: out/docs.jsonl' \
+	'report: out/report.json' 'stages:' '  - dedup: {exact: true}' >bad.yaml
+run_steps() { # run_steps WORKDIR: every task by hand, its messages in logs/STEP-R; 1 after a failed step
+	local n name line rank st=0
+	rm -rf steps && mkdir -p steps logs
+	"$CURATE" slurm bad.yaml --tasks 3 -o "$1" --print-commands >commands 2>plan.err || return 2
+	awk '/^# step/ { n++; name = $3; sub(":", "", name) } !/^#/ { print name "\t" $0 > ("steps/" n) }' commands
+	for n in $(ls steps | sort -n); do
+		while IFS=$'\t' read -r name line; do
+			rank=$(echo "$line" | sed 's/.*--rank \([0-9]*\) .*/\1/')
+			eval "$line" >>"logs/$name-$rank" 2>&1 || st=1
+		done <"steps/$n"
+		[ $st = 0 ] || return 1
+	done
+}
+f0=$failures
+mkdir -p out
+"$CURATE" run -q bad.yaml 2>run.err && mv out run-out && mkdir out || fail "curate run of the bad input: $(cat run.err)"
+run_steps work
+st=$?
+[ $st = 0 ] && cmp -s run-out/docs.jsonl out/docs.jsonl ||
+	fail "bad records skipped: 3 tasks give curate run's output (status $st): $(tail -n 3 logs/* | head -20)"
+totals run-out/report.json >"$W/t.bad.run"
+totals out/report.json >"$W/t.bad.tasks"
+cmp -s "$W/t.bad.run" "$W/t.bad.tasks" && grep -q '"errors"' "$W/t.bad.tasks" ||
+	fail "bad records: the merged report counts them as curate run does: $(diff "$W/t.bad.run" "$W/t.bad.tasks" | head -10)"
+grep -q "b.jsonl:4: invalid JSON" logs/1-pass1-1 && grep -q "b.jsonl:5: missing field 'text'" logs/1-pass1-1 &&
+	! grep -q "b.jsonl:" logs/1-pass1-0 logs/1-pass1-2 ||
+	fail "the task of the bad slice names each bad record, the others none: $(grep -h b.jsonl logs/*)"
+[ "$failures" = "$f0" ] && ok "bad records in one slice: skipped, named by its task, counted as curate run counts them"
+
+rm -rf out logs && mkdir out
+f0=$failures
+sed -i '1i strict: true' bad.yaml
+run_steps strict
+st=$?
+[ $st = 1 ] && grep -q "b.jsonl:4: invalid JSON" logs/1-pass1-1 ||
+	fail "strict: the task of the bad slice fails, naming the record (status $st): $(cat logs/1-pass1-1)"
+"$CURATE" slurm --status strict >status.out 2>&1
+[ $? = 1 ] && grep -q "^1-pass1  *1  failed .*/logs/1-pass1-1.log" status.out &&
+	grep -q "error: stopped at the first bad record" status.out &&
+	grep -q "^1-pass1  *0  done" status.out && grep -q "^1-pass1  *2  done" status.out ||
+	fail "--status names the failed task, its log and why: $(cat status.out)"
+[ ! -e out/docs.jsonl ] || fail "no output from a run with a failed task"
+grep -v -e broken -e no.text.field in/b.jsonl >b.mended && mv b.mended in/b.jsonl
+rm -rf logs
+run_steps strict || fail "the mended run finishes: $(tail -n 3 logs/* | head -20)"
+grep -q "already done" logs/1-pass1-0 && grep -q "already done" logs/1-pass1-2 &&
+	! grep -q "already done" logs/1-pass1-1 ||
+	fail "the rerun does only the task that failed: $(grep -h 'done' logs/1-pass1-*)"
+mv out/docs.jsonl strict.jsonl && "$CURATE" run -q bad.yaml 2>run.err &&
+	cmp -s strict.jsonl out/docs.jsonl || fail "mended and rerun: curate run's output: $(cat run.err)"
+[ "$failures" = "$f0" ] && ok "strict: the failed task is named with its log and reason; mended, a rerun does only what is not done"
+
 echo "$failures failed"
 [ "$failures" = 0 ]
