@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "core/reader.h"
 #include "core/reader_int.h"
 #include "core/json_text.h"
@@ -71,7 +72,8 @@ static void close_archive(cur_reader *r)
 
 /* A new libarchive reader of path, up to its first header: an ARCHIVE_*
  * status, or CUR_ENOMEM. *os_errno: the file could not be opened. */
-static int open_archive(cur_reader *r, const char *path, int prefetch, int *os_errno)
+static int open_archive(cur_reader *r, const char *path, int prefetch, int raw_only,
+			int *os_errno)
 {
 	int rc;
 
@@ -81,11 +83,13 @@ static int open_archive(cur_reader *r, const char *path, int prefetch, int *os_e
 	if (!r->a)
 		return CUR_ENOMEM;
 	archive_read_support_filter_all(r->a);
-	archive_read_support_format_tar(r->a);
-	archive_read_support_format_zip(r->a);
-	archive_read_support_format_cpio(r->a);
-	archive_read_support_format_7zip(r->a);
-	archive_read_support_format_empty(r->a);
+	if (!raw_only) {
+		archive_read_support_format_tar(r->a);
+		archive_read_support_format_zip(r->a);
+		archive_read_support_format_cpio(r->a);
+		archive_read_support_format_7zip(r->a);
+		archive_read_support_format_empty(r->a);
+	}
 	archive_read_support_format_raw(r->a);
 	rc = cur_source_open(r->a, path, prefetch, &r->src, os_errno);
 	if (rc == ARCHIVE_OK)
@@ -119,6 +123,13 @@ static int open_failed(cur_reader *r, const char *path, int rc, int os_errno, cu
 			   m ? m : "unreadable");
 }
 
+static int is_regular(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* An input that ends before its first byte of content is empty, unless
  * its bytes were an archive's (a tar of NUL blocks) or a stream broke. */
 static int open_empty_ok(cur_reader *r)
@@ -146,7 +157,7 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 	r->warc.all_status = r->o.warc_all_status;
 	int prefetch = r->o.prefetch && strcmp(path, "-") != 0;
 
-	rc = open_archive(r, path, 0, &os_errno);
+	rc = open_archive(r, path, 0, 0, &os_errno);
 	if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && prefetch &&
 	    archive_format(r->a) == ARCHIVE_FORMAT_RAW) {
 		/* A plain or compressed file: open it again with read-ahead. The
@@ -154,12 +165,22 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 		 * take a look at the end of the file, and read-ahead cannot seek;
 		 * every format read-ahead could find, that look found too. */
 		close_archive(r);
-		rc = open_archive(r, path, 1, &os_errno);
+		rc = open_archive(r, path, 1, 0, &os_errno);
 		if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) &&
 		    archive_format(r->a) != ARCHIVE_FORMAT_RAW) { /* should it disagree */
 			close_archive(r);
-			rc = open_archive(r, path, 0, &os_errno);
+			rc = open_archive(r, path, 0, 0, &os_errno);
 		}
+	}
+	if (rc == ARCHIVE_EOF && !open_empty_ok(r) && !cur_source_error(r->src) &&
+	    is_regular(path)) {
+		/* A container with no members may be a false find: libarchive
+		 * finds a zip by the record at its end, which can turn up inside
+		 * any file, and a tar by blocks of NUL bytes. Such a file is read
+		 * again as the bytes it holds (NUL bytes are then binary data). A
+		 * pipe cannot be read again. */
+		close_archive(r);
+		rc = open_archive(r, path, 0, 1, &os_errno);
 	}
 	if (rc == CUR_ENOMEM) {
 		free(r);
