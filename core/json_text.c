@@ -615,23 +615,43 @@ static int mf_value(minify *m, mf_want *w)
 	}
 }
 
-int cur_json_respelled(const char *p, size_t n)
+static void mf_init(minify *m, const char *p, size_t n, int light)
 {
-	minify *m = malloc(sizeof(*m));
-	int respelled = 1;
-
-	if (!m)
-		return 1;
 	m->p = p;
 	m->n = n;
 	m->i = 0;
 	m->depth = 0;
-	m->light = 0;
+	m->light = light;
 	m->ngaps = 0;
 	m->nkeys = 0;
 	m->respelled = 0;
-	if (!mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, NULL) &&
-	    !mf_flush_ws(m) && m->i == n)
+}
+
+/* A checker for the record p[0..n), on the heap (its tables are large). */
+static minify *mf_new(const char *p, size_t n)
+{
+	minify *m = malloc(sizeof(*m));
+
+	if (m)
+		mf_init(m, p, n, 0);
+	return m;
+}
+
+/* Is the whole of m's text one JSON object, white space around it allowed? */
+static int mf_record(minify *m, mf_want *w)
+{
+	return !mf_flush_ws(m) && m->i < m->n && m->p[m->i] == '{' && !mf_container(m, w) &&
+	       !mf_flush_ws(m) && m->i == m->n;
+}
+
+int cur_json_respelled(const char *p, size_t n)
+{
+	minify *m = mf_new(p, n);
+	int respelled = 1;
+
+	if (!m)
+		return 1;
+	if (mf_record(m, NULL))
 		respelled = m->respelled;
 	free(m);
 	return respelled;
@@ -639,23 +659,14 @@ int cur_json_respelled(const char *p, size_t n)
 
 size_t cur_json_minify_inplace(char *p, size_t n, const char *text_field, size_t *text_len)
 {
-	minify *m = malloc(sizeof(*m));
+	minify *m = mf_new(p, n);
 	mf_want w = { text_field, 0, 0, 0 };
 	size_t out = 0, from = 0, k;
 	int ok;
 
 	if (!m)
 		return 0;
-	m->p = p;
-	m->n = n;
-	m->i = 0;
-	m->depth = 0;
-	m->light = 0;
-	m->ngaps = 0;
-	m->nkeys = 0;
-	m->respelled = 0;
-	ok = !mf_flush_ws(m) && m->i < n && p[m->i] == '{' && !mf_container(m, &w) &&
-	     !mf_flush_ws(m) && m->i == n && w.has_text && w.has_id == 1;
+	ok = mf_record(m, &w) && w.has_text && w.has_id == 1;
 	if (ok) {
 		for (k = 0; k < m->ngaps; k++) {
 			memmove(p + out, p + from, m->gap_at[k] - from);
@@ -774,13 +785,7 @@ int cur_json_scan_light(const char *p, size_t n, const char *text_field, const c
 	    (key && (strcmp(key, "text") == 0 || strcmp(key, text_field) == 0 ||
 		     strcmp(key, "id") == 0 || strcmp(key, "metadata") == 0)))
 		return -1;
-	m.p = p;
-	m.n = n;
-	m.i = 0;
-	m.depth = 0;
-	m.light = 1;
-	m.ngaps = 0;
-	m.nkeys = 0;
+	mf_init(&m, p, n, 1);
 	mf_flush_ws(&m);
 	ok = m.i < n && p[m.i] == '{' && !light_object(&m, l, text_field, key, text, 1);
 	if (ok)
