@@ -18,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "classify", cmd_classify, "fastText language ID, categories, quality; train and test models" },
 	{ "dedup", cmd_dedup, "remove URL, exact, near (MinHash) and line duplicates; phased for clusters" },
 	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },

@@ -2,6 +2,7 @@
 
 #include <string.h>
 #include "bin/cli.h"
+#include "classify/stage.h"
 #include "dedup/dedup.h"
 #include "extract/stage.h"
 #include "filters/filter.h"
@@ -13,6 +14,8 @@
 /* Every stage, once: `curate NAME` and pipeline files both read this table.
  * Adding a stage is one file in its module and one row here. */
 const cli_stage_row cli_stage_table[] = {
+	{ "classify", "fastText language ID, mix categories, quality and any fastText model",
+	  cls_stage_new, cls_stage_options },
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
 	  dd_stage_new, dd_stage_options, 0 },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",

@@ -69,6 +69,41 @@ int cur_cfg_str(json_t *cfg, const char *key, const char *def, const char **out,
 	return cur_err_set(err, CUR_EINVAL, "option '%s' wants a string", key);
 }
 
+static int each_in_string(const char *s, int (*fn)(void *, const char *, size_t, cur_err *),
+			  void *arg, cur_err *err)
+{
+	while (*s) {
+		const char *comma = strchr(s, ',');
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+
+		if (n)
+			CUR_FORWARD(fn(arg, s, n, err));
+		s += n + (comma != NULL);
+	}
+	return CUR_OK;
+}
+
+int cur_cfg_each(json_t *cfg, const char *key,
+		 int (*fn)(void *arg, const char *item, size_t n, cur_err *err), void *arg,
+		 cur_err *err)
+{
+	json_t *v = cfg ? json_object_get(cfg, key) : NULL, *x;
+	size_t i;
+
+	if (!v)
+		return CUR_OK;
+	if (json_is_string(v))
+		return each_in_string(json_string_value(v), fn, arg, err);
+	if (!json_is_array(v))
+		return cur_err_set(err, CUR_EINVAL, "option '%s' wants a list of names", key);
+	json_array_foreach(v, i, x) {
+		if (!json_is_string(x))
+			return cur_err_set(err, CUR_EINVAL, "option '%s' wants a list of names", key);
+		CUR_FORWARD(each_in_string(json_string_value(x), fn, arg, err));
+	}
+	return CUR_OK;
+}
+
 /* Config keys use '_' where option names use '-'. */
 static int key_matches(const char *key, const char *name)
 {

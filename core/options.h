@@ -31,6 +31,12 @@ int cur_cfg_bool(json_t *cfg, const char *key, int def, int *out, cur_err *err);
 int cur_cfg_str(json_t *cfg, const char *key, const char *def, const char **out, cur_err *err);
 /* cur_opt_find: the spec of the config key key (with _ for -), or NULL. */
 const cur_opt_spec *cur_opt_find(const cur_opt_spec *specs, const char *key);
+/* cur_cfg_each: call fn for each item of a LIST option: a string or an
+ * array of strings, each a comma-separated list (empty items skipped); the
+ * item is not NUL-terminated. Stops at fn's first error. */
+int cur_cfg_each(json_t *cfg, const char *key,
+		 int (*fn)(void *arg, const char *item, size_t n, cur_err *err), void *arg,
+		 cur_err *err);
 /* cur_cfg_check_keys: CUR_EINVAL naming the first key of cfg not in specs
  * (and listing the valid ones). */
 int cur_cfg_check_keys(json_t *cfg, const cur_opt_spec *specs, const char *stage, cur_err *err);

@@ -4,19 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include "core/rng.h"
 #include "dedup/dd_int.h"
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 int dd_mh_init(dd_mh *m, int bands, int rows, int ngram, uint64_t seed, cur_err *err)
 {
-	uint64_t s = seed;
+	cur_rng s = {seed};
 	if (bands < 1 || rows < 1 || bands * rows > DD_MAX_PERM)
 		return cur_err_set(err, CUR_EINVAL, "bands x rows must be between 1 and %d",
 				   DD_MAX_PERM);
@@ -29,8 +22,8 @@ int dd_mh_init(dd_mh *m, int bands, int rows, int ngram, uint64_t seed, cur_err 
 	m->ngram = ngram;
 	m->seed = seed;
 	for (int i = 0; i < m->nperm; i++) {
-		m->a[i] = (uint32_t)splitmix64(&s) | 1u;
-		m->b[i] = (uint32_t)splitmix64(&s);
+		m->a[i] = (uint32_t)cur_rng_next(&s) | 1u;
+		m->b[i] = (uint32_t)cur_rng_next(&s);
 	}
 	return CUR_OK;
 }

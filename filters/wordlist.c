@@ -11,25 +11,12 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 #include "core/buf.h"
+#include "core/datadir.h"
 #include "filters/filter_int.h"
-
-#ifndef CUR_DATADIR
-#define CUR_DATADIR "/usr/local/share/curate"
-#endif
-#ifndef CUR_SRCDIR
-#define CUR_SRCDIR "."
-#endif
 
 int flt_data_path(const char *name, char *path, size_t n, cur_err *err)
 {
-	const char *dirs[] = {CUR_DATADIR "/filters", CUR_SRCDIR "/data/filters"};
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, n, "%s/%s", dirs[i], name);
-		if (access(path, R_OK) == 0)
-			return CUR_OK;
-	}
-	return cur_err_set(err, CUR_EIO, "cannot find '%s' in '%s' or '%s'", name, dirs[0],
-			   dirs[1]);
+	return cur_data_path("filters", name, path, n, err);
 }
 
 /* Read a whole file; gzip, zstd, xz and bzip2 are undone by libarchive. */

@@ -47,7 +47,7 @@ typedef struct split_state {
 	/* shuffle buffer */
 	doc_ref *buf;
 	size_t n, cap;
-	shard_rng rng;
+	cur_rng rng;
 	/* packer */
 	seq cur;          /* concat mode: the sample being filled */
 	seq *bins;        /* best-fit mode: open bins, oldest first */
@@ -309,7 +309,7 @@ static int shuffle_push(plan *pl, int split, doc_ref d, cur_err *err)
 		return CUR_OK;
 	}
 	/* Full: a random resident leaves and the newcomer takes its place. */
-	size_t j = (size_t)shard_rng_below(&sp->rng, sp->cap);
+	size_t j = (size_t)cur_rng_below(&sp->rng, sp->cap);
 	doc_ref out = sp->buf[j];
 	sp->buf[j] = d;
 	return pack_doc(pl, split, out, err);
@@ -319,7 +319,7 @@ static int shuffle_flush(plan *pl, int split, cur_err *err)
 {
 	split_state *sp = &pl->sp[split];
 	for (size_t i = sp->n; i > 1; i--) {
-		size_t j = (size_t)shard_rng_below(&sp->rng, i);
+		size_t j = (size_t)cur_rng_below(&sp->rng, i);
 		doc_ref t = sp->buf[i - 1];
 		sp->buf[i - 1] = sp->buf[j];
 		sp->buf[j] = t;
@@ -380,7 +380,7 @@ static int split_of(const shard_plan_cfg *cfg, uint64_t idx)
 {
 	if (cfg->valid_fraction <= 0)
 		return SHARD_TRAIN;
-	uint64_t h = shard_mix64(shard_mix64(cfg->seed ^ 0x76616c6964ULL) ^ idx);
+	uint64_t h = cur_mix64(cur_mix64(cfg->seed ^ 0x76616c6964ULL) ^ idx);
 	double u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
 	return u < cfg->valid_fraction ? SHARD_VALID : SHARD_TRAIN;
 }
@@ -454,7 +454,7 @@ int shard_plan_run(const shard_plan_cfg *cfg, shard_spill *spills, size_t nspill
 	int rc = CUR_OK;
 	for (int s = 0; s < SHARD_NSPLITS; s++) {
 		split_state *sp = &pl.sp[s];
-		sp->rng.s = shard_mix64(cfg->seed ^ (0x5348554646ULL + (uint64_t)s));
+		sp->rng.s = cur_mix64(cfg->seed ^ (0x5348554646ULL + (uint64_t)s));
 		sp->cap = cfg->shuffle ? cfg->shuffle_buffer : 0;
 		if (sp->cap) {
 			sp->buf = cur_malloc_array(sp->cap, sizeof *sp->buf);

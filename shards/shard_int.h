@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "core/error.h"
+#include "core/rng.h"
 #include "mix/mix.h"
 #include "shards/shard.h"
 #include "tokenizer/tokenizer.h"
@@ -124,30 +125,6 @@ typedef struct shard_plan_stats {
  * lengths are in spills (opened for reading), calling emit. */
 int shard_plan_run(const shard_plan_cfg *cfg, shard_spill *spills, size_t nspills,
 		   const shard_emit *emit, shard_plan_stats *st, cur_err *err);
-
-/* ---- rng ---- */
-static inline uint64_t shard_mix64(uint64_t x)
-{
-	/* splitmix64 finalizer: a good 64-bit hash and the step of the rng. */
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-typedef struct shard_rng { uint64_t s; } shard_rng;
-static inline uint64_t shard_rng_next(shard_rng *r)
-{
-	r->s += 0x9e3779b97f4a7c15ULL;
-	uint64_t x = r->s;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-/* Uniform in [0, n) (Lemire's multiply, bias < n / 2^64). */
-static inline uint64_t shard_rng_below(shard_rng *r, uint64_t n)
-{
-	return (uint64_t)(((unsigned __int128)shard_rng_next(r) * n) >> 64);
-}
 
 /* ---- files ---- */
 const char *shard_split_name(int split);

@@ -693,9 +693,9 @@ int shard_perm_make(uint64_t **out, uint64_t n, uint64_t seed, int split, int sh
 		return CUR_ENOMEM;
 	for (uint64_t i = 0; i < n; i++)
 		p[i] = i;
-	shard_rng r = { shard_mix64(seed ^ (0x4f52444552ULL + (uint64_t)split)) };
+	cur_rng r = { cur_mix64(seed ^ (0x4f52444552ULL + (uint64_t)split)) };
 	for (uint64_t i = n; i > 1; i--) {
-		uint64_t j = shard_rng_below(&r, i);
+		uint64_t j = cur_rng_below(&r, i);
 		uint64_t t = p[i - 1];
 		p[i - 1] = p[j];
 		p[j] = t;

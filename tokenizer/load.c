@@ -12,13 +12,11 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "core/buf.h"
+#include "core/datadir.h"
 #include "tokenizer/pretok.h"
 #include "tokenizer/tok_extra.h"
 #include "tokenizer/tok_int.h"
 
-#ifndef CUR_DATADIR
-#define CUR_DATADIR ""
-#endif
 #ifndef CUR_SRCDIR
 #define CUR_SRCDIR "."
 #endif
@@ -697,10 +695,9 @@ int tok_load_hf_json(const char *path, tok_tokenizer **out, cur_err *err)
 
 const char *tok_default_path(char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s/tokenizers/llama3.tiktoken", CUR_DATADIR);
-	if (CUR_DATADIR[0] && access(buf, R_OK) == 0)
-		return buf;
-	snprintf(buf, cap, "%s/data/tokenizers/llama3.tiktoken", CUR_SRCDIR);
+	/* Not found: the source tree's path, for the error message. */
+	if (cur_data_path("tokenizers", "llama3.tiktoken", buf, cap, NULL) < 0)
+		snprintf(buf, cap, "%s/data/tokenizers/llama3.tiktoken", CUR_SRCDIR);
 	return buf;
 }
 
