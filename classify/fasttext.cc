@@ -8,7 +8,10 @@
  * needs the dictionary's tables, which this file hands over once. */
 #include "config.h"
 
-#include <cstdio>
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -16,6 +19,7 @@
 #include <stdexcept>
 #include <streambuf>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <fasttext/dictionary.h>

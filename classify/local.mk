@@ -14,7 +14,7 @@ nodist_EXTRA_curate_SOURCES = cxx-link.cc
 curate_LDADD += $(CLASSIFY_LIBS)
 
 check_PROGRAMS += tests/check_classify
-TESTS += tests/check_classify
+TESTS += tests/check_classify tests/cli/classify.sh
 tests_check_classify_SOURCES = tests/check_classify.c
 tests_check_classify_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_classify_LDADD = $(CHECK_LIBS_ALL) $(CLASSIFY_LIBS)
@@ -22,7 +22,9 @@ nodist_EXTRA_tests_check_classify_SOURCES = cxx-link.cc
 
 # The shipped models, found through CUR_DATADIR (installed) or CUR_SRCDIR.
 modelsdir = $(pkgdatadir)/models
-dist_models_DATA = data/models/lid.176.ftz
+dist_models_DATA = data/models/lid.176.ftz data/models/category.ftz data/models/quality.ftz \
+	data/models/README.md
+EXTRA_DIST += data/models/train.sh
 
 # libFuzzer target: the featurizer against libfasttext's getLine.
 if FUZZ

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "classify/classify.h"
 #include "classify/stage.h"
+#include "core/hist.h"
 #include "core/options.h"
 #include "core/stage.h"
 
@@ -63,7 +64,6 @@ typedef struct cls_stage {
 	counter *lang_count;        /* per language label, then one for none */
 	counter cat_count[NCAT];
 	atomic_ullong quality_docs, quality_micro_sum, quality_hist[QUALITY_BINS];
-	atomic_ullong drop_lang, drop_lang_score, drop_quality;
 } cls_stage;
 
 typedef struct cls_tls {
@@ -173,14 +173,10 @@ static int classify_lang(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t *lang)
 	CUR_FORWARD(set_meta(doc, "lang", json_string(*lang >= 0 ? cls_model_label(cs->lang, *lang)
 						      : "und")));
 	CUR_FORWARD(set_meta(doc, "lang_score", json_real(p)));
-	if (cs->keep_lang && (*lang < 0 || !cs->keep_lang[*lang])) {
-		bump(&cs->drop_lang);
+	if (cs->keep_lang && (*lang < 0 || !cs->keep_lang[*lang]))
 		return cur_doc_drop(doc, "classify:lang", p);
-	}
-	if (p < cs->min_lang_score) {
-		bump(&cs->drop_lang_score);
+	if (p < cs->min_lang_score)
 		return cur_doc_drop(doc, "classify:lang_score", p);
-	}
 	return CUR_KEEP;
 }
 
@@ -199,10 +195,8 @@ static int classify_quality(cls_stage *cs, cls_tls *t, cur_doc *doc)
 	atomic_fetch_add_explicit(&cs->quality_micro_sum, (unsigned long long)llround(q * 1e6),
 				  memory_order_relaxed);
 	bump(&cs->quality_hist[q >= 1 ? QUALITY_BINS - 1 : (int)(q * QUALITY_BINS)]);
-	if (q < cs->min_quality) {
-		bump(&cs->drop_quality);
+	if (q < cs->min_quality)
 		return cur_doc_drop(doc, "classify:quality", q);
-	}
 	return CUR_KEEP;
 }
 
@@ -281,11 +275,8 @@ static int cls_process(cur_stage *self, void *tls, cur_doc *doc)
 
 /* ---- report ---- */
 
-static json_t *counter_json(counter *c)
-{
-	return json_pack("{s:I, s:I}", "docs", (json_int_t)atomic_load(&c->docs), "bytes",
-			 (json_int_t)atomic_load(&c->bytes));
-}
+/* Bins of metadata.quality: tenths of the probability. */
+static const double quality_edges[QUALITY_BINS] = {0, .1, .2, .3, .4, .5, .6, .7, .8, .9};
 
 static int by_docs_desc(const void *a, const void *b, void *arg)
 {
@@ -298,76 +289,106 @@ static int by_docs_desc(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* Languages with documents, most documents first. */
-static json_t *languages_json(cls_stage *cs)
+/* Two shares objects (docs and bytes) over n counters, most documents
+ * first, leaving out keys without documents. */
+static int add_shares(json_t *shares, const char *name, const char *bytes_name, counter *c,
+		      size_t n, const char *(*key)(const cls_stage *, size_t), const cls_stage *cs)
 {
-	size_t n = labels_of(cs->lang) + 1, *order = calloc(n, sizeof(size_t));
-	json_t *o = json_object();
+	size_t *order = cur_calloc_array(n ? n : 1, sizeof(size_t));
+	json_t *docs = json_object(), *bytes = json_object();
 
-	if (!order || !o) {
-		free(order);
-		json_decref(o);
-		return NULL;
-	}
+	if (!order || !docs || !bytes)
+		goto nomem;
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, n, sizeof(size_t), by_docs_desc, cs->lang_count);
-	for (size_t i = 0; i < n; i++) {
-		size_t l = order[i];
+	qsort_r(order, n, sizeof(size_t), by_docs_desc, c);
+	for (size_t i = 0; i < n && atomic_load(&c[order[i]].docs); i++) {
+		const char *k = key(cs, order[i]);
 
-		if (!atomic_load(&cs->lang_count[l].docs))
-			break;
-		json_object_set_new(o, l < n - 1 ? cls_model_label(cs->lang, (int32_t)l) : "und",
-				    counter_json(&cs->lang_count[l]));
+		if (json_object_set_new(docs, k, json_integer((json_int_t)atomic_load(&c[order[i]].docs))) ||
+		    json_object_set_new(bytes, k, json_integer((json_int_t)atomic_load(&c[order[i]].bytes))))
+			goto nomem;
 	}
 	free(order);
+	if (json_object_set_new(shares, name, docs) || json_object_set_new(shares, bytes_name, bytes))
+		return CUR_ENOMEM;
+	return CUR_OK;
+nomem:
+	free(order);
+	json_decref(docs);
+	json_decref(bytes);
+	return CUR_ENOMEM;
+}
+
+static const char *language_key(const cls_stage *cs, size_t i)
+{
+	return i < labels_of(cs->lang) ? cls_model_label(cs->lang, (int32_t)i) : "und";
+}
+
+static const char *category_key(const cls_stage *cs, size_t i)
+{
+	(void)cs;
+	return categories[i];
+}
+
+static json_t *quality_histogram(cls_stage *cs)
+{
+	cur_hist h;
+	json_t *j;
+
+	if (cur_hist_init(&h, quality_edges, QUALITY_BINS) < 0)
+		return NULL;
+	for (int b = 0; b < QUALITY_BINS; b++)
+		h.counts[b] = atomic_load(&cs->quality_hist[b]);
+	h.n = atomic_load(&cs->quality_docs);
+	h.sum = (double)atomic_load(&cs->quality_micro_sum) / 1e6;
+	j = cur_hist_json(&h, "probability");
+	cur_hist_release(&h);
+	if (j && cs->min_quality > 0)
+		json_object_set_new(j, "marks", json_pack("[{s:f, s:s}]", "at", cs->min_quality,
+							  "label", "--min-quality"));
+	return j;
+}
+
+static json_t *models_json(const cls_stage *cs)
+{
+	static const char *const keys[] = {"lang", "category", "quality"};
+	json_t *o = json_object();
+
+	for (int m = 0; m < 3; m++)
+		if (cs->model_file[m])
+			json_object_set_new(o, keys[m], json_string(cur_basename(cs->model_file[m])));
+	for (size_t i = 0; i < cs->nextra; i++)
+		json_object_set_new(o, cs->extra[i].name, json_string(cur_basename(cs->extra[i].file)));
 	return o;
 }
 
+/* The report's conventions (docs/report.md): shares per language (all the
+ * documents the stage saw) and per category (those it passed on), in
+ * documents and in bytes; the quality histogram; the models. */
 static int cls_finish(cur_stage *self, json_t *report)
 {
 	cls_stage *cs = self->priv;
-	json_t *o = json_object(), *cats = json_object(), *hist = json_array(), *models = json_object();
-	unsigned long long nq = atomic_load(&cs->quality_docs);
-	static const char *const model_keys[] = {"lang", "category", "quality"};
+	json_t *shares = json_object(), *hist = json_object();
 
-	if (!o || !cats || !hist || !models)
+	if (!shares || !hist)
 		goto nomem;
-	for (int c = 0; c < NCAT; c++)
-		if (c < CAT_OTHER || atomic_load(&cs->cat_count[c].docs))
-			json_object_set_new(cats, categories[c], counter_json(&cs->cat_count[c]));
-	for (int b = 0; b < QUALITY_BINS; b++)
-		json_array_append_new(hist, json_integer((json_int_t)atomic_load(&cs->quality_hist[b])));
-	for (int m = 0; m < 3; m++)
-		if (cs->model_file[m])
-			json_object_set_new(models, model_keys[m],
-					    json_string(cur_basename(cs->model_file[m])));
-	for (size_t i = 0; i < cs->nextra; i++)
-		json_object_set_new(models, cs->extra[i].name,
-				    json_string(cur_basename(cs->extra[i].file)));
-	if (cs->lang)
-		json_object_set_new(o, "languages", languages_json(cs));
-	if (cs->category)
-		json_object_set_new(o, "categories", cats);
-	else
-		json_decref(cats);
-	if (cs->quality)
-		json_object_set_new(o, "quality", json_pack("{s:I, s:f, s:o}", "docs", (json_int_t)nq,
-							     "mean", nq ? atomic_load(&cs->quality_micro_sum) / 1e6 / (double)nq : 0.0,
-							     "histogram", hist));
-	else
-		json_decref(hist);
-	json_object_set_new(o, "dropped", json_pack("{s:I, s:I, s:I}",
-		"classify:lang", (json_int_t)atomic_load(&cs->drop_lang),
-		"classify:lang_score", (json_int_t)atomic_load(&cs->drop_lang_score),
-		"classify:quality", (json_int_t)atomic_load(&cs->drop_quality)));
-	json_object_set_new(o, "models", models);
-	return json_object_set_new(report, "classify", o) ? CUR_ENOMEM : CUR_OK;
+	if (cs->lang && add_shares(shares, "language", "language_bytes", cs->lang_count,
+				   labels_of(cs->lang) + 1, language_key, cs) < 0)
+		goto nomem;
+	if (cs->category && add_shares(shares, "category", "category_bytes", cs->cat_count, NCAT,
+				       category_key, cs) < 0)
+		goto nomem;
+	if (cs->quality && json_object_set_new(hist, "quality", quality_histogram(cs)))
+		goto nomem;
+	if (json_object_set_new(report, "shares", shares) ||
+	    json_object_set_new(report, "histograms", hist) ||
+	    json_object_set_new(report, "models", models_json(cs)))
+		return CUR_ENOMEM;
+	return CUR_OK;
 nomem:
-	json_decref(o);
-	json_decref(cats);
+	json_decref(shares);
 	json_decref(hist);
-	json_decref(models);
 	return CUR_ENOMEM;
 }
 

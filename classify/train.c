@@ -36,7 +36,8 @@ const cur_opt_spec cls_train_options[] = {
 	{"loss", CUR_OPT_STR, "NAME", "fastText: softmax (default), hs, ova or ns"},
 	{"thread", CUR_OPT_INT, "N", "fastText: training threads (default 1: deterministic)"},
 	{"quantize", CUR_OPT_FLAG, NULL, "write a quantized model (.ftz)"},
-	{"cutoff", CUR_OPT_INT, "N", "with --quantize: keep the N most useful rows, then retrain"},
+	{"cutoff", CUR_OPT_INT, "N", "with --quantize: keep the N most useful rows"},
+	{"retrain", CUR_OPT_FLAG, NULL, "with --cutoff: train again after the cut (--epoch epochs)"},
 	{"dsub", CUR_OPT_INT, "N", "with --quantize: sub-vector size (2)"},
 	{"qnorm", CUR_OPT_FLAG, NULL, "with --quantize: quantize the norms apart"},
 	{NULL, 0, NULL, NULL}
@@ -337,9 +338,11 @@ static int ft_options(json_t *cfg, cls_ft_train_opts *o, cur_err *err)
 	CUR_FORWARD(cur_cfg_bool(cfg, "qnorm", 0, &o->qnorm, err));
 	CUR_FORWARD(cur_cfg_int(cfg, "cutoff", 0, &v, err));
 	o->cutoff = (long)v;
-	o->retrain = o->cutoff > 0;
+	CUR_FORWARD(cur_cfg_bool(cfg, "retrain", 0, &o->retrain, err));
 	if ((o->cutoff || o->qnorm || o->dsub > 0) && !o->quantize)
 		return cur_err_set(err, CUR_EINVAL, "--cutoff, --dsub and --qnorm go with --quantize");
+	if (o->retrain && !o->cutoff)
+		return cur_err_set(err, CUR_EINVAL, "--retrain goes with --cutoff");
 	if (o->cutoff < 0)
 		return cur_err_set(err, CUR_EINVAL, "--cutoff must be 0 or more");
 	return CUR_OK;

@@ -6,14 +6,16 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
-libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
+PACKAGES="gcc g++ make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
+libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev libfasttext-dev
+fasttext zstd gzip python3"
 
-# The full suite also needs clang (sanitizers, fuzzers), Chromium, in which
-# tests/cli/report.sh renders the report page, readability-lxml for
-# bench/extract.sh, and a real Slurm, which scripts/slurm-local.sh starts for
-# tests/cli/slurm.sh.
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge"
+# The full suite also needs clang and clang++ (sanitizers, fuzzers),
+# Chromium, in which tests/cli/report.sh renders the report page, a real
+# Slurm, which scripts/slurm-local.sh starts for tests/cli/slurm.sh, and the
+# benchmarks' peers: readability-lxml (bench/extract.sh) and Python fastText
+# (bench/classify.sh).
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge python3-fasttext"
 
 missing=""
 for p in $PACKAGES; do
@@ -55,6 +57,6 @@ if [ "${1:-}" = "--all" ]; then
 		npm ci --prefix bench --no-audit --no-fund --loglevel=error ||
 			echo "setup: npm ci failed; the tests against tiktoken and HF tokenizers will skip"
 	fi
-	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
-	build build-fuzz --enable-fuzz CC=clang CFLAGS="-O1 -g"
+	build build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g" CXXFLAGS="-O1 -g"
+	build build-fuzz --enable-fuzz CC=clang CXX=clang++ CFLAGS="-O1 -g" CXXFLAGS="-O1 -g"
 fi

@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "classify/classify.h"
 #include "classify/cls_int.h"
 #include "classify/fasttext.h"
+#include "classify/stage.h"
+#include "classify/train.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/reader.h"
@@ -133,6 +136,47 @@ START_TEST(t_rows_lid)
 }
 END_TEST
 
+START_TEST(t_rows_category)
+{
+	check_rows_equal(MODELS "category.ftz");
+}
+END_TEST
+
+START_TEST(t_rows_quality)
+{
+	/* Word bigrams over a pruned dictionary. */
+	check_rows_equal(MODELS "quality.ftz");
+}
+END_TEST
+
+/* A model trained here, not quantized: n-gram buckets map straight to rows
+ * (no pruning), with word trigrams and character n-grams. */
+START_TEST(t_rows_trained)
+{
+	char dir[] = "/tmp/curate-classify.XXXXXX", path[64];
+	json_t *cfg, *report = json_object();
+	cls_run run;
+	cur_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.bin", dir);
+	cfg = json_pack("{s:[s,s,s], s:i, s:i, s:i, s:i, s:i, s:i}", "source",
+			"code=" DATA "train-code.jsonl", "math=" DATA "train-math.jsonl",
+			"general=" DATA "train-general.jsonl", "epoch", 2, "dim", 4, "wordNgrams", 3,
+			"minn", 1, "maxn", 3, "bucket", 5000);
+	memset(&run, 0, sizeof(run));
+	cur_reader_opts_init(&run.reader);
+	run.seed = 7;
+	ck_assert_int_eq(cls_train(cfg, &run, path, report, &err), CUR_OK);
+	ck_assert_int_eq(json_integer_value(json_object_get(report, "examples")), 180);
+	check_rows_equal(path);
+	unlink(path);
+	rmdir(dir);
+	json_decref(cfg);
+	json_decref(report);
+}
+END_TEST
+
 START_TEST(t_hash)
 {
 	/* fastText reads bytes as signed chars: 0xC3 enters as 0xFFFFFFC3. */
@@ -189,6 +233,241 @@ START_TEST(t_load_errors)
 }
 END_TEST
 
+/* Two threads predicting the fixture with one shared model and a scratch
+ * each give the same labels and probabilities as one thread. */
+typedef struct thr {
+	const cls_model *m;
+	size_t from;
+	int32_t label[400];
+	float prob[400];
+} thr;
+
+static void *thr_run(void *arg)
+{
+	thr *t = arg;
+	cls_scratch *s = cls_scratch_new(t->m);
+	cls_pred p;
+	size_t n;
+	cur_err err;
+
+	for (size_t k = 0; k < fixture.n; k++) {
+		size_t i = (k + t->from) % fixture.n;
+
+		if (cls_predict(t->m, s, fixture.text[i], fixture.len[i], 1, &p, 1, &n, &err) || n != 1)
+			abort();
+		t->label[i] = p.label;
+		t->prob[i] = p.prob;
+	}
+	cls_scratch_free(s);
+	return NULL;
+}
+
+START_TEST(t_threads_share_model)
+{
+	cls_model *m;
+	cur_err err;
+	thr a = {0}, b = {0}, c = {0};
+	pthread_t ta, tb;
+
+	ck_assert_uint_le(fixture.n, 400);
+	ck_assert_int_eq(cls_model_load(MODELS "lid.176.ftz", &m, &err), CUR_OK);
+	a.m = b.m = c.m = m;
+	b.from = fixture.n / 2;
+	thr_run(&c);
+	pthread_create(&ta, NULL, thr_run, &a);
+	pthread_create(&tb, NULL, thr_run, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	for (size_t i = 0; i < fixture.n; i++) {
+		ck_assert_int_eq(a.label[i], c.label[i]);
+		ck_assert_int_eq(b.label[i], c.label[i]);
+		ck_assert(a.prob[i] == c.prob[i] && b.prob[i] == c.prob[i]);
+	}
+	cls_model_free(m);
+}
+END_TEST
+
+/* ---- the stage ---- */
+
+static cur_stage *stage(const char *cfg_json, cur_err *err)
+{
+	json_t *cfg = json_loads(cfg_json, 0, NULL);
+	cur_stage_env env = {.seed = 1, .jobs = 1};
+	cur_stage *st;
+
+	ck_assert_ptr_nonnull(cfg);
+	st = cls_stage_new(cfg, &env, err);
+	json_decref(cfg);
+	return st;
+}
+
+static int run_doc(cur_stage *st, cur_doc *d, const char *text, const char *category)
+{
+	void *tls = st->ops->thread_new(st);
+	int rc;
+
+	ck_assert_int_eq(cur_doc_new_text(d, "doc-1", text, strlen(text), "test"), CUR_OK);
+	if (category)
+		json_object_set_new(cur_doc_metadata(d), "category", json_string(category));
+	rc = st->ops->process(st, tls, d);
+	st->ops->thread_free(st, tls);
+	return rc;
+}
+
+static const char *meta(cur_doc *d, const char *key)
+{
+	return json_string_value(json_object_get(cur_doc_metadata(d), key));
+}
+
+START_TEST(t_stage_categories)
+{
+	const struct {
+		const char *text, *category, *lang;
+	} cases[] = {
+		{ "The committee met on Tuesday to discuss the new library, which will open next "
+		  "spring after two years of building work.", "general", "en" },
+		{ "Le comité s'est réuni mardi pour discuter de la nouvelle bibliothèque, qui ouvrira "
+		  "au printemps prochain après deux ans de travaux.", "multilingual", "fr" },
+		{ "#include <stdio.h>\nint main(void)\n{\n\tprintf(\"%d\\n\", 42);\n\treturn 0;\n}\n",
+		  "code", NULL },
+		{ "Let $f(x) = x^2 + 3x$. Compute $f'(2)$ and solve $f(x) = 0$ for $x$.", "math", NULL },
+	};
+	cur_err err;
+	cur_stage *st = stage("{}", &err);
+	cur_doc d;
+
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(run_doc(st, &d, cases[i].text, NULL), CUR_KEEP);
+		ck_assert_str_eq(meta(&d, "category"), cases[i].category);
+		if (cases[i].lang)
+			ck_assert_str_eq(meta(&d, "lang"), cases[i].lang);
+		ck_assert(json_is_real(json_object_get(cur_doc_metadata(&d), "lang_score")));
+		ck_assert(json_is_real(json_object_get(cur_doc_metadata(&d), "quality")));
+		cur_doc_release(&d);
+	}
+	/* The input's category stays, unless --override. */
+	ck_assert_int_eq(run_doc(st, &d, cases[2].text, "general"), CUR_KEEP);
+	ck_assert_str_eq(meta(&d, "category"), "general");
+	cur_doc_release(&d);
+	st->ops->destroy(st);
+	st = stage("{\"override\": true, \"bundled\": \"category\"}", &err);
+	ck_assert_int_eq(run_doc(st, &d, cases[2].text, "general"), CUR_KEEP);
+	ck_assert_str_eq(meta(&d, "category"), "code");
+	/* Without language ID, nothing becomes multilingual. */
+	cur_doc_release(&d);
+	ck_assert_int_eq(run_doc(st, &d, cases[1].text, NULL), CUR_KEEP);
+	ck_assert_str_eq(meta(&d, "category"), "general");
+	ck_assert_ptr_null(json_object_get(cur_doc_metadata(&d), "lang"));
+	cur_doc_release(&d);
+	st->ops->destroy(st);
+}
+END_TEST
+
+START_TEST(t_stage_drops_and_models)
+{
+	cur_err err;
+	cur_stage *st = stage("{\"bundled\": \"lang\", \"keep_lang\": [\"fr\", \"de\"], "
+			      "\"model\": \"lid2=" MODELS "lid.176.ftz\", \"k\": 3}", &err);
+	cur_doc d;
+	json_t *lid2, *report = json_object();
+
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(run_doc(st, &d, "This is an English sentence about the weather.", NULL),
+			 CUR_DROP);
+	ck_assert_str_eq(d.drop_reason, "classify:lang");
+	cur_doc_release(&d);
+	/* fasttext predict-prob gives "de 0.932364 fr 0.0597513 nds 0.00234121". */
+	ck_assert_int_eq(run_doc(st, &d, "Das Wetter ist gut, the weather is good, il fait beau.",
+				 NULL), CUR_KEEP);
+	lid2 = json_object_get(cur_doc_metadata(&d), "lid2");
+	ck_assert_uint_eq(json_object_size(lid2), 3);
+	ck_assert(fabs(json_real_value(json_object_get(lid2, "nds")) - 0.00234121) < 1e-7);
+	ck_assert(json_real_value(json_object_get(lid2, "de")) > 0.5);
+	ck_assert(json_real_value(json_object_get(lid2, "de")) ==
+		  json_real_value(json_object_get(cur_doc_metadata(&d), "lang_score")));
+	cur_doc_release(&d);
+	ck_assert_int_eq(st->ops->finish(st, report), CUR_OK);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(report,
+		"shares"), "language"), "en")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(report, "models"), "lid2")),
+			 "lid.176.ftz");
+	json_decref(report);
+	st->ops->destroy(st);
+
+	st = stage("{\"bundled\": \"quality\", \"min_quality\": 0.99}", &err);
+	ck_assert_int_eq(run_doc(st, &d, "BUY NOW!!! cheap pills $$$ click here http://x.example", NULL),
+			 CUR_DROP);
+	ck_assert_str_eq(d.drop_reason, "classify:quality");
+	cur_doc_release(&d);
+	st->ops->destroy(st);
+}
+END_TEST
+
+START_TEST(t_stage_bad_options)
+{
+	const char *bad[] = {
+		"{\"bundled\": \"colour\"}", "{\"model\": \"noequals\"}", "{\"k\": -2}",
+		"{\"keep_lang\": \"xx\"}", "{\"bundled\": \"none\"}", "{\"shade\": 1}",
+		"{\"bundled\": \"category\", \"keep_lang\": \"en\"}",
+		"{\"bundled\": \"quality\", \"quality_label\": \"great\"}",
+	};
+	cur_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_ptr_null(stage(bad[i], &err));
+		ck_assert_msg(err.code == CUR_EINVAL, "%s: %d %s", bad[i], err.code, err.msg);
+	}
+	ck_assert_ptr_null(stage("{\"lang_model\": \"" DATA "nothing.ftz\"}", &err));
+	ck_assert_int_eq(err.code, CUR_EIO);
+}
+END_TEST
+
+/* classify test's figures on a known confusion: 3 math (2 right, 1 as
+ * code), 2 code (both right), 1 general (as math). */
+START_TEST(t_test_metrics)
+{
+	char path[] = "/tmp/curate-classify-test.XXXXXX";
+	int fd = mkstemp(path);
+	const char *rows[][2] = {
+		{ "math", "math" }, { "math", "math" }, { "math", "code" },
+		{ "code", "code" }, { "code", "code" }, { "general", "math" },
+	};
+	json_t *cfg = json_pack("{s:s, s:s}", "label_field", "gold", "predicted_field", "got"),
+	       *report = json_object();
+	char *files[] = { path };
+	cur_buf table;
+	cls_run run;
+	cur_err err;
+	FILE *f = fdopen(fd, "w");
+
+	for (size_t i = 0; i < 6; i++)
+		fprintf(f, "{\"text\":\"x\",\"metadata\":{\"gold\":\"%s\",\"got\":\"%s\"}}\n", rows[i][0],
+			rows[i][1]);
+	fprintf(f, "{\"text\":\"no label\"}\n");
+	fclose(f);
+	memset(&run, 0, sizeof(run));
+	cur_reader_opts_init(&run.reader);
+	run.files = files;
+	run.nfiles = 1;
+	cur_buf_init(&table, CUR_BUF_UNLIMITED);
+	ck_assert_int_eq(cls_test(cfg, NULL, &run, &table, report, &err), CUR_OK);
+	/* code P 2/3 R 1 F1 0.8; general P 0 R 0 F1 0; math P 2/3 R 2/3 F1 2/3. */
+	json_t *l = json_object_get(report, "labels");
+	ck_assert(fabs(json_real_value(json_object_get(json_object_get(l, "code"), "f1")) - 0.8) < 1e-9);
+	ck_assert(fabs(json_real_value(json_object_get(json_object_get(l, "math"), "precision")) -
+		       2.0 / 3) < 1e-9);
+	ck_assert(fabs(json_real_value(json_object_get(report, "macro_f1")) - (0.8 + 2.0 / 3) / 3) < 1e-9);
+	ck_assert(fabs(json_real_value(json_object_get(report, "accuracy")) - 4.0 / 6) < 1e-9);
+	ck_assert_int_eq(json_integer_value(json_object_get(report, "unlabelled")), 1);
+	ck_assert(strstr(table.data, "macro-F1 0.4889") != NULL);
+	cur_buf_release(&table);
+	json_decref(cfg);
+	json_decref(report);
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("classify");
@@ -197,8 +476,16 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_hash);
 	tcase_add_test(tc, t_rows_lid);
+	tcase_add_test(tc, t_rows_category);
+	tcase_add_test(tc, t_rows_quality);
+	tcase_add_test(tc, t_rows_trained);
 	tcase_add_test(tc, t_predict_lid);
 	tcase_add_test(tc, t_load_errors);
+	tcase_add_test(tc, t_threads_share_model);
+	tcase_add_test(tc, t_stage_categories);
+	tcase_add_test(tc, t_stage_drops_and_models);
+	tcase_add_test(tc, t_stage_bad_options);
+	tcase_add_test(tc, t_test_metrics);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
