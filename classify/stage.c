@@ -17,19 +17,21 @@
 #include "core/stage.h"
 
 const cur_opt_spec cls_stage_options[] = {
-	{"bundled", CUR_OPT_LIST, "LIST", "shipped models to run: lang,category,quality (default all "
-	 "three), or none"},
-	{"lang-model", CUR_OPT_STR, "FILE", "language ID model (default lid.176.ftz)"},
-	{"category-model", CUR_OPT_STR, "FILE", "content model: general|math|code (default category.ftz)"},
-	{"quality-model", CUR_OPT_STR, "FILE", "quality model (default quality.ftz)"},
-	{"quality-label", CUR_OPT_STR, "LABEL", "metadata.quality is this label's probability (default hq)"},
-	{"model", CUR_OPT_LIST, "NAME=FILE", "any fastText model: metadata.NAME = {label: probability}"},
-	{"k", CUR_OPT_INT, "K", "labels per --model, most probable first (default 1; 0: all)"},
-	{"keep-lang", CUR_OPT_LIST, "LIST", "keep only these languages (drop: classify:lang)"},
-	{"min-lang-score", CUR_OPT_NUM, "X", "drop below this language probability (classify:lang_score)"},
-	{"min-quality", CUR_OPT_NUM, "X", "drop below this quality (classify:quality)"},
-	{"override", CUR_OPT_FLAG, NULL, "replace a metadata.category the input set"},
-	{NULL, 0, NULL, NULL}
+	{"bundled", CUR_OPT_LIST, "LIST", "shipped models to run: any of lang,category,quality, or none",
+	 "lang,category,quality"},
+	{"lang-model", CUR_OPT_STR, "FILE", "the language ID model", "lid.176.ftz"},
+	{"category-model", CUR_OPT_STR, "FILE", "the content model (general|math|code)", "category.ftz"},
+	{"quality-model", CUR_OPT_STR, "FILE", "the quality model", "quality.ftz"},
+	{"quality-label", CUR_OPT_STR, "LABEL", "metadata.quality is this label's probability", "hq"},
+	{"model", CUR_OPT_LIST, "NAME=FILE", "any fastText model: metadata.NAME = {label: probability}",
+	 "none"},
+	{"k", CUR_OPT_INT, "K", "labels per --model, most probable first (0: all)", "1"},
+	{"keep-lang", CUR_OPT_LIST, "LIST", "keep only these languages (drop: classify:lang)", "all"},
+	{"min-lang-score", CUR_OPT_NUM, "X", "drop below this language probability (classify:lang_score)",
+	 "0"},
+	{"min-quality", CUR_OPT_NUM, "X", "drop below this quality (classify:quality)", "0"},
+	{"override", CUR_OPT_FLAG, NULL, "replace a metadata.category the input set", NULL},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 /* The four categories of the Llama 3 mix, then one slot for any other

@@ -21,33 +21,36 @@
 #define LABEL_PREFIX "__label__"
 
 const cur_opt_spec cls_train_options[] = {
-	{"label-field", CUR_OPT_STR, "FIELD", "each document's label (metadata.FIELD or FIELD)"},
-	{"source", CUR_OPT_LIST, "LABEL=FILE", "every document of FILE has LABEL (repeat)"},
-	{"max-per-file", CUR_OPT_INT, "N", "train on at most N examples of each file (sampled by --seed)"},
-	{"chunk-bytes", CUR_OPT_INT, "N", "cut documents into examples of about N bytes, at spaces"},
-	{"epoch", CUR_OPT_INT, "N", "fastText: passes over the data (5)"},
-	{"lr", CUR_OPT_NUM, "X", "fastText: learning rate (0.1)"},
-	{"wordNgrams", CUR_OPT_INT, "N", "fastText: word n-grams up to N (1)"},
-	{"dim", CUR_OPT_INT, "N", "fastText: vector size (100)"},
-	{"minCount", CUR_OPT_INT, "N", "fastText: words seen fewer times are dropped (1)"},
-	{"minn", CUR_OPT_INT, "N", "fastText: shortest character n-gram (0: none)"},
-	{"maxn", CUR_OPT_INT, "N", "fastText: longest character n-gram (0: none)"},
-	{"bucket", CUR_OPT_INT, "N", "fastText: n-gram hash buckets (2000000)"},
-	{"loss", CUR_OPT_STR, "NAME", "fastText: softmax (default), hs, ova or ns"},
-	{"thread", CUR_OPT_INT, "N", "fastText: training threads (default 1: deterministic)"},
-	{"quantize", CUR_OPT_FLAG, NULL, "write a quantized model (.ftz)"},
-	{"cutoff", CUR_OPT_INT, "N", "with --quantize: keep the N most useful rows"},
-	{"retrain", CUR_OPT_FLAG, NULL, "with --cutoff: train again after the cut (--epoch epochs)"},
-	{"dsub", CUR_OPT_INT, "N", "with --quantize: sub-vector size (2)"},
-	{"qnorm", CUR_OPT_FLAG, NULL, "with --quantize: quantize the norms apart"},
-	{NULL, 0, NULL, NULL}
+	{"label-field", CUR_OPT_STR, "FIELD", "each document's label (metadata.FIELD or FIELD)", NULL},
+	{"source", CUR_OPT_LIST, "LABEL=FILE", "every document of FILE has LABEL (repeat)", NULL},
+	{"max-per-file", CUR_OPT_INT, "N", "train on at most N examples of each file (sampled by --seed)",
+	 "all"},
+	{"chunk-bytes", CUR_OPT_INT, "N", "cut documents into examples of about N bytes, at spaces",
+	 "whole documents"},
+	{"epoch", CUR_OPT_INT, "N", "fastText: passes over the data", "5"},
+	{"lr", CUR_OPT_NUM, "X", "fastText: learning rate", "0.1"},
+	{"wordNgrams", CUR_OPT_INT, "N", "fastText: word n-grams up to N", "1"},
+	{"dim", CUR_OPT_INT, "N", "fastText: vector size", "100"},
+	{"minCount", CUR_OPT_INT, "N", "fastText: words seen fewer times are dropped", "1"},
+	{"minn", CUR_OPT_INT, "N", "fastText: shortest character n-gram", "0: none"},
+	{"maxn", CUR_OPT_INT, "N", "fastText: longest character n-gram", "0: none"},
+	{"bucket", CUR_OPT_INT, "N", "fastText: n-gram hash buckets", "2000000"},
+	{"loss", CUR_OPT_STR, "NAME", "fastText: softmax, hs, ova or ns", "softmax"},
+	{"thread", CUR_OPT_INT, "N", "fastText: training threads (1 is deterministic)", "1"},
+	{"quantize", CUR_OPT_FLAG, NULL, "write a quantized model (.ftz)", NULL},
+	{"cutoff", CUR_OPT_INT, "N", "with --quantize: keep the N most useful rows", "all"},
+	{"retrain", CUR_OPT_FLAG, NULL, "with --cutoff: train again after the cut (--epoch epochs)", NULL},
+	{"dsub", CUR_OPT_INT, "N", "with --quantize: sub-vector size", "2"},
+	{"qnorm", CUR_OPT_FLAG, NULL, "with --quantize: quantize the norms apart", NULL},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 const cur_opt_spec cls_test_options[] = {
-	{"label-field", CUR_OPT_STR, "FIELD", "each document's true label (metadata.FIELD or FIELD)"},
-	{"source", CUR_OPT_LIST, "LABEL=FILE", "every document of FILE has LABEL (repeat)"},
-	{"predicted-field", CUR_OPT_STR, "FIELD", "score this field (e.g. category) instead of a model"},
-	{NULL, 0, NULL, NULL}
+	{"label-field", CUR_OPT_STR, "FIELD", "each document's true label (metadata.FIELD or FIELD)", NULL},
+	{"source", CUR_OPT_LIST, "LABEL=FILE", "every document of FILE has LABEL (repeat)", NULL},
+	{"predicted-field", CUR_OPT_STR, "FIELD", "score this field (e.g. category) instead of a model",
+	 NULL},
+	{NULL, 0, NULL, NULL, NULL}
 };
 
 /* ---- the labelled inputs ---- */
