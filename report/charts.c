@@ -33,9 +33,14 @@ static void shape_figure(rpt_page *pg, const char *ptr, enum rpt_fmt fmt, const 
 	char text[64];
 
 	rpt_format(v, fmt, text, sizeof(text));
-	rpt_put(pg, " data-json=\"");
-	rpt_text(pg, ptr);
-	rpt_printf(pg, "\" data-fmt=\"%s\"><title>", rpt_fmt_name(fmt));
+	/* A figure the report does not hold as such (a sum of the smallest
+	 * shares) has no pointer. */
+	if (ptr && *ptr) {
+		rpt_put(pg, " data-json=\"");
+		rpt_text(pg, ptr);
+		rpt_printf(pg, "\" data-fmt=\"%s\"", rpt_fmt_name(fmt));
+	}
+	rpt_put(pg, "><title>");
 	if (label) {
 		rpt_text(pg, label);
 		rpt_put(pg, ": ");

@@ -154,7 +154,10 @@ done
 rm -rf "$WORK/run"
 (cd "$top_srcdir" && "$CURATE" run --dry-run "$WORK/pipeline.yaml") >"$WORK/plan" 2>"$WORK/plan.err"
 [ $? = 0 ] && ok "dry run exits 0" || fail "dry run exits 0" "$(cat "$WORK/plan.err")"
-contains "dry run: inputs with categories and sizes" "$WORK/plan" "math              99.1 kB  data/sample/math-gsm8k.jsonl.zst"
+contains "dry run: inputs and sizes" "$WORK/plan" "99.1 kB  data/sample/math-gsm8k.jsonl.zst"
+printf 'inputs: {math: [data/sample/math-gsm8k.jsonl.zst]}\n' > "$WORK/tagged.yaml"
+(cd "$top_srcdir" && "$CURATE" run --dry-run "$WORK/tagged.yaml") >"$WORK/plan2" 2>&1
+contains "dry run: inputs with categories" "$WORK/plan2" "math              99.1 kB  data/sample/math-gsm8k.jsonl.zst"
 contains "dry run: stage options resolved" "$WORK/plan" "threshold              0.8 (default)"
 contains "dry run: the sink" "$WORK/plan" "sink: shard"
 [ ! -e "$WORK/run" ] && ok "dry run writes nothing" || fail "dry run writes nothing"
