@@ -73,7 +73,6 @@ typedef struct cls_tls {
 	cls_scratch *extra[MAX_EXTRA];
 	cls_pred *pred;      /* room for the largest model's labels */
 	size_t cap;
-	cur_err err;
 } cls_tls;
 
 /* ---- per thread ---- */
@@ -144,37 +143,37 @@ static void bump(atomic_ullong *v)
 	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
 }
 
-static int set_meta(cur_doc *doc, const char *key, json_t *v)
+static int set_meta(cur_doc *doc, const char *key, json_t *v, cur_err *err)
 {
 	json_t *meta = cur_doc_metadata(doc);
 
 	if (!v || !meta || json_object_set_new(meta, key, v))
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return CUR_OK;
 }
 
 /* The top label of m for the document (-1 and prob 0 when fastText has
  * nothing to read, as with a model without "</s>"). */
 static int top1(const cls_model *m, cls_scratch *s, cls_tls *t, const cur_doc *doc,
-		int32_t *label, float *prob)
+		int32_t *label, float *prob, cur_err *err)
 {
 	size_t n;
 
-	CUR_FORWARD(cls_predict(m, s, doc->text, doc->text_len, 1, t->pred, t->cap, &n, &t->err));
+	CUR_FORWARD(cls_predict(m, s, doc->text, doc->text_len, 1, t->pred, t->cap, &n, err));
 	*label = n ? t->pred[0].label : -1;
 	*prob = n ? t->pred[0].prob : 0;
 	return CUR_OK;
 }
 
-static int classify_lang(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t *lang)
+static int classify_lang(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t *lang, cur_err *err)
 {
 	float p;
 
-	CUR_FORWARD(top1(cs->lang, t->lang, t, doc, lang, &p));
+	CUR_FORWARD(top1(cs->lang, t->lang, t, doc, lang, &p, err));
 	count(&cs->lang_count[*lang >= 0 ? (size_t)*lang : labels_of(cs->lang)], doc->text_len);
 	CUR_FORWARD(set_meta(doc, "lang", json_string(*lang >= 0 ? cls_model_label(cs->lang, *lang)
-						      : "und")));
-	CUR_FORWARD(set_meta(doc, "lang_score", json_real(p)));
+						      : "und"), err));
+	CUR_FORWARD(set_meta(doc, "lang_score", json_real(p), err));
 	if (cs->keep_lang && (*lang < 0 || !cs->keep_lang[*lang]))
 		return cur_doc_drop(doc, "classify:lang", p);
 	if (p < cs->min_lang_score)
@@ -182,17 +181,17 @@ static int classify_lang(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t *lang)
 	return CUR_KEEP;
 }
 
-static int classify_quality(cls_stage *cs, cls_tls *t, cur_doc *doc)
+static int classify_quality(cls_stage *cs, cls_tls *t, cur_doc *doc, cur_err *err)
 {
 	size_t n;
 	double q = 0;
 
 	CUR_FORWARD(cls_predict(cs->quality, t->quality, doc->text, doc->text_len, 0, t->pred,
-				t->cap, &n, &t->err));
+				t->cap, &n, err));
 	for (size_t i = 0; i < n; i++)
 		if (t->pred[i].label == cs->quality_label)
 			q = t->pred[i].prob;
-	CUR_FORWARD(set_meta(doc, "quality", json_real(q)));
+	CUR_FORWARD(set_meta(doc, "quality", json_real(q), err));
 	bump(&cs->quality_docs);
 	atomic_fetch_add_explicit(&cs->quality_micro_sum, (unsigned long long)llround(q * 1e6),
 				  memory_order_relaxed);
@@ -212,7 +211,8 @@ static int category_index(const char *name)
 
 /* The content model says general, math or code; language ID turns
  * non-English general text into multilingual (math and code stay). */
-static int classify_category(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t lang)
+static int classify_category(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t lang,
+			     cur_err *err)
 {
 	json_t *meta = cur_doc_metadata(doc);
 	const char *given = meta ? json_string_value(json_object_get(meta, "category")) : NULL;
@@ -224,38 +224,39 @@ static int classify_category(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t la
 		count(&cs->cat_count[category_index(given)], doc->text_len);
 		return CUR_KEEP;
 	}
-	CUR_FORWARD(top1(cs->category, t->category, t, doc, &label, &p));
+	CUR_FORWARD(top1(cs->category, t->category, t, doc, &label, &p, err));
 	c = label >= 0 ? cs->category_of[label] : CAT_GENERAL;
 	if (c == CAT_GENERAL && cs->lang && lang != cs->english)
 		c = CAT_MULTILINGUAL;
 	count(&cs->cat_count[c], doc->text_len);
 	if (c == CAT_OTHER)
-		return set_meta(doc, "category", json_string(cls_model_label(cs->category, label)));
-	return set_meta(doc, "category", json_string(categories[c]));
+		return set_meta(doc, "category", json_string(cls_model_label(cs->category, label)),
+				err);
+	return set_meta(doc, "category", json_string(categories[c]), err);
 }
 
-static int classify_extra(const extra_model *x, cls_scratch *s, cls_tls *t, int k, cur_doc *doc)
+static int classify_extra(const extra_model *x, cls_scratch *s, cls_tls *t, int k, cur_doc *doc,
+			  cur_err *err)
 {
 	json_t *o = json_object();
 	size_t n;
+	int rc;
 
 	if (!o)
-		return CUR_ENOMEM;
-	if (cls_predict(x->model, s, doc->text, doc->text_len, k, t->pred, t->cap, &n, &t->err) < 0) {
-		json_decref(o);
-		return t->err.code;
-	}
-	for (size_t i = 0; i < n; i++) {
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	rc = cls_predict(x->model, s, doc->text, doc->text_len, k, t->pred, t->cap, &n, err);
+	for (size_t i = 0; rc == CUR_OK && i < n; i++)
 		if (json_object_set_new(o, cls_model_label(x->model, t->pred[i].label),
-					json_real(t->pred[i].prob))) {
-			json_decref(o);
-			return CUR_ENOMEM;
-		}
+					json_real(t->pred[i].prob)))
+			rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+	if (rc < 0) {
+		json_decref(o);
+		return rc;
 	}
-	return set_meta(doc, x->name, o);
+	return set_meta(doc, x->name, o, err);
 }
 
-static int cls_process(cur_stage *self, void *tls, cur_doc *doc)
+static int cls_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	cls_stage *cs = self->priv;
 	cls_tls *t = tls;
@@ -263,15 +264,15 @@ static int cls_process(cur_stage *self, void *tls, cur_doc *doc)
 	int rc;
 
 	if (!t)
-		return CUR_ENOMEM;
-	if (cs->lang && (rc = classify_lang(cs, t, doc, &lang)) != CUR_KEEP)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
+	if (cs->lang && (rc = classify_lang(cs, t, doc, &lang, err)) != CUR_KEEP)
 		return rc;
-	if (cs->quality && (rc = classify_quality(cs, t, doc)) != CUR_KEEP)
+	if (cs->quality && (rc = classify_quality(cs, t, doc, err)) != CUR_KEEP)
 		return rc;
 	if (cs->category)
-		CUR_FORWARD(classify_category(cs, t, doc, lang));
+		CUR_FORWARD(classify_category(cs, t, doc, lang, err));
 	for (size_t i = 0; i < cs->nextra; i++)
-		CUR_FORWARD(classify_extra(&cs->extra[i], t->extra[i], t, cs->k, doc));
+		CUR_FORWARD(classify_extra(&cs->extra[i], t->extra[i], t, cs->k, doc, err));
 	return CUR_KEEP;
 }
 
@@ -368,7 +369,7 @@ static json_t *models_json(const cls_stage *cs)
 /* The report's conventions (docs/report.md): shares per language (all the
  * documents the stage saw) and per category (those it passed on), in
  * documents and in bytes; the quality histogram; the models. */
-static int cls_finish(cur_stage *self, json_t *report)
+static int cls_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	cls_stage *cs = self->priv;
 	json_t *shares = json_object(), *hist = json_object();
@@ -386,12 +387,12 @@ static int cls_finish(cur_stage *self, json_t *report)
 	if (json_object_set_new(report, "shares", shares) ||
 	    json_object_set_new(report, "histograms", hist) ||
 	    json_object_set_new(report, "models", models_json(cs)))
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	return CUR_OK;
 nomem:
 	json_decref(shares);
 	json_decref(hist);
-	return CUR_ENOMEM;
+	return cur_err_set(err, CUR_ENOMEM, "out of memory");
 }
 
 static void cls_destroy(cur_stage *self)

@@ -16,6 +16,7 @@
 #include "classify/classify.h"
 #include "classify/fasttext.h"
 #include "classify/train.h"
+#include "core/file.h"
 #include "core/rng.h"
 
 #define LABEL_PREFIX "__label__"
@@ -368,7 +369,8 @@ int cls_train(json_t *cfg, const cls_run *run, const char *output, json_t *repor
 	cls_ft_train_opts fo;
 	inputs in;
 	trainer t;
-	char dir[4096], work[4200], train[4200], model[4200];
+	cur_atomic model = CUR_ATOMIC_INIT;
+	char dir[4096], work[4200], train[4200];
 	size_t n;
 	int rc;
 
@@ -394,7 +396,7 @@ int cls_train(json_t *cfg, const cls_run *run, const char *output, json_t *repor
 		rc = cur_err_set(err, CUR_EINVAL, "name the model file with -o MODEL.bin");
 		goto out;
 	}
-	snprintf(dir, sizeof(dir), "%s.tmpXXXXXX", output);
+	snprintf(dir, sizeof(dir), "%s.work.XXXXXX", output);
 	if (!mkdtemp(dir)) {
 		rc = cur_err_set(err, CUR_EIO, "cannot create a work directory '%s': %s", dir,
 				 strerror(errno));
@@ -403,7 +405,6 @@ int cls_train(json_t *cfg, const cls_run *run, const char *output, json_t *repor
 	}
 	snprintf(work, sizeof(work), "%s/examples.txt", dir);
 	snprintf(train, sizeof(train), "%s/train.txt", dir);
-	snprintf(model, sizeof(model), "%s/model", dir);
 	t.work = fopen(work, "w+b");
 	t.labels = json_object();
 	if (!t.work || !t.labels) {
@@ -424,14 +425,18 @@ int cls_train(json_t *cfg, const cls_run *run, const char *output, json_t *repor
 	rc = copy_shuffled(&t, n, train, run->seed, err);
 	if (rc < 0)
 		goto out;
+	/* fastText saves the model by name: into the atomic output's
+	 * temporary file, which the commit then syncs and renames. */
+	rc = cur_atomic_open(&model, output, err);
+	if (rc < 0)
+		goto out;
 	fo.input = train;
-	fo.output = model;
+	fo.output = model.tmp;
 	fo.seed = (int)(run->seed & 0x7fffffff);
 	fo.verbose = run->verbose;
 	rc = cls_ft_train(&fo, err);
-	if (rc == CUR_OK && rename(model, output))
-		rc = cur_err_set(err, CUR_EIO, "cannot rename '%s' to '%s': %s", model, output,
-				 strerror(errno));
+	if (rc == CUR_OK)
+		rc = cur_atomic_commit(&model, 0, err);
 	if (rc == CUR_OK && report) {
 		json_object_set(report, "documents", t.labels);
 		json_object_set_new(report, "examples", json_integer((json_int_t)n));
@@ -440,12 +445,13 @@ int cls_train(json_t *cfg, const cls_run *run, const char *output, json_t *repor
 		json_object_set(report, "options", cfg);
 	}
 out:
-	if (dir[0]) {
-		unlink(work);
-		unlink(train);
-		unlink(model);
-		rmdir(dir);
+	cur_atomic_rollback(&model);
+	if (t.work) {
+		fclose(t.work);
+		t.work = NULL;
 	}
+	if (dir[0])
+		cur_remove_tree(dir);
 	trainer_release(&t);
 	inputs_release(&in);
 	return rc;

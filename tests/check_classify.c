@@ -304,12 +304,13 @@ static cur_stage *stage(const char *cfg_json, cur_err *err)
 static int run_doc(cur_stage *st, cur_doc *d, const char *text, const char *category)
 {
 	void *tls = st->ops->thread_new(st);
+	cur_err err;
 	int rc;
 
 	ck_assert_int_eq(cur_doc_new_text(d, "doc-1", text, strlen(text), "test"), CUR_OK);
 	if (category)
 		json_object_set_new(cur_doc_metadata(d), "category", json_string(category));
-	rc = st->ops->process(st, tls, d);
+	rc = st->ops->process(st, tls, d, &err);
 	st->ops->thread_free(st, tls);
 	return rc;
 }
@@ -387,7 +388,7 @@ START_TEST(t_stage_drops_and_models)
 	ck_assert(json_real_value(json_object_get(lid2, "de")) ==
 		  json_real_value(json_object_get(cur_doc_metadata(&d), "lang_score")));
 	cur_doc_release(&d);
-	ck_assert_int_eq(st->ops->finish(st, report), CUR_OK);
+	ck_assert_int_eq(st->ops->finish(st, report, &err), CUR_OK);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(report,
 		"shares"), "language"), "en")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(report, "models"), "lid2")),
