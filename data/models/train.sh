@@ -30,8 +30,8 @@ CATEGORY_SOURCES=(
 	general=multilingual/fortunes-multilingual.jsonl.zst
 	general=multilingual/manpages-translations.jsonl.zst general=multilingual/udhr.jsonl.zst
 )
-CATEGORY_OPTS=(--max-per-file 600 --chunk-bytes 2000 --epoch 5 --lr 0.5 --dim 16 --minn 2 --maxn 4
-	--wordNgrams 1 --bucket 200000 --thread 1 --seed 1 --quantize --cutoff 50000 --retrain)
+CATEGORY_OPTS=(--max-per-file 400 --chunk-bytes 2000 --epoch 5 --lr 0.5 --dim 16 --minn 2 --maxn 4
+	--wordNgrams 1 --bucket 200000 --thread 1 --seed 1 --quantize --cutoff 50000)
 
 # The quality model, in the Llama 3 / DCLM manner: edited, reference-like
 # prose (hq) against random web text and spam (lq).
@@ -41,8 +41,8 @@ QUALITY_SOURCES=(
 	hq=prose_en/debian-reference-en.jsonl.zst hq=prose_en/jargon-file-entries.jsonl.zst
 	lq=web/jsonl/cc-2019-30-dolma.jsonl.zst lq=WORK/spam.jsonl
 )
-QUALITY_OPTS=(--max-per-file 600 --chunk-bytes 2000 --epoch 5 --lr 0.5 --dim 16 --minn 2 --maxn 4
-	--wordNgrams 2 --bucket 200000 --thread 1 --seed 1 --quantize --cutoff 50000 --retrain)
+QUALITY_OPTS=(--max-per-file 400 --chunk-bytes 2000 --epoch 5 --lr 0.5 --dim 16 --minn 2 --maxn 4
+	--wordNgrams 2 --bucket 200000 --thread 1 --seed 1 --quantize --cutoff 50000)
 
 # sources WORKDIR LABEL=PATH...: --source options, PATH under the corpus
 # (WORK/NAME: a file made in WORKDIR by make_work).
