@@ -110,5 +110,5 @@ int cmd_classify(int argc, char **argv)
 		return cmd_train(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "test") == 0)
 		return cmd_test(argc - 1, argv + 1);
-	return cli_run_stage(cur_stage_find("classify"), argc, argv);
+	return cli_run_stage(cli_stage_find("classify"), argc, argv);
 }
