@@ -174,16 +174,28 @@ import collections, json, sys
 import fasttext
 fasttext.FastText.eprint = lambda *a, **k: None
 known = {l[len("__label__"):] for l in fasttext.load_model(sys.argv[2]).get_labels()}
+# lid.176 names languages by ISO 639-1, or 639-3 where there is none; the
+# corpus has BCP-47 tags (639-1 where there is one) and, for UDHR, the
+# 639-3 code: map 639-3 to 639-1 through Debian's iso-codes table.
+to1 = {}
+try:
+    for e in json.load(open("/usr/share/iso-codes/json/iso_639-3.json", encoding="utf-8"))["639-3"]:
+        if "alpha_2" in e:
+            to1[e["alpha_3"]] = e["alpha_2"]
+except OSError:
+    pass
 per = collections.defaultdict(lambda: [0, 0])
 skipped = collections.Counter()
 for line in open(sys.argv[1], encoding="utf-8"):
     d = json.loads(line)
     src = d["id"].split("-")[0]
     tag = d.get("lang", "und").replace("_", "-")
-    # lid.176 names languages by ISO 639-1 (or -3 where there is none) and a
-    # few macrolanguages; the corpus uses BCP-47 tags: compare the language
-    # subtag, with the corpus's Chinese variants as zh and pt-BR as pt.
+    # Compare the language subtag (the corpus's Chinese variants are zh,
+    # pt-BR is pt); UDHR's own 639-3 code where the tag is not known.
     base = tag.split("-")[0].lower()
+    base = to1.get(base, base)
+    if base not in known and d.get("iso639_3"):
+        base = to1.get(d["iso639_3"], d["iso639_3"])
     if base not in known:
         skipped[src] += 1
         continue

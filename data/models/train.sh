@@ -6,8 +6,10 @@
 # fastText give byte-identical models. bench/classify_eval.sh sources this
 # file (CLS_TRAIN_ONLY_DEFINE=1) for the same sources and options.
 set -eu
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-CORPUS=${1:-${CORPUS:-$TOP/../shared/corpus}}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Sourced (CLS_TRAIN_ONLY_DEFINE=1), "$1" is the caller's argument, not a corpus.
+[ "${CLS_TRAIN_ONLY_DEFINE:-}" = 1 ] || CORPUS=${1:-${CORPUS:-}}
+CORPUS=${CORPUS:-$TOP/../shared/corpus}
 CURATE=${CURATE:-$TOP/build/curate}
 
 # The content model: general, math or code (language ID makes non-English
