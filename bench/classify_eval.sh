@@ -21,16 +21,19 @@
 #      languages lid.176 knows, and the share of predictions equal to
 #      `fasttext predict-prob` (Debian's binary) on the same documents.
 # usage: bench/classify_eval.sh [categories|quality|lang]...  (default all)
+#   EVAL_CATEGORY_OPTS="--epoch 10 ..." tries other options for the category model;
+#   EVAL_WORK=DIR puts the work files there (default bench/work/classify-eval).
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${CORPUS:-$TOP/../shared/corpus}
-W=$TOP/bench/work/classify-eval
+W=${EVAL_WORK:-$TOP/bench/work/classify-eval}
 CURATE=$TOP/build/curate
 PY=/usr/bin/python3
 mkdir -p "$W"
 [ -x "$CURATE" ] || { echo "build first (make)" >&2; exit 1; }
 [ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
 CLS_TRAIN_ONLY_DEFINE=1 . "$TOP/data/models/train.sh"
+if [ -n "${EVAL_CATEGORY_OPTS:-}" ]; then read -ra CATEGORY_OPTS <<< "$EVAL_CATEGORY_OPTS"; fi
 make_work "$W"
 PARTS=${*:-categories quality lang}
 echo "machine: $(nproc) cores; $(uptime)"
