@@ -15,7 +15,7 @@
  * Adding a stage is one file in its module and one row here. */
 const cli_stage_row cli_stage_table[] = {
 	{ "classify", "fastText language ID, mix categories, quality and any fastText model",
-	  cls_stage_new, cls_stage_options },
+	  cls_stage_new, cls_stage_options, 1 },
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
 	  dd_stage_new, dd_stage_options, 0 },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
