@@ -226,7 +226,7 @@ sink:
 pipe_mistake category 'stages:
   - filter: {categories: [genral]}' 2 "5:27: no input has category 'genral' (valid: general, math)"
 pipe_mistake stage 'stages:
-  - filtr: {}' 2 "5:5: unknown stage 'filtr' (valid: dedup,"
+  - filtr: {}' 2 "5:5: unknown stage 'filtr' (valid: classify, dedup,"
 pipe_mistake option 'stages:
   - pii: {redact: tag, drop_abov: 3}' 2 "5:24: stage 'pii' has no option 'drop_abov' (valid:"
 pipe_mistake option-value 'stages:
