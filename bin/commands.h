@@ -13,5 +13,6 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 #endif
