@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include "model/model.h"
 #include "model/safetensors.h"
 
@@ -156,7 +157,8 @@ int model_config_load(const char *path_or_preset, model_config *c, cur_err *err)
 		return model_config_preset(path_or_preset, c, err);
 	j = json_load_file(path_or_preset, 0, &je);
 	if (!j)
-		return cur_err_set(err, CUR_EINVAL, "cannot read '%s': %s", path_or_preset, je.text);
+		return cur_err_set(err, access(path_or_preset, R_OK) != 0 ? CUR_EIO : CUR_EINVAL,
+				   "cannot read '%s': %s", path_or_preset, je.text);
 	rc = model_config_from_json(j, c, err);
 	json_decref(j);
 	if (rc < 0 && err) {

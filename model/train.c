@@ -41,7 +41,7 @@ const cur_opt_spec model_train_options[] = {
 
 const cur_opt_spec model_eval_options[] = {
 	{ "shards", CUR_OPT_STR, "DIR", "token shards from curate shard" },
-	{ "split", CUR_OPT_STR, "NAME", "valid (default) or train" },
+	{ "eval-split", CUR_OPT_STR, "NAME", "the split to evaluate: valid (default) or train" },
 	{ "batch", CUR_OPT_INT, "B", "windows per forward pass (default 8)" },
 	{ "seq", CUR_OPT_INT, "T", "tokens per window (default max_position_embeddings)" },
 	{ "tokens", CUR_OPT_INT, "N", "evaluate the first N tokens (default all)" },
@@ -163,6 +163,9 @@ typedef struct train_opts {
  * run computes (steps only extends it; the cosine schedule follows it). */
 static const char *const resumable[] = { "shards", "steps", "eval_every", "eval_tokens",
 					 "save_every", "stop_at", "resume", "matmul", NULL };
+/* ... of which these belong to one invocation and are not stored. */
+static const char *const per_run[] = { "eval_every", "eval_tokens", "save_every", "stop_at",
+				       "resume", "matmul", NULL };
 
 static int is_resumable(const char *key)
 {
@@ -447,7 +450,11 @@ static const char STATE_FILE[] = "training_state.safetensors";
  * trusts), the update count and the run's options. */
 static int save_state(const model_trainer *t, json_t *opts, const char *dir, cur_err *err)
 {
-	char step[32], *path = join(dir, STATE_FILE), *text = json_dumps(opts, JSON_COMPACT | JSON_SORT_KEYS);
+	json_t *keep = json_deep_copy(opts);
+	for (int i = 0; keep && per_run[i]; i++)
+		json_object_del(keep, per_run[i]);
+	char step[32], *path = join(dir, STATE_FILE), *text = keep ? json_dumps(keep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(keep);
 	snprintf(step, sizeof step, "%ld", t->step);
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:s}", "format", "curate-training-state", "version", "1",
 				 "step", step, "options", text ? text : "{}");
@@ -716,7 +723,7 @@ int model_eval_run(const char *ckpt, json_t *cfg, int threads, json_t **result, 
 	*result = NULL;
 	CUR_FORWARD(cur_cfg_check_keys(cfg, model_eval_options, "model eval", err));
 	CUR_FORWARD(cur_cfg_str(cfg, "shards", NULL, &shards, err));
-	CUR_FORWARD(cur_cfg_str(cfg, "split", "valid", &split, err));
+	CUR_FORWARD(cur_cfg_str(cfg, "eval_split", "valid", &split, err));
 	CUR_FORWARD(cur_cfg_int(cfg, "batch", 8, &B, err));
 	CUR_FORWARD(cur_cfg_int(cfg, "seq", 0, &T, err));
 	CUR_FORWARD(cur_cfg_int(cfg, "tokens", 0, &max_tokens, err));
@@ -745,13 +752,19 @@ int model_eval_run(const char *ckpt, json_t *cfg, int threads, json_t **result, 
 	}
 	if ((rc = shard_loader_open(shards, split, 1, (size_t)T, 0, 1, &l, err)) < 0 ||
 	    (rc = model_cpu_exec_new(threads, matmul, &size, &x, err)) < 0 ||
-	    (rc = model_acts_new(m, x, (int)B, (int)T, 0, &a, err)) < 0 ||
-	    (rc = eval_split(l, m, x, &a, (int)B, (int)T, !no_mask, (uint64_t)max_tokens, rows, &loss,
-			     &tokens, &windows, err)) < 0)
+	    (rc = model_acts_new(m, x, (int)B, (int)T, 0, &a, err)) < 0)
 		goto out;
-	*result = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f}", "split", split, "tokens", (json_int_t)tokens,
-			    "windows", (json_int_t)windows, "seq", (json_int_t)T, "loss", loss,
-			    "perplexity", exp(loss));
+	double secs = now();
+	rc = eval_split(l, m, x, &a, (int)B, (int)T, !no_mask, (uint64_t)max_tokens, rows, &loss, &tokens,
+			&windows, err);
+	secs = now() - secs;
+	if (rc < 0)
+		goto out;
+	*result = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:s}", "split", split,
+			    "tokens", (json_int_t)tokens, "windows", (json_int_t)windows, "seq", (json_int_t)T,
+			    "loss", loss, "perplexity", exp(loss), "seconds", secs,
+			    "tokens_per_second", secs > 0 ? (double)tokens / secs : 0.0, "matmul",
+			    model_matmul_name(model_matmul_resolve(matmul)));
 	rc = *result ? CUR_OK : cur_err_set(err, CUR_ENOMEM, "out of memory");
 out:
 	if (x) {

@@ -7,13 +7,14 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
-libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev zstd gzip python3"
+libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev libopenblas-dev zstd gzip python3"
 
 # The full suite also needs clang (sanitizers, fuzzers), Chromium, in which
 # tests/cli/report.sh renders the report page, readability-lxml for
-# bench/extract.sh, and a real Slurm, which scripts/slurm-local.sh starts for
-# tests/cli/slurm.sh.
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge"
+# bench/extract.sh, a real Slurm, which scripts/slurm-local.sh starts for
+# tests/cli/slurm.sh, and PyTorch for the model's cross-check
+# (tests/llama_torch.py; the check skips without it).
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge python3-torch"
 
 missing=""
 for p in $PACKAGES; do

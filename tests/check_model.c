@@ -574,6 +574,148 @@ START_TEST(test_model_gradient)
 }
 END_TEST
 
+/* ---- determinism, allocation, checkpoints ---- */
+
+/* Two updates from the same start on the same batches. */
+static float *train_two(int threads, int matmul, size_t *nw)
+{
+	model_config mc = small_config(1);
+	model_hparams h = { .lr = 1e-2, .final_lr_fraction = 0.1, .weight_decay = 0.1, .clip = 1.0,
+			    .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .warmup = 1, .steps = 10,
+			    .doc_mask = 1 };
+	int B = 3, T = 16;
+	model *m;
+	model_trainer *t;
+	cur_err e;
+	double loss, gnorm;
+	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
+	model_init_weights(m, 5);
+	ck_assert_int_eq(model_trainer_new(m, &h, B, T, threads, matmul, &t, &e), CUR_OK);
+	uint32_t *rows = batch_rows(B, T, mc.vocab_size);
+	model_trainer_step(t, rows, &loss, &gnorm);
+	rows[3] = 17;
+	model_trainer_step(t, rows, &loss, &gnorm);
+	float *w = malloc(m->nw * sizeof *w);
+	memcpy(w, m->w, m->nw * sizeof *w);
+	*nw = m->nw;
+	free(rows);
+	model_trainer_free(t);
+	model_free(m);
+	return w;
+}
+
+START_TEST(test_threads_same_bits)
+{
+	int kinds[] = { MODEL_MATMUL_PLAIN, MODEL_MATMUL_OPENBLAS };
+	for (size_t k = 0; k < 2; k++) {
+		size_t n1, n3;
+		float *a = train_two(1, kinds[k], &n1), *b = train_two(3, kinds[k], &n3);
+		ck_assert_uint_eq(n1, n3);
+		ck_assert_msg(memcmp(a, b, n1 * sizeof *a) == 0, "%s: 1 and 3 threads train different weights",
+			      model_matmul_name(model_matmul_resolve(kinds[k])));
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
+/* A step allocates nothing: the heap is the same size after each of them
+ * (mallinfo2 counts what malloc holds in use). */
+START_TEST(test_no_allocation_in_a_step)
+{
+	model_config mc = small_config(0);
+	model_hparams h = { .lr = 1e-3, .final_lr_fraction = 1, .clip = 1.0, .beta1 = 0.9, .beta2 = 0.95,
+			    .eps = 1e-8, .steps = 10 };
+	model *m;
+	model_trainer *t;
+	model_scorer *sc;
+	cur_err e;
+	double loss, gnorm, nll;
+	size_t pred;
+	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
+	model_init_weights(m, 3);
+	ck_assert_int_eq(model_trainer_new(m, &h, 2, 16, 2, MODEL_MATMUL_AUTO, &t, &e), CUR_OK);
+	ck_assert_int_eq(model_scorer_new(m, &sc, &e), CUR_OK);
+	uint32_t *rows = batch_rows(2, 16, mc.vocab_size);
+	model_trainer_step(t, rows, &loss, &gnorm);
+	ck_assert_int_eq(model_score(sc, rows, 30, &nll, &pred, &e), CUR_OK);
+	struct mallinfo2 before = mallinfo2();
+	for (int i = 0; i < 3; i++) {
+		model_trainer_step(t, rows, &loss, &gnorm);
+		ck_assert_int_eq(model_score(sc, rows, 30, &nll, &pred, &e), CUR_OK);
+	}
+	struct mallinfo2 after = mallinfo2();
+	ck_assert_uint_eq(after.uordblks, before.uordblks);
+	ck_assert_uint_eq(after.hblkhd, before.hblkhd);
+	free(rows);
+	model_scorer_free(sc);
+	model_trainer_free(t);
+	model_free(m);
+}
+END_TEST
+
+/* model_score in windows: a sequence longer than max_seq is scored window
+ * by window, each window from nothing before it. */
+START_TEST(test_score_windows)
+{
+	model_config mc = small_config(1);
+	model *m;
+	model_scorer *sc;
+	cur_err e;
+	double whole, parts = 0, nll;
+	size_t pred, total = 0;
+	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
+	model_init_weights(m, 9);
+	ck_assert_int_eq(model_scorer_new(m, &sc, &e), CUR_OK);
+	uint32_t *ids = batch_rows(1, 40, mc.vocab_size);
+	ck_assert_int_eq(model_score(sc, ids, 41, &whole, &pred, &e), CUR_OK);
+	ck_assert_uint_eq(pred, 40);
+	/* windows of max_seq (16): ids[0..17), ids[16..33), ids[32..41) */
+	for (size_t at = 0; at < 40; at += 16) {
+		size_t n = 41 - at < 17 ? 41 - at : 17;
+		ck_assert_int_eq(model_score(sc, ids + at, n, &nll, &pred, &e), CUR_OK);
+		parts += nll;
+		total += pred;
+	}
+	ck_assert_uint_eq(total, 40);
+	ck_assert(fabs(whole - parts) <= 1e-6 * whole);
+	ids[3] = (uint32_t)mc.vocab_size;
+	ck_assert_int_eq(model_score(sc, ids, 41, &whole, &pred, &e), CUR_EINVAL);
+	free(ids);
+	model_scorer_free(sc);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(test_checkpoint_roundtrip)
+{
+	char *dir = tmpdir_new();
+	model_config mc = small_config(0);
+	model *m, *back;
+	cur_err e;
+	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
+	model_init_weights(m, 4);
+	ck_assert_int_eq(model_save(m, dir, MODEL_F32, &e), CUR_OK);
+	ck_assert_int_eq(model_load(dir, &back, &e), CUR_OK);
+	ck_assert_uint_eq(model_param_count(back), model_param_count(m));
+	ck_assert_mem_eq(back->w, m->w, m->nw * sizeof *m->w);
+	ck_assert_int_eq(back->c.tied, 0);
+	model_free(back);
+	/* a checkpoint whose config.json disagrees with its tensors */
+	char path[700];
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	json_t *j = model_config_to_json(&mc, MODEL_F32);
+	json_object_set_new(j, "intermediate_size", json_integer(25));
+	ck_assert_int_eq(json_dump_file(j, path, 0), 0);
+	json_decref(j);
+	ck_assert_int_eq(model_load(dir, &back, &e), CUR_EDATA);
+	ck_assert_msg(strstr(e.msg, "mlp.gate_proj.weight") && strstr(e.msg, "shape"), "%s", e.msg);
+	model_free(m);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 /* ---- against PyTorch (tests/llama_torch.py) ---- */
 
 static int have_torch(void)
@@ -784,6 +926,10 @@ Suite *model_suite(void)
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_ops_gradients);
 	tcase_add_test(tc, test_model_gradient);
+	tcase_add_test(tc, test_threads_same_bits);
+	tcase_add_test(tc, test_no_allocation_in_a_step);
+	tcase_add_test(tc, test_score_windows);
+	tcase_add_test(tc, test_checkpoint_roundtrip);
 	tcase_add_test(tc, test_torch_losses);
 	tcase_add_test(tc, test_torch_adamw);
 	suite_add_tcase(s, tc);

@@ -207,7 +207,7 @@ def bench(model, mode, B, T, steps, threads):
     for _ in range(steps):
         one()
     dt = time.perf_counter() - t0
-    return {"mode": mode, "tokens_per_s": B * T * steps / dt, "seconds": dt, "threads": threads}
+    return {"mode": mode, "tokens_per_second": B * T * steps / dt, "seconds": dt, "threads": threads}
 
 
 def main(argv):
