@@ -113,7 +113,7 @@ int cmd_model(int argc, char **argv)
 			if (strcmp(argv[1], sub[i].name) == 0)
 				return sub[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "usage: curate model train --shards DIR -o CKPT [--config tiny|small|FILE] [options]\n"
-			"       curate model eval CKPT --shards DIR [--split valid]\n"
+			"       curate model eval CKPT --shards DIR [--eval-split valid]\n"
 			"       curate model export CKPT -o DIR [--dtype f16|bf16|f32]\n"
 			"       curate model COMMAND --help\n");
 	return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) ? 0 : 2;
