@@ -11,8 +11,8 @@
  * commands (docs/model.md). Scoring documents is the ppl stage. */
 
 static const cur_opt_spec export_options[] = {
-	{ "dtype", CUR_OPT_STR, "TYPE", "f32, f16 (default) or bf16" },
-	{ NULL, 0, NULL, NULL }
+	{ "dtype", CUR_OPT_STR, "TYPE", "f32, f16 or bf16", "f16" },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 static int fail(const char *cmd, const cur_err *err)

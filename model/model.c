@@ -6,14 +6,12 @@
  * down(silu(gate(x)) * up(x)). */
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "core/buf.h"
-#include "core/writer.h"
+#include "core/file.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
 #include "tokenizer/tokenizer.h"
@@ -249,19 +247,16 @@ static int write_config(const model *m, const char *path, int dtype, cur_err *er
 {
 	json_t *j = model_config_to_json(&m->c, dtype);
 	char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
-	cur_out *o = NULL;
+	cur_buf b;
 	int rc;
 
 	json_decref(j);
-	if (!text)
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	rc = cur_out_open(&o, path, 1, err);
-	if (rc == CUR_OK && (rc = cur_out_write(o, text, strlen(text))) == CUR_OK &&
-	    (rc = cur_out_write(o, "\n", 1)) == CUR_OK)
-		rc = cur_out_finish(o, err);
-	else if (rc < 0 && o)
-		cur_err_set(err, rc, "%s", cur_out_error(o));
-	cur_out_free(o);
+	cur_buf_init(&b, CUR_BUF_UNLIMITED);
+	if (!text || cur_buf_printf(&b, "%s\n", text) < 0)
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+	else
+		rc = cur_atomic_write_file(path, b.data, b.len, err);
+	cur_buf_release(&b);
 	free(text);
 	return rc;
 }
@@ -277,10 +272,8 @@ int model_save(const model *m, const char *dir, int dtype, cur_err *err)
 		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		rc = cur_err_set(err, CUR_EIO, "cannot create '%s': %s", dir, strerror(errno));
+	if ((rc = cur_mkdir_p(dir, err)) < 0)
 		goto out;
-	}
 	for (size_t i = 0; i < m->nparams; i++) {
 		e[i].name = m->params[i].name;
 		e[i].dtype = dtype;

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/buf.h"
-#include "core/writer.h"
+#include "core/file.h"
+#include "core/hist.h"
 #include "model/model.h"
 #include "model/ppl_stage.h"
 #include "tokenizer/tokenizer.h"
@@ -25,13 +26,13 @@
 #endif
 
 const cur_opt_spec model_ppl_options[] = {
-	{ "model", CUR_OPT_STR, "DIR", "checkpoint directory (config.json + model.safetensors); default the bundled reference model" },
-	{ "fit", CUR_OPT_STR, "FILE", "write the 30th and 60th percentiles of these documents' perplexity (the bucket cut-offs) to FILE" },
-	{ "buckets", CUR_OPT_STR, "FILE", "bucket cut-offs from a --fit FILE (default: the model's ppl_buckets.json)" },
-	{ "keep", CUR_OPT_STR, "LIST", "keep only these buckets, e.g. head,middle (others dropped as ppl:BUCKET)" },
-	{ "max-ppl", CUR_OPT_NUM, "X", "drop documents above perplexity X (ppl:max_ppl)" },
-	{ "max-tokens", CUR_OPT_INT, "N", "score only the first N tokens of a document (default all)" },
-	{ NULL, 0, NULL, NULL }
+	{ "model", CUR_OPT_STR, "DIR", "checkpoint directory (config.json + model.safetensors)", "the bundled reference model" },
+	{ "fit", CUR_OPT_STR, "FILE", "write the 30th and 60th percentiles of these documents' perplexity (the bucket cut-offs) to FILE", NULL },
+	{ "buckets", CUR_OPT_STR, "FILE", "bucket cut-offs from a --fit FILE", "the model's ppl_buckets.json" },
+	{ "keep", CUR_OPT_STR, "LIST", "keep only these buckets, e.g. head,middle (others dropped as ppl:BUCKET)", "all" },
+	{ "max-ppl", CUR_OPT_NUM, "X", "drop documents above perplexity X (ppl:max_ppl)", "none" },
+	{ "max-tokens", CUR_OPT_INT, "N", "score only the first N tokens of a document", "all" },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 static const char BOS_TEXT[] = "<|begin_of_text|>";
@@ -40,9 +41,10 @@ enum { HEAD, MIDDLE, TAIL, NBUCKETS };
 static const char *const bucket_names[NBUCKETS] = { "head", "middle", "tail" };
 static const char *const drop_reasons[NBUCKETS] = { "ppl:head", "ppl:middle", "ppl:tail" };
 
-/* The report's histogram: log-spaced bins, ten per decade from 1 to 10^5
- * (edges 10^(k/10)); perplexities above the last edge are counted apart. */
-enum { HIST_PER_DECADE = 10, HIST_BINS = 50 };
+/* The report's histogram (core/hist.h): log-spaced bins, ten per decade,
+ * lower edges 10^(k/10) for k = 0..50 (1 to 100,000; the last bin has no
+ * upper end). */
+enum { HIST_PER_DECADE = 10, HIST_BINS = 51 };
 
 typedef struct ppl_stage {
 	cur_stage base;
@@ -57,8 +59,10 @@ typedef struct ppl_stage {
 	double max_ppl;
 	long long max_tokens;
 	/* figures, updated by every worker */
-	long long scored, tokens, empty, buckets[NBUCKETS], hist[HIST_BINS + 1];
-	pthread_mutex_t mu;    /* guards the --fit sample */
+	long long scored, tokens, empty, buckets[NBUCKETS];
+	double edges[HIST_BINS];
+	cur_hist hist;         /* guarded by mu */
+	pthread_mutex_t mu;    /* guards hist and the --fit sample */
 	float *sample;
 	size_t nsample, capsample;
 	int failed_alloc;
@@ -67,7 +71,6 @@ typedef struct ppl_stage {
 typedef struct ppl_tls {
 	tok_ids ids;
 	model_scorer *scorer;
-	cur_err err;
 } ppl_tls;
 
 int model_default_dir(char *path, size_t n, cur_err *err)
@@ -138,8 +141,9 @@ static void *ppl_thread_new(cur_stage *self)
 	ppl_tls *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
+	cur_err err;
 	tok_ids_init(&t->ids);
-	if (model_scorer_new(s->m, &t->scorer, &t->err) < 0) {
+	if (model_scorer_new(s->m, &t->scorer, &err) < 0) {
 		tok_ids_release(&t->ids);
 		free(t);
 		return NULL;
@@ -161,6 +165,11 @@ static void ppl_thread_free(cur_stage *self, void *tls)
 static void add_sample(ppl_stage *s, double ppl)
 {
 	pthread_mutex_lock(&s->mu);
+	cur_hist_add(&s->hist, ppl);
+	if (!s->fit_path) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
 	if (s->nsample == s->capsample) {
 		size_t cap = s->capsample ? 2 * s->capsample : 4096;
 		float *p = cur_realloc_array(s->sample, cap, sizeof *p);
@@ -181,7 +190,7 @@ static int bucket_of(const ppl_stage *s, double ppl)
 	return ppl <= s->cut[0] ? HEAD : ppl <= s->cut[1] ? MIDDLE : TAIL;
 }
 
-static int ppl_process(cur_stage *self, void *tls, cur_doc *doc)
+static int ppl_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 {
 	ppl_stage *s = self->priv;
 	ppl_tls *t = tls;
@@ -189,7 +198,7 @@ static int ppl_process(cur_stage *self, void *tls, cur_doc *doc)
 	size_t n;
 
 	if (!t)
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory for the ppl stage's buffers");
 	/* <|begin_of_text|> (the special token, encoded as such), then the
 	 * document's ids with special-token strings as plain text */
 	t->ids.len = 0;
@@ -203,19 +212,15 @@ static int ppl_process(cur_stage *self, void *tls, cur_doc *doc)
 		return CUR_KEEP;
 	}
 	size_t predicted;
-	if (model_score(t->scorer, t->ids.ids, n + 1, &nll, &predicted, &t->err) < 0)
-		return t->err.code;
+	if (model_score(t->scorer, t->ids.ids, n + 1, &nll, &predicted, err) < 0)
+		return err->code;
 	ppl = exp(nll / (double)predicted);
 	json_t *meta = cur_doc_metadata(doc);
 	if (!meta || json_object_set_new(meta, "ppl", json_real(ppl)))
 		return CUR_ENOMEM;
 	__atomic_fetch_add(&s->scored, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->tokens, (long long)predicted, __ATOMIC_RELAXED);
-	int bin = (int)floor(log10(ppl) * HIST_PER_DECADE);
-	bin = bin < 0 ? 0 : bin > HIST_BINS ? HIST_BINS : bin;
-	__atomic_fetch_add(&s->hist[bin], 1, __ATOMIC_RELAXED);
-	if (s->fit_path)
-		add_sample(s, ppl);
+	add_sample(s, ppl);
 	if (s->have_cut) {
 		int b = bucket_of(s, ppl);
 		__atomic_fetch_add(&s->buckets[b], 1, __ATOMIC_RELAXED);
@@ -265,49 +270,43 @@ static int write_fit(ppl_stage *s, cur_err *err)
 			      percentile(s->sample, s->nsample, 0.5), "model", s->model_dir, "tokenizer",
 			      tok_checksum(s->tok));
 	char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
-	cur_out *o = NULL;
-	int rc = text ? cur_out_open(&o, s->fit_path, 1, err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
-	if (rc == CUR_OK && (rc = cur_out_write(o, text, strlen(text))) == CUR_OK &&
-	    (rc = cur_out_write(o, "\n", 1)) == CUR_OK)
-		rc = cur_out_finish(o, err);
-	else if (rc < 0 && o)
-		cur_err_set(err, rc, "%s", cur_out_error(o));
-	cur_out_free(o);
+	int rc = text ? cur_atomic_write_file(s->fit_path, text, strlen(text), err)
+		      : cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(text);
 	json_decref(j);
 	return rc;
 }
 
+/* The histogram with the cut-offs as marks, as the report page draws it. */
 static json_t *histogram(const ppl_stage *s)
 {
-	json_t *edges = json_array(), *counts = json_array();
-	for (int k = 0; k <= HIST_BINS; k++)
-		json_array_append_new(edges, json_real(pow(10.0, (double)k / HIST_PER_DECADE)));
-	for (int k = 0; k < HIST_BINS; k++)
-		json_array_append_new(counts, json_integer(s->hist[k]));
-	return json_pack("{s:s, s:i, s:o, s:o, s:I}", "scale", "log10", "bins_per_decade", HIST_PER_DECADE,
-			 "edges", edges, "counts", counts, "above", (json_int_t)s->hist[HIST_BINS]);
+	json_t *h = cur_hist_json(&s->hist, "perplexity");
+	if (h && s->have_cut)
+		json_object_set_new(h, "marks", json_pack("[{s:f, s:s}, {s:f, s:s}]", "at", s->cut[0], "label",
+							  "head cut-off (30th percentile)", "at", s->cut[1],
+							  "label", "middle cut-off (60th percentile)"));
+	return h;
 }
 
-static int ppl_finish(cur_stage *self, json_t *report)
+static int ppl_finish(cur_stage *self, json_t *report, cur_err *err)
 {
 	ppl_stage *s = self->priv;
-	cur_err err;
 	int rc = CUR_OK;
 
-	if (s->fit_path && (rc = write_fit(s, &err)) < 0)
-		fprintf(stderr, "curate ppl: %s\n", err.msg);
+	if (s->fit_path && (rc = write_fit(s, err)) < 0)
+		return rc;
 	json_object_set_new(report, "model", json_string(s->model_dir));
 	json_object_set_new(report, "scored", json_integer(s->scored));
 	json_object_set_new(report, "tokens", json_integer(s->tokens));
 	json_object_set_new(report, "empty", json_integer(s->empty));
-	json_object_set_new(report, "histogram", histogram(s));
+	json_object_set_new(report, "histograms", json_pack("{s:o}", "perplexity", histogram(s)));
 	if (s->have_cut) {
 		json_object_set_new(report, "cutoffs", json_pack("{s:f, s:f, s:s}", "head", s->cut[0], "middle",
 								 s->cut[1], "source", s->cut_source));
-		json_object_set_new(report, "buckets", json_pack("{s:I, s:I, s:I}", "head", (json_int_t)s->buckets[HEAD],
-								 "middle", (json_int_t)s->buckets[MIDDLE],
-								 "tail", (json_int_t)s->buckets[TAIL]));
+		json_object_set_new(report, "shares", json_pack("{s:{s:I, s:I, s:I}}", "ppl_bucket", "head",
+								(json_int_t)s->buckets[HEAD], "middle",
+								(json_int_t)s->buckets[MIDDLE], "tail",
+								(json_int_t)s->buckets[TAIL]));
 	} else {
 		json_object_set_new(report, "cutoffs", json_null());
 	}
@@ -323,6 +322,7 @@ static void ppl_destroy(cur_stage *self)
 	tok_free(s->tok);
 	free(s->fit_path);
 	free(s->sample);
+	cur_hist_release(&s->hist);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -396,6 +396,13 @@ cur_stage *model_ppl_stage_new(json_t *config, const cur_stage_env *env, cur_err
 		return NULL;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	for (int k = 0; k < HIST_BINS; k++)
+		s->edges[k] = pow(10.0, (double)k / HIST_PER_DECADE);
+	if (cur_hist_init(&s->hist, s->edges, HIST_BINS) < 0) {
+		cur_err_set(err, CUR_ENOMEM, "out of memory");
+		ppl_destroy(&s->base);
+		return NULL;
+	}
 	s->base.ops = &ppl_ops;
 	s->base.name = "ppl";
 	s->base.priv = s;

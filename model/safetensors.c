@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/buf.h"
-#include "core/writer.h"
+#include "core/file.h"
 #include "model/safetensors.h"
 
 /* A header larger than this is refused before it is read (Hugging Face's
@@ -385,7 +385,7 @@ fail:
 	return NULL;
 }
 
-static int write_entry(cur_out *o, const model_st_entry *e)
+static int write_entry(FILE *f, const model_st_entry *e)
 {
 	uint64_t count = 1;
 	unsigned char tmp[8192];
@@ -402,7 +402,8 @@ static int write_entry(cur_out *o, const model_st_entry *e)
 			for (int b = 0; b < (e->dtype == MODEL_F32 ? 4 : 2); b++)
 				tmp[k++] = (unsigned char)(u >> (8 * b));
 		}
-		CUR_FORWARD(cur_out_write(o, tmp, k));
+		if (fwrite(tmp, 1, k, f) != k)
+			return CUR_EIO;
 	}
 	return CUR_OK;
 }
@@ -412,7 +413,8 @@ int model_st_write(const char *path, const model_st_entry *entries, size_t n, js
 {
 	json_t *h = header_json(entries, n, metadata);
 	char *text = h ? json_dumps(h, JSON_COMPACT) : NULL;
-	cur_out *o = NULL;
+	cur_atomic a = CUR_ATOMIC_INIT;
+	FILE *f;
 	int rc;
 
 	json_decref(h);
@@ -423,22 +425,22 @@ int model_st_write(const char *path, const model_st_entry *entries, size_t n, js
 	unsigned char len8[8];
 	for (int i = 0; i < 8; i++)
 		len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
-	rc = cur_out_open(&o, path, 1, err);
-	if (rc < 0)
+	if ((rc = cur_atomic_open(&a, path, err)) < 0)
 		goto out;
-	rc = cur_out_write(o, len8, 8);
-	if (rc == CUR_OK)
-		rc = cur_out_write(o, text, hlen);
-	if (rc == CUR_OK)
-		rc = cur_out_write(o, "        ", padded - hlen);
+	if (!(f = cur_atomic_stream(&a))) {
+		rc = cur_err_set(err, CUR_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = fwrite(len8, 1, 8, f) == 8 && fwrite(text, 1, hlen, f) == hlen &&
+	     fwrite("        ", 1, padded - hlen, f) == padded - hlen ? CUR_OK : CUR_EIO;
 	for (size_t i = 0; i < n && rc == CUR_OK; i++)
-		rc = write_entry(o, &entries[i]);
+		rc = write_entry(f, &entries[i]);
 	if (rc < 0)
-		cur_err_set(err, rc, "%s", cur_out_error(o));
+		cur_err_set(err, rc, "cannot write '%s': %s", path, strerror(errno));
 	else
-		rc = cur_out_finish(o, err);
+		rc = cur_atomic_commit(&a, 0, err);
 out:
-	cur_out_free(o);
+	cur_atomic_rollback(&a);
 	free(text);
 	return rc;
 }

@@ -12,42 +12,42 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/buf.h"
-#include "core/writer.h"
+#include "core/file.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
 #include "model/train.h"
 #include "shards/reader.h"
 
 const cur_opt_spec model_train_options[] = {
-	{ "shards", CUR_OPT_STR, "DIR", "token shards from curate shard (train_* to train, valid_* to evaluate)" },
-	{ "config", CUR_OPT_STR, "NAME|FILE", "tiny (default), small, or a config.json" },
-	{ "steps", CUR_OPT_INT, "N", "updates in all (default 1000)" },
-	{ "batch", CUR_OPT_INT, "B", "windows per update (default 8)" },
-	{ "seq", CUR_OPT_INT, "T", "tokens per window (default the config's max_position_embeddings)" },
-	{ "lr", CUR_OPT_NUM, "X", "peak learning rate (default 0.003)" },
-	{ "final-lr-fraction", CUR_OPT_NUM, "F", "cosine decay to F x lr at the last step (default 0.1)" },
-	{ "warmup", CUR_OPT_INT, "N", "linear warm-up updates (default steps / 20)" },
-	{ "weight-decay", CUR_OPT_NUM, "X", "AdamW weight decay of 2-D weights (default 0.1)" },
-	{ "clip", CUR_OPT_NUM, "X", "clip the gradient's global norm to X (default 1.0; 0: off)" },
-	{ "no-doc-mask", CUR_OPT_FLAG, NULL, "let attention cross document boundaries inside a window" },
-	{ "eval-every", CUR_OPT_INT, "N", "validation loss every N updates (default 100; 0: at the end only)" },
-	{ "eval-tokens", CUR_OPT_INT, "N", "validation tokens per evaluation (default 65536; 0: all)" },
-	{ "save-every", CUR_OPT_INT, "N", "checkpoint every N updates (default 500; always at the end)" },
-	{ "stop-at", CUR_OPT_INT, "N", "save and stop after update N (resume later with --resume)" },
-	{ "resume", CUR_OPT_FLAG, NULL, "continue the run in -o DIR from its training state" },
-	{ "matmul", CUR_OPT_STR, "WHO", "auto (default), openblas or plain: who computes matrix products" },
-	{ NULL, 0, NULL, NULL }
+	{ "shards", CUR_OPT_STR, "DIR", "token shards from curate shard (train_* to train, valid_* to evaluate)", "required" },
+	{ "config", CUR_OPT_STR, "NAME|FILE", "tiny, small, or a config.json", "tiny" },
+	{ "steps", CUR_OPT_INT, "N", "updates in all", "1000" },
+	{ "batch", CUR_OPT_INT, "B", "windows per update", "8" },
+	{ "seq", CUR_OPT_INT, "T", "tokens per window", "the config's max_position_embeddings" },
+	{ "lr", CUR_OPT_NUM, "X", "peak learning rate", "0.003" },
+	{ "final-lr-fraction", CUR_OPT_NUM, "F", "cosine decay to F x lr at the last update", "0.1" },
+	{ "warmup", CUR_OPT_INT, "N", "linear warm-up updates", "steps / 20" },
+	{ "weight-decay", CUR_OPT_NUM, "X", "AdamW weight decay of 2-D weights", "0.1" },
+	{ "clip", CUR_OPT_NUM, "X", "clip the gradient's global norm to X (0: off)", "1.0" },
+	{ "no-doc-mask", CUR_OPT_FLAG, NULL, "let attention cross document boundaries inside a window", NULL },
+	{ "eval-every", CUR_OPT_INT, "N", "validation loss every N updates (0: at the end only)", "100" },
+	{ "eval-tokens", CUR_OPT_INT, "N", "validation tokens per evaluation (0: all)", "65536" },
+	{ "save-every", CUR_OPT_INT, "N", "checkpoint every N updates, and at the end", "500" },
+	{ "stop-at", CUR_OPT_INT, "N", "save and stop after update N (resume later with --resume)", "the last" },
+	{ "resume", CUR_OPT_FLAG, NULL, "continue the run in -o DIR from its training state", NULL },
+	{ "matmul", CUR_OPT_STR, "WHO", "auto, openblas or plain: who computes matrix products", "auto" },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 const cur_opt_spec model_eval_options[] = {
-	{ "shards", CUR_OPT_STR, "DIR", "token shards from curate shard" },
-	{ "eval-split", CUR_OPT_STR, "NAME", "the split to evaluate: valid (default) or train" },
-	{ "batch", CUR_OPT_INT, "B", "windows per forward pass (default 8)" },
-	{ "seq", CUR_OPT_INT, "T", "tokens per window (default max_position_embeddings)" },
-	{ "tokens", CUR_OPT_INT, "N", "evaluate the first N tokens (default all)" },
-	{ "no-doc-mask", CUR_OPT_FLAG, NULL, "let attention cross document boundaries" },
-	{ "matmul", CUR_OPT_STR, "WHO", "auto (default), openblas or plain: who computes matrix products" },
-	{ NULL, 0, NULL, NULL }
+	{ "shards", CUR_OPT_STR, "DIR", "token shards from curate shard", "required" },
+	{ "eval-split", CUR_OPT_STR, "NAME", "the split to evaluate: valid or train", "valid" },
+	{ "batch", CUR_OPT_INT, "B", "windows per forward pass", "8" },
+	{ "seq", CUR_OPT_INT, "T", "tokens per window", "max_position_embeddings" },
+	{ "tokens", CUR_OPT_INT, "N", "evaluate the first N tokens", "all" },
+	{ "no-doc-mask", CUR_OPT_FLAG, NULL, "let attention cross document boundaries", NULL },
+	{ "matmul", CUR_OPT_STR, "WHO", "auto, openblas or plain: who computes matrix products", "auto" },
+	{ NULL, 0, NULL, NULL, NULL }
 };
 
 /* ---- the trainer ---- */
@@ -358,13 +358,8 @@ static int log_load(train_log *g, const char *dir, long step)
 static int write_text(const char *dir, const char *name, const cur_buf *b, cur_err *err)
 {
 	char *path = join(dir, name);
-	cur_out *o = NULL;
-	int rc = path ? cur_out_open(&o, path, 1, err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
-	if (rc == CUR_OK && (rc = cur_out_write(o, b->data, b->len)) < 0)
-		cur_err_set(err, rc, "%s", cur_out_error(o));
-	else if (rc == CUR_OK)
-		rc = cur_out_finish(o, err);
-	cur_out_free(o);
+	int rc = path ? cur_atomic_write_file(path, b->data, b->len, err)
+		      : cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(path);
 	return rc;
 }
@@ -681,8 +676,7 @@ int model_train_run(json_t *cfg, const char *out, int threads, uint64_t seed, in
 
 	if (!out)
 		return cur_err_set(err, CUR_EINVAL, "give the checkpoint directory with -o DIR");
-	if (mkdir(out, 0777) != 0 && errno != EEXIST)
-		return cur_err_set(err, CUR_EIO, "cannot create '%s': %s", out, strerror(errno));
+	CUR_FORWARD(cur_mkdir_p(out, err));
 	if ((rc = make_model(&r, cfg, err)) < 0 || (rc = open_data(&r, err)) < 0)
 		goto out;
 	r.rows = cur_malloc_array((size_t)r.o.batch * (r.o.seq + 1), sizeof *r.rows);

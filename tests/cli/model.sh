@@ -103,18 +103,27 @@ def pct(q):
     return v[i] + (at - i) * (v[min(i + 1, len(v) - 1)] - v[i])
 assert abs(b["head"] - pct(0.3)) <= 1e-4 * b["head"] and abs(b["middle"] - pct(0.6)) <= 1e-4 * b["middle"], (b, pct(0.3), pct(0.6))
 st = json.load(open(sys.argv[3]))["stages"][0]
-h = st["histogram"]
-assert h["scale"] == "log10" and len(h["edges"]) == len(h["counts"]) + 1 == 51, h
-assert sum(h["counts"]) + h["above"] == st["scored"] == len(v), st
+h = st["histograms"]["perplexity"]
+assert h["unit"] == "perplexity" and len(h["edges"]) == len(h["counts"]) == 51 and h["edges"][10] == 10, h
+assert sum(h["counts"]) == h["total"] == st["scored"] == len(v), st
+assert abs(h["sum"] - sum(v)) <= 1e-6 * h["sum"]
+assert [m["at"] for m in h["marks"]] == [b["head"], b["middle"]], h["marks"]
 assert st["cutoffs"]["source"] == "fit"
 PY
 "$CURATE" ppl -q --model "$W/long" --max-tokens 48 --buckets "$W/buckets.json" --keep head \
-	--rejects "$W/rej.jsonl" "$W/docs.jsonl" > "$W/head.jsonl" || fail "ppl --keep head"
+	--rejects "$W/rej.jsonl" --report "$W/keep.json" "$W/docs.jsonl" > "$W/head.jsonl" || fail "ppl --keep head"
 kept=$(wc -l < "$W/head.jsonl")
 [ "$kept" -ge 8 ] && [ "$kept" -le 10 ] && ok "--keep head keeps the lowest 30% ($kept of 30)" || fail "--keep head kept $kept"
 grep -q '"dropped_by":"ppl:tail"' "$W/rej.jsonl" && grep -q '"dropped_by":"ppl:middle"' "$W/rej.jsonl" &&
 	grep -q '"ppl_bucket":"head"' "$W/head.jsonl" && ok "dropped documents carry ppl:middle and ppl:tail" ||
 	fail "rejects reasons" "$(head -c 600 "$W/rej.jsonl")"
+"$PY" - "$W/keep.json" "$kept" <<'PY' && ok "the report counts documents per bucket (shares.ppl_bucket)" || fail "shares.ppl_bucket"
+import json, sys
+st = json.load(open(sys.argv[1]))["stages"][0]
+b = st["shares"]["ppl_bucket"]
+assert b["head"] == int(sys.argv[2]) and sum(b.values()) == st["scored"] == 30, st
+assert st["dropped"] == {"ppl:middle": b["middle"], "ppl:tail": b["tail"]}, st["dropped"]
+PY
 "$CURATE" ppl -q --model "$W/long" --max-tokens 48 --max-ppl "$("$PY" -c "import json; print(json.load(open('$W/buckets.json'))['middle'])")" \
 	"$W/docs.jsonl" > "$W/max.jsonl" || fail "ppl --max-ppl"
 kept=$(wc -l < "$W/max.jsonl")
