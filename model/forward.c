@@ -241,24 +241,28 @@ struct model_scorer {
 	const model *m;
 	model_exec *x;
 	model_acts a;
-	uint32_t *window;  /* T + 1 ids */
+	int T;             /* the window */
 };
 
-int model_scorer_new(const model *m, model_scorer **out, cur_err *err)
+int model_scorer_new(const model *m, int window, model_scorer **out, cur_err *err)
 {
 	model_scorer *s = calloc(1, sizeof *s);
-	int T = m->c.max_seq, rc;
+	int T = window, rc;
+
+	if (T <= 0)
+		T = m->c.max_seq < MODEL_WINDOW_DEFAULT_MAX ? m->c.max_seq : MODEL_WINDOW_DEFAULT_MAX;
+	if (T < 2 || T > m->c.max_seq) {
+		free(s);
+		return cur_err_set(err, CUR_EINVAL, "a window of %d tokens is not in 2..%d (max_position_embeddings)",
+				   T, m->c.max_seq);
+	}
 	model_exec_size size = model_exec_size_for(m, 1, T, 0);
 
 	*out = NULL;
 	if (!s)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	s->m = m;
-	s->window = cur_malloc_array((size_t)T + 1, sizeof *s->window);
-	if (!s->window) {
-		free(s);
-		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	}
+	s->T = T;
 	if ((rc = model_cpu_exec_new(1, MODEL_MATMUL_AUTO, &size, &s->x, err)) < 0 ||
 	    (rc = model_acts_new(m, s->x, 1, T, 0, &s->a, err)) < 0) {
 		model_scorer_free(s);
@@ -276,7 +280,6 @@ void model_scorer_free(model_scorer *s)
 		model_acts_release(s->m, s->x, &s->a);
 		s->m->ops->exec_free(s->x);
 	}
-	free(s->window);
 	free(s);
 }
 
@@ -284,7 +287,7 @@ int model_score(model_scorer *s, const uint32_t *ids, size_t n, double *nll, siz
 		cur_err *err)
 {
 	const model *m = s->m;
-	size_t T = (size_t)m->c.max_seq;
+	size_t T = (size_t)s->T;
 
 	*nll = 0.0;
 	*predicted = n > 0 ? n - 1 : 0;

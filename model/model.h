@@ -53,17 +53,19 @@ void model_free(model *m);
 const model_config *model_get_config(const model *m);
 size_t model_param_count(const model *m);
 
-/* A scorer: one thread's buffers for windows of up to max_seq tokens.
+/* A scorer: one thread's buffers for windows of window tokens (0: the
+ * model's max_position_embeddings, at most MODEL_WINDOW_DEFAULT_MAX).
  * Scoring allocates nothing. */
 typedef struct model_scorer model_scorer;
-int model_scorer_new(const model *m, model_scorer **out, cur_err *err);
+enum { MODEL_WINDOW_DEFAULT_MAX = 2048 };
+int model_scorer_new(const model *m, int window, model_scorer **out, cur_err *err);
 void model_scorer_free(model_scorer *s);
 
 /* model_score: the summed negative log-likelihood (nats) of ids[1..n), each
- * predicted from the ids before it, in windows of max_seq tokens without
- * overlap (the first id of a window after the first is predicted from
- * nothing before it). OUT: *nll, *predicted (n - 1). Ids must be below the
- * vocabulary size (CUR_EINVAL otherwise). */
+ * predicted from the ids before it, in windows of the scorer's length
+ * without overlap (the first id of a window after the first is predicted
+ * from nothing before it). OUT: *nll, *predicted (n - 1). Ids must be below
+ * the vocabulary size (CUR_EINVAL otherwise). */
 int model_score(model_scorer *s, const uint32_t *ids, size_t n, double *nll, size_t *predicted,
 		cur_err *err);
 

@@ -32,6 +32,7 @@ const cur_opt_spec model_ppl_options[] = {
 	{ "keep", CUR_OPT_STR, "LIST", "keep only these buckets, e.g. head,middle (others dropped as ppl:BUCKET)", "all" },
 	{ "max-ppl", CUR_OPT_NUM, "X", "drop documents above perplexity X (ppl:max_ppl)", "none" },
 	{ "max-tokens", CUR_OPT_INT, "N", "score only the first N tokens of a document", "all" },
+	{ "window", CUR_OPT_INT, "N", "tokens per window of a long document", "max_position_embeddings, at most 2048" },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
@@ -40,6 +41,14 @@ static const char BOS_TEXT[] = "<|begin_of_text|>";
 enum { HEAD, MIDDLE, TAIL, NBUCKETS };
 static const char *const bucket_names[NBUCKETS] = { "head", "middle", "tail" };
 static const char *const drop_reasons[NBUCKETS] = { "ppl:head", "ppl:middle", "ppl:tail" };
+/* What each reason means, for the report page (docs/report.md). */
+static const char *const reason_about[][2] = {
+	{ "ppl:head", "perplexity at most the head cut-off (30th percentile), a bucket --keep left out" },
+	{ "ppl:middle", "perplexity between the head and middle cut-offs (30th to 60th percentile), a bucket --keep left out" },
+	{ "ppl:tail", "perplexity above the middle cut-off (60th percentile), a bucket --keep left out" },
+	{ "ppl:max_ppl", "perplexity above --max-ppl" },
+};
+static const char REASON_DOCS[] = "model.md#curate-ppl---model-dir-options-file";
 
 /* The report's histogram (core/hist.h): log-spaced bins, ten per decade,
  * lower edges 10^(k/10) for k = 0..50 (1 to 100,000; the last bin has no
@@ -58,6 +67,7 @@ typedef struct ppl_stage {
 	int keep[NBUCKETS];
 	double max_ppl;
 	long long max_tokens;
+	int window;
 	/* figures, updated by every worker */
 	long long scored, tokens, empty, buckets[NBUCKETS];
 	double edges[HIST_BINS];
@@ -143,7 +153,7 @@ static void *ppl_thread_new(cur_stage *self)
 		return NULL;
 	cur_err err;
 	tok_ids_init(&t->ids);
-	if (model_scorer_new(s->m, &t->scorer, &err) < 0) {
+	if (model_scorer_new(s->m, s->window, &t->scorer, &err) < 0) {
 		tok_ids_release(&t->ids);
 		free(t);
 		return NULL;
@@ -310,6 +320,13 @@ static int ppl_finish(cur_stage *self, json_t *report, cur_err *err)
 	} else {
 		json_object_set_new(report, "cutoffs", json_null());
 	}
+	json_t *reasons = json_object(), *dropped = json_object_get(report, "dropped");
+	for (size_t i = 0; i < sizeof reason_about / sizeof reason_about[0]; i++)
+		if (json_object_get(dropped, reason_about[i][0]))
+			json_object_set_new(reasons, reason_about[i][0], json_pack("{s:s, s:s}", "about",
+						reason_about[i][1], "docs", REASON_DOCS));
+	if (!reasons || json_object_set_new(report, "reasons", reasons))
+		return CUR_ENOMEM;
 	return rc;
 }
 
@@ -338,7 +355,7 @@ static const cur_stage_ops ppl_ops = {
 static int configure(ppl_stage *s, json_t *cfg, const cur_stage_env *env, cur_err *err)
 {
 	const char *dir, *fit, *buckets, *keep;
-	int64_t max_tokens;
+	int64_t max_tokens, window;
 
 	CUR_FORWARD(cur_cfg_check_keys(cfg, model_ppl_options, "ppl", err));
 	CUR_FORWARD(cur_cfg_str(cfg, "model", NULL, &dir, err));
@@ -347,6 +364,7 @@ static int configure(ppl_stage *s, json_t *cfg, const cur_stage_env *env, cur_er
 	CUR_FORWARD(cur_cfg_str(cfg, "keep", NULL, &keep, err));
 	CUR_FORWARD(cur_cfg_num(cfg, "max_ppl", 0, &s->max_ppl, err));
 	CUR_FORWARD(cur_cfg_int(cfg, "max_tokens", 0, &max_tokens, err));
+	CUR_FORWARD(cur_cfg_int(cfg, "window", 0, &window, err));
 	if (max_tokens < 0 || s->max_ppl < 0)
 		return cur_err_set(err, CUR_EINVAL, "--max-tokens and --max-ppl must not be negative");
 	s->max_tokens = max_tokens;
@@ -382,6 +400,11 @@ static int configure(ppl_stage *s, json_t *cfg, const cur_stage_env *env, cur_er
 	tok_ids_release(&probe);
 	if (!bos_ok)
 		return cur_err_set(err, CUR_EINVAL, "the tokenizer has no <|begin_of_text|> (id %d)", TOK_BEGIN_OF_TEXT);
+	const model_config *mc = model_get_config(s->m);
+	if (window && (window < 2 || window > mc->max_seq))
+		return cur_err_set(err, CUR_EINVAL, "--window %lld is not in 2..%d (max_position_embeddings)",
+				   (long long)window, mc->max_seq);
+	s->window = (int)window;
 	if ((size_t)model_get_config(s->m)->vocab_size < tok_vocab_size(s->tok))
 		return cur_err_set(err, CUR_EINVAL, "the model's vocab_size %d is smaller than the tokenizer's %zu",
 				   model_get_config(s->m)->vocab_size, tok_vocab_size(s->tok));

@@ -29,6 +29,7 @@ const cur_opt_spec model_train_options[] = {
 	{ "warmup", CUR_OPT_INT, "N", "linear warm-up updates", "steps / 20" },
 	{ "weight-decay", CUR_OPT_NUM, "X", "AdamW weight decay of 2-D weights", "0.1" },
 	{ "clip", CUR_OPT_NUM, "X", "clip the gradient's global norm to X (0: off)", "1.0" },
+	{ "doc-mask", CUR_OPT_FLAG, NULL, "mask attention at document boundaries inside a window", "on" },
 	{ "no-doc-mask", CUR_OPT_FLAG, NULL, "let attention cross document boundaries inside a window", NULL },
 	{ "eval-every", CUR_OPT_INT, "N", "validation loss every N updates (0: at the end only)", "100" },
 	{ "eval-tokens", CUR_OPT_INT, "N", "validation tokens per evaluation (0: all)", "65536" },
@@ -204,7 +205,11 @@ static int read_opts(json_t *cfg, train_opts *o, cur_err *err)
 	CUR_FORWARD(cur_cfg_num(cfg, "final_lr_fraction", 0.1, &o->final_lr, err));
 	CUR_FORWARD(cur_cfg_num(cfg, "weight_decay", 0.1, &o->weight_decay, err));
 	CUR_FORWARD(cur_cfg_num(cfg, "clip", 1.0, &o->clip, err));
+	int on;
+	CUR_FORWARD(cur_cfg_bool(cfg, "doc_mask", 0, &on, err));
 	CUR_FORWARD(cur_cfg_bool(cfg, "no_doc_mask", 0, &flag, err));
+	if (on && flag)
+		return cur_err_set(err, CUR_EINVAL, "--doc-mask and --no-doc-mask contradict each other");
 	o->doc_mask = !flag;
 	const char *mm;
 	CUR_FORWARD(cur_cfg_str(cfg, "matmul", "auto", &mm, err));
@@ -532,6 +537,7 @@ typedef struct run {
 	uint64_t seed;
 	const char *out;
 	int quiet, threads;
+	int line_open;         /* the progress line awaits its newline */
 	shard_loader *train, *valid;
 	model *m;
 	model_trainer *t;
@@ -613,7 +619,7 @@ static int make_model(run *r, json_t *given, cur_err *err)
 	return CUR_OK;
 }
 
-static void progress(const run *r, const log_row *row, double elapsed, long done, long todo)
+static void progress(run *r, const log_row *row, double elapsed, long done, long todo)
 {
 	if (r->quiet)
 		return;
@@ -626,7 +632,8 @@ static void progress(const run *r, const log_row *row, double elapsed, long done
 		row->step, r->o.steps, row->loss, row->lr, row->tps, (long)eta / 60, (long)eta % 60);
 	if (!isnan(row->valid))
 		fprintf(stderr, "  valid %.4f (ppl %.1f)", row->valid, exp(row->valid));
-	fputs(tty && isnan(row->valid) ? "   " : "\n", stderr);
+	r->line_open = tty && isnan(row->valid);
+	fputs(r->line_open ? "   " : "\n", stderr);
 }
 
 static int evaluate(run *r, double *loss, cur_err *err)
@@ -665,6 +672,8 @@ static int train_loop(run *r, cur_err *err)
 		if (r->o.save_every && step % r->o.save_every == 0 && step != last)
 			CUR_FORWARD(save_all(r->t, r->opts, &r->log, r->out, err));
 	}
+	if (r->line_open)
+		fputc('\n', stderr);
 	return save_all(r->t, r->opts, &r->log, r->out, err);
 }
 

@@ -73,7 +73,12 @@ zstdcat "$CORPUS/web/jsonl/cc-2019-30-dolma.jsonl.zst" > "$W/web.jsonl"
 # 6. Held-back prose against shuffled words and spam.
 python3 bench/ppl_separation.py shuffle "$W/heldout.jsonl" "$W/shuffled.jsonl"
 zstdcat "$CORPUS/quality/spamassassin-mail.jsonl.zst" |
-	python3 -c 'import json,sys; [print(l.strip()) for l in sys.stdin if json.loads(l).get("label") == "spam"]' \
+	python3 -c 'import json,sys
+for l in sys.stdin:
+    d = json.loads(l)
+    if d.get("label") == "spam":  # the body: headers are not text a crawler keeps
+        d["text"] = d["text"].split("\n\n", 1)[-1]
+        print(json.dumps(d))' \
 	> "$W/spam.jsonl"
 for s in heldout shuffled spam; do
 	"$CURATE" ppl -q -j "$JOBS" --model "$OUT" "$W/$s.jsonl" > "$W/$s.ppl.jsonl"

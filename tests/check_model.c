@@ -635,7 +635,7 @@ START_TEST(test_no_allocation_in_a_step)
 	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
 	model_init_weights(m, 3);
 	ck_assert_int_eq(model_trainer_new(m, &h, 2, 16, 2, MODEL_MATMUL_AUTO, &t, &e), CUR_OK);
-	ck_assert_int_eq(model_scorer_new(m, &sc, &e), CUR_OK);
+	ck_assert_int_eq(model_scorer_new(m, 0, &sc, &e), CUR_OK);
 	uint32_t *rows = batch_rows(2, 16, mc.vocab_size);
 	model_trainer_step(t, rows, &loss, &gnorm);
 	ck_assert_int_eq(model_score(sc, rows, 30, &nll, &pred, &e), CUR_OK);
@@ -666,7 +666,7 @@ START_TEST(test_score_windows)
 	size_t pred, total = 0;
 	ck_assert_int_eq(model_new(&mc, model_cpu_ops(), &m, &e), CUR_OK);
 	model_init_weights(m, 9);
-	ck_assert_int_eq(model_scorer_new(m, &sc, &e), CUR_OK);
+	ck_assert_int_eq(model_scorer_new(m, 0, &sc, &e), CUR_OK);
 	uint32_t *ids = batch_rows(1, 40, mc.vocab_size);
 	ck_assert_int_eq(model_score(sc, ids, 41, &whole, &pred, &e), CUR_OK);
 	ck_assert_uint_eq(pred, 40);

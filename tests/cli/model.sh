@@ -145,11 +145,31 @@ expect_status "model train with a bad --config" 2 "$CURATE" model train --shards
 expect_status "model with no subcommand" 2 "$CURATE" model
 
 # 8. The bundled reference model is the default.
+# Its perplexity separates held-back reference prose (not trained on) from
+# the same prose with its words shuffled and from spam e-mail bodies.
 if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
 	"$CURATE" ppl -q --max-tokens 64 "$W/docs.jsonl" > "$W/ref.jsonl" && grep -q '"ppl_bucket"' "$W/ref.jsonl" &&
 		ok "curate ppl without --model uses the bundled reference model and its buckets" ||
 		fail "default model" "$(head -c 400 "$W/ref.jsonl")"
+	"$PY" "$top_srcdir/bench/ppl_separation.py" shuffle "$D/model/heldout-prose.jsonl" "$W/shuffled.jsonl"
+	for s in prose shuffled spam; do
+		in="$W/shuffled.jsonl"
+		[ $s = prose ] && in="$D/model/heldout-prose.jsonl"
+		[ $s = spam ] && in="$D/model/spam.jsonl"
+		"$CURATE" ppl -q -j 2 "$in" > "$W/$s.ppl.jsonl" || fail "ppl of $s"
+	done
+	"$PY" "$top_srcdir/bench/ppl_separation.py" compare "$W/prose.ppl.jsonl" "$W/shuffled.ppl.jsonl" \
+		"$W/spam.ppl.jsonl" > "$W/sep.json" || fail "ppl_separation.py"
+	"$PY" - "$W/sep.json" <<'PY' && ok "the reference model separates held-back prose from shuffled words and from spam" ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+for b in r["bad"]:
+    print("#   %s: median %.0f against %.0f, AUC %.3f" % (b["file"].rsplit("/", 1)[-1], b["median_ppl"],
+                                                     r["good"]["median_ppl"], b["auc"]))
+assert all(b["auc"] >= 0.95 for b in r["bad"]), r
+PY
+		fail "separation" "$(cat "$W/sep.json")"
 else
-	ok "curate ppl without --model # SKIP no bundled model"
+	ok "the bundled reference model # SKIP not in this tree"
 fi
 finish
