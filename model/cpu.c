@@ -523,7 +523,7 @@ static void cpu_adamw(model_exec *x, float *p, float *m, float *v, const float *
 typedef struct head_job {
 	model_exec *x;
 	const float *in, *W;
-	float *dW;
+	float *dW, *din;
 	const uint32_t *targets;
 	size_t r0, rows;
 	int d, V;
@@ -581,13 +581,27 @@ static void t_head_backward(void *ctx, size_t tile, int tid)
 		x->dxpart + tile * HEAD_ROWS * h->d, h->d, pack);
 }
 
+/* din of 32 rows of a chunk: the tiles' parts added in tile order. */
+static void t_head_din(void *ctx, size_t task, int tid)
+{
+	head_job *h = ctx;
+	size_t len, r0 = span(task, 32, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
+	(void)tid;
+	for (size_t r = r0; r < r0 + len; r++) {
+		float *dx = h->din + (h->r0 + r) * h->d;
+		memset(dx, 0, (size_t)h->d * sizeof *dx);
+		for (size_t t = 0; t < ntiles; t++)
+			mk_add(dx, h->x->dxpart + (t * HEAD_ROWS + r) * h->d, (size_t)h->d);
+	}
+}
+
 static void cpu_head(model_exec *x, float *loss, float *din, float *dW, const float *in,
 		     const float *W, const uint32_t *targets, float grad_scale, size_t N, int d, int V)
 {
 	size_t ntiles = ceil_div((size_t)V, HEAD_TILE);
 
 	for (size_t r0 = 0; r0 < N; r0 += HEAD_ROWS) {
-		head_job h = { .x = x, .in = in, .W = W, .dW = dW, .targets = targets, .r0 = r0,
+		head_job h = { .x = x, .in = in, .W = W, .dW = dW, .din = din, .targets = targets, .r0 = r0,
 			       .rows = N - r0 < HEAD_ROWS ? N - r0 : HEAD_ROWS, .d = d, .V = V,
 			       .scale = grad_scale };
 		pool_run(&x->pool, ntiles, t_head_forward, &h);
@@ -605,12 +619,7 @@ static void cpu_head(model_exec *x, float *loss, float *din, float *dW, const fl
 		if (!dW)
 			continue;
 		pool_run(&x->pool, ntiles, t_head_backward, &h);
-		for (size_t r = 0; r < h.rows; r++) {
-			float *dx = din + (r0 + r) * d;
-			memset(dx, 0, (size_t)d * sizeof *dx);
-			for (size_t t = 0; t < ntiles; t++)
-				mk_add(dx, x->dxpart + (t * HEAD_ROWS + r) * d, (size_t)d);
-		}
+		pool_run(&x->pool, ceil_div(h.rows, 32), t_head_din, &h);
 	}
 }
 
