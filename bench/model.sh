@@ -72,6 +72,15 @@ for cfg in $CONFIGS; do
 done
 echo
 echo "curate's matrix products: $matmul"
+# The whole ppl stage on documents (reading, tokenizing, scoring in windows
+# of T, writing JSONL), with the tiny config's checkpoint: no peer.
+for j in $JOBS; do
+	ck=$(ls -d "$W"/ck-tiny-* 2>/dev/null | head -1)
+	[ -n "$ck" ] || break
+	"$CURATE" ppl -q -j "$j" --model "$ck" --window "$T" --report "$W/ppl.json" tests/data/shards/general.jsonl > /dev/null
+	"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); s=r["stages"][0]
+print("curate ppl -j %s (tiny, %d documents, %d tokens): %.0f tokens/s (%.1f s)" % (sys.argv[2], s["scored"], s["tokens"], s["tokens"] / r["seconds"], r["seconds"]))' "$W/ppl.json" "$j"
+done
 # -j 2 against -j 1, when both ran
 for cfg in $CONFIGS; do
 	awk -v c="$cfg" '$1 == c && $2 == 1 { t1 = $3; s1 = $4; pt1 = $5; ps1 = $6 }

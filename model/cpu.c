@@ -518,7 +518,12 @@ static void cpu_adamw(model_exec *x, float *p, float *m, float *v, const float *
  * row's log-sum-exp. For training a second round of tile tasks computes the
  * tile's logits again (cheaper than keeping (N, V) of them in memory),
  * turns them into the softmax gradient, adds the tile's rows of dW and a
- * partial din that is summed in tile order. */
+ * partial din that is summed in tile order.
+ *
+ * A tile is stored transposed, lT (nv, rows): then every product reads the
+ * weights where they lie and packs only the chunk's activations, which are
+ * four times smaller than a tile of weights (and the softmax runs down the
+ * rows as vector lanes). */
 
 typedef struct head_job {
 	model_exec *x;
@@ -530,16 +535,16 @@ typedef struct head_job {
 	float scale;
 } head_job;
 
-/* l (rows, nv) = in (rows, d) @ W[v0..v0+nv) (nv, d)^T in the thread's
- * scratch */
+/* lT (nv, rows) = W[v0..v0+nv) (nv, d) @ in (rows, d)^T, stride HEAD_ROWS,
+ * in the thread's scratch */
 static float *tile_logits(head_job *h, size_t tile, int tid, size_t *v0, size_t *nv)
 {
 	model_exec *x = h->x;
 	float *l = x->tile + (size_t)tid * HEAD_ROWS * HEAD_TILE;
 	*v0 = tile * HEAD_TILE;
 	*nv = (size_t)h->V - *v0 < HEAD_TILE ? (size_t)h->V - *v0 : HEAD_TILE;
-	mk_gemm(x->blas, 0, 1, (int)h->rows, (int)*nv, h->d, h->in + h->r0 * h->d, h->d,
-		h->W + *v0 * h->d, h->d, 0.0f, l, HEAD_TILE, x->pack + (size_t)tid * MK_PACK_FLOATS);
+	mk_gemm(x->blas, 0, 1, (int)*nv, (int)h->rows, h->d, h->W + *v0 * h->d, h->d,
+		h->in + h->r0 * h->d, h->d, 0.0f, l, HEAD_ROWS, x->pack + (size_t)tid * MK_PACK_FLOATS);
 	return l;
 }
 
@@ -553,9 +558,9 @@ static void t_head_forward(void *ctx, size_t tile, int tid)
 	for (size_t r = 0; r < h->rows; r++) {
 		uint32_t t = h->targets[h->r0 + r];
 		if (t >= v0 && t < v0 + nv)
-			x->htgt[r] = l[r * HEAD_TILE + (t - v0)];
+			x->htgt[r] = l[(t - v0) * HEAD_ROWS + r];
 	}
-	mk_softmax_stats(l, HEAD_TILE, h->rows, nv, 0, x->hmax + tile * HEAD_ROWS, x->hsum + tile * HEAD_ROWS);
+	mk_softmax_stats_t(l, HEAD_ROWS, nv, h->rows, x->hmax + tile * HEAD_ROWS, x->hsum + tile * HEAD_ROWS);
 }
 
 static void t_head_backward(void *ctx, size_t tile, int tid)
@@ -566,18 +571,18 @@ static void t_head_backward(void *ctx, size_t tile, int tid)
 	float *g = tile_logits(h, tile, tid, &v0, &nv), *pack = x->pack + (size_t)tid * MK_PACK_FLOATS;
 	const float *in = h->in + h->r0 * h->d;
 
-	/* g = scale * (softmax - one-hot of the target) */
-	mk_softmax_grad(g, HEAD_TILE, h->rows, nv, x->hlse, h->scale);
+	/* gT = scale * (softmax - one-hot of the target) */
+	mk_softmax_grad_t(g, HEAD_ROWS, nv, h->rows, x->hlse, h->scale);
 	for (size_t r = 0; r < h->rows; r++) {
 		uint32_t t = h->targets[h->r0 + r];
 		if (t >= v0 && t < v0 + nv)
-			g[r * HEAD_TILE + (t - v0)] -= h->scale;
+			g[(t - v0) * HEAD_ROWS + r] -= h->scale;
 	}
-	/* dW tile (nv, d) += g^T (nv, rows) @ in (rows, d) */
-	mk_gemm(x->blas, 1, 0, (int)nv, h->d, (int)h->rows, g, HEAD_TILE, in, h->d, 1.0f,
+	/* dW tile (nv, d) += gT (nv, rows) @ in (rows, d) */
+	mk_gemm(x->blas, 0, 0, (int)nv, h->d, (int)h->rows, g, HEAD_ROWS, in, h->d, 1.0f,
 		h->dW + v0 * h->d, h->d, pack);
-	/* din part (rows, d) = g (rows, nv) @ W tile (nv, d) */
-	mk_gemm(x->blas, 0, 0, (int)h->rows, h->d, (int)nv, g, HEAD_TILE, h->W + v0 * h->d, h->d, 0.0f,
+	/* din part (rows, d) = gT^T (rows, nv) @ W tile (nv, d) */
+	mk_gemm(x->blas, 1, 0, (int)h->rows, h->d, (int)nv, g, HEAD_ROWS, h->W + v0 * h->d, h->d, 0.0f,
 		x->dxpart + tile * HEAD_ROWS * h->d, h->d, pack);
 }
 

@@ -380,36 +380,34 @@ VEC void mk_adamw(float *p, float *m, float *v, const float *g, size_t n, float 
 
 /* ---- the output head's softmax ---- */
 
-VEC void mk_softmax_stats(float *l, size_t ld, size_t rows, size_t n, int keep, float *max,
-			  float *sum)
+/* Down the columns, with the rows as vector lanes: each pass streams the
+ * tile once. */
+VEC void mk_softmax_stats_t(const float *lT, size_t ld, size_t n, size_t rows, float *max, float *sum)
 {
 	for (size_t r = 0; r < rows; r++) {
-		float *x = l + r * ld, m = -INFINITY, s = 0.0f;
-#pragma omp simd reduction(max : m)
-		for (size_t j = 0; j < n; j++)
-			m = x[j] > m ? x[j] : m;
-		if (keep) {
-#pragma omp simd reduction(+ : s)
-			for (size_t j = 0; j < n; j++) {
-				x[j] = vexp(x[j] - m);
-				s += x[j];
-			}
-		} else {
-#pragma omp simd reduction(+ : s)
-			for (size_t j = 0; j < n; j++)
-				s += vexp(x[j] - m);
-		}
-		max[r] = m;
-		sum[r] = s;
+		max[r] = -INFINITY;
+		sum[r] = 0.0f;
+	}
+	for (size_t v = 0; v < n; v++) {
+		const float *x = lT + v * ld;
+#pragma omp simd
+		for (size_t r = 0; r < rows; r++)
+			max[r] = x[r] > max[r] ? x[r] : max[r];
+	}
+	for (size_t v = 0; v < n; v++) {
+		const float *x = lT + v * ld;
+#pragma omp simd
+		for (size_t r = 0; r < rows; r++)
+			sum[r] += vexp(x[r] - max[r]);
 	}
 }
 
-VEC void mk_softmax_grad(float *l, size_t ld, size_t rows, size_t n, const float *lse, float scale)
+VEC void mk_softmax_grad_t(float *lT, size_t ld, size_t n, size_t rows, const float *lse, float scale)
 {
-	for (size_t r = 0; r < rows; r++) {
-		float *x = l + r * ld, k = lse[r];
+	for (size_t v = 0; v < n; v++) {
+		float *x = lT + v * ld;
 #pragma omp simd
-		for (size_t j = 0; j < n; j++)
-			x[j] = scale * vexp(x[j] - k);
+		for (size_t r = 0; r < rows; r++)
+			x[r] = scale * vexp(x[r] - lse[r]);
 	}
 }

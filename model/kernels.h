@@ -49,11 +49,11 @@ double mk_sumsq(const float *g, size_t n);
 /* AdamW on n elements (ops.h's model_adamw_args, unpacked) */
 void mk_adamw(float *p, float *m, float *v, const float *g, size_t n, float scale, float decay,
 	      float beta1, float beta2, float step_size, float bc2_sqrt, float eps);
-/* Row statistics of a tile of logits l (rows, n) with stride ld: max and
- * sum of exp(l - max) per row; with keep, l is replaced by exp(l - max). */
-void mk_softmax_stats(float *l, size_t ld, size_t rows, size_t n, int keep, float *max,
-		      float *sum);
-/* l (rows, n), stride ld: l = scale * exp(l - lse[r]), the softmax */
-void mk_softmax_grad(float *l, size_t ld, size_t rows, size_t n, const float *lse, float scale);
+/* Column statistics of a transposed tile of logits lT (n, rows) with
+ * stride ld (each column r is one row of logits): max[r] and sum[r] of
+ * exp(l - max[r]). */
+void mk_softmax_stats_t(const float *lT, size_t ld, size_t n, size_t rows, float *max, float *sum);
+/* lT (n, rows), stride ld: l = scale * exp(l - lse[r]), the softmax */
+void mk_softmax_grad_t(float *lT, size_t ld, size_t n, size_t rows, const float *lse, float scale);
 
 #endif

@@ -18,7 +18,7 @@ tests_check_model_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_check_model_LDADD = $(CHECK_LIBS_ALL)
 
 TESTS += tests/cli/model.sh
-EXTRA_DIST += tests/cli/model.sh tests/llama_torch.py tests/data/model
+EXTRA_DIST += tests/cli/model.sh tests/llama_torch.py scripts/reference_model.sh
 
 if FUZZ
 noinst_PROGRAMS += fuzz/fuzz_safetensors

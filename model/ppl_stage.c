@@ -172,7 +172,8 @@ static void ppl_thread_free(cur_stage *self, void *tls)
 	free(t);
 }
 
-static void add_sample(ppl_stage *s, double ppl)
+/* Count ppl in the histogram and, with --fit, keep it for the percentiles. */
+static void record(ppl_stage *s, double ppl)
 {
 	pthread_mutex_lock(&s->mu);
 	cur_hist_add(&s->hist, ppl);
@@ -212,8 +213,9 @@ static int ppl_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 	/* <|begin_of_text|> (the special token, encoded as such), then the
 	 * document's ids with special-token strings as plain text */
 	t->ids.len = 0;
-	CUR_FORWARD(tok_encode(s->tok, BOS_TEXT, sizeof BOS_TEXT - 1, 1, &t->ids));
-	CUR_FORWARD(tok_encode(s->tok, doc->text, doc->text_len, 0, &t->ids));
+	if (tok_encode(s->tok, BOS_TEXT, sizeof BOS_TEXT - 1, 1, &t->ids) < 0 ||
+	    tok_encode(s->tok, doc->text, doc->text_len, 0, &t->ids) < 0)
+		return cur_err_set(err, CUR_ENOMEM, "out of memory for the document's token ids");
 	n = t->ids.len - 1;
 	if (s->max_tokens && n > (size_t)s->max_tokens)
 		n = (size_t)s->max_tokens;
@@ -227,15 +229,15 @@ static int ppl_process(cur_stage *self, void *tls, cur_doc *doc, cur_err *err)
 	ppl = exp(nll / (double)predicted);
 	json_t *meta = cur_doc_metadata(doc);
 	if (!meta || json_object_set_new(meta, "ppl", json_real(ppl)))
-		return CUR_ENOMEM;
+		return cur_err_set(err, CUR_ENOMEM, "out of memory");
 	__atomic_fetch_add(&s->scored, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->tokens, (long long)predicted, __ATOMIC_RELAXED);
-	add_sample(s, ppl);
+	record(s, ppl);
 	if (s->have_cut) {
 		int b = bucket_of(s, ppl);
 		__atomic_fetch_add(&s->buckets[b], 1, __ATOMIC_RELAXED);
 		if (json_object_set_new(meta, "ppl_bucket", json_string(bucket_names[b])))
-			return CUR_ENOMEM;
+			return cur_err_set(err, CUR_ENOMEM, "out of memory");
 		if (!s->keep[b]) {
 			cur_doc_drop(doc, drop_reasons[b], ppl);
 			return CUR_DROP;
