@@ -26,7 +26,7 @@
 #endif
 
 const cur_opt_spec model_ppl_options[] = {
-	{ "model", CUR_OPT_STR, "DIR", "checkpoint directory (config.json + model.safetensors)", "the bundled reference model" },
+	{ "model", CUR_OPT_STR, "DIR", "checkpoint directory (config.json + model.safetensors)", "the reference model (data/models/reference)" },
 	{ "fit", CUR_OPT_STR, "FILE", "write the 30th and 60th percentiles of these documents' perplexity (the bucket cut-offs) to FILE", NULL },
 	{ "buckets", CUR_OPT_STR, "FILE", "bucket cut-offs from a --fit FILE", "the model's ppl_buckets.json" },
 	{ "keep", CUR_OPT_STR, "LIST", "keep only these buckets, e.g. head,middle (others dropped as ppl:BUCKET)", "all" },
@@ -93,7 +93,8 @@ int model_default_dir(char *path, size_t n, cur_err *err)
 			return CUR_OK;
 		}
 	}
-	return cur_err_set(err, CUR_EIO, "cannot find the reference model in '%s' or '%s'", dirs[0], dirs[1]);
+	return cur_err_set(err, CUR_EIO, "no reference model in '%s' or '%s': train it with scripts/reference_model.sh "
+			   "(scripts/demo.sh does) or name a checkpoint with --model DIR", dirs[0], dirs[1]);
 }
 
 /* ---- cut-offs ---- */
@@ -172,11 +173,14 @@ static void ppl_thread_free(cur_stage *self, void *tls)
 	free(t);
 }
 
-/* Count ppl in the histogram and, with --fit, keep it for the percentiles. */
+/* Count ppl in the histogram and, with --fit, keep it for the percentiles.
+ * The histogram gets ppl to 1/16: sums of such values are exact in a
+ * double, so the report's sum is the same whatever order workers, or the
+ * tasks of a distributed run, add documents in. */
 static void record(ppl_stage *s, double ppl)
 {
 	pthread_mutex_lock(&s->mu);
-	cur_hist_add(&s->hist, ppl);
+	cur_hist_add(&s->hist, nearbyint(ppl * 16) / 16);
 	if (!s->fit_path) {
 		pthread_mutex_unlock(&s->mu);
 		return;

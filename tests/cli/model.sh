@@ -106,7 +106,7 @@ st = json.load(open(sys.argv[3]))["stages"][0]
 h = st["histograms"]["perplexity"]
 assert h["unit"] == "perplexity" and len(h["edges"]) == len(h["counts"]) == 51 and h["edges"][10] == 10, h
 assert sum(h["counts"]) == h["total"] == st["scored"] == len(v), st
-assert abs(h["sum"] - sum(v)) <= 1e-6 * h["sum"]
+assert abs(h["sum"] - sum(v)) <= len(v) / 32  # each value to 1/16
 assert [m["at"] for m in h["marks"]] == [b["head"], b["middle"]], h["marks"]
 assert st["cutoffs"]["source"] == "fit"
 PY
