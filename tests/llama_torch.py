@@ -17,6 +17,17 @@ usage:
         reference both float32 implementations are measured against
   llama_torch.py bench CKPT train|score B T STEPS THREADS
         tokens/s of a training step or of scoring, on random ids
+  llama_torch.py ppl CKPT IDS.txt MAX_TOKENS
+        the perplexity of each non-empty document of `curate tokenize
+        --emit ids` (a line of ids per document), scored as `curate ppl --max-tokens` scores it:
+        <|begin_of_text|> then the first MAX_TOKENS ids, each predicted from
+        those before it, in one window
+  llama_torch.py hf-checkpoint OUT_DIR tied|untied
+        a random checkpoint laid out as Hugging Face's save_pretrained
+        writes a Llama 3.2 one: its config.json keys (eos_token_id a list,
+        Llama 3.1 rope_scaling, transformers_version), BF16 tensors in
+        safetensors' order with {"format": "pt"} metadata, no lm_head.weight
+        when tied
 
 IDS.json: {"rows": [[id, ...], ...], "doc_mask": false}; each row is T+1 ids,
 inputs ids[:-1], targets ids[1:]. Prints JSON on stdout.
@@ -60,6 +71,60 @@ def write_safetensors(path, tensors):
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def write_hf_safetensors(path, tensors):
+    # as the safetensors package lays a file out: tensors by dtype size
+    # (all BF16 here), then by name
+    header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+    for name in sorted(tensors):
+        raw = tensors[name].to(torch.bfloat16).contiguous().view(torch.int16).numpy().tobytes()
+        header[name] = {"dtype": "BF16", "shape": list(tensors[name].shape), "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def hf_checkpoint(out, tied):
+    import os
+    cfg = {"architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+           "bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009], "head_dim": 8,
+           "hidden_act": "silu", "hidden_size": 32, "initializer_range": 0.02, "intermediate_size": 64,
+           "max_position_embeddings": 131072, "mlp_bias": False, "model_type": "llama",
+           "num_attention_heads": 4, "num_hidden_layers": 2, "num_key_value_heads": 2,
+           "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+           "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                            "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+           "rope_theta": 500000.0, "tie_word_embeddings": tied, "torch_dtype": "bfloat16",
+           "transformers_version": "4.45.0.dev0", "use_cache": True, "vocab_size": 128256}
+    g = torch.Generator().manual_seed(5)
+    d, hd, f, V = cfg["hidden_size"], cfg["head_dim"], cfg["intermediate_size"], cfg["vocab_size"]
+    nh, nkv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+
+    def rnd(*shape, scale=0.1):
+        return torch.randn(*shape, generator=g) * scale
+
+    w = {"model.embed_tokens.weight": rnd(V, d, scale=0.5), "model.norm.weight": 1 + rnd(d)}
+    if not tied:
+        w["lm_head.weight"] = rnd(V, d, scale=0.5)
+    for i in range(cfg["num_hidden_layers"]):
+        pre = "model.layers.%d." % i
+        w[pre + "input_layernorm.weight"] = 1 + rnd(d)
+        w[pre + "post_attention_layernorm.weight"] = 1 + rnd(d)
+        w[pre + "self_attn.q_proj.weight"] = rnd(nh * hd, d, scale=0.3)
+        w[pre + "self_attn.k_proj.weight"] = rnd(nkv * hd, d, scale=0.3)
+        w[pre + "self_attn.v_proj.weight"] = rnd(nkv * hd, d)
+        w[pre + "self_attn.o_proj.weight"] = rnd(d, nh * hd)
+        w[pre + "mlp.gate_proj.weight"] = rnd(f, d)
+        w[pre + "mlp.up_proj.weight"] = rnd(f, d)
+        w[pre + "mlp.down_proj.weight"] = rnd(d, f)
+    os.makedirs(out, exist_ok=True)
+    with open(out + "/config.json", "w") as fo:
+        json.dump(cfg, fo, indent=2, sort_keys=True)
+    write_hf_safetensors(out + "/model.safetensors", w)
 
 
 def rope_inv_freq(cfg, head_dim):
@@ -212,7 +277,19 @@ def bench(model, mode, B, T, steps, threads):
 
 def main(argv):
     cmd = argv[1]
+    if cmd == "hf-checkpoint":
+        hf_checkpoint(argv[2], argv[3] == "tied")
+        return 0
     model = load(argv[2])
+    if cmd == "ppl":
+        out = []
+        with torch.no_grad(), open(argv[3]) as f:
+            for line in f:
+                ids = [int(t) for t in line.split()][:int(argv[4])]
+                if ids:
+                    out.append(math.exp(model.token_losses([[BEGIN_OF_TEXT] + ids]).mean().item()))
+        print(json.dumps({"ppl": out}))
+        return 0
     if cmd == "bench":
         B, T, steps, threads = map(int, argv[4:8])
         print(json.dumps(bench(model, argv[3], B, T, steps, threads)))

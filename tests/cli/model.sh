@@ -144,7 +144,33 @@ expect_status "model train without --shards" 2 "$CURATE" model train -o "$W/x"
 expect_status "model train with a bad --config" 2 "$CURATE" model train --shards "$W/shards" --config huge -o "$W/x"
 expect_status "model with no subcommand" 2 "$CURATE" model
 
-# 8. The bundled reference model is the default.
+# 8. A checkpoint as Hugging Face writes a Llama 3.2 one (BF16, Llama 3.1
+# RoPE scaling, eos_token_id a list, tied and untied) scores as PyTorch scores
+# it from the same files.
+if "$PY" -c 'import torch' 2>/dev/null; then
+	"$CURATE" tokenize -q --emit ids "$D/model/spam.jsonl" > "$W/spam.ids" || fail "tokenize --emit ids"
+	for tie in tied untied; do
+		"$PY" "$top_srcdir/tests/llama_torch.py" hf-checkpoint "$W/hf-$tie" $tie || fail "hf-checkpoint $tie"
+		"$CURATE" ppl -q --model "$W/hf-$tie" --max-tokens 200 "$D/model/spam.jsonl" > "$W/hf.ppl.jsonl" ||
+			fail "ppl of an HF checkpoint ($tie)" "$(cat "$W/err" 2>/dev/null)"
+		"$PY" "$top_srcdir/tests/llama_torch.py" ppl "$W/hf-$tie" "$W/spam.ids" 200 > "$W/hf.torch.json" ||
+			fail "PyTorch's perplexities ($tie)"
+		"$PY" - "$W/hf.ppl.jsonl" "$W/hf.torch.json" <<'PY' && ok "an HF-layout checkpoint ($tie, BF16, rope_scaling llama3) scores as in PyTorch" ||
+import json, sys
+c = [json.loads(l)["metadata"]["ppl"] for l in open(sys.argv[1])]
+t = json.load(open(sys.argv[2]))["ppl"]
+assert len(c) == len(t) == 30, (len(c), len(t))
+worst = max(abs(a - b) / b for a, b in zip(c, t))
+print("#   largest relative difference of perplexity %.1e" % worst)
+assert worst <= 1e-4, worst
+PY
+			fail "HF checkpoint ($tie) against PyTorch"
+	done
+else
+	ok "HF-layout checkpoints against PyTorch # SKIP no torch for $PY"
+fi
+
+# 9. The reference model is the default.
 # Its perplexity separates held-back reference prose (not trained on) from
 # the same prose with its words shuffled and from spam e-mail bodies.
 if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
