@@ -574,11 +574,11 @@ static int make_model(run *r, json_t *given, cur_err *err)
 
 	if (json_is_true(json_object_get(given, "resume"))) {
 		json_t *stored = NULL;
-		char *cfg = join(r->out, "config.json");
 		CUR_FORWARD(open_state(r->out, &r->resume, &stored, &step, err));
 		r->opts = stored;
 		CUR_FORWARD(merge_resume(stored, given, err));
-		int rc = cfg ? model_config_load(cfg, &c, err) : CUR_ENOMEM;
+		char *cfg = join(r->out, "config.json");
+		int rc = cfg ? model_config_load(cfg, &c, err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
 		free(cfg);
 		CUR_FORWARD(rc);
 		json_t *seed = json_object_get(stored, "seed");

@@ -97,7 +97,9 @@ step=$(sed -n 's/^# step \([0-9]*-pass[0-9]*\):.*/\1/p' "$W/commands" | tail -1)
 [ -n "$step" ] || fatal "no stages step in the plan"
 CURATE_SLURM_STALL="$step/1" "$CURATE" slurm pipeline.yaml --tasks 3 -o work --submit \
 	2>"$W/submit.err" || fatal "curate slurm --submit: $(cat "$W/submit.err")"
-for i in $(seq 300); do
+# (up to 2 minutes: under ASan on a loaded machine the step's stages, the
+# ppl model's scoring among them, take a while)
+for i in $(seq 1200); do
 	grep -qs "stalled" "work/logs/$step-1.log" && break
 	sleep 0.1
 done
