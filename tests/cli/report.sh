@@ -43,6 +43,9 @@ else
 	ok "page is self-contained"
 fi
 contains "page forbids loading anything" "$page" "default-src 'none'"
+contains "the page has the perplexity histogram with its cut-offs" "$page" "head cut-off (30th percentile)"
+grep -q '<text class="axis"[^>]*>[^<]*e[+-]' "$page" && fail "axis labels are short (12.6k, not 1.259e+04)" \
+	"$(grep -o '<text class="axis"[^>]*>[^<]*e[+-][^<]*' "$page" | head -3)" || ok "axis labels are short (12.6k, not 1.259e+04)"
 
 # 4. `curate report` draws the same page from the JSON.
 "$CURATE" report -q "$WORK/run/report.json" -o "$WORK/again.html"
