@@ -57,11 +57,10 @@ ok "a one-node Slurm runs (scripts/slurm-local.sh)"
 setup_dir() {
 	mkdir -p "$W/$1"
 	ln -s "$top_srcdir/data" "$W/$1/data"
-	sed "s|- ppl: {|- ppl: {model: $W/micro, |" "$top_srcdir/data/pipeline.yaml" > "$W/$1/pipeline.yaml"
+	# without the ppl stage: its scoring under ASan makes each task slower
+	# than the stall below waits for; dist.sh runs it in tasks
+	sed '/^  - ppl:/d' "$top_srcdir/data/pipeline.yaml" > "$W/$1/pipeline.yaml"
 }
-# The ppl stage scores with a micro model rather than the reference model
-# that scripts/demo.sh trains.
-"$top_srcdir/tests/cli/micro_model.sh" "$CURATE" "$W/micro" >/dev/null
 
 totals() { # the report's figures, without what differs between runs
 	/usr/bin/python3 "$top_srcdir/tests/cli/report_totals.py" "$1"
@@ -97,9 +96,7 @@ step=$(sed -n 's/^# step \([0-9]*-pass[0-9]*\):.*/\1/p' "$W/commands" | tail -1)
 [ -n "$step" ] || fatal "no stages step in the plan"
 CURATE_SLURM_STALL="$step/1" "$CURATE" slurm pipeline.yaml --tasks 3 -o work --submit \
 	2>"$W/submit.err" || fatal "curate slurm --submit: $(cat "$W/submit.err")"
-# (up to 2 minutes: under ASan on a loaded machine the step's stages, the
-# ppl model's scoring among them, take a while)
-for i in $(seq 1200); do
+for i in $(seq 300); do
 	grep -qs "stalled" "work/logs/$step-1.log" && break
 	sleep 0.1
 done
