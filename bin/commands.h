@@ -14,5 +14,6 @@ int cmd_report(int argc, char **argv);
 int cmd_tokenizer(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 #endif

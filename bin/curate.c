@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "dedup", cmd_dedup, "remove URL, exact, near (MinHash) and line duplicates; phased for clusters" },
 	{ "filter", cmd_filter, "quality and safety filters; --explain, --annotate, --fit-token-distribution" },
 	{ "ingest", cmd_ingest, "read JSONL, text, archives, WARC/WET; write normalized JSONL" },
+	{ "model", cmd_model, "train, evaluate and export the reference transformer (docs/model.md)" },
 	{ "report", cmd_report, "draw a run report (--report FILE.json) as an HTML page" },
 	{ "run", cmd_run, "run a pipeline file (YAML): readers, stages, sink" },
 	{ "shard", cmd_shard, "tokenize, mix and write Megatron/llm.c token shards" },

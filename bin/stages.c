@@ -6,6 +6,7 @@
 #include "dedup/dedup.h"
 #include "extract/stage.h"
 #include "filters/filter.h"
+#include "model/ppl_stage.h"
 #include "pii/stage.h"
 #include "shards/shard.h"
 #include "tokenizer/tokenize_stage.h"
@@ -23,6 +24,8 @@ const cli_stage_row cli_stage_table[] = {
 	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options, 0 },
 	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)",
 	  pii_stage_new, pii_stage_options, 0 },
+	{ "ppl", "perplexity under the reference model (metadata.ppl); fit and filter by buckets",
+	  model_ppl_stage_new, model_ppl_options, 0 },
 	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
 	  tok_stage_options, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }

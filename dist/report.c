@@ -18,6 +18,13 @@ int dist_report_is_memory(const char *key)
 	return 0;
 }
 
+/* Keys that hold a stage's settings rather than counts: every task has the
+ * same value, and the merged report keeps the first task's. */
+static int is_setting(const char *key)
+{
+	return strcmp(key, "cutoffs") == 0;
+}
+
 static json_t *number_sum(json_t *a, json_t *b)
 {
 	if (json_is_integer(a) && json_is_integer(b))
@@ -57,6 +64,8 @@ void dist_report_add(json_t *a, json_t *b)
 
 		if (!av) {
 			json_object_set_new(a, key, json_deep_copy(bv));
+		} else if (is_setting(key)) {
+			continue;
 		} else if (json_is_number(av) && json_is_number(bv)) {
 			json_object_set_new(a, key, dist_report_is_memory(key) ? number_max(av, bv)
 									     : number_sum(av, bv));

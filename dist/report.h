@@ -10,7 +10,8 @@
  * seconds are summed; memory figures (per document, bytes held) take the
  * larger, being what one task needed; histograms' "counts" are added bin
  * by bin; strings, booleans and other lists keep a's, except lists of named
- * entries (stages), added entry by entry. Keys only b has are copied. */
+ * entries (stages), added entry by entry; settings (a stage's "cutoffs")
+ * keep a's. Keys only b has are copied. */
 void dist_report_add(json_t *a, json_t *b);
 
 /* dist_report_merge: the run report of a distributed run, from the done

@@ -116,13 +116,19 @@ void rpt_chart_bars(rpt_page *pg, const rpt_bar *bars, size_t n, double max, con
 
 /* ---- histograms ---- */
 
-/* 1000 -> "1k", 2000000 -> "2M": bin edges as axis labels. */
+/* 1000 -> "1k", 2000000 -> "2M", 12589.3 -> "12.6k": bin edges as axis
+ * labels, at most five characters from 10,000 on (log-spaced edges are not
+ * round). */
 static void short_number(double v, char *buf, size_t cap)
 {
 	if (v >= 1e6 && fmod(v, 1e6) == 0)
 		snprintf(buf, cap, "%.0fM", v / 1e6);
 	else if (v >= 1e3 && fmod(v, 1e3) == 0)
 		snprintf(buf, cap, "%.0fk", v / 1e3);
+	else if (v >= 1e7)
+		snprintf(buf, cap, "%.3gM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, cap, "%.3gk", v / 1e3);
 	else
 		snprintf(buf, cap, "%.4g", v);
 }
@@ -207,7 +213,12 @@ static void hist_marks(rpt_page *pg, const rpt_series *s, size_t lo, size_t hi, 
 			   x, x, HIST_TOP - 6, HIST_TOP + HIST_H);
 		shape_figure(pg, pa.s, RPT_NUM, json_string_value(json_object_get(m, "label")), at);
 		rpt_put(pg, "</line>\n");
-		rpt_printf(pg, "<text class=\"marklabel\" x=\"%.1f\" y=\"%d\">", x + 3, HIST_TOP - 8);
+		/* a label on the right half reads leftwards, so that it stays on the page */
+		if (x > WIDTH / 2)
+			rpt_printf(pg, "<text class=\"marklabel\" x=\"%.1f\" y=\"%d\" text-anchor=\"end\">",
+				   x - 3, HIST_TOP - 8);
+		else
+			rpt_printf(pg, "<text class=\"marklabel\" x=\"%.1f\" y=\"%d\">", x + 3, HIST_TOP - 8);
 		rpt_text(pg, json_string_value(json_object_get(m, "label")));
 		rpt_put(pg, "</text>\n");
 	}

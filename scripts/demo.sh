@@ -1,11 +1,14 @@
 #!/bin/sh
 # The main job on the bundled sample: set up, build, then run the pipeline in
 # data/pipeline.yaml over data/sample/ (raw WARC/WET and JSONL in: ingest ->
-# dedup -> filter -> pii -> shard), verify the shards, and say where
-# everything is (the report's page included: out/report.html).
+# dedup -> filter -> ppl -> pii -> shard), verify the shards, and say where
+# everything is (the report's page included: out/report.html). The ppl
+# stage's reference model is trained first (scripts/reference_model.sh, a
+# few minutes) when data/models/reference/ does not hold one yet.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+[ -s data/models/reference/model.safetensors ] || scripts/reference_model.sh
 mkdir -p out
 build/curate run data/pipeline.yaml
 echo

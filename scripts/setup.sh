@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc g++ make autoconf automake pkg-config libpcre2-dev libzstd-dev libxxhash-dev
 libarchive-dev zlib1g-dev check libjansson-dev libutf8proc-dev libyaml-dev libxml2-dev libfasttext-dev
-fasttext zstd gzip python3"
+fasttext libopenblas-dev zstd gzip python3"
 
 # The full suite also needs clang and clang++ (sanitizers, fuzzers),
 # Chromium, in which tests/cli/report.sh renders the report page, a real
-# Slurm, which scripts/slurm-local.sh starts for tests/cli/slurm.sh, and the
-# benchmarks' peers: readability-lxml (bench/extract.sh) and Python fastText
-# (bench/classify.sh).
-[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge python3-fasttext"
+# Slurm, which scripts/slurm-local.sh starts for tests/cli/slurm.sh, PyTorch
+# for the model's cross-check (tests/llama_torch.py; the check skips without
+# it), and the benchmarks' peers: readability-lxml (bench/extract.sh) and
+# Python fastText (bench/classify.sh).
+[ "${1:-}" = "--all" ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev chromium python3-readability slurmctld slurmd slurm-client munge python3-fasttext python3-torch"
 
 missing=""
 for p in $PACKAGES; do

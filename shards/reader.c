@@ -390,8 +390,11 @@ struct shard_loader {
 	uint64_t pos, epoch;
 };
 
-static int loader_read(const shard_loader *l, uint64_t pos, uint32_t *ids, size_t n, cur_err *err)
+int shard_loader_read(const shard_loader *l, uint64_t pos, uint32_t *ids, size_t n, cur_err *err)
 {
+	if (pos > l->total || n > l->total - pos)
+		return cur_err_set(err, CUR_EINVAL, "read of %zu ids at %llu beyond the split's %llu", n,
+				   (unsigned long long)pos, (unsigned long long)l->total);
 	size_t s = 0;
 	while (s + 1 < l->n && l->first[s + 1] <= pos)
 		s++;
@@ -471,7 +474,7 @@ int shard_loader_next(shard_loader *l, uint32_t *batch, cur_err *err)
 			at = 0;
 	}
 	for (size_t b = 0; b < l->B; b++)
-		CUR_FORWARD(loader_read(l, at + b * l->T, batch + b * (l->T + 1), l->T + 1, err));
+		CUR_FORWARD(shard_loader_read(l, at + b * l->T, batch + b * (l->T + 1), l->T + 1, err));
 	l->pos += step * (uint64_t)l->world;
 	return CUR_OK;
 }

@@ -43,6 +43,10 @@ int shard_loader_open(const char *dir, const char *split, size_t B, size_t T, in
 		      int world, shard_loader **out, cur_err *err);
 /* shard_loader_next: fill batch[B * (T + 1)]. */
 int shard_loader_next(shard_loader *l, uint32_t *batch, cur_err *err);
+/* shard_loader_read: ids[0..n) from position pos of the split's tokens (its
+ * shards' ids one after the other, in manifest order); pos + n must not
+ * pass shard_loader_tokens. Any thread may read at once. */
+int shard_loader_read(const shard_loader *l, uint64_t pos, uint32_t *ids, size_t n, cur_err *err);
 /* shard_loader_epoch: full passes over the split completed so far. */
 uint64_t shard_loader_epoch(const shard_loader *l);
 uint64_t shard_loader_tokens(const shard_loader *l);

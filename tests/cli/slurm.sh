@@ -57,7 +57,9 @@ ok "a one-node Slurm runs (scripts/slurm-local.sh)"
 setup_dir() {
 	mkdir -p "$W/$1"
 	ln -s "$top_srcdir/data" "$W/$1/data"
-	cp "$top_srcdir/data/pipeline.yaml" "$W/$1/pipeline.yaml"
+	# without the ppl stage: its scoring under ASan makes each task slower
+	# than the stall below waits for; dist.sh runs it in tasks
+	sed '/^  - ppl:/d' "$top_srcdir/data/pipeline.yaml" > "$W/$1/pipeline.yaml"
 }
 
 totals() { # the report's figures, without what differs between runs
