@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,6 +139,34 @@ static int open_empty_ok(cur_reader *r)
 					      archive_format(r->a) == ARCHIVE_FORMAT_RAW);
 }
 
+/* Does the file start with a zip's first local header? */
+static int starts_like_zip(const char *path)
+{
+	char head[4];
+	FILE *f = fopen(path, "rb");
+	int yes = f && fread(head, 1, 4, f) == 4 && memcmp(head, "PK\003\004", 4) == 0;
+
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* libarchive finds a zip by the record at its end, which can turn up inside
+ * any file, and a tar by blocks of NUL bytes. A container with no members,
+ * or a zip whose first member cannot be read though the file does not start
+ * like one, is such a false find: the file is read again as the bytes it
+ * holds (NUL bytes are then binary data). A pipe cannot be read again. */
+static int false_container_find(cur_reader *r, int rc, const char *path)
+{
+	if (cur_source_error(r->src) || !is_regular(path))
+		return 0;
+	if (rc == ARCHIVE_EOF)
+		return !open_empty_ok(r);
+	return rc < ARCHIVE_WARN && rc != CUR_ENOMEM &&
+	       (archive_format(r->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP &&
+	       !starts_like_zip(path);
+}
+
 int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o, cur_err *err)
 {
 	cur_reader *r = calloc(1, sizeof(*r));
@@ -172,13 +201,7 @@ int cur_reader_open(cur_reader **out, const char *path, const cur_reader_opts *o
 			rc = open_archive(r, path, 0, 0, &os_errno);
 		}
 	}
-	if (rc == ARCHIVE_EOF && !open_empty_ok(r) && !cur_source_error(r->src) &&
-	    is_regular(path)) {
-		/* A container with no members may be a false find: libarchive
-		 * finds a zip by the record at its end, which can turn up inside
-		 * any file, and a tar by blocks of NUL bytes. Such a file is read
-		 * again as the bytes it holds (NUL bytes are then binary data). A
-		 * pipe cannot be read again. */
+	if (false_container_find(r, rc, path)) {
 		close_archive(r);
 		rc = open_archive(r, path, 0, 1, &os_errno);
 	}

@@ -363,7 +363,8 @@ START_TEST(reader_prefetch_reads_the_same)
 	/* zip-tail.jsonl (found by fuzz_reader) starts like JSON but ends like
 	 * a zip: libarchive calls it a zip only when it can seek to the end. */
 	const char *files[] = { "many.jsonl.zst", "truncated.jsonl.gz", "good.tar", "corrupt.tar",
-				"bad.jsonl", "good.jsonl.xz", "wrong_length.warc", "zip-tail.jsonl" };
+				"bad.jsonl", "good.jsonl.xz", "wrong_length.warc", "zip-tail.jsonl",
+				"zip-broken-tail.jsonl" };
 	uint64_t d0, s0, d1, s1;
 	int r0, r1;
 	FILE *f;
@@ -567,6 +568,12 @@ START_TEST(reader_refuses_binary_inputs)
 	write_bytes(path, "{\"id\":\"1\",\"text\":\"a\"}\nPK\005\006\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 44);
 	read_all(path, 0, &r);
 	ck_assert_str_eq(r.ids, "1 ");
+	/* A zip whose first member cannot be read, in a file that does not
+	 * start like one (found by fuzz_reader): its lines are read, as they
+	 * are when the file is gzipped and no zip can be found. */
+	read_all(data("zip-broken-tail.jsonl"), 0, &r);
+	ck_assert_int_eq(r.docs, 0);
+	ck_assert_str_eq(r.reasons, "invalid_json invalid_json ");
 	write_bytes(path, "text\0more", 9);
 	read_all(path, 0, &r);
 	ck_assert_int_eq(r.docs, 0);
