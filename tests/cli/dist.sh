@@ -4,28 +4,16 @@
 # parallel or ssh users would), must give the same shards, manifest, rejects
 # and report totals as `curate run`; then the planner's refusals and the
 # status of a run in progress. (tests/cli/slurm.sh runs it on a real Slurm.)
-set -u
-: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-CURATE="$top_builddir/curate"
-W=$(mktemp -d "${TMPDIR:-/tmp}/curate-dist.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+. "$(dirname "$0")/lib.sh"
+W=$WORK
 failures=0
 ok() { echo "ok - $*"; }
 fail() { failures=$((failures + 1)); echo "not ok - $*"; }
 
-setup_dir() {
-	mkdir -p "$W/$1"
-	ln -s "$top_srcdir/data" "$W/$1/data"
-	sed "s|- ppl: {|- ppl: {model: $W/micro, |" "$top_srcdir/data/pipeline.yaml" > "$W/$1/pipeline.yaml"
-}
 # The ppl stage scores with a micro model rather than the reference model
 # that scripts/demo.sh trains.
+PIPELINE_EDIT="s|- ppl: {|- ppl: {model: $W/micro, |"
 "$top_srcdir/tests/cli/micro_model.sh" "$CURATE" "$W/micro" >/dev/null
-
-totals() { # the report's figures, without what differs between runs
-	/usr/bin/python3 "$top_srcdir/tests/cli/report_totals.py" "$1"
-}
 
 setup_dir run
 (cd "$W/run" && "$CURATE" run -q pipeline.yaml) || { echo "not ok - curate run"; exit 1; }

@@ -33,6 +33,22 @@ contains() {
 	if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1" "'$3' not in $(head -c 400 "$2")"; fi
 }
 
+# setup_dir NAME: $WORK/NAME, a directory for one run that looks the same to
+# the pipeline as every other run's (data/ is the source tree's), so that
+# the paths the manifest and the report record are the same; its
+# pipeline.yaml is data/pipeline.yaml edited by the sed script
+# $PIPELINE_EDIT, which the test sets.
+setup_dir() {
+	mkdir -p "$WORK/$1"
+	ln -s "$top_srcdir/data" "$WORK/$1/data"
+	sed "$PIPELINE_EDIT" "$top_srcdir/data/pipeline.yaml" >"$WORK/$1/pipeline.yaml"
+}
+
+# totals REPORT: the report's figures, without what differs between runs.
+totals() {
+	/usr/bin/python3 "$top_srcdir/tests/cli/report_totals.py" "$1"
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" = 0 ]

@@ -33,7 +33,8 @@ for b in slurmctld slurmd sbatch squeue scancel munged mungekey; do
 	command -v "$b" >/dev/null || skip "no '$b' (apt-get install slurmctld slurmd slurm-client munge)"
 done
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/curate-slurm.XXXXXX")
+. "$(dirname "$0")/lib.sh"
+W=$WORK
 # Slurm's state directory: short (socket paths), its parents 0755 or sticky.
 STATE=$(mktemp -d /tmp/cs.XXXXXX)
 cleanup() {
@@ -51,20 +52,9 @@ fatal() { echo "not ok - $*"; exit 1; }
 export SLURM_CONF
 ok "a one-node Slurm runs (scripts/slurm-local.sh)"
 
-# Each run in a directory of its own that looks the same to the pipeline
-# (data/ is the source tree's), so that the paths the manifest and the
-# report record are the same.
-setup_dir() {
-	mkdir -p "$W/$1"
-	ln -s "$top_srcdir/data" "$W/$1/data"
-	# without the ppl stage: its scoring under ASan makes each task slower
-	# than the stall below waits for; dist.sh runs it in tasks
-	sed '/^  - ppl:/d' "$top_srcdir/data/pipeline.yaml" > "$W/$1/pipeline.yaml"
-}
-
-totals() { # the report's figures, without what differs between runs
-	/usr/bin/python3 "$top_srcdir/tests/cli/report_totals.py" "$1"
-}
+# Each run without the ppl stage: its scoring under ASan makes each task
+# slower than the stall below waits for; dist.sh runs it in tasks.
+PIPELINE_EDIT='/^  - ppl:/d'
 
 same_run() { # same_run NAME DIR: DIR/out equals the single-process run's
 	local d="$W/$2/out" r="$W/run/out" f bad=""
