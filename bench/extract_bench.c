@@ -119,14 +119,7 @@ static void libxml2_only(const char *html, size_t n, int with_feed)
 	memcpy(ctxt->sax, &sax, sizeof(sax));
 	ctxt->userData = with_feed ? ctxt : NULL;
 	ctxt->_private = &feed;
-	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
-	htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-			   HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD |
-			   HTML_PARSE_IGNORE_ENC);
-	htmlParseDocument(ctxt);
-	if (ctxt->myDoc)
-		xmlFreeDoc(ctxt->myDoc);
-	htmlFreeParserCtxt(ctxt);
+	ext_feed_parse(ctxt);
 }
 
 int main(int argc, char **argv)

@@ -133,6 +133,18 @@ htmlParserCtxtPtr ext_feed_context(ext_feed *f)
 	return ctxt;
 }
 
+void ext_feed_parse(htmlParserCtxtPtr ctxt)
+{
+	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+	htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+			   HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD |
+			   HTML_PARSE_IGNORE_ENC);
+	htmlParseDocument(ctxt);
+	if (ctxt->myDoc)
+		xmlFreeDoc(ctxt->myDoc);
+	htmlFreeParserCtxt(ctxt);
+}
+
 /* The first "</" + name (ASCII case ignored) in s, or n: where libxml2
  * ends a script or style element in recovery mode (htmlParseScript). */
 static size_t raw_text_end(const char *s, size_t n, const char *name)

@@ -19,6 +19,14 @@ typedef struct ext_feed {
  * with nothing else set; NULL when out of memory. f must outlive it. */
 htmlParserCtxtPtr ext_feed_context(ext_feed *f);
 
+/* ext_feed_parse: parses what ctxt reads, as UTF-8, with the options the
+ * extractor reads every page with (recover from any error and say nothing,
+ * no network, no implied elements or DTD, the page's own charset ignored:
+ * it is UTF-8 already), through the SAX callbacks the caller has set; then
+ * frees ctxt and any document it built. Also for contexts not made by
+ * ext_feed_context, so that bench/ parses as the extractor does. */
+void ext_feed_parse(htmlParserCtxtPtr ctxt);
+
 /* ext_feed_skip_raw_text: called from the startElement callback of a
  * script or style element (name as the parser gives it) whose content the
  * caller ignores: the parser will read its end tag next, as if the content

@@ -674,14 +674,7 @@ int ext_parse(ext_parser *p, const char *html, size_t n, size_t max_depth, ext_t
 	memcpy(ctxt->sax, &p->sax, sizeof(p->sax));
 	ctxt->userData = p;
 	p->ctxt = ctxt;
-	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
-	htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-			   HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD |
-			   HTML_PARSE_IGNORE_ENC);
-	htmlParseDocument(ctxt);
-	if (ctxt->myDoc)
-		xmlFreeDoc(ctxt->myDoc);
-	htmlFreeParserCtxt(ctxt);
+	ext_feed_parse(ctxt);
 	p->ctxt = NULL;
 	/* Close what the parser left open (a stop at the depth limit). */
 	while (!p->failed && p->depth > 1)
