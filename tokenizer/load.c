@@ -671,26 +671,29 @@ static int load_hf_data(const char *path, const char *data, size_t len, tok_toke
 	return ret;
 }
 
-int tok_load_tiktoken(const char *path, tok_tokenizer **out, cur_err *err)
+typedef int (*data_loader)(const char *path, const char *data, size_t len, tok_tokenizer **out,
+			   cur_err *err);
+
+/* Reads PATH whole and hands its bytes to LOAD; the bytes are not kept. */
+static int load_file_with(data_loader load, const char *path, tok_tokenizer **out, cur_err *err)
 {
 	char *data;
 	size_t len;
 
 	CUR_FORWARD(read_whole(path, &data, &len, err));
-	int ret = load_tiktoken_data(path, data, len, out, err);
+	int ret = load(path, data, len, out, err);
 	free(data);
 	return ret;
 }
 
+int tok_load_tiktoken(const char *path, tok_tokenizer **out, cur_err *err)
+{
+	return load_file_with(load_tiktoken_data, path, out, err);
+}
+
 int tok_load_hf_json(const char *path, tok_tokenizer **out, cur_err *err)
 {
-	char *data;
-	size_t len;
-
-	CUR_FORWARD(read_whole(path, &data, &len, err));
-	int ret = load_hf_data(path, data, len, out, err);
-	free(data);
-	return ret;
+	return load_file_with(load_hf_data, path, out, err);
 }
 
 const char *tok_default_path(char *buf, size_t cap)
