@@ -14,6 +14,8 @@
 # documents (its fastest path). Last, the share of documents whose labels
 # are the same on both sides.
 # usage: bench/classify.sh [MB]   (default 100; run from the top of a built tree)
+#   SETS=lid (or all) measures one set of models only; REP=N runs each N times.
+#   The -j 2 / -j 1 rows mean something only on an otherwise idle machine.
 set -eu
 MB=${1:-100}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,7 +67,7 @@ ALL="$LID category=$M/category.ftz quality=$M/quality.ftz"
 echo
 echo "| models | program | wall s | CPU s | MB/s per core (CPU) | MB/s (wall) |"
 echo "|---|---|---:|---:|---:|---:|"
-for set in lid all; do
+for set in ${SETS:-lid all}; do
 	if [ $set = lid ]; then opts=(--bundled lang); peer=($LID); what="language ID"
 	else opts=(); peer=($ALL); what="lang + category + quality"; fi
 	read -r w1 c1 < <(best "$CURATE" classify -q -j 1 "${opts[@]}" "$IN" -o "$W/curate.jsonl")

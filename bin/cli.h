@@ -17,9 +17,12 @@ typedef struct cli_stage_row {
 	const char *summary;         /* one line for --help */
 	cur_stage_new_fn create;
 	const cur_opt_spec *options; /* terminated by a {NULL} row */
-	/* It may set metadata.category, so that a later stage's categories
-	 * need not be the inputs' (a classifier). */
-	int sets_category;
+	/* NULL, or for a stage that may set metadata.category (a classifier):
+	 * what it sets with the options cfg. It appends to names (a JSON array)
+	 * the categories it is sure to give, and returns 1 when it may also
+	 * give others it cannot name, 0 when not. A later stage's categories
+	 * need not be the inputs' then. */
+	int (*sets_categories)(json_t *cfg, json_t *names);
 } cli_stage_row;
 
 const cli_stage_row *cli_stage_find(const char *name);

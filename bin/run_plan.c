@@ -59,7 +59,8 @@ typedef struct checker {
 	const cur_yaml *y;
 	FILE *errs;
 	json_t *categories;  /* the inputs' categories (an array), or NULL */
-	int may_categorize;  /* a stage so far may set metadata.category */
+	json_t *set_by_stages; /* categories a stage so far gives (an array) */
+	int may_categorize;  /* a stage so far may give categories it cannot name */
 } checker;
 
 /* Report a mistake where parent's member key (of_key: the key itself) or
@@ -283,12 +284,44 @@ static int check_options(const checker *k, json_t *cfg, const cur_opt_spec *spec
 	return 0;
 }
 
-/* categories: [NAME...]: each one the inputs declare, or one a stage
- * before may set. */
+static int has_name(const json_t *names, const char *name)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(names, i, v)
+		if (strcmp(json_string_value(v), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A category nothing before the stage gives: the valid ones are the
+ * inputs' and those of the stages before. */
+static int unknown_category(const checker *k, const json_t *cats, size_t i, const char *name)
+{
+	json_t *valid = json_array();
+	char what[160];
+	int rc;
+
+	if (k->categories)
+		json_array_extend(valid, k->categories);
+	json_array_extend(valid, k->set_by_stages);
+	if (json_array_size(k->set_by_stages))
+		snprintf(what, sizeof(what), "no input or stage before gives category '%s'", name);
+	else
+		snprintf(what, sizeof(what), "no input has category '%s'", name);
+	rc = mistake_names(k, cats, NULL, i, what, write_list, valid);
+	json_decref(valid);
+	return rc;
+}
+
+/* categories: [NAME...]: each one the inputs declare or a stage before
+ * gives (a classifier's own categories: silently), or one a stage before
+ * may give (a warning, as it may never come). */
 static int check_categories(const checker *k, json_t *cfg, const char *stage)
 {
-	json_t *cats = json_object_get(cfg, "categories"), *v, *known;
-	size_t i, j;
+	json_t *cats = json_object_get(cfg, "categories"), *v;
+	size_t i;
 
 	if (!cats)
 		return 0;
@@ -299,25 +332,17 @@ static int check_categories(const checker *k, json_t *cfg, const char *stage)
 
 		if (!name)
 			return mistake(k, cats, NULL, i, 0, "a category must be a name");
-		json_array_foreach(k->categories, j, known)
-			if (strcmp(json_string_value(known), name) == 0)
-				break;
-		if (k->categories && j < json_array_size(k->categories))
+		if (has_name(k->categories, name) || has_name(k->set_by_stages, name))
 			continue;
 		if (k->may_categorize) {
 			warning(k, cats, NULL, i, "no input has category '%s': stage '%s' runs only on "
 				"documents a stage before gives it", name, stage);
 			continue;
 		}
-		if (!k->categories)
+		if (!k->categories && !json_array_size(k->set_by_stages))
 			return mistake(k, cats, NULL, i, 0, "category '%s': the inputs have no "
 				       "categories (inputs: {CATEGORY: [PATHS]} gives them)", name);
-		{
-			char what[160];
-
-			snprintf(what, sizeof(what), "no input has category '%s'", name);
-			return mistake_names(k, cats, NULL, i, what, write_list, k->categories);
-		}
+		return unknown_category(k, cats, i, name);
 	}
 	return 0;
 }
@@ -355,7 +380,8 @@ static int check_stage(checker *k, json_t *stages, size_t i, json_t *entry)
 		    (rc = check_categories(k, cfg, name)))
 			return rc;
 	}
-	if (row->sets_category)
+	if (row->sets_categories && row->sets_categories(json_is_object(cfg) ? cfg : NULL,
+							 k->set_by_stages))
 		k->may_categorize = 1;
 	return 0;
 }
@@ -471,7 +497,7 @@ static const pipeline_key *key_find(const char *name)
 
 int cli_pipeline_check(const char *cmd, const cur_yaml *y, FILE *errs)
 {
-	checker k = { cmd, y, errs, NULL, 0 };
+	checker k = { cmd, y, errs, NULL, json_array(), 0 };
 	json_t *pipe = cur_yaml_root(y), *v;
 	const char *key;
 	int rc = 0;
@@ -497,6 +523,7 @@ int cli_pipeline_check(const char *cmd, const cur_yaml *y, FILE *errs)
 	rc = check_outputs(&k, pipe);
 out:
 	json_decref(k.categories);
+	json_decref(k.set_by_stages);
 	return rc;
 }
 

@@ -16,19 +16,19 @@
  * Adding a stage is one file in its module and one row here. */
 const cli_stage_row cli_stage_table[] = {
 	{ "classify", "fastText language ID, mix categories, quality and any fastText model",
-	  cls_stage_new, cls_stage_options, 1 },
+	  cls_stage_new, cls_stage_options, cls_stage_categories },
 	{ "dedup", "URL (newest), exact, MinHash and line dedup over the whole input (docs/dedup.md)",
-	  dd_stage_new, dd_stage_options, 0 },
+	  dd_stage_new, dd_stage_options, NULL },
 	{ "extract", "HTML to the main text of the page (boilerplate removed, charsets decoded)",
-	  ext_stage_new, ext_stage_options, 0 },
-	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options, 0 },
+	  ext_stage_new, ext_stage_options, NULL },
+	{ "filter", "quality and safety filters (Gopher, C4, FineWeb, Llama 3, blocklists)", flt_stage_new, flt_stage_options, NULL },
 	{ "pii", "detect and redact personal data (e-mail, IP, phone, card, IBAN, SSN, secrets)",
-	  pii_stage_new, pii_stage_options, 0 },
+	  pii_stage_new, pii_stage_options, NULL },
 	{ "ppl", "perplexity under the reference model (metadata.ppl); fit and filter by buckets",
-	  model_ppl_stage_new, model_ppl_options, 0 },
+	  model_ppl_stage_new, model_ppl_options, NULL },
 	{ "tokenize", "count Llama 3 tokens (metadata.tokens), or --emit ids", tok_stage_new,
-	  tok_stage_options, 0 },
-	{ NULL, NULL, NULL, NULL, 0 }
+	  tok_stage_options, NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 const size_t cli_stage_count = sizeof(cli_stage_table) / sizeof(cli_stage_table[0]) - 1;

@@ -31,6 +31,13 @@ void cls_feat_cache_free(cls_feat_cache *c);
 int cls_featurize(const cls_features *f, cls_feat_cache *c, const char *text, size_t len,
 		  cur_buf *rows);
 
+/* cls_numeric_equations: how many equations between numbers text[0..len)
+ * holds, counting up to enough: a number (digits, with '.' or ',' between
+ * digit groups), an operator (+ - * / ^, × ÷ · −, \times \cdot \div, or x
+ * between blanks), a number, '=' and a number (after an optional sign or
+ * '$'), blanks allowed between them: "48/2 = 24", "$3 \times 4 = 12$". */
+size_t cls_numeric_equations(const char *text, size_t len, size_t enough);
+
 /* cls_ft_hash: fastText's 32-bit FNV-1a over bytes read as signed chars. */
 uint32_t cls_ft_hash(const char *s, size_t n);
 

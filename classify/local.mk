@@ -5,7 +5,7 @@
 # nodist_EXTRA_..._SOURCES, picks the C++ linker); the others never pull
 # these objects out of libcurate.a.
 libcurate_a_SOURCES += %D%/fasttext.cc %D%/fasttext.h %D%/cls_int.h %D%/features.c \
-	%D%/classify.h %D%/model.c %D%/stage.c %D%/stage.h %D%/train.c %D%/train.h
+	%D%/classify.h %D%/arith.c %D%/model.c %D%/stage.c %D%/stage.h %D%/train.c %D%/train.h
 curate_SOURCES += bin/cmd_classify.c
 libcurate_a_CXXFLAGS = $(AM_CXXFLAGS)
 CLASSIFY_LIBS = $(FASTTEXT_LIBS)

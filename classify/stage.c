@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classify/classify.h"
+#include "classify/cls_int.h"
 #include "classify/stage.h"
 #include "core/hist.h"
 #include "core/options.h"
@@ -56,6 +57,7 @@ typedef struct cls_stage {
 	char *model_file[3];
 	int32_t quality_label;
 	int *category_of;          /* the category model's label -> CAT_* */
+	int category_has_math;     /* it has the label math */
 	extra_model extra[MAX_EXTRA];
 	size_t nextra;
 	int k, override;
@@ -209,8 +211,13 @@ static int category_index(const char *name)
 	return CAT_OTHER;
 }
 
-/* The content model says general, math or code; language ID turns
- * non-English general text into multilingual (math and code stay). */
+/* Documents that work sums in numbers are math whatever the content model
+ * says (docs/classify.md): two equations between numbers ("48/2 = 24"). */
+#define MATH_EQUATIONS 2
+
+/* The content model says general, math or code, except that worked
+ * arithmetic is math; language ID turns non-English general text into
+ * multilingual (math and code stay). */
 static int classify_category(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t lang,
 			     cur_err *err)
 {
@@ -226,6 +233,9 @@ static int classify_category(cls_stage *cs, cls_tls *t, cur_doc *doc, int32_t la
 	}
 	CUR_FORWARD(top1(cs->category, t->category, t, doc, &label, &p, err));
 	c = label >= 0 ? cs->category_of[label] : CAT_GENERAL;
+	if (c != CAT_MATH && cs->category_has_math &&
+	    cls_numeric_equations(doc->text, doc->text_len, MATH_EQUATIONS) >= MATH_EQUATIONS)
+		c = CAT_MATH;
 	if (c == CAT_GENERAL && cs->lang && lang != cs->english)
 		c = CAT_MULTILINGUAL;
 	count(&cs->cat_count[c], doc->text_len);
@@ -538,8 +548,10 @@ static int setup_category(cls_stage *cs, cur_err *err)
 	cs->category_of = calloc(n ? n : 1, sizeof(int));
 	if (!cs->category_of)
 		return cur_err_set(err, CUR_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		cs->category_of[i] = category_index(cls_model_label(cs->category, (int32_t)i));
+		cs->category_has_math |= cs->category_of[i] == CAT_MATH;
+	}
 	return CUR_OK;
 }
 
@@ -617,4 +629,27 @@ cur_stage *cls_stage_new(json_t *config, const cur_stage_env *env, cur_err *err)
 		return NULL;
 	}
 	return st;
+}
+
+int cls_stage_categories(json_t *config, json_t *names)
+{
+	unsigned use = USE_LANG | USE_CATEGORY | USE_QUALITY;
+	cur_err err;
+
+	if (config && json_object_get(config, "bundled")) {
+		use = 0;
+		if (cur_cfg_each(config, "bundled", add_bundled, &use, &err) < 0)
+			return 0;
+	}
+	if (config && json_object_get(config, "lang_model"))
+		use |= USE_LANG;
+	if (config && json_object_get(config, "category_model"))
+		return 1;
+	if (!(use & USE_CATEGORY))
+		return 0;
+	/* Multilingual comes from language ID. */
+	for (int c = 0; c < CAT_OTHER; c++)
+		if (c != CAT_MULTILINGUAL || (use & USE_LANG))
+			json_array_append_new(names, json_string(categories[c]));
+	return 0;
 }

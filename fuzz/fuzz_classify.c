@@ -1,7 +1,8 @@
 /* libFuzzer target: curate's featurizer against libfasttext's own reading
  * (Dictionary::getLine) on arbitrary bytes, for each shipped model: the
  * input rows must be the same, in the same order, whatever the bytes
- * (delimiters, NUL, "</s>", "__label__", broken UTF-8, long tokens). */
+ * (delimiters, NUL, "</s>", "__label__", broken UTF-8, long tokens); and
+ * the category decision's equation count on the same bytes. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -29,6 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > MAX_INPUT)
 		size = MAX_INPUT;
+	/* The equation count reads exactly the input's bytes. */
+	if (cls_numeric_equations((const char *)data, size, SIZE_MAX) > size)
+		abort();
 	line = malloc(size + 1);
 	if (!line)
 		return 0;

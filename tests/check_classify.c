@@ -332,6 +332,11 @@ START_TEST(t_stage_categories)
 		{ "#include <stdio.h>\nint main(void)\n{\n\tprintf(\"%d\\n\", 42);\n\treturn 0;\n}\n",
 		  "code", NULL },
 		{ "Let $f(x) = x^2 + 3x$. Compute $f'(2)$ and solve $f(x) = 0$ for $x$.", "math", NULL },
+		/* Worked sums are math whatever the content model says (here
+		 * general 0.58, math 0.25). */
+		{ "The committee met on Tuesday to discuss the new library, which will open next "
+		  "spring after two years of building work: 3 + 9 = 12 rooms, and 40 * 2 = 80 desks.",
+		  "math", "en" },
 	};
 	cur_err err;
 	cur_stage *st = stage("{}", &err);
@@ -362,6 +367,35 @@ START_TEST(t_stage_categories)
 	ck_assert_ptr_null(json_object_get(cur_doc_metadata(&d), "lang"));
 	cur_doc_release(&d);
 	st->ops->destroy(st);
+}
+END_TEST
+
+/* Equations between numbers, in any notation; numbers without an
+ * operator, an operator without '=', or a variable are not one. */
+START_TEST(t_numeric_equations)
+{
+	const struct {
+		const char *text;
+		size_t count;
+	} cases[] = {
+		{ "Natalia sold 48/2 = <<48/2=24>>24 clips.", 1 },
+		{ "she earned 0.2 x 50 = $<<0.2*50=10>>10.", 1 },
+		{ "$3 \\times 4 = 12$ and $2 \\cdot 1{,}5$, $7 - 9 = -2$", 2 },
+		{ "1,000 + 2,500.5 = 3,500.5; 6 \xc3\x97 7 = 42; 8 \xe2\x88\x92 1 = 7", 3 },
+		{ "In 1990-1995 there were 12 = twelve", 0 },
+		{ "x = 1 + 2; y = a + 3 = 4;", 0 },
+		{ "12 + 3 =", 0 },
+		{ "box 3 x 4 = 12", 1 },
+		{ "ax4 = 12", 0 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(cls_numeric_equations(cases[i].text, strlen(cases[i].text), 10) ==
+			      cases[i].count, "case %zu", i);
+	/* Counting stops at enough; the length bounds the scan. */
+	ck_assert_uint_eq(cls_numeric_equations("1+1=2 2+2=4 3+3=6", 17, 2), 2);
+	ck_assert_uint_eq(cls_numeric_equations("1+1=2", 4, 10), 0);
 }
 END_TEST
 
@@ -484,6 +518,7 @@ int main(void)
 	tcase_add_test(tc, t_load_errors);
 	tcase_add_test(tc, t_threads_share_model);
 	tcase_add_test(tc, t_stage_categories);
+	tcase_add_test(tc, t_numeric_equations);
 	tcase_add_test(tc, t_stage_drops_and_models);
 	tcase_add_test(tc, t_stage_bad_options);
 	tcase_add_test(tc, t_test_metrics);

@@ -92,4 +92,34 @@ expect_status "missing model" 3 "$CURATE" classify --lang-model "$WORK/none.ftz"
 contains "missing model names the file" "$WORK/err" "none.ftz"
 expect_status "not a model" 3 "$CURATE" classify --lang-model "$D/docs.jsonl.zst" "$D/docs.jsonl.zst"
 expect_status "train without labels" 2 "$CURATE" classify train -o "$WORK/x.bin" "$D/docs.jsonl.zst"
+
+# 7. A pipeline file whose inputs have no categories: after a classify stage
+# with the shipped content model, the four categories are known (no
+# warning), any other name is a mistake; a model of the user's may give any
+# label, so a name it may give is only a warning.
+# plan NAME STAGES: NAME.yaml, unlabelled inputs and those stages.
+plan() {
+	printf 'inputs: [%s]\nstages:\n%s\nsink: {shard: {output: %s}}\n' \
+		"$D/docs.jsonl.zst" "$2" "$WORK/$1.shards" > "$WORK/$1.yaml"
+}
+plan mix '  - classify: {}
+  - filter: {categories: [general, math, code, multilingual]}'
+expect_status "classify, then the four categories: the plan is accepted" 0 \
+	"$CURATE" run --dry-run "$WORK/mix.yaml"
+if grep -q warning "$WORK/err"; then fail "no warning for the four categories" "$(cat "$WORK/err")"
+else ok "no warning for the four categories"; fi
+plan typo '  - classify: {bundled: [lang, category]}
+  - filter: {categories: [genral]}'
+expect_status "classify, then an unknown category: refused" 2 "$CURATE" run --dry-run "$WORK/typo.yaml"
+contains "the unknown category is named with the valid ones" "$WORK/err" \
+	"no input or stage before gives category 'genral' (valid: general, math, code, multilingual)"
+plan nolang '  - classify: {bundled: category}
+  - filter: {categories: [multilingual]}'
+expect_status "without language ID nothing is multilingual: refused" 2 \
+	"$CURATE" run --dry-run "$WORK/nolang.yaml"
+plan own '  - classify: {category_model: '"$M/category.ftz"'}
+  - filter: {categories: [sports]}'
+expect_status "a model of the user's: accepted" 0 "$CURATE" run --dry-run "$WORK/own.yaml"
+contains "a model of the user's: a warning for a name it may give" "$WORK/err" \
+	"warning: no input has category 'sports'"
 finish
