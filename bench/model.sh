@@ -13,8 +13,10 @@
 # to both); curate's own matrix kernels are used where `--matmul auto` takes
 # them (the report says which).
 #
-# usage: [B=4] [T=256] [STEPS=3] bench/model.sh [CONFIGS] [JOBS]
+# usage: [B=4] [T=256] [STEPS=3] [PEER=0] bench/model.sh [CONFIGS] [JOBS]
 #        (defaults: "tiny small" "1 2"; run under flock /work/.bench.lock)
+# PEER=0 leaves PyTorch out: curate's -j 1 and -j 2 figures alone, in about
+# two minutes (`PEER=0 STEPS=6 bench/model.sh` for steadier ones).
 set -eu
 cd "$(dirname "$0")/.."
 CONFIGS=${1:-tiny small}
@@ -23,15 +25,26 @@ B=${B:-4}
 T=${T:-256}
 STEPS=${STEPS:-3}
 CURATE=$( [ -x build/curate ] && echo build/curate || echo ./curate )
+PEER=${PEER:-1}
 PY=/usr/bin/python3
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-"$PY" -c 'import torch' 2>/dev/null || { echo "bench/model.sh: no torch for $PY (apt-get install python3-torch)"; exit 1; }
+[ "$PEER" = 0 ] || "$PY" -c 'import torch' 2>/dev/null || { echo "bench/model.sh: no torch for $PY (apt-get install python3-torch)"; exit 1; }
 # Shards in the llm.c layout from the test prose (any tokens will do for speed).
 "$CURATE" shard -q -o "$W/shards" --format llmc --valid-fraction 0.1 --seed 1 tests/data/shards/*.jsonl
 
 rss() { awk '/Maximum resident/ { printf "%.0f", $NF / 1024 }' "$1"; }
+# peer WORK: PyTorch's tokens/s (tps) and RSS (trss) for $ck at -j $j; 0 and - with PEER=0
+peer() {
+	tps=0 trss=-
+	[ "$PEER" = 0 ] && return
+	OMP_NUM_THREADS=$j OPENBLAS_NUM_THREADS=$j /usr/bin/time -v "$PY" tests/llama_torch.py bench "$ck" "$1" \
+		"$B" "$T" "$STEPS" "$j" > "$W/torch.json" 2> "$W/time" || { cat "$W/time"; exit 1; }
+	tps=$("$PY" -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["tokens_per_second"])' "$W/torch.json")
+	trss=$(rss "$W/time")
+}
+ratio() { [ "$2" = 0 ] && echo - || printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# B=$B T=$T, $STEPS timed updates (training) or $STEPS batches (scoring); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
@@ -48,12 +61,10 @@ for cfg in $CONFIGS; do
 		ctrain=$(awk -F, -v bt=$((B * T)) 'NR > 2 { s += bt / $5; n += bt } END { printf "%.0f", n / s }' "$ck/train_log.csv")
 		crss=$(rss "$W/time")
 		matmul=$(grep -o "curate's [A-Z0-9-]* kernels\|OpenBLAS ([A-Za-z]* kernels)" "$W/time" | head -1 || true)
-		OMP_NUM_THREADS=$j OPENBLAS_NUM_THREADS=$j /usr/bin/time -v "$PY" tests/llama_torch.py bench "$ck" train \
-			"$B" "$T" "$STEPS" "$j" > "$W/torch.json" 2> "$W/time" || { cat "$W/time"; exit 1; }
-		ttrain=$("$PY" -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["tokens_per_second"])' "$W/torch.json")
-		trss=$(rss "$W/time")
-		printf '| %s | train | %d | %s | %s | %.2fx | %s | %s |\n' "$cfg" "$j" "$ctrain" "$ttrain" \
-			"$(echo "$ctrain / $ttrain" | bc -l)" "$crss" "$trss"
+		peer train
+		printf '| %s | train | %d | %s | %s | %s | %s | %s |\n' "$cfg" "$j" "$ctrain" "${tps#0}" \
+			"$(ratio "$ctrain" "$tps")" "$crss" "$trss"
+		ttrain=$tps
 
 		/usr/bin/time -v "$CURATE" model eval "$ck" --shards "$W/shards" --eval-split train --batch "$B" --seq "$T" \
 			--tokens $((B * T * STEPS)) -j "$j" --report "$W/eval.json" > /dev/null 2> "$W/time" ||
@@ -61,12 +72,10 @@ for cfg in $CONFIGS; do
 		cscore=$("$PY" -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["tokens_per_second"])' "$W/eval.json")
 		matmul=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["matmul"])' "$W/eval.json")
 		crss=$(rss "$W/time")
-		OMP_NUM_THREADS=$j OPENBLAS_NUM_THREADS=$j /usr/bin/time -v "$PY" tests/llama_torch.py bench "$ck" score \
-			"$B" "$T" "$STEPS" "$j" > "$W/torch.json" 2> "$W/time" || { cat "$W/time"; exit 1; }
-		tscore=$("$PY" -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["tokens_per_second"])' "$W/torch.json")
-		trss=$(rss "$W/time")
-		printf '| %s | score | %d | %s | %s | %.2fx | %s | %s |\n' "$cfg" "$j" "$cscore" "$tscore" \
-			"$(echo "$cscore / $tscore" | bc -l)" "$crss" "$trss"
+		peer score
+		printf '| %s | score | %d | %s | %s | %s | %s | %s |\n' "$cfg" "$j" "$cscore" "${tps#0}" \
+			"$(ratio "$cscore" "$tps")" "$crss" "$trss"
+		tscore=$tps
 		echo "$cfg $j $ctrain $cscore $ttrain $tscore" >> "$W/all"
 	done
 done
@@ -85,7 +94,8 @@ done
 for cfg in $CONFIGS; do
 	awk -v c="$cfg" '$1 == c && $2 == 1 { t1 = $3; s1 = $4; pt1 = $5; ps1 = $6 }
 		$1 == c && $2 == 2 { t2 = $3; s2 = $4; pt2 = $5; ps2 = $6 }
-		END { if (t1 && t2) printf "%s: -j 2 / -j 1: curate train %.2fx, score %.2fx; PyTorch train %.2fx, score %.2fx\n",
-			c, t2 / t1, s2 / s1, pt2 / pt1, ps2 / ps1 }' "$W/all"
+		END { if (t1 && t2) printf "%s: -j 2 / -j 1: curate train %.2fx, score %.2fx", c, t2 / t1, s2 / s1
+			if (t1 && t2 && pt1 && pt2) printf "; PyTorch train %.2fx, score %.2fx", pt2 / pt1, ps2 / ps1
+			if (t1 && t2) printf "\n" }' "$W/all"
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -154,6 +154,8 @@ struct model_exec {
 	float *htgt, *hlse; /* HEAD_ROWS: target logits, log-sum-exps */
 	float *dxpart;      /* ntiles x HEAD_ROWS x dim (training) */
 	float *normpart;    /* row blocks x dim */
+	float *bpack;       /* a weight matrix or the head's rows, packed (plain kernel) */
+	size_t nbpack;
 	double *sumpart;
 	size_t nsumpart;
 };
@@ -192,11 +194,6 @@ static void cpu_copy(model_exec *x, void *dst, const void *src, size_t bytes)
 	memcpy(dst, src, bytes);
 }
 
-static void cpu_zero(model_exec *x, float *p, size_t n)
-{
-	(void)x;
-	memset(p, 0, n * sizeof *p);
-}
 
 static void cpu_exec_free(model_exec *x)
 {
@@ -214,6 +211,7 @@ static void cpu_exec_free(model_exec *x)
 	free(x->htgt);
 	free(x->dxpart);
 	free(x->normpart);
+	free(x->bpack);
 	free(x->sumpart);
 	free(x);
 }
@@ -324,10 +322,36 @@ static void t_matmul(void *ctx, size_t task, int tid)
 		j->out + r0 * j->o, j->o, pack);
 }
 
+/* With the plain kernel, W is packed once for all row blocks: tasks pack
+ * ranges of PACK_COLS of its rows, then row blocks multiply. */
+enum { PACK_COLS = 128 };
+
+static void t_pack_weight(void *ctx, size_t task, int tid)
+{
+	job *j = ctx;
+	size_t len, c0 = span(task, PACK_COLS, (size_t)j->o, &len);
+	(void)tid;
+	mk_pack_b(j->x->bpack, j->b, j->i, 1, j->i, (int)c0, (int)len);
+}
+
+static void t_matmul_packed(void *ctx, size_t task, int tid)
+{
+	job *j = ctx;
+	size_t len, r0 = span(task, ROWS, j->n, &len);
+	(void)tid;
+	mk_gemm_packed(0, (int)len, j->o, j->i, j->a + r0 * j->i, j->i, j->x->bpack, 0.0f,
+		       j->out + r0 * j->o, j->o);
+}
+
 static void cpu_matmul(model_exec *x, float *out, const float *in, const float *W, size_t N, int i, int o)
 {
 	job j = { .x = x, .out = out, .a = in, .b = W, .n = N, .i = i, .o = o };
-	pool_run(&x->pool, ceil_div(N, ROWS), t_matmul, &j);
+	if (x->blas || mk_packed_floats(i, o) > x->nbpack) {
+		pool_run(&x->pool, ceil_div(N, ROWS), t_matmul, &j);
+		return;
+	}
+	pool_run(&x->pool, ceil_div((size_t)o, PACK_COLS), t_pack_weight, &j);
+	pool_run(&x->pool, ceil_div(N, ROWS), t_matmul_packed, &j);
 }
 
 /* Tasks [0, row blocks) compute din rows, the rest dW rows. */
@@ -448,7 +472,17 @@ static void t_elementwise(void *ctx, size_t task, int tid)
 	case 2:
 		mk_add(j->out + e0, j->a + e0, len);
 		break;
+	case 3:
+		memset(j->out + e0, 0, len * sizeof(float));
+		break;
 	}
+}
+
+/* in tasks, like the rest: the gradient is most of the memory a step writes */
+static void cpu_zero(model_exec *x, float *p, size_t n)
+{
+	job j = { .x = x, .out = p, .n = n, .flag = 3 };
+	pool_run(&x->pool, ceil_div(n, ELEMS), t_elementwise, &j);
 }
 
 static void cpu_swiglu(model_exec *x, float *h, const float *g, const float *u, size_t n)
@@ -543,6 +577,11 @@ static float *tile_logits(head_job *h, size_t tile, int tid, size_t *v0, size_t 
 	float *l = x->tile + (size_t)tid * HEAD_ROWS * HEAD_TILE;
 	*v0 = tile * HEAD_TILE;
 	*nv = (size_t)h->V - *v0 < HEAD_TILE ? (size_t)h->V - *v0 : HEAD_TILE;
+	if (!x->blas) {
+		mk_gemm_packed(0, (int)*nv, (int)h->rows, h->d, h->W + *v0 * h->d, h->d, x->bpack, 0.0f, l,
+			       HEAD_ROWS);
+		return l;
+	}
 	mk_gemm(x->blas, 0, 1, (int)*nv, (int)h->rows, h->d, h->W + *v0 * h->d, h->d,
 		h->in + h->r0 * h->d, h->d, 0.0f, l, HEAD_ROWS, x->pack + (size_t)tid * MK_PACK_FLOATS);
 	return l;
@@ -609,6 +648,8 @@ static void cpu_head(model_exec *x, float *loss, float *din, float *dW, const fl
 		head_job h = { .x = x, .in = in, .W = W, .dW = dW, .din = din, .targets = targets, .r0 = r0,
 			       .rows = N - r0 < HEAD_ROWS ? N - r0 : HEAD_ROWS, .d = d, .V = V,
 			       .scale = grad_scale };
+		if (!x->blas) /* the chunk's rows, packed once for every tile */
+			mk_pack_b(x->bpack, in + r0 * d, d, 1, d, 0, (int)h.rows);
 		pool_run(&x->pool, ntiles, t_head_forward, &h);
 		for (size_t r = 0; r < h.rows; r++) {
 			float m = -INFINITY;
@@ -677,7 +718,10 @@ int model_matmul_resolve(int want)
 #ifdef HAVE_OPENBLAS
 	if (want == MODEL_MATMUL_OPENBLAS)
 		return MODEL_MATMUL_OPENBLAS;
-	if (want == MODEL_MATMUL_AUTO && (openblas_is_wide() || strcmp(mk_plain_isa(), "SSE2") == 0))
+	/* curate's AVX-512 kernel, with each weight matrix packed once per
+	 * product, is faster than OpenBLAS's for the model's shapes */
+	if (want == MODEL_MATMUL_AUTO && strcmp(mk_plain_isa(), "AVX-512") != 0 &&
+	    (openblas_is_wide() || strcmp(mk_plain_isa(), "SSE2") == 0))
 		return MODEL_MATMUL_OPENBLAS;
 #else
 	(void)want;
@@ -734,10 +778,14 @@ int model_cpu_exec_new(int threads, int matmul, const model_exec_size *size, mod
 	x->htgt = fbuf(HEAD_ROWS);
 	x->dxpart = size->training ? fbuf(ntiles * HEAD_ROWS * size->dim) : fbuf(1);
 	x->normpart = fbuf(ceil_div(size->max_rows, ROWS) * (size_t)size->dim);
+	x->nbpack = mk_packed_floats(size->dim, HEAD_ROWS);
+	if (mk_packed_floats(size->max_in, size->max_out) > x->nbpack)
+		x->nbpack = mk_packed_floats(size->max_in, size->max_out);
+	x->bpack = fbuf(x->nbpack);
 	x->sumpart = cur_calloc_array(x->nsumpart, sizeof *x->sumpart);
 	x->args = pool_start(&x->pool, threads - 1);
 	if (!x->pack || !x->att || !x->tile || !x->hmax || !x->hsum || !x->hlse ||
-	    !x->htgt || !x->dxpart || !x->normpart || !x->sumpart || !x->args) {
+	    !x->htgt || !x->dxpart || !x->normpart || !x->bpack || !x->sumpart || !x->args) {
 		cpu_exec_free(x);
 		return cur_err_set(err, CUR_ENOMEM, "out of memory for the model's buffers");
 	}

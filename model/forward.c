@@ -103,6 +103,10 @@ model_exec_size model_exec_size_for(const model *m, int B, int T, int training)
 	model_exec_size s = { .dim = m->c.dim, .vocab = m->c.vocab_size, .max_T = T,
 			      .max_heads = m->c.n_heads, .max_rows = (size_t)B * T,
 			      .max_elems = m->nw, .training = training };
+	int qh = m->c.n_heads * m->c.head_dim, wide = qh > m->c.hidden_dim ? qh : m->c.hidden_dim;
+
+	s.max_in = wide > m->c.dim ? wide : m->c.dim;
+	s.max_out = s.max_in;
 	return s;
 }
 

@@ -142,6 +142,54 @@ static void pack_b(float *restrict Bp, int nr, const float *restrict B, int ldb,
 	}
 }
 
+size_t mk_packed_floats(int K, int N)
+{
+	int nr = pick_kernel().nr;
+	return (size_t)K * (size_t)((N + nr - 1) / nr * nr);
+}
+
+void mk_pack_b(float *Bp, const float *B, int ldb, int tb, int K, int j0, int n)
+{
+	pack_b(Bp + (size_t)j0 * K, pick_kernel().nr, B, ldb, tb, 0, K, j0, n);
+}
+
+/* One (j0, k0) block of C (M, nc) += op(A) (M, kc) @ the packed panels of
+ * op(B), which start at Bp, pstride floats apart. */
+static void gemm_block(gemm_kernel kern, int M, int nc, int kc, const float *A, size_t sr, size_t sk,
+		       const float *Bp, size_t pstride, float *C, int ldc, int store)
+{
+	for (int i0 = 0; i0 < M; i0 += kern.mr) {
+		int m = M - i0 < kern.mr ? M - i0 : kern.mr;
+		const float *rows[8];
+		/* rows past M repeat the last one; their sums are dropped */
+		for (int r = 0; r < kern.mr; r++)
+			rows[r] = A + (size_t)(i0 + (r < m ? r : m - 1)) * sr;
+		for (int jp = 0; jp < nc; jp += kern.nr)
+			kern.micro(kc, rows, sk, Bp + (size_t)(jp / kern.nr) * pstride, C + (size_t)i0 * ldc + jp,
+				   ldc, m, nc - jp < kern.nr ? nc - jp : kern.nr, store);
+	}
+}
+
+/* The loops of gemm_plain over a B packed whole: each element of C sees the
+ * same multiply-adds in the same order, so the results are the same. */
+void mk_gemm_packed(int ta, int M, int N, int K, const float *A, int lda, const float *Bp,
+		    float beta, float *C, int ldc)
+{
+	gemm_kernel kern = pick_kernel();
+	size_t sr = ta ? 1 : (size_t)lda, sk = ta ? (size_t)lda : 1;
+
+	if (K == 0 && beta == 0.0f)
+		for (int i = 0; i < M; i++)
+			memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof *C);
+	for (int j0 = 0; j0 < N; j0 += NC) {
+		int nc = N - j0 < NC ? N - j0 : NC;
+		for (int k0 = 0; k0 < K; k0 += KC)
+			gemm_block(kern, M, nc, K - k0 < KC ? K - k0 : KC, A + (size_t)k0 * sk, sr, sk,
+				   Bp + (size_t)j0 * K + (size_t)k0 * kern.nr, (size_t)K * kern.nr, C + j0, ldc,
+				   k0 == 0 && beta == 0.0f);
+	}
+}
+
 static void gemm_plain(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		       const float *B, int ldb, float beta, float *C, int ldc, float *pack)
 {
@@ -159,17 +207,8 @@ static void gemm_plain(int ta, int tb, int M, int N, int K, const float *A, int 
 		for (int k0 = 0; k0 < K; k0 += KC) {
 			int kc = K - k0 < KC ? K - k0 : KC;
 			pack_b(pack, kern.nr, B, ldb, tb, k0, kc, j0, nc);
-			for (int i0 = 0; i0 < M; i0 += kern.mr) {
-				int m = M - i0 < kern.mr ? M - i0 : kern.mr;
-				const float *rows[8];
-				/* rows past M repeat the last one; their sums are dropped */
-				for (int r = 0; r < kern.mr; r++)
-					rows[r] = A + (size_t)(i0 + (r < m ? r : m - 1)) * sr + (size_t)k0 * sk;
-				for (int jp = 0; jp < nc; jp += kern.nr)
-					kern.micro(kc, rows, sk, pack + (size_t)jp * kc,
-						   C + (size_t)i0 * ldc + j0 + jp, ldc, m,
-						   nc - jp < kern.nr ? nc - jp : kern.nr, k0 == 0 && beta == 0.0f);
-			}
+			gemm_block(kern, M, nc, kc, A + (size_t)k0 * sk, sr, sk, pack, (size_t)kc * kern.nr,
+				   C + j0, ldc, k0 == 0 && beta == 0.0f);
 		}
 	}
 }

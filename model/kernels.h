@@ -21,6 +21,18 @@ const char *mk_plain_isa(void);
 void mk_gemm(int blas, int ta, int tb, int M, int N, int K, const float *A, int lda,
 	     const float *B, int ldb, float beta, float *C, int ldc, float *pack);
 
+/* The plain GEMM with op(B) packed once and shared, for a B that several
+ * products use (a weight matrix across row blocks, a block of activations
+ * across vocabulary tiles). mk_packed_floats: the packed size of op(B)
+ * (K,N). mk_pack_b: packs columns [j0, j0+n) of op(B) into Bp (j0 a
+ * multiple of 128, so that tasks can pack column ranges at once).
+ * mk_gemm_packed: C (M,N) = op(A) (M,K) @ B + beta * C, beta 0 or 1; the
+ * same results as mk_gemm's plain kernel. */
+size_t mk_packed_floats(int K, int N);
+void mk_pack_b(float *Bp, const float *B, int ldb, int tb, int K, int j0, int n);
+void mk_gemm_packed(int ta, int M, int N, int K, const float *A, int lda, const float *Bp,
+		    float beta, float *C, int ldc);
+
 /* out (rows,d) = w * in * rstd; rstd (rows,) */
 void mk_rmsnorm(float *out, float *rstd, const float *in, const float *w, size_t rows, int d,
 		float eps);

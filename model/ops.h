@@ -27,6 +27,7 @@ typedef struct model_exec_size {
 	int dim, vocab, max_T, max_heads;
 	size_t max_rows;   /* N */
 	size_t max_elems;  /* the longest vector sumsq sees */
+	int max_in, max_out; /* the largest weight matrix of a matmul: (max_out, max_in) */
 	int training;      /* the head keeps a chunk of logits for its backward */
 } model_exec_size;
 
@@ -104,10 +105,11 @@ typedef struct model_ops {
 
 /* model_cpu_ops: the CPU backend. Its alloc and release need no exec. */
 const model_ops *model_cpu_ops(void);
-/* Who computes the matrix products. AUTO takes OpenBLAS unless its kernels
- * are older than the CPU (Debian's OpenBLAS 0.3.21 runs its SSE3
- * "Prescott" kernels on CPUs it does not know, such as recent Xeons) and
- * curate's own kernels use AVX2 or AVX-512 there. */
+/* Who computes the matrix products. AUTO takes curate's own kernels on
+ * AVX-512 CPUs (faster than OpenBLAS's there, for the model's shapes), and
+ * elsewhere OpenBLAS unless its kernels are older than the CPU (Debian's
+ * OpenBLAS 0.3.21 runs its SSE3 "Prescott" kernels on CPUs it does not
+ * know) and curate's use AVX2 there. */
 enum { MODEL_MATMUL_AUTO, MODEL_MATMUL_OPENBLAS, MODEL_MATMUL_PLAIN };
 
 /* model_matmul_parse: "auto", "openblas" or "plain"; -1 if unknown. */

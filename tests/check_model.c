@@ -67,7 +67,8 @@ static model_exec *exec_for(int threads, int blas, int dim, int vocab, int T, si
 			    size_t elems)
 {
 	model_exec_size s = { .dim = dim, .vocab = vocab, .max_T = T, .max_heads = 8,
-			      .max_rows = rows, .max_elems = elems, .training = 1 };
+			      .max_rows = rows, .max_elems = elems, .max_in = 128, .max_out = 128,
+			      .training = 1 };
 	model_exec *x;
 	cur_err e;
 	ck_assert_int_eq(model_cpu_exec_new(threads, blas ? MODEL_MATMUL_OPENBLAS : MODEL_MATMUL_PLAIN, &s, &x, &e),
