@@ -13,7 +13,8 @@
 # to both); curate's own matrix kernels are used where `--matmul auto` takes
 # them (the report says which).
 #
-# usage: [B=4] [T=256] [STEPS=3] [PEER=0] bench/model.sh [CONFIGS] [JOBS]
+# usage: [B=4] [T=256] [STEPS=3] [PEER=0] [MATMUL=auto|openblas|plain]
+#        bench/model.sh [CONFIGS] [JOBS]
 #        (defaults: "tiny small" "1 2"; run under flock /work/.bench.lock)
 # PEER=0 leaves PyTorch out: curate's -j 1 and -j 2 figures alone, in about
 # two minutes (`PEER=0 STEPS=6 bench/model.sh` for steadier ones).
@@ -26,6 +27,7 @@ T=${T:-256}
 STEPS=${STEPS:-3}
 CURATE=$( [ -x build/curate ] && echo build/curate || echo ./curate )
 PEER=${PEER:-1}
+MATMUL=${MATMUL:-auto}
 PY=/usr/bin/python3
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -55,7 +57,7 @@ for cfg in $CONFIGS; do
 	for j in $JOBS; do
 		ck=$W/ck-$cfg-$j
 		/usr/bin/time -v "$CURATE" model train -q --shards "$W/shards" --config "$cfg" --steps $((STEPS + 1)) \
-			--batch "$B" --seq "$T" --eval-every 0 --eval-tokens "$T" -j "$j" -o "$ck" 2> "$W/time" ||
+			--batch "$B" --seq "$T" --eval-every 0 --eval-tokens "$T" -j "$j" --matmul "$MATMUL" -o "$ck" 2> "$W/time" ||
 			{ cat "$W/time"; exit 1; }
 		# tokens over the summed time of the timed updates (rows 2 on)
 		ctrain=$(awk -F, -v bt=$((B * T)) 'NR > 2 { s += bt / $5; n += bt } END { printf "%.0f", n / s }' "$ck/train_log.csv")
@@ -67,7 +69,7 @@ for cfg in $CONFIGS; do
 		ttrain=$tps
 
 		/usr/bin/time -v "$CURATE" model eval "$ck" --shards "$W/shards" --eval-split train --batch "$B" --seq "$T" \
-			--tokens $((B * T * STEPS)) -j "$j" --report "$W/eval.json" > /dev/null 2> "$W/time" ||
+			--tokens $((B * T * STEPS)) -j "$j" --matmul "$MATMUL" --report "$W/eval.json" > /dev/null 2> "$W/time" ||
 			{ cat "$W/time"; exit 1; }
 		cscore=$("$PY" -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["tokens_per_second"])' "$W/eval.json")
 		matmul=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["matmul"])' "$W/eval.json")

@@ -8,7 +8,13 @@
       GOOD and BAD are outputs of `curate ppl` (metadata.ppl). For each BAD
       set: median perplexities and AUC, the probability that a random good
       document has a lower perplexity than a random bad one (1.0: perfect
-      separation, 0.5: none). Prints JSON.
+      separation, 0.5: none). Where a BAD document's id is a GOOD one's with
+      "/shuffled" added (the shuffle command's output), also the paired
+      figures: the share of documents whose shuffled version has the higher
+      perplexity, and the median ratio of the two. The AUC compares every
+      good document with every bad one, so it also measures how perplexity
+      varies between kinds of text; the pairs measure word order alone.
+      Prints JSON.
 """
 import json
 import random
@@ -17,13 +23,27 @@ import sys
 
 
 def read_ppl(path):
+    return [ppl for _, ppl in read_ids_ppl(path)]
+
+
+def read_ids_ppl(path):
     out = []
     with open(path) as f:
-        for line in f:
-            m = json.loads(line).get("metadata", {})
-            if "ppl" in m:
-                out.append(m["ppl"])
+        for n, line in enumerate(f):
+            d = json.loads(line)
+            if "ppl" in d.get("metadata", {}):
+                out.append((str(d.get("id", n)), d["metadata"]["ppl"]))
     return out
+
+
+def paired(good, bad):
+    good = dict(good)
+    pairs = [(good[k[:-len("/shuffled")]], v) for k, v in bad
+             if k.endswith("/shuffled") and k[:-len("/shuffled")] in good]
+    if not pairs:
+        return None
+    return {"pairs": len(pairs), "share_higher": sum(1 for g, b in pairs if b > g) / len(pairs),
+            "median_ratio": statistics.median(b / g for g, b in pairs)}
 
 
 def auc(good, bad):
@@ -57,10 +77,15 @@ def main(argv):
         good = read_ppl(argv[2])
         result = {"good": {"file": argv[2], "documents": len(good), "median_ppl": statistics.median(good)},
                   "bad": []}
+        good_ids = read_ids_ppl(argv[2])
         for path in argv[3:]:
-            bad = read_ppl(path)
-            result["bad"].append({"file": path, "documents": len(bad), "median_ppl": statistics.median(bad),
-                                  "auc": auc(good, bad)})
+            bad_ids = read_ids_ppl(path)
+            bad = [ppl for _, ppl in bad_ids]
+            entry = {"file": path, "documents": len(bad), "median_ppl": statistics.median(bad),
+                     "auc": auc(good, bad)}
+            if paired(good_ids, bad_ids):
+                entry["paired"] = paired(good_ids, bad_ids)
+            result["bad"].append(entry)
         print(json.dumps(result, indent=2))
         return 0
     print(__doc__, file=sys.stderr)

@@ -21,7 +21,7 @@ enum {
 	ROWS = 64,        /* token rows per task */
 	ELEMS = 16384,    /* elements per elementwise task */
 	SUM_ELEMS = 65536,/* elements per partial sum of squares */
-	HEAD_ROWS = 256,  /* rows per chunk of the output head */
+	HEAD_ROWS = 256,  /* rows per chunk of the output head (a multiple of MK_STATS_ROWS) */
 	HEAD_TILE = 1024  /* vocabulary entries per head task */
 };
 

@@ -421,23 +421,32 @@ VEC void mk_adamw(float *p, float *m, float *v, const float *g, size_t n, float 
 
 /* Down the columns, with the rows as vector lanes: each pass streams the
  * tile once. */
+/* In blocks of MK_STATS_ROWS columns, whose maxima and sums stay in
+ * vector registers while v runs (lanes past rows compute unused values). */
 VEC void mk_softmax_stats_t(const float *lT, size_t ld, size_t n, size_t rows, float *max, float *sum)
 {
-	for (size_t r = 0; r < rows; r++) {
-		max[r] = -INFINITY;
-		sum[r] = 0.0f;
-	}
-	for (size_t v = 0; v < n; v++) {
-		const float *x = lT + v * ld;
+	for (size_t r0 = 0; r0 < rows; r0 += MK_STATS_ROWS) {
+		float mx[MK_STATS_ROWS], sm[MK_STATS_ROWS];
+		for (int r = 0; r < MK_STATS_ROWS; r++) {
+			mx[r] = -INFINITY;
+			sm[r] = 0.0f;
+		}
+		for (size_t v = 0; v < n; v++) {
+			const float *x = lT + v * ld + r0;
 #pragma omp simd
-		for (size_t r = 0; r < rows; r++)
-			max[r] = x[r] > max[r] ? x[r] : max[r];
-	}
-	for (size_t v = 0; v < n; v++) {
-		const float *x = lT + v * ld;
+			for (int r = 0; r < MK_STATS_ROWS; r++)
+				mx[r] = x[r] > mx[r] ? x[r] : mx[r];
+		}
+		for (size_t v = 0; v < n; v++) {
+			const float *x = lT + v * ld + r0;
 #pragma omp simd
-		for (size_t r = 0; r < rows; r++)
-			sum[r] += vexp(x[r] - max[r]);
+			for (int r = 0; r < MK_STATS_ROWS; r++)
+				sm[r] += vexp(x[r] - mx[r]);
+		}
+		for (size_t r = 0; r < MK_STATS_ROWS && r0 + r < rows; r++) {
+			max[r0 + r] = mx[r];
+			sum[r0 + r] = sm[r];
+		}
 	}
 }
 

@@ -63,7 +63,9 @@ void mk_adamw(float *p, float *m, float *v, const float *g, size_t n, float scal
 	      float beta1, float beta2, float step_size, float bc2_sqrt, float eps);
 /* Column statistics of a transposed tile of logits lT (n, rows) with
  * stride ld (each column r is one row of logits): max[r] and sum[r] of
- * exp(l - max[r]). */
+ * exp(l - max[r]). ld is a multiple of MK_STATS_ROWS: the columns are read
+ * up to rows rounded up to it. */
+#define MK_STATS_ROWS 32
 void mk_softmax_stats_t(const float *lT, size_t ld, size_t n, size_t rows, float *max, float *sum);
 /* lT (n, rows), stride ld: l = scale * exp(l - lse[r]), the softmax */
 void mk_softmax_grad_t(float *lT, size_t ld, size_t n, size_t rows, const float *lse, float scale);
