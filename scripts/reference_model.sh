@@ -19,7 +19,8 @@
 # cores; STEPS=1200 BATCH=12 is the longer run docs/model.md reports.
 # Steps already done in WORK are kept (training resumes).
 #
-# usage: [JOBS=2] [STEPS=N] [BATCH=B] [WORK=DIR] [PROSE=FILE.jsonl[.zst]]
+# usage: [JOBS=2] [STEPS=N] [BATCH=B] [SEQ=T] [LR=X] [CONFIG=NAME|FILE.json]
+#        [WORK=DIR] [PROSE=FILE.jsonl[.zst]]
 #        scripts/reference_model.sh [OUT_DIR]   (default data/models/reference)
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ OUT=${1:-data/models/reference}
 JOBS=${JOBS:-2}
 STEPS=${STEPS:-120}
 BATCH=${BATCH:-8}
+SEQ=${SEQ:-256}
+LR=${LR:-3e-3}
+CONFIG=${CONFIG:-tiny}
 PROSE=${PROSE:-data/reference/prose-en.jsonl.zst}
 W=${WORK:-build/reference-model}
 CURATE=build/curate
@@ -42,8 +46,8 @@ mkdir -p "$W" "$OUT"
 # 2. Training (resumed when a state is there).
 resume=""
 [ -s "$W/ckpt/training_state.safetensors" ] && resume=--resume
-"$CURATE" model train --shards "$W/shards" --config tiny --steps "$STEPS" --batch "$BATCH" --seq 256 \
-	--lr 3e-3 --warmup $((STEPS / 12 + 1)) --eval-every $((STEPS / 6 + 1)) --eval-tokens 16384 \
+"$CURATE" model train --shards "$W/shards" --config "$CONFIG" --steps "$STEPS" --batch "$BATCH" --seq "$SEQ" \
+	--lr "$LR" --warmup $((STEPS / 12 + 1)) --eval-every $((STEPS / 6 + 1)) --eval-tokens 16384 \
 	--save-every 100 --seed 0 -j "$JOBS" -o "$W/ckpt" $resume
 
 # 3. The bundled checkpoint: float16 weights (half the size; scores within
