@@ -5,8 +5,9 @@
 #   1. Categories, leave one source out: for each source file of
 #      data/models/train.sh's category list, train the content model with
 #      the shipped options on every other file, classify the held-out file
-#      (`curate classify --bundled lang --category-model`: language ID makes
-#      non-English general text multilingual), and score all held-out
+#      (`curate classify --bundled lang --category-model`: the stage's own
+#      category decision, so language ID makes non-English general text
+#      multilingual and worked arithmetic is math), and score all held-out
 #      predictions together with `curate classify test --predicted-field
 #      category`. The true category is the source's (multilingual for the
 #      multilingual files, general for their English documents). The Common
