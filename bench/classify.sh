@@ -18,16 +18,11 @@
 #   The -j 2 / -j 1 rows mean something only on an otherwise idle machine.
 set -eu
 MB=${1:-100}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-CORPUS=${CORPUS:-$TOP/../shared/corpus}
+. "$(dirname "$0")/lib.sh"
 W=$TOP/bench/work/classify
-BLD=$TOP; [ -x "$TOP/build/curate" ] && BLD=$TOP/build
-CURATE=$BLD/curate
 M=$TOP/data/models
-PY=/usr/bin/python3
+bench_need "$CURATE"
 mkdir -p "$W"
-[ -x "$CURATE" ] || { echo "build first (make)" >&2; exit 1; }
-[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
 "$PY" -c 'import fasttext' 2>/dev/null || { echo "no python3-fasttext" >&2; exit 77; }
 
 IN=$W/mixed.jsonl

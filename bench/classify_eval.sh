@@ -25,14 +25,10 @@
 #   EVAL_CATEGORY_OPTS="--epoch 10 ..." tries other options for the category model;
 #   EVAL_WORK=DIR puts the work files there (default bench/work/classify-eval).
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-CORPUS=${CORPUS:-$TOP/../shared/corpus}
+. "$(dirname "$0")/lib.sh"
 W=${EVAL_WORK:-$TOP/bench/work/classify-eval}
-CURATE=$TOP/build/curate
-PY=/usr/bin/python3
+bench_need "$CURATE"
 mkdir -p "$W"
-[ -x "$CURATE" ] || { echo "build first (make)" >&2; exit 1; }
-[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
 CLS_TRAIN_ONLY_DEFINE=1 . "$TOP/data/models/train.sh"
 if [ -n "${EVAL_CATEGORY_OPTS:-}" ]; then read -ra CATEGORY_OPTS <<< "$EVAL_CATEGORY_OPTS"; fi
 make_work "$W"

@@ -13,15 +13,11 @@
 # usage: bench/pii.sh [MB]   (default 200; run from the top of a built tree)
 set -eu
 MB=${1:-200}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-CORPUS=${CORPUS:-$TOP/../shared/corpus}
+. "$(dirname "$0")/lib.sh"
 W=$TOP/bench/work/pii
-BLD=$TOP; [ -x "$TOP/build/curate" ] && BLD=$TOP/build
-CURATE=$BLD/curate
 SPEED=$BLD/bench/pii_speed
+bench_need "$CURATE" "$SPEED"
 mkdir -p "$W"
-[ -x "$CURATE" ] && [ -x "$SPEED" ] || { echo "build first (make)" >&2; exit 1; }
-[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
 
 # The same pattern as P_EMAIL in pii/detect.c, unanchored.
 EMAIL_RE='[\p{L}\p{M}\p{N}._%+\-]{1,64}@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}\-]{0,61}[\p{L}\p{M}\p{N}])?\.){1,8}\p{L}[\p{L}\p{M}]{1,23}(?![\p{L}\p{M}\p{N}_\-@])'

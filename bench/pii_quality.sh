@@ -15,10 +15,7 @@
 #     found by the phone detector (recall only).
 # usage: bench/pii_quality.sh   (from the top of a built tree)
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-CORPUS=${CORPUS:-$TOP/../shared/corpus}
-BLD=$TOP; [ -x "$TOP/build/curate" ] && BLD=$TOP/build
-CURATE=$BLD/curate
+. "$(dirname "$0")/lib.sh"
 W=$TOP/bench/work/pii
 mkdir -p "$W"
 [ -d "$CORPUS/pii" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
