@@ -411,6 +411,12 @@ int cur_pipeline_run(const cur_pipeline_opts *o, char *const *inputs, size_t nin
 		     json_t *report, cur_err *err)
 {
 	static char *const stdin_input[] = { "-" };
+	cur_pipeline_opts opts = *o;
+
+	for (size_t i = 0; i < nstages; i++)
+		if (stages[i]->batch_docs && stages[i]->batch_docs < opts.batch_docs)
+			opts.batch_docs = stages[i]->batch_docs;
+	o = &opts;
 	run r = { .o = o, .stages = stages, .nstages = nstages, .sink = sink };
 	double t0 = now_seconds();
 	int rc, strict_hit = 0, first, last;

@@ -59,6 +59,10 @@ struct cur_stage {
 	const char *name;  /* the table name, e.g. "dedup" */
 	int serial;
 	void *priv;        /* the stage's own state */
+	/* At most this many documents a batch (0: the pipeline's choice): a
+	 * stage that spends long on each document (ppl) asks for small batches,
+	 * so that the workers share a small input and the last batch is short. */
+	size_t batch_docs;
 };
 
 /* Options a stage or sink constructor receives, besides its own config

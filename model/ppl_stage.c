@@ -417,6 +417,8 @@ static int configure(ppl_stage *s, json_t *cfg, const cur_stage_env *env, cur_er
 	return CUR_OK;
 }
 
+enum { PPL_BATCH_DOCS = 16 };
+
 cur_stage *model_ppl_stage_new(json_t *config, const cur_stage_env *env, cur_err *err)
 {
 	ppl_stage *s = calloc(1, sizeof *s);
@@ -435,6 +437,9 @@ cur_stage *model_ppl_stage_new(json_t *config, const cur_stage_env *env, cur_err
 	s->base.ops = &ppl_ops;
 	s->base.name = "ppl";
 	s->base.priv = s;
+	/* a document takes milliseconds to score: batches of PPL_BATCH_DOCS
+	 * keep both workers busy on a few hundred documents */
+	s->base.batch_docs = PPL_BATCH_DOCS;
 	if (configure(s, config, env, err) < 0) {
 		ppl_destroy(&s->base);
 		return NULL;
