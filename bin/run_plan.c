@@ -502,9 +502,11 @@ int cli_pipeline_check(const char *cmd, const cur_yaml *y, FILE *errs)
 	const char *key;
 	int rc = 0;
 
-	if (!json_is_object(pipe))
-		return mistake(&k, NULL, NULL, 0, 0, "a pipeline file is a mapping of keys "
-			       "(curate help pipeline)");
+	if (!json_is_object(pipe)) {
+		rc = mistake(&k, NULL, NULL, 0, 0, "a pipeline file is a mapping of keys "
+			     "(curate help pipeline)");
+		goto out;
+	}
 	json_object_foreach(pipe, key, v) {
 		if (!key_find(key)) {
 			char what[160];

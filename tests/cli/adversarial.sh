@@ -215,6 +215,10 @@ pipe_mistake() { # NAME YAML STATUS MESSAGE
 	contains "pipeline: $1 is named" err "$1.yaml:$4"
 	[ ! -e "$1.out" ] && ok "pipeline: $1 writes nothing" || fail "pipeline: $1 writes nothing"
 }
+# A file that is not a mapping at all (under ASan: and nothing leaks).
+printf 'just text\n' > scalar.yaml
+expect_status "pipeline: a file that is not a mapping is refused" 2 "$CURATE" run -q -o scalar.out scalar.yaml
+contains "pipeline: a file that is not a mapping is named" err "scalar.yaml:1:1: a pipeline file is a mapping of keys"
 pipe_mistake misspelt 'ouput: x.jsonl' 2 "4:1: unknown key 'ouput' (valid: inputs, stages, sink, output,"
 pipe_mistake jobs-word 'jobs: many' 2 "4:7: 'jobs' wants a whole number from 1 to 1024"
 pipe_mistake jobs-negative 'jobs: -3' 2 "4:7: 'jobs' wants a whole number from 1 to 1024"
