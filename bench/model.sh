@@ -84,11 +84,14 @@ done
 echo
 echo "curate's matrix products: $matmul"
 # The whole ppl stage on documents (reading, tokenizing, scoring in windows
-# of T, writing JSONL), with the tiny config's checkpoint: no peer.
+# of T, writing JSONL), with the tiny config's checkpoint: no peer. The test
+# prose four times over: 28 batches of 16 documents, enough for -j 2 to
+# share evenly (the prose once is 7 batches of uneven length).
+for i in 1 2 3 4; do cat tests/data/shards/general.jsonl; done > "$W/ppl-in.jsonl"
 for j in $JOBS; do
 	ck=$(ls -d "$W"/ck-tiny-* 2>/dev/null | head -1)
 	[ -n "$ck" ] || break
-	"$CURATE" ppl -q -j "$j" --model "$ck" --window "$T" --report "$W/ppl.json" tests/data/shards/general.jsonl > /dev/null
+	"$CURATE" ppl -q -j "$j" --model "$ck" --window "$T" --report "$W/ppl.json" "$W/ppl-in.jsonl" > /dev/null
 	"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); s=r["stages"][0]
 print("curate ppl -j %s (tiny, %d documents, %d tokens): %.0f tokens/s (%.1f s)" % (sys.argv[2], s["scored"], s["tokens"], s["tokens"] / r["seconds"], r["seconds"]))' "$W/ppl.json" "$j"
 done
