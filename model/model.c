@@ -205,7 +205,7 @@ out:
 	return rc;
 }
 
-static char *join(const char *dir, const char *name)
+char *model_join(const char *dir, const char *name)
 {
 	cur_buf b;
 	cur_buf_init(&b, CUR_BUF_UNLIMITED);
@@ -220,7 +220,7 @@ int model_load(const char *dir, model **out, cur_err *err)
 {
 	model_config c;
 	model *m = NULL;
-	char *cfg = join(dir, "config.json"), *wts = join(dir, "model.safetensors");
+	char *cfg = model_join(dir, "config.json"), *wts = model_join(dir, "model.safetensors");
 	int rc;
 
 	*out = NULL;
@@ -264,7 +264,7 @@ static int write_config(const model *m, const char *path, int dtype, cur_err *er
 int model_save(const model *m, const char *dir, int dtype, cur_err *err)
 {
 	model_st_entry *e = cur_calloc_array(m->nparams, sizeof *e);
-	char *cfg = join(dir, "config.json"), *wts = join(dir, "model.safetensors");
+	char *cfg = model_join(dir, "config.json"), *wts = model_join(dir, "model.safetensors");
 	json_t *meta = json_pack("{s:s}", "format", "pt");
 	int rc;
 

@@ -120,4 +120,7 @@ void model_trainer_step(model_trainer *t, const uint32_t *rows, double *loss, do
 /* model_trainer_loss: the summed loss of b <= B rows, without an update. */
 double model_trainer_loss(model_trainer *t, const uint32_t *rows, int b);
 
+/* model_join: "DIR/NAME", malloc'd; NULL when out of memory. */
+char *model_join(const char *dir, const char *name);
+
 #endif

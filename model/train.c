@@ -316,21 +316,10 @@ static int log_add(train_log *g, const log_row *r)
 	return CUR_OK;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	cur_buf b;
-	cur_buf_init(&b, CUR_BUF_UNLIMITED);
-	if (cur_buf_printf(&b, "%s/%s", dir, name) < 0) {
-		cur_buf_release(&b);
-		return NULL;
-	}
-	return cur_buf_detach(&b, NULL);
-}
-
 /* Rows of an earlier run's log up to step (a resumed run continues it). */
 static int log_load(train_log *g, const char *dir, long step)
 {
-	char *path = join(dir, "train_log.csv"), line[512];
+	char *path = model_join(dir, "train_log.csv"), line[512];
 	FILE *f = path ? fopen(path, "r") : NULL;
 	free(path);
 	if (!f)
@@ -362,7 +351,7 @@ static int log_load(train_log *g, const char *dir, long step)
 
 static int write_text(const char *dir, const char *name, const cur_buf *b, cur_err *err)
 {
-	char *path = join(dir, name);
+	char *path = model_join(dir, name);
 	int rc = path ? cur_atomic_write_file(path, b->data, b->len, err)
 		      : cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(path);
@@ -453,7 +442,7 @@ static int save_state(const model_trainer *t, json_t *opts, const char *dir, cur
 	json_t *keep = json_deep_copy(opts);
 	for (int i = 0; keep && per_run[i]; i++)
 		json_object_del(keep, per_run[i]);
-	char step[32], *path = join(dir, STATE_FILE), *text = keep ? json_dumps(keep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char step[32], *path = model_join(dir, STATE_FILE), *text = keep ? json_dumps(keep, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(keep);
 	snprintf(step, sizeof step, "%ld", t->step);
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:s}", "format", "curate-training-state", "version", "1",
@@ -483,7 +472,7 @@ static int save_all(const model_trainer *t, json_t *opts, const train_log *g, co
 /* The stored options of a run in dir, and its weights and moments. */
 static int open_state(const char *dir, model_st **st, json_t **opts, long *step, cur_err *err)
 {
-	char *path = join(dir, STATE_FILE);
+	char *path = model_join(dir, STATE_FILE);
 	json_error_t je;
 	int rc = path ? model_st_open(path, st, err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
 	free(path);
@@ -577,7 +566,7 @@ static int make_model(run *r, json_t *given, cur_err *err)
 		CUR_FORWARD(open_state(r->out, &r->resume, &stored, &step, err));
 		r->opts = stored;
 		CUR_FORWARD(merge_resume(stored, given, err));
-		char *cfg = join(r->out, "config.json");
+		char *cfg = model_join(r->out, "config.json");
 		int rc = cfg ? model_config_load(cfg, &c, err) : cur_err_set(err, CUR_ENOMEM, "out of memory");
 		free(cfg);
 		CUR_FORWARD(rc);
