@@ -26,17 +26,8 @@ mkdir -p "$W"
 "$PY" -c 'import fasttext' 2>/dev/null || { echo "no python3-fasttext" >&2; exit 77; }
 
 IN=$W/mixed.jsonl
-if [ ! -s "$IN" ] || [ "$(stat -c %s "$IN")" -lt $((MB * 1000000)) ]; then
-	: > "$W/one.jsonl"
-	for f in "$CORPUS"/web/jsonl/*.jsonl.zst "$CORPUS"/prose_en/*.jsonl.zst "$CORPUS"/math/*.jsonl.zst \
-		"$CORPUS"/code/*.jsonl.zst "$CORPUS"/multilingual/*.jsonl.zst; do
-		zstd -dc "$f" >> "$W/one.jsonl"
-	done
-	: > "$IN"
-	while [ "$(stat -c %s "$IN")" -lt $((MB * 1000000)) ]; do
-		cat "$W/one.jsonl" >> "$IN"
-	done
-fi
+bench_repeat "$IN" "$MB" "$CORPUS"/web/jsonl/*.jsonl.zst "$CORPUS"/prose_en/*.jsonl.zst \
+	"$CORPUS"/math/*.jsonl.zst "$CORPUS"/code/*.jsonl.zst "$CORPUS"/multilingual/*.jsonl.zst
 TBYTES=$("$PY" -c '
 import json, sys
 print(sum(len(json.loads(l)["text"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$IN")

@@ -18,3 +18,17 @@ bench_need() {
 	done
 	[ -d "$CORPUS" ] || { echo "no corpus at $CORPUS" >&2; exit 77; }
 }
+
+# bench_repeat OUT MB FILE.zst...: OUT holds the files' records, repeated
+# until it is at least MB megabytes (kept when it already is).
+bench_repeat() {
+	local out=$1 mb=$2 f
+	shift 2
+	[ -s "$out" ] && [ "$(stat -c %s "$out")" -ge $((mb * 1000000)) ] && return 0
+	zstd -dc "$@" > "$out.one"
+	: > "$out"
+	while [ "$(stat -c %s "$out")" -lt $((mb * 1000000)) ]; do
+		cat "$out.one" >> "$out"
+	done
+	rm -f "$out.one"
+}

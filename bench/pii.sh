@@ -24,23 +24,15 @@ EMAIL_RE='[\p{L}\p{M}\p{N}._%+\-]{1,64}@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}\
 
 IN=$W/mixed.jsonl
 TXT=$W/mixed.txt
-if [ ! -s "$IN" ] || [ "$(stat -c %s "$IN")" -lt $((MB * 1000000)) ]; then
-	: > "$W/one.jsonl"
-	for f in "$CORPUS"/web/jsonl/*.jsonl.zst "$CORPUS"/code/*.jsonl.zst \
-		"$CORPUS"/quality/*.jsonl.zst "$CORPUS"/prose_en/*.jsonl.zst \
-		"$CORPUS"/multilingual/*.jsonl.zst "$CORPUS"/pii/*.jsonl.zst; do
-		zstd -dc "$f" >> "$W/one.jsonl"
-	done
-	: > "$IN"
-	while [ "$(stat -c %s "$IN")" -lt $((MB * 1000000)) ]; do
-		cat "$W/one.jsonl" >> "$IN"
-	done
-	python3 -c '
+bench_repeat "$IN" "$MB" "$CORPUS"/web/jsonl/*.jsonl.zst "$CORPUS"/code/*.jsonl.zst \
+	"$CORPUS"/quality/*.jsonl.zst "$CORPUS"/prose_en/*.jsonl.zst \
+	"$CORPUS"/multilingual/*.jsonl.zst "$CORPUS"/pii/*.jsonl.zst
+# The same texts as plain lines, for grep.
+[ "$TXT" -nt "$IN" ] || python3 -c '
 import json, sys
 with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8") as o:
     for line in f:
         o.write(json.loads(line)["text"] + "\n")' "$IN" "$TXT"
-fi
 BYTES=$(stat -c %s "$IN")
 TBYTES=$(stat -c %s "$TXT")
 echo "input: $IN ($BYTES bytes of JSONL, $TBYTES bytes of text)"
