@@ -12,18 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/buf.h"
+#include "core/datadir.h"
 #include "core/file.h"
 #include "core/hist.h"
 #include "model/model.h"
 #include "model/ppl_stage.h"
 #include "tokenizer/tokenizer.h"
-
-#ifndef CUR_DATADIR
-#define CUR_DATADIR "/usr/local/share/curate"
-#endif
-#ifndef CUR_SRCDIR
-#define CUR_SRCDIR "."
-#endif
 
 const cur_opt_spec model_ppl_options[] = {
 	{ "model", CUR_OPT_STR, "DIR", "checkpoint directory (config.json + model.safetensors)", "the reference model (data/models/reference)" },
@@ -85,16 +79,13 @@ typedef struct ppl_tls {
 
 int model_default_dir(char *path, size_t n, cur_err *err)
 {
-	const char *dirs[] = { CUR_DATADIR "/models/reference", CUR_SRCDIR "/data/models/reference" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, n, "%s/model.safetensors", dirs[i]);
-		if (access(path, R_OK) == 0) {
-			snprintf(path, n, "%s", dirs[i]);
-			return CUR_OK;
-		}
-	}
-	return cur_err_set(err, CUR_EIO, "no reference model in '%s' or '%s': train it with scripts/reference_model.sh "
-			   "(scripts/demo.sh does) or name a checkpoint with --model DIR", dirs[0], dirs[1]);
+	if (cur_data_path("models/reference", "model.safetensors", path, n, err) != CUR_OK)
+		return cur_err_set(err, CUR_EIO, "%s: train the reference model with "
+				   "scripts/reference_model.sh (scripts/demo.sh does) or name a "
+				   "checkpoint with --model DIR", err->msg);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	return CUR_OK;
 }
 
 /* ---- cut-offs ---- */
