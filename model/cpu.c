@@ -148,7 +148,8 @@ struct model_exec {
 	pool pool;
 	worker_arg *args;
 	float *pack;        /* threads x MK_PACK_FLOATS */
-	float *att;         /* threads x 2 max_T: a probability row and dp */
+	float *att;         /* threads x att_stride: attention's scratch, then start rows */
+	size_t att_stride, att_rel;
 	float *tile;        /* threads x HEAD_ROWS x HEAD_TILE: a tile of logits */
 	float *hmax, *hsum; /* ntiles x HEAD_ROWS: each tile's row maxima and sums */
 	float *htgt, *hlse; /* HEAD_ROWS: target logits, log-sum-exps */
@@ -402,18 +403,27 @@ static void seq_start(const int32_t *start, int b, int T, int32_t *rel)
 		rel[t] = start[(size_t)b * T + t] - b * T;
 }
 
+/* The thread's attention scratch (mk_attention_scratch's, or dp for the
+ * backward pass) and its rows of relative starts. */
+static float *att_scratch(model_exec *x, int tid, int32_t **rel)
+{
+	float *base = x->att + (size_t)tid * x->att_stride;
+	*rel = (int32_t *)(base + x->att_rel);
+	return base;
+}
+
 static void t_attention(void *ctx, size_t task, int tid)
 {
 	job *j = ctx;
 	int b = (int)(task / (size_t)j->nh), h = (int)(task % (size_t)j->nh), g = h / (j->nh / j->nkv);
 	size_t qs = (size_t)j->nh * j->hd, kvs = (size_t)j->nkv * j->hd, row = (size_t)b * j->T;
-	float *scratch = j->x->att + (size_t)tid * 2 * j->x->size.max_T;
-	int32_t *rel = (int32_t *)(scratch + j->x->size.max_T);
-	float *p = j->out2 ? j->out2 + ((size_t)b * j->nh + h) * j->T * j->T : scratch;
+	int32_t *rel;
+	float *scratch = att_scratch(j->x, tid, &rel);
+	float *p = j->out2 ? j->out2 + ((size_t)b * j->nh + h) * j->T * j->T : NULL;
 	seq_start(j->start, b, j->T, rel);
 	mk_attention_head(j->out + row * qs + (size_t)h * j->hd, p, j->out2 != NULL,
 			  j->a + row * qs + (size_t)h * j->hd, j->b + row * kvs + (size_t)g * j->hd,
-			  j->c + row * kvs + (size_t)g * j->hd, rel, j->T, j->hd, qs, kvs);
+			  j->c + row * kvs + (size_t)g * j->hd, rel, j->T, j->hd, qs, kvs, scratch);
 }
 
 static void cpu_attention(model_exec *x, float *out, float *att, const float *q, const float *k,
@@ -431,8 +441,8 @@ static void t_attention_backward(void *ctx, size_t task, int tid)
 	job *j = ctx;
 	int b = (int)(task / (size_t)j->nkv), g = (int)(task % (size_t)j->nkv), rep = j->nh / j->nkv;
 	size_t qs = (size_t)j->nh * j->hd, kvs = (size_t)j->nkv * j->hd, row = (size_t)b * j->T;
-	float *dp = j->x->att + (size_t)tid * 2 * j->x->size.max_T;
-	int32_t *rel = (int32_t *)(dp + j->x->size.max_T);
+	int32_t *rel;
+	float *dp = att_scratch(j->x, tid, &rel);
 	float *dk = j->out2 + row * kvs + (size_t)g * j->hd, *dv = j->out3 + row * kvs + (size_t)g * j->hd;
 	seq_start(j->start, b, j->T, rel);
 	for (int t = 0; t < j->T; t++) {
@@ -770,7 +780,10 @@ int model_cpu_exec_new(int threads, int matmul, const model_exec_size *size, mod
 #endif
 	x->nsumpart = ceil_div(size->max_elems ? size->max_elems : 1, SUM_ELEMS);
 	x->pack = fbuf((size_t)threads * MK_PACK_FLOATS);
-	x->att = fbuf((size_t)threads * 2 * (T ? T : 1));
+	/* at least T floats, for the backward pass's dp */
+	x->att_rel = mk_attention_scratch((int)T, size->head_dim > 1 ? size->head_dim : 1);
+	x->att_stride = x->att_rel + (T ? T : 1);
+	x->att = fbuf((size_t)threads * x->att_stride);
 	x->tile = fbuf((size_t)threads * HEAD_ROWS * HEAD_TILE);
 	x->hmax = fbuf(ntiles * HEAD_ROWS);
 	x->hsum = fbuf(ntiles * HEAD_ROWS);

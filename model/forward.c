@@ -101,7 +101,7 @@ void model_acts_release(const model *m, model_exec *x, model_acts *a)
 model_exec_size model_exec_size_for(const model *m, int B, int T, int training)
 {
 	model_exec_size s = { .dim = m->c.dim, .vocab = m->c.vocab_size, .max_T = T,
-			      .max_heads = m->c.n_heads, .max_rows = (size_t)B * T,
+			      .max_heads = m->c.n_heads, .head_dim = m->c.head_dim, .max_rows = (size_t)B * T,
 			      .max_elems = m->nw, .training = training };
 	int qh = m->c.n_heads * m->c.head_dim, wide = qh > m->c.hidden_dim ? qh : m->c.hidden_dim;
 

@@ -21,18 +21,53 @@
 /* exp for the vectorizer: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite),
  * exp(r) by its degree-6 Taylor polynomial (relative error below 2e-7),
  * 2^k built in the exponent bits. Arguments are clamped to [-87.3, 88.3], so
- * the result is a normal float. */
+ * the result is a normal float. The steps are macros so that the scalar
+ * form (for omp simd loops) and the vector form (for loops whose lanes are
+ * rows) compute the same thing. */
+#define EXP_LO -87.3f
+#define EXP_HI 88.3f
+#define EXP_ROUND(x) (((x) * 1.44269504f + 12582912.0f) - 12582912.0f) /* k, to nearest */
+#define EXP_REM(x, k) ((x) - (k) * 0.693145752f - (k) * 1.42860677e-6f)
+#define EXP_POLY(r)                                                                          \
+	(1.0f + (r) * (1.0f + (r) * (0.5f + (r) * (0.166666672f + (r) * (0.0416666679f +      \
+		(r) * (0.00833333377f + (r) * 0.00138888892f))))))
+
 static inline float vexp(float x)
 {
-	x = x < -87.3f ? -87.3f : x;
-	x = x > 88.3f ? 88.3f : x;
-	float t = x * 1.44269504f;
-	float k = (t + 12582912.0f) - 12582912.0f; /* round to nearest */
-	float r = x - k * 0.693145752f - k * 1.42860677e-6f;
-	float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f +
-				r * (0.00833333377f + r * 0.00138888892f)))));
+	x = x < EXP_LO ? EXP_LO : x;
+	x = x > EXP_HI ? EXP_HI : x;
+	float k = EXP_ROUND(x), r = EXP_REM(x, k);
 	union { int32_t i; float f; } s = { .i = ((int32_t)k + 127) << 23 };
-	return p * s.f;
+	return EXP_POLY(r) * s.f;
+}
+
+/* 16 rows as the lanes of one vector (a register with AVX-512, two with
+ * AVX2): the softmax of a transposed tile keeps its running maxima and sums
+ * in these, where the omp simd form would keep them in memory. */
+/* The helpers on them are always inlined: no call passes a vector, so the
+ * ABI GCC warns about (-Wpsabi) never applies. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float lanes __attribute__((vector_size(64)));
+typedef float lanes_u __attribute__((vector_size(64), aligned(4)));
+typedef int32_t lanes_i __attribute__((vector_size(64)));
+#define LANES 16
+#define INLINE static inline __attribute__((always_inline))
+
+/* a where pick is set, else b */
+INLINE lanes lanes_select(lanes_i pick, lanes a, lanes b)
+{
+	return (lanes)((pick & (lanes_i)a) | (~pick & (lanes_i)b));
+}
+
+/* vexp's steps on 16 lanes; NaN stays NaN */
+INLINE lanes lanes_exp(lanes x)
+{
+	const lanes lo = (lanes){ 0 } + EXP_LO, hi = (lanes){ 0 } + EXP_HI;
+	x = lanes_select(x < lo, lo, x);
+	x = lanes_select(x > hi, hi, x);
+	lanes k = EXP_ROUND(x), r = EXP_REM(x, k);
+	lanes_i e = (__builtin_convertvector(k, lanes_i) + 127) << 23;
+	return EXP_POLY(r) * (lanes)e;
 }
 
 /* ---- matrix products ----
@@ -43,7 +78,8 @@ static inline float vexp(float x)
  * row and k, from MR rows at once): packing it would cost as much as the
  * multiplications for the output head's shapes. The tile suits the vector
  * registers: 8 x 32 for AVX-512 (16 of its 32), 6 x 16 for AVX2 (12 of 16),
- * 4 x 8 for SSE2. */
+ * 4 x 8 for SSE2. The k loop is unrolled so that its counting takes fewer
+ * of the issue slots the multiply-adds need. */
 
 #define KC 256
 #define NC 1024
@@ -66,7 +102,7 @@ typedef void micro_fn(int kc, const float *const *a, size_t sk, const float *Bp,
 		const float *row[MR_];                                                         \
 		_Pragma("GCC unroll 8") for (int r = 0; r < MR_; r++)                          \
 			row[r] = a[r];                                                         \
-		for (size_t k = 0; k < (size_t)kc; k++, Bp += NR_) {                           \
+		_Pragma("GCC unroll 8") for (size_t k = 0; k < (size_t)kc; k++, Bp += NR_) {   \
 			const name##_u *b = (const name##_u *)Bp;                              \
 			_Pragma("GCC unroll 8") for (int r = 0; r < MR_; r++)                  \
 				_Pragma("GCC unroll 4") for (int c = 0; c < NR_ / W; c++)      \
@@ -291,41 +327,88 @@ void mk_rope(float *q, size_t rows, size_t row0, int T, int heads, int hd, const
 
 /* ---- attention ---- */
 
-VEC void mk_attention_head(float *out, float *p, int keep, const float *q, const float *k,
-			   const float *v, const int32_t *start, int T, int hd, size_t qs, size_t kvs)
+/* Rows of the transposed keys: room for a block of LANES scores that
+ * starts at any row below T. */
+static size_t keys_ld(int T)
 {
-	float scale = 1.0f / sqrtf((float)hd);
+	return ((size_t)T + 2 * LANES - 1) / LANES * LANES;
+}
 
-	for (int t = 0; t < T; t++) {
-		const float *qt = q + (size_t)t * qs;
-		float *pt = keep ? p + (size_t)t * T : p, *o = out + (size_t)t * qs, m = -INFINITY;
-		int s0 = start[t];
-		for (int s = s0; s <= t; s++) {
-			const float *ks = k + (size_t)s * kvs;
-			float dot = 0.0f;
-#pragma omp simd reduction(+ : dot)
-			for (int c = 0; c < hd; c++)
-				dot += qt[c] * ks[c];
-			pt[s] = dot * scale;
-			m = pt[s] > m ? pt[s] : m;
+size_t mk_attention_scratch(int T, int hd)
+{
+	return ((size_t)hd + 1) * keys_ld(T);
+}
+
+/* row[s] = scale * q . k[s] for s in [s0, t] (and up to LANES - 1 values
+ * past t, unused) from kT (hd, ld): multiply-adds down 16 keys at a time,
+ * with no sums across lanes; even and odd c in two sums to halve the chain
+ * of dependent adds. */
+INLINE void attention_scores(float *row, const float *kt, size_t ld, const float *q, int hd,
+			     int s0, int t, float scale)
+{
+	for (int s = s0; s <= t; s += LANES) {
+		lanes even = { 0 }, odd = { 0 };
+		for (int c = 0; c < hd; c += 2) {
+			even += q[c] * *(const lanes_u *)(kt + (size_t)c * ld + s);
+			odd += q[c + 1] * *(const lanes_u *)(kt + (size_t)(c + 1) * ld + s);
 		}
-		float sum = 0.0f;
+		*(lanes_u *)(row + s) = (even + odd) * scale;
+	}
+}
+
+/* o (hd) = the sum over s in [s0, t] of p[s] v[s], 16 columns at a time in
+ * registers, four keys in four sums (the adds of one sum wait on each
+ * other); the columns past a multiple of 16 one by one. */
+INLINE void attention_values(float *o, const float *p, const float *v, size_t kvs, int s0, int t,
+			     int hd)
+{
+	int c = 0;
+	for (; c + LANES <= hd; c += LANES) {
+		lanes acc[4] = { { 0 } };
+		int s = s0;
+		for (; s + 3 <= t; s += 4)
+#pragma GCC unroll 4
+			for (int i = 0; i < 4; i++)
+				acc[i] += p[s + i] * *(const lanes_u *)(v + (size_t)(s + i) * kvs + c);
+		for (; s <= t; s++)
+			acc[0] += p[s] * *(const lanes_u *)(v + (size_t)s * kvs + c);
+		*(lanes_u *)(o + c) = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+	}
+	for (; c < hd; c++) {
+		float acc = 0.0f;
+		for (int s = s0; s <= t; s++)
+			acc += p[s] * v[(size_t)s * kvs + c];
+		o[c] = acc;
+	}
+}
+
+VEC void mk_attention_head(float *out, float *p, int keep, const float *q, const float *k,
+			   const float *v, const int32_t *start, int T, int hd, size_t qs, size_t kvs,
+			   float *scratch)
+{
+	size_t ld = keys_ld(T);
+	float scale = 1.0f / sqrtf((float)hd), *kt = scratch, *row = scratch + (size_t)hd * ld;
+
+	for (int s = 0; s < T; s++)
+		for (int c = 0; c < hd; c++)
+			kt[(size_t)c * ld + s] = k[(size_t)s * kvs + c];
+	for (int t = 0; t < T; t++) {
+		float *pt = keep ? p + (size_t)t * T : row, m = -INFINITY, sum = 0.0f;
+		int s0 = start[t];
+		attention_scores(row, kt, ld, q + (size_t)t * qs, hd, s0, t, scale);
+#pragma omp simd reduction(max : m)
+		for (int s = s0; s <= t; s++)
+			m = row[s] > m ? row[s] : m;
 #pragma omp simd reduction(+ : sum)
 		for (int s = s0; s <= t; s++) {
-			pt[s] = vexp(pt[s] - m);
-			sum += pt[s];
+			row[s] = vexp(row[s] - m);
+			sum += row[s];
 		}
 		float inv = 1.0f / sum;
-		for (int c = 0; c < hd; c++)
-			o[c] = 0.0f;
-		for (int s = s0; s <= t; s++) {
-			const float *vs = v + (size_t)s * kvs;
-			float ps = pt[s] * inv;
-			pt[s] = ps;
 #pragma omp simd
-			for (int c = 0; c < hd; c++)
-				o[c] += ps * vs[c];
-		}
+		for (int s = s0; s <= t; s++)
+			pt[s] = row[s] * inv;
+		attention_values(out + (size_t)t * qs, pt, v, kvs, s0, t, hd);
 	}
 }
 
@@ -419,33 +502,34 @@ VEC void mk_adamw(float *p, float *m, float *v, const float *g, size_t n, float 
 
 /* ---- the output head's softmax ---- */
 
-/* Down the columns, with the rows as vector lanes: each pass streams the
- * tile once. */
-/* In blocks of MK_STATS_ROWS columns, whose maxima and sums stay in
- * vector registers while v runs (lanes past rows compute unused values). */
+/* Down the columns, with the rows as vector lanes: in blocks of
+ * MK_STATS_ROWS columns, whose maxima and sums stay in registers while v
+ * runs (lanes past rows compute unused values). Two passes, the maxima
+ * first, so that each logit costs one exponential. */
 VEC void mk_softmax_stats_t(const float *lT, size_t ld, size_t n, size_t rows, float *max, float *sum)
 {
+	enum { NV = MK_STATS_ROWS / LANES };
 	for (size_t r0 = 0; r0 < rows; r0 += MK_STATS_ROWS) {
-		float mx[MK_STATS_ROWS], sm[MK_STATS_ROWS];
-		for (int r = 0; r < MK_STATS_ROWS; r++) {
-			mx[r] = -INFINITY;
-			sm[r] = 0.0f;
+		lanes mx[NV], sm[NV];
+		for (int i = 0; i < NV; i++) {
+			mx[i] = (lanes){ 0 } - INFINITY;
+			sm[i] = (lanes){ 0 };
 		}
 		for (size_t v = 0; v < n; v++) {
-			const float *x = lT + v * ld + r0;
-#pragma omp simd
-			for (int r = 0; r < MK_STATS_ROWS; r++)
-				mx[r] = x[r] > mx[r] ? x[r] : mx[r];
+			const lanes_u *x = (const lanes_u *)(lT + v * ld + r0);
+#pragma GCC unroll 4
+			for (int i = 0; i < NV; i++)
+				mx[i] = lanes_select(x[i] > mx[i], x[i], mx[i]);
 		}
 		for (size_t v = 0; v < n; v++) {
-			const float *x = lT + v * ld + r0;
-#pragma omp simd
-			for (int r = 0; r < MK_STATS_ROWS; r++)
-				sm[r] += vexp(x[r] - mx[r]);
+			const lanes_u *x = (const lanes_u *)(lT + v * ld + r0);
+#pragma GCC unroll 4
+			for (int i = 0; i < NV; i++)
+				sm[i] += lanes_exp(x[i] - mx[i]);
 		}
 		for (size_t r = 0; r < MK_STATS_ROWS && r0 + r < rows; r++) {
-			max[r0 + r] = mx[r];
-			sum[r0 + r] = sm[r];
+			max[r0 + r] = mx[r / LANES][r % LANES];
+			sum[r0 + r] = sm[r / LANES][r % LANES];
 		}
 	}
 }

@@ -45,10 +45,13 @@ void mk_rope(float *q, size_t rows, size_t row0, int T, int heads, int hd, const
 	     const float *sin, int inverse);
 /* One (sequence, head) of causal attention: rows t in [0,T) of q (stride
  * qs), keys/values k, v (stride kvs) at the right head already; start[t]
- * is the first row t attends to; p (T,T) or a scratch row of T floats when
- * keep is 0; out (stride qs). */
+ * is the first row t attends to; p (T,T) keeps the probabilities when keep
+ * is 1 (else unused); out (stride qs); scratch of mk_attention_scratch(T,
+ * hd) floats. */
+size_t mk_attention_scratch(int T, int hd);
 void mk_attention_head(float *out, float *p, int keep, const float *q, const float *k,
-		       const float *v, const int32_t *start, int T, int hd, size_t qs, size_t kvs);
+		       const float *v, const int32_t *start, int T, int hd, size_t qs, size_t kvs,
+		       float *scratch);
 /* The backward of one query head: dq (=), dk and dv (+=); dp scratch (T,). */
 void mk_attention_head_backward(float *dq, float *dk, float *dv, const float *dout,
 				const float *p, const float *q, const float *k, const float *v,

@@ -24,7 +24,7 @@ typedef struct model_exec model_exec;
 /* What an exec must be able to hold: set once, before any kernel runs, so
  * that no kernel allocates. */
 typedef struct model_exec_size {
-	int dim, vocab, max_T, max_heads;
+	int dim, vocab, max_T, max_heads, head_dim;
 	size_t max_rows;   /* N */
 	size_t max_elems;  /* the longest vector sumsq sees */
 	int max_in, max_out; /* the largest weight matrix of a matmul: (max_out, max_in) */
