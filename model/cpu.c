@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "core/buf.h"
 #include "model/kernels.h"
 #include "model/ops.h"
@@ -34,8 +35,8 @@ typedef struct pool {
 	int n;                 /* workers besides the caller */
 	pthread_mutex_t mu;
 	pthread_cond_t go, done;
-	unsigned gen;
-	int stop, busy;
+	unsigned gen, busy;     /* busy: workers still on the current kernel */
+	int stop;
 	task_fn fn;
 	void *ctx;
 	size_t ntasks, next;
@@ -53,6 +54,37 @@ static void run_tasks(pool *p, int tid)
 		p->fn(p->ctx, t, tid);
 }
 
+/* A forward pass of a small model is dozens of kernels of tens of
+ * microseconds, about what it takes a thread to wake from a condition
+ * variable: so a thread that waits first watches the counter it waits on
+ * for SPIN_NS (the next kernel is usually there by then), and only then
+ * sleeps. */
+enum { SPIN_NS = 200000 };
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Watches *v until (*v == val) == want (1), or SPIN_NS pass (0). */
+static int spin_until(const unsigned *v, unsigned val, int want)
+{
+	long long end = 0;
+	for (unsigned i = 0;; i++) {
+		if ((__atomic_load_n(v, __ATOMIC_ACQUIRE) == val) == want)
+			return 1;
+		if (i % 64 == 0) { /* the clock now and then */
+			long long t = now_ns();
+			if (!end)
+				end = t + SPIN_NS;
+			else if (t > end)
+				return 0;
+		}
+	}
+}
+
 static void *worker(void *arg)
 {
 	worker_arg *w = arg;
@@ -60,6 +92,7 @@ static void *worker(void *arg)
 	unsigned seen = 0;
 
 	for (;;) {
+		spin_until(&p->gen, seen, 0);
 		pthread_mutex_lock(&p->mu);
 		while (p->gen == seen && !p->stop)
 			pthread_cond_wait(&p->go, &p->mu);
@@ -71,7 +104,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		run_tasks(p, w->tid);
 		pthread_mutex_lock(&p->mu);
-		if (--p->busy == 0)
+		if (__atomic_sub_fetch(&p->busy, 1, __ATOMIC_RELEASE) == 0)
 			pthread_cond_signal(&p->done);
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -92,10 +125,12 @@ static void pool_run(pool *p, size_t ntasks, task_fn fn, void *ctx)
 	p->ntasks = ntasks;
 	p->next = 0;
 	p->busy = p->n;
-	p->gen++;
+	__atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
 	run_tasks(p, 0);
+	if (spin_until(&p->busy, 0, 1))
+		return;
 	pthread_mutex_lock(&p->mu);
 	while (p->busy)
 		pthread_cond_wait(&p->done, &p->mu);
@@ -572,7 +607,7 @@ static void cpu_adamw(model_exec *x, float *p, float *m, float *v, const float *
 typedef struct head_job {
 	model_exec *x;
 	const float *in, *W;
-	float *dW, *din;
+	float *dW, *din, *loss;
 	const uint32_t *targets;
 	size_t r0, rows;
 	int d, V;
@@ -649,29 +684,42 @@ static void t_head_din(void *ctx, size_t task, int tid)
 	}
 }
 
+/* The losses of 32 rows of a chunk: each row's log-sum-exp from its
+ * tiles' maxima and sums, combined in tile order in double. */
+static void t_head_loss(void *ctx, size_t task, int tid)
+{
+	head_job *h = ctx;
+	model_exec *x = h->x;
+	size_t len, r0 = span(task, 32, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
+	(void)tid;
+	for (size_t r = r0; r < r0 + len; r++) {
+		float m = -INFINITY;
+		double s = 0.0;
+		for (size_t t = 0; t < ntiles; t++)
+			m = fmaxf(m, x->hmax[t * HEAD_ROWS + r]);
+		for (size_t t = 0; t < ntiles; t++)
+			s += (double)x->hsum[t * HEAD_ROWS + r] * exp((double)x->hmax[t * HEAD_ROWS + r] - m);
+		double lse = m + log(s);
+		h->loss[h->r0 + r] = (float)(lse - x->htgt[r]);
+		x->hlse[r] = (float)lse;
+	}
+}
+
 static void cpu_head(model_exec *x, float *loss, float *din, float *dW, const float *in,
 		     const float *W, const uint32_t *targets, float grad_scale, size_t N, int d, int V)
 {
 	size_t ntiles = ceil_div((size_t)V, HEAD_TILE);
 
 	for (size_t r0 = 0; r0 < N; r0 += HEAD_ROWS) {
-		head_job h = { .x = x, .in = in, .W = W, .dW = dW, .din = din, .targets = targets, .r0 = r0,
-			       .rows = N - r0 < HEAD_ROWS ? N - r0 : HEAD_ROWS, .d = d, .V = V,
+		head_job h = { .x = x, .in = in, .W = W, .dW = dW, .din = din, .loss = loss, .targets = targets,
+			       .r0 = r0, .rows = N - r0 < HEAD_ROWS ? N - r0 : HEAD_ROWS, .d = d, .V = V,
 			       .scale = grad_scale };
-		if (!x->blas) /* the chunk's rows, packed once for every tile */
-			mk_pack_b(x->bpack, in + r0 * d, d, 1, d, 0, (int)h.rows);
-		pool_run(&x->pool, ntiles, t_head_forward, &h);
-		for (size_t r = 0; r < h.rows; r++) {
-			float m = -INFINITY;
-			double s = 0.0;
-			for (size_t t = 0; t < ntiles; t++)
-				m = fmaxf(m, x->hmax[t * HEAD_ROWS + r]);
-			for (size_t t = 0; t < ntiles; t++)
-				s += (double)x->hsum[t * HEAD_ROWS + r] * exp((double)x->hmax[t * HEAD_ROWS + r] - m);
-			double lse = m + log(s);
-			loss[r0 + r] = (float)(lse - x->htgt[r]);
-			x->hlse[r] = (float)lse;
+		if (!x->blas) { /* the chunk's rows, packed once for every tile */
+			job p = { .x = x, .b = in + r0 * d, .i = d, .o = (int)h.rows };
+			pool_run(&x->pool, ceil_div(h.rows, PACK_COLS), t_pack_weight, &p);
 		}
+		pool_run(&x->pool, ntiles, t_head_forward, &h);
+		pool_run(&x->pool, ceil_div(h.rows, 32), t_head_loss, &h);
 		if (!dW)
 			continue;
 		pool_run(&x->pool, ntiles, t_head_backward, &h);
