@@ -169,7 +169,7 @@ void model_init_weights(model *m, uint64_t seed)
 			}
 			/* Box-Muller, one value per pair of draws */
 			double u1 = uniform(&s), u2 = uniform(&s);
-			w[k] = (float)(0.02 * sqrt(-2.0 * log(u1)) * cos(2 * M_PI * u2));
+			w[k] = (float)(MODEL_INIT_STD * sqrt(-2.0 * log(u1)) * cos(2 * M_PI * u2));
 		}
 	}
 }

@@ -36,8 +36,9 @@ struct model {
 
 /* model_new: the layout for c with weights allocated (zero) by ops. */
 int model_new(const model_config *c, const model_ops *ops, model **out, cur_err *err);
-/* model_init_weights: Llama's initialization (normal, std 0.02; norms 1),
- * from seed. */
+/* model_init_weights: Llama's initialization (normal, std MODEL_INIT_STD;
+ * norms 1), from seed. */
+#define MODEL_INIT_STD 0.02
 void model_init_weights(model *m, uint64_t seed);
 /* model_save: config.json and model.safetensors into dir (created), the
  * weights stored as dtype. */

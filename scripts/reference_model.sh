@@ -17,10 +17,13 @@
 #      against spam e-mail (evaluation.json).
 # The defaults (120 updates of 8 x 256 tokens) take a few minutes on two
 # cores; STEPS=1200 BATCH=12 is the longer run docs/model.md reports.
-# Steps already done in WORK are kept (training resumes).
+# Steps already done in WORK are kept (training resumes); STOP_AT=N stops
+# the run after update N of STEPS and evaluates the model as it is there
+# (bench/reference_curve.sh follows a run this way).
 #
 # usage: [JOBS=2] [STEPS=N] [BATCH=B] [SEQ=T] [LR=X] [CONFIG=NAME|FILE.json]
-#        [WORK=DIR] [PROSE=FILE.jsonl[.zst]]
+#        [SEED=N] [TRAIN_ARGS='more curate model train options']
+#        [WORK=DIR] [PROSE=FILE.jsonl[.zst]] [STOP_AT=N]
 #        scripts/reference_model.sh [OUT_DIR]   (default data/models/reference)
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +34,8 @@ BATCH=${BATCH:-8}
 SEQ=${SEQ:-256}
 LR=${LR:-3e-3}
 CONFIG=${CONFIG:-tiny}
+SEED=${SEED:-0}
+TRAIN_ARGS=${TRAIN_ARGS:-}
 PROSE=${PROSE:-data/reference/prose-en.jsonl.zst}
 W=${WORK:-build/reference-model}
 CURATE=build/curate
@@ -48,7 +53,7 @@ resume=""
 [ -s "$W/ckpt/training_state.safetensors" ] && resume=--resume
 "$CURATE" model train --shards "$W/shards" --config "$CONFIG" --steps "$STEPS" --batch "$BATCH" --seq "$SEQ" \
 	--lr "$LR" --warmup $((STEPS / 12 + 1)) --eval-every $((STEPS / 6 + 1)) --eval-tokens 16384 \
-	--save-every 100 --seed 0 -j "$JOBS" -o "$W/ckpt" $resume
+	--save-every 100 --seed "$SEED" -j "$JOBS" -o "$W/ckpt" ${STOP_AT:+--stop-at "$STOP_AT"} $resume $TRAIN_ARGS
 
 # 3. The bundled checkpoint: float16 weights (half the size; scores within
 # 1% of float32's, tests/cli/model.sh), the log and the curve.

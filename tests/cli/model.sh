@@ -60,6 +60,32 @@ awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' &&
 	ok "60 updates lower the validation loss ($first -> $last)" ||
 	fail "validation loss falls" "$(cat "$W/long/train_log.csv")"
 
+# 3b. --unigram-init starts an untied head at the train split's unigram
+# distribution: the first validation loss is the smoothed unigram model's.
+sed 's/"tie_word_embeddings": true/"tie_word_embeddings": false/' "$MICRO" > "$W/untied.json"
+"$CURATE" model train -q --shards "$W/shards" --config "$W/untied.json" --unigram-init --steps 1 --batch 4 \
+	--seq 32 --eval-tokens 0 --lr 1e-6 -o "$W/unigram" || fail "train --unigram-init"
+"$PY" - "$W/shards" "$(awk -F, 'NR == 2 { print $6 }' "$W/unigram/train_log.csv")" <<'PY' &&
+import array, glob, math, sys
+def ids(split):  # llm.c shards: a 256-int header, then the ids
+    a = array.array("I")
+    for f in sorted(glob.glob(sys.argv[1] + "/" + split + "_*.bin")):
+        a.frombytes(open(f, "rb").read()[1024:])
+    return a
+count, V, k = {}, 128256, 0.1
+for t in ids("train"):
+    count[t] = count.get(t, 0) + 1
+total = sum(count.values()) + k * V
+unigram = sum(-math.log((count.get(t, 0) + k) / total) for t in ids("valid")[1:]) / (len(ids("valid")) - 1)
+loss = float(sys.argv[2])
+print("#   first validation loss %.3f, unigram %.3f, uniform %.3f" % (loss, unigram, math.log(V)))
+assert abs(loss - unigram) < 0.05 * unigram, (loss, unigram)
+PY
+	ok "--unigram-init starts at the unigram model's validation loss" || fail "unigram start"
+expect_status "--unigram-init with a tied head" 2 "$CURATE" model train --shards "$W/shards" --config "$MICRO" \
+	--unigram-init -o "$W/x"
+contains "... says it needs an untied head" "$W/err" "needs an untied head"
+
 # 4. eval: loss and perplexity of the validation split.
 "$CURATE" model eval "$W/long" --shards "$W/shards" --seq 32 --report "$W/eval.json" > "$W/eval.out" ||
 	fail "model eval"
