@@ -2,8 +2,9 @@
 """How well perplexity separates good text from bad (standard library only).
 
   ppl_separation.py shuffle IN.jsonl OUT.jsonl [SEED]
-      the same documents with their words shuffled (whitespace-split,
-      joined by single spaces): the same vocabulary, no syntax
+      the same documents with their words (the runs of non-space
+      characters) shuffled and the whitespace between them left where it
+      was: the same words and layout, no syntax
   ppl_separation.py compare GOOD.jsonl BAD.jsonl [BAD.jsonl ...]
       GOOD and BAD are outputs of `curate ppl` (metadata.ppl). For each BAD
       set: median perplexities and AUC, the probability that a random good
@@ -11,13 +12,15 @@
       separation, 0.5: none). Where a BAD document's id is a GOOD one's with
       "/shuffled" added (the shuffle command's output), also the paired
       figures: the share of documents whose shuffled version has the higher
-      perplexity, and the median ratio of the two. The AUC compares every
+      perplexity, the median ratio of the two and both medians, in all and
+      per kind of document (its id up to the first "/"). The AUC compares every
       good document with every bad one, so it also measures how perplexity
       varies between kinds of text; the pairs measure word order alone.
       Prints JSON.
 """
 import json
 import random
+import re
 import statistics
 import sys
 
@@ -38,12 +41,34 @@ def read_ids_ppl(path):
 
 def paired(good, bad):
     good = dict(good)
-    pairs = [(good[k[:-len("/shuffled")]], v) for k, v in bad
+    pairs = [(k[:-len("/shuffled")], good[k[:-len("/shuffled")]], v) for k, v in bad
              if k.endswith("/shuffled") and k[:-len("/shuffled")] in good]
     if not pairs:
         return None
-    return {"pairs": len(pairs), "share_higher": sum(1 for g, b in pairs if b > g) / len(pairs),
-            "median_ratio": statistics.median(b / g for g, b in pairs)}
+    out = pair_figures(pairs)
+    # The kind of a document is its id up to the first "/" (the source).
+    kinds = sorted({k.split("/")[0] for k, _, _ in pairs})
+    if len(kinds) > 1:
+        out["kinds"] = {kind: pair_figures([p for p in pairs if p[0].split("/")[0] == kind])
+                        for kind in kinds}
+    return out
+
+
+def pair_figures(pairs):
+    return {"pairs": len(pairs), "share_higher": sum(1 for _, g, b in pairs if b > g) / len(pairs),
+            "median_ratio": statistics.median(b / g for _, g, b in pairs),
+            "median_good": statistics.median(g for _, g, _ in pairs),
+            "median_bad": statistics.median(b for _, _, b in pairs)}
+
+
+def shuffle_words(text, rng):
+    parts = re.split(r"(\s+)", text)  # words at even indexes, whitespace at odd
+    slots = [i for i in range(0, len(parts), 2) if parts[i]]
+    words = [parts[i] for i in slots]
+    rng.shuffle(words)
+    for i, w in zip(slots, words):
+        parts[i] = w
+    return "".join(parts)
 
 
 def auc(good, bad):
@@ -67,9 +92,7 @@ def main(argv):
         with open(argv[2]) as f, open(argv[3], "w") as out:
             for line in f:
                 d = json.loads(line)
-                words = d["text"].split()
-                rng.shuffle(words)
-                d["text"] = " ".join(words)
+                d["text"] = shuffle_words(d["text"], rng)
                 d["id"] = str(d.get("id", "")) + "/shuffled"
                 out.write(json.dumps(d) + "\n")
         return 0

@@ -6,7 +6,10 @@
 #      data/reference/prose-en.jsonl.zst (Moby-Dick, State of the Union
 #      addresses, the Jargon File; none of the held-back documents of
 #      tests/data/model/heldout-prose.jsonl), 3% for validation;
-#   2. `curate model train --config tiny`;
+#   2. `curate model train` of data/reference/model.json (tiny's shape with
+#      an untied head) from the unigram model of the training text
+#      (--unigram-init: a short run from a random start ends little better
+#      than that unigram model, docs/model.md);
 #   3. `curate model export --dtype f16` into the output directory, with the
 #      training log and loss curve;
 #   4. `curate ppl --fit` on the demo's web text (Common Crawl, 2019) scored
@@ -15,29 +18,35 @@
 #      filters;
 #   5. held-back prose against the same prose with its words shuffled and
 #      against spam e-mail (evaluation.json).
-# The defaults (120 updates of 8 x 256 tokens) take a few minutes on two
-# cores; STEPS=1200 BATCH=12 is the longer run docs/model.md reports.
-# Steps already done in WORK are kept (training resumes); STOP_AT=N stops
+# The defaults (240 updates of 8 x 256 tokens, about one epoch) take about
+# four minutes on two cores; docs/model.md reports longer runs too.
+# Steps already done in WORK (by default one directory per setting under
+# build/reference-model/) are kept: training resumes; STOP_AT=N stops
 # the run after update N of STEPS and evaluates the model as it is there
 # (bench/reference_curve.sh follows a run this way).
 #
 # usage: [JOBS=2] [STEPS=N] [BATCH=B] [SEQ=T] [LR=X] [CONFIG=NAME|FILE.json]
-#        [SEED=N] [TRAIN_ARGS='more curate model train options']
+#        [INIT=unigram|random] [SEED=N] [TRAIN_ARGS='more model train options']
 #        [WORK=DIR] [PROSE=FILE.jsonl[.zst]] [STOP_AT=N]
 #        scripts/reference_model.sh [OUT_DIR]   (default data/models/reference)
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-data/models/reference}
 JOBS=${JOBS:-2}
-STEPS=${STEPS:-120}
+STEPS=${STEPS:-240}
 BATCH=${BATCH:-8}
 SEQ=${SEQ:-256}
-LR=${LR:-3e-3}
-CONFIG=${CONFIG:-tiny}
+LR=${LR:-1e-2}
+CONFIG=${CONFIG:-data/reference/model.json}
+INIT=${INIT:-unigram}
 SEED=${SEED:-0}
 TRAIN_ARGS=${TRAIN_ARGS:-}
+if [ "$INIT" = unigram ]; then TRAIN_ARGS="--unigram-init $TRAIN_ARGS"; fi
 PROSE=${PROSE:-data/reference/prose-en.jsonl.zst}
-W=${WORK:-build/reference-model}
+# A run resumes only with the options it started with (STEPS may grow): the
+# default work directory is one per setting.
+settings=$(echo "$CONFIG $INIT $LR $BATCH $SEQ $SEED $TRAIN_ARGS $PROSE" | cksum | cut -d ' ' -f 1)
+W=${WORK:-build/reference-model/$settings}
 CURATE=build/curate
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

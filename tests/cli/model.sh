@@ -198,9 +198,11 @@ fi
 
 # 9. The reference model is the default.
 # Its perplexity separates held-back reference prose (not trained on) from
-# spam e-mail bodies, and ranks it below the same prose with its words
-# shuffled more often than not: the demo's few-minute model has learned
-# mostly which tokens prose uses, little of their order (docs/model.md).
+# spam e-mail bodies and, less well, from the same prose with its words
+# shuffled: nearly every document scores worse shuffled, but perplexity
+# varies between kinds of prose about as much as shuffling moves it
+# (docs/model.md). A model from scripts/reference_model.sh's defaults
+# passes; one trained much shorter does not.
 if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
 	"$CURATE" ppl -q --max-tokens 64 "$W/docs.jsonl" > "$W/ref.jsonl" && grep -q '"ppl_bucket"' "$W/ref.jsonl" &&
 		ok "curate ppl without --model uses the reference model and its buckets" ||
@@ -214,14 +216,14 @@ if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
 	done
 	"$PY" "$top_srcdir/bench/ppl_separation.py" compare "$W/prose.ppl.jsonl" "$W/shuffled.ppl.jsonl" \
 		"$W/spam.ppl.jsonl" > "$W/sep.json" || fail "ppl_separation.py"
-	"$PY" - "$W/sep.json" <<'PY' && ok "the reference model separates held-back prose from spam and, weakly, from shuffled words" ||
+	"$PY" - "$W/sep.json" <<'PY' && ok "the reference model separates held-back prose from spam and from shuffled words" ||
 import json, sys
 r = json.load(open(sys.argv[1]))
 for b in r["bad"]:
     print("#   %s: median %.0f against %.0f, AUC %.3f" % (b["file"].rsplit("/", 1)[-1], b["median_ppl"],
                                                      r["good"]["median_ppl"], b["auc"]))
 shuffled, spam = r["bad"]
-assert spam["auc"] >= 0.95 and shuffled["auc"] >= 0.6, r
+assert spam["auc"] >= 0.95 and shuffled["auc"] >= 0.75 and shuffled["paired"]["share_higher"] >= 0.9, r
 PY
 		fail "separation" "$(cat "$W/sep.json")"
 else
