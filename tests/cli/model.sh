@@ -212,7 +212,10 @@ if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
 		in="$W/shuffled.jsonl"
 		[ $s = prose ] && in="$D/model/heldout-prose.jsonl"
 		[ $s = spam ] && in="$D/model/spam.jsonl"
-		"$CURATE" ppl -q -j 2 "$in" > "$W/$s.ppl.jsonl" || fail "ppl of $s"
+		# the first 128 tokens separate as well as whole documents (AUC 0.90 both
+		# ways with the default model) in a third of the time, which counts
+		# under the sanitizers
+		"$CURATE" ppl -q -j 2 --max-tokens 128 "$in" > "$W/$s.ppl.jsonl" || fail "ppl of $s"
 	done
 	"$PY" "$top_srcdir/bench/ppl_separation.py" compare "$W/prose.ppl.jsonl" "$W/shuffled.ppl.jsonl" \
 		"$W/spam.ppl.jsonl" > "$W/sep.json" || fail "ppl_separation.py"
