@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/interrupt.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
 #include "model/train.h"
@@ -697,6 +698,18 @@ static int evaluate(run *r, double *loss, cur_err *err)
 			  (uint64_t)r->o.eval_tokens, r->rows, loss, &tokens, &windows, err);
 }
 
+/* A first SIGINT or SIGTERM (core/interrupt.h) ends the run after the
+ * update in progress, as --stop-at does: the checkpoint is saved, so that
+ * --resume continues where it stopped. */
+static int stop_interrupted(run *r, long step, cur_err *err)
+{
+	if (r->line_open)
+		fputc('\n', stderr);
+	CUR_FORWARD(save_all(r->t, r->opts, &r->log, r->out, err));
+	return cur_err_set(err, CUR_EINTR, "stopped after update %ld by a signal; the checkpoint in '%s' "
+			   "is saved and --resume continues", step, r->out);
+}
+
 static int train_loop(run *r, cur_err *err)
 {
 	long first = r->t->step + 1, last = r->o.steps;
@@ -722,6 +735,8 @@ static int train_loop(run *r, cur_err *err)
 		progress(r, &row, now() - start, step - first + 1, last - first + 1);
 		if (r->o.save_every && step % r->o.save_every == 0 && step != last)
 			CUR_FORWARD(save_all(r->t, r->opts, &r->log, r->out, err));
+		if (cur_interrupted() && step != last)
+			return stop_interrupted(r, step, err);
 	}
 	if (r->line_open)
 		fputc('\n', stderr);

@@ -14,6 +14,15 @@ else
 	export CURATE_REQUIRE_SLURM=1
 fi
 status=0
+if [ "$quick" != "--quick" ] && [ ! -s data/models/reference/model.safetensors ]; then
+	# The reference model, trained as the demo trains it, so that the
+	# tests of its separation (tests/cli/model.sh) run rather than skip.
+	echo "== the reference model (scripts/reference_model.sh, a few minutes)"
+	scripts/reference_model.sh > build/reference-model.log 2>&1 || {
+		status=1
+		tail -n 40 build/reference-model.log
+	}
+fi
 echo "== make check (build/)"
 make -s -C build check -j"$(nproc)" || status=1
 [ $status = 0 ] || cat build/test-suite.log 2>/dev/null | tail -n 80

@@ -51,6 +51,24 @@ same "train: ... and the same log (but the timings)" "$W/log.a" "$W/log.c"
 expect_status "train --resume refuses another --lr" 2 train "$W/c" --resume --lr 0.02
 contains "... and names it" "$W/err" "--lr differs"
 
+# A first SIGTERM or SIGINT stops training after the update in progress, with
+# the checkpoint saved, and --resume continues from it.
+"$CURATE" model train -q --shards "$W/shards" --config "$MICRO" --steps 1000000 --batch 4 --seq 32 \
+	--warmup 1 --eval-every 0 --lr 0.01 --seed 7 -o "$W/int" 2> "$W/int.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+st=0
+wait $pid || st=$?
+done_steps=$(($(wc -l < "$W/int/train_log.csv") - 1))
+[ $st -eq 143 ] && [ -s "$W/int/training_state.safetensors" ] && [ $done_steps -ge 1 ] &&
+	grep -q "by a signal" "$W/int.err" &&
+	ok "a signal stops training after update $done_steps, exit 143, the checkpoint saved" ||
+	fail "stop by a signal" "status $st: $(cat "$W/int.err")"
+"$CURATE" model train -q --shards "$W/shards" --steps $((done_steps + 2)) -o "$W/int" --resume &&
+	[ "$(wc -l < "$W/int/train_log.csv")" -eq $((done_steps + 3)) ] &&
+	ok "... and --resume continues from it" || fail "resume after a signal"
+
 # 3. Training lowers the validation loss.
 "$CURATE" model train -q --shards "$W/shards" --config "$MICRO" --steps 60 --batch 4 --seq 32 \
 	--eval-every 10 --eval-tokens 1024 --lr 0.02 --warmup 5 -j 2 -o "$W/long" || fail "train 60 updates"
@@ -198,11 +216,11 @@ fi
 
 # 9. The reference model is the default.
 # Its perplexity separates held-back reference prose (not trained on) from
-# spam e-mail bodies and, less well, from the same prose with its words
-# shuffled: nearly every document scores worse shuffled, but perplexity
-# varies between kinds of prose about as much as shuffling moves it
-# (docs/model.md). A model from scripts/reference_model.sh's defaults
-# passes; one trained much shorter does not.
+# spam e-mail bodies and from the same prose with its words shuffled
+# (docs/model.md: AUC 1.00 and 0.90 with scripts/reference_model.sh's
+# defaults). scripts/test.sh trains it when the tree has none; the bounds
+# leave room for the seed's variation, and a model started at random
+# rather than at the unigram (AUC about 0.65) fails them.
 if [ -f "$top_srcdir/data/models/reference/model.safetensors" ]; then
 	"$CURATE" ppl -q --max-tokens 64 "$W/docs.jsonl" > "$W/ref.jsonl" && grep -q '"ppl_bucket"' "$W/ref.jsonl" &&
 		ok "curate ppl without --model uses the reference model and its buckets" ||
@@ -228,7 +246,7 @@ for b in r["bad"]:
 shuffled, spam = r["bad"]
 assert spam["auc"] >= 0.95 and shuffled["auc"] >= 0.75 and shuffled["paired"]["share_higher"] >= 0.9, r
 PY
-		fail "separation" "$(cat "$W/sep.json")"
+		fail "separation (a model from older defaults: run scripts/reference_model.sh again)" "$(cat "$W/sep.json")"
 else
 	ok "the bundled reference model # SKIP not in this tree"
 fi
