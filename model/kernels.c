@@ -79,7 +79,7 @@ INLINE lanes lanes_exp(lanes x)
  * multiplications for the output head's shapes. The tile suits the vector
  * registers: 8 x 32 for AVX-512 (16 of its 32), 6 x 16 for AVX2 (12 of 16),
  * 4 x 8 for SSE2. The k loop is unrolled so that its counting takes fewer
- * of the issue slots the multiply-adds need. */
+ * of the dispatch slots the multiply-adds need. */
 
 #define KC 256
 #define NC 1024
