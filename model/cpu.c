@@ -23,7 +23,8 @@ enum {
 	ELEMS = 16384,    /* elements per elementwise task */
 	SUM_ELEMS = 65536,/* elements per partial sum of squares */
 	HEAD_ROWS = 256,  /* rows per chunk of the output head (a multiple of MK_STATS_ROWS) */
-	HEAD_TILE = 1024  /* vocabulary entries per head task */
+	HEAD_TILE = 1024, /* vocabulary entries per head task */
+	HEAD_ROW_TASK = 32 /* rows of a chunk per loss or din task */
 };
 
 /* ---- the pool ---- */
@@ -670,11 +671,11 @@ static void t_head_backward(void *ctx, size_t tile, int tid)
 		x->dxpart + tile * HEAD_ROWS * h->d, h->d, pack);
 }
 
-/* din of 32 rows of a chunk: the tiles' parts added in tile order. */
+/* din of HEAD_ROW_TASK rows of a chunk: the tiles' parts added in tile order. */
 static void t_head_din(void *ctx, size_t task, int tid)
 {
 	head_job *h = ctx;
-	size_t len, r0 = span(task, 32, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
+	size_t len, r0 = span(task, HEAD_ROW_TASK, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
 	(void)tid;
 	for (size_t r = r0; r < r0 + len; r++) {
 		float *dx = h->din + (h->r0 + r) * h->d;
@@ -684,13 +685,13 @@ static void t_head_din(void *ctx, size_t task, int tid)
 	}
 }
 
-/* The losses of 32 rows of a chunk: each row's log-sum-exp from its
+/* The losses of HEAD_ROW_TASK rows of a chunk: each row's log-sum-exp from its
  * tiles' maxima and sums, combined in tile order in double. */
 static void t_head_loss(void *ctx, size_t task, int tid)
 {
 	head_job *h = ctx;
 	model_exec *x = h->x;
-	size_t len, r0 = span(task, 32, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
+	size_t len, r0 = span(task, HEAD_ROW_TASK, h->rows, &len), ntiles = ceil_div((size_t)h->V, HEAD_TILE);
 	(void)tid;
 	for (size_t r = r0; r < r0 + len; r++) {
 		float m = -INFINITY;
@@ -719,11 +720,11 @@ static void cpu_head(model_exec *x, float *loss, float *din, float *dW, const fl
 			pool_run(&x->pool, ceil_div(h.rows, PACK_COLS), t_pack_weight, &p);
 		}
 		pool_run(&x->pool, ntiles, t_head_forward, &h);
-		pool_run(&x->pool, ceil_div(h.rows, 32), t_head_loss, &h);
+		pool_run(&x->pool, ceil_div(h.rows, HEAD_ROW_TASK), t_head_loss, &h);
 		if (!dW)
 			continue;
 		pool_run(&x->pool, ntiles, t_head_backward, &h);
-		pool_run(&x->pool, ceil_div(h.rows, 32), t_head_din, &h);
+		pool_run(&x->pool, ceil_div(h.rows, HEAD_ROW_TASK), t_head_din, &h);
 	}
 }
 
